@@ -1,0 +1,40 @@
+// KubeClient over HTTP: builds REST paths and queries, maps answers to typed errors, retries 429/503
+// answers that carry Retry-After, and opens watches.
+#pragma once
+
+#include <memory>
+
+#include "operator/kube/http_transport.h"
+#include "operator/kube/kube_client.h"
+
+namespace aviary::kube {
+
+class HttpKubeClient final : public KubeClient {
+ public:
+  explicit HttpKubeClient(std::unique_ptr<HttpTransport> transport);
+  static Result<std::unique_ptr<HttpKubeClient>> create(const ClusterConfig& config);
+
+  Result<Json> get(const ResourceType& type, const std::string& ns, const std::string& name,
+                   const std::string& subresource = "") override;
+  Result<Json> list(const ResourceType& type, const std::string& ns, const ListOptions& options = {}) override;
+  Result<Json> create(const ResourceType& type, const std::string& ns, const Json& object) override;
+  Result<Json> update(const ResourceType& type, const std::string& ns, const Json& object,
+                      const std::string& subresource = "") override;
+  Result<Json> patch(const ResourceType& type, const std::string& ns, const std::string& name, PatchType patchType,
+                     const Json& patch, const std::string& subresource = "",
+                     const std::string& fieldManager = "") override;
+  Result<Json> remove(const ResourceType& type, const std::string& ns, const std::string& name,
+                      const DeleteOptions& options = {}) override;
+  Result<std::unique_ptr<WatchStream>> watch(const ResourceType& type, const std::string& ns,
+                                             const WatchOptions& options) override;
+
+  // GET of any path (discovery, /version), decoded as JSON.
+  Result<Json> getRaw(const std::string& path);
+  HttpTransport& transport() { return *transport_; }
+
+ private:
+  Result<Json> send(HttpRequest request);
+  std::unique_ptr<HttpTransport> transport_;
+};
+
+}  // namespace aviary::kube
