@@ -122,10 +122,13 @@ void EventRecorder::write(const Pending& p) {
     aggregates_.erase(found);
   }
 
+  // Named "<object>.<hex nanoseconds>" as client-go does; kept strictly increasing so two Events in the
+  // same nanosecond (or under a frozen test clock) never collide.
+  auto nanos = static_cast<unsigned long long>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(p.at.time_since_epoch()).count());
+  lastNameNanos_ = std::max(lastNameNanos_ + 1, nanos);
   char suffix[32];
-  std::snprintf(suffix, sizeof suffix, ".%llx",
-                static_cast<unsigned long long>(
-                    std::chrono::duration_cast<std::chrono::nanoseconds>(p.at.time_since_epoch()).count()));
+  std::snprintf(suffix, sizeof suffix, ".%llx", lastNameNanos_);
   std::string eventName = o.name + suffix;
   Json event = {
       {"apiVersion", "v1"},

@@ -84,6 +84,7 @@ class EventRecorder {
   std::unordered_map<std::string, Aggregate> aggregates_;
   std::list<std::string> lru_;
   std::unordered_map<std::string, Bucket> buckets_;
+  unsigned long long lastNameNanos_ = 0;
   std::thread thread_;
 };
 

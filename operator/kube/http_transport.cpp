@@ -12,6 +12,7 @@
 #include <boost/beast/ssl.hpp>
 #include <deque>
 #include <mutex>
+#include <limits>
 #include <optional>
 
 #include "operator/kube/rate_limiter.h"
@@ -388,7 +389,7 @@ Result<std::unique_ptr<BodyStream>> HttpTransport::openStream(const HttpRequest&
   if (!conn) return conn.takeError();
   Connection& c = **conn;
   auto parser = std::make_unique<bhttp::response_parser<bhttp::buffer_body>>();
-  parser->body_limit(boost::none);
+  parser->body_limit(std::numeric_limits<std::uint64_t>::max());  // a watch has no size bound
   beast::error_code ec = c.withStream(
       [&](auto& stream) { return c.run(timeout, [&](auto h) { bhttp::async_read_header(stream, c.buffer, *parser, h); }); });
   if (ec) return transportError(ec, "read from " + impl_->url.hostHeader);

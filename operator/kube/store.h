@@ -7,6 +7,7 @@
 #include <map>
 #include <memory>
 #include <set>
+#include <mutex>
 #include <shared_mutex>
 #include <string>
 #include <unordered_map>

@@ -1,0 +1,125 @@
+// Events written to a real HTTP server: shape, aggregation of repeats, the per-object limit,
+// and recovery when an aggregated Event has expired.
+#include "operator/kube/event_recorder.h"
+
+#include <gtest/gtest.h>
+
+#include "operator/core/time_format.h"
+#include "operator/kube/http_kube_client.h"
+#include "tests/support/fake_api_server.h"
+
+namespace aviary::kube {
+namespace {
+
+using testing::FakeApiServer;
+using namespace std::chrono_literals;
+
+const std::string kEvents = "/api/v1/events";
+
+ObjectReference canary(const std::string& name = "web") {
+  return ObjectReference::fromObject({{"apiVersion", "aviary.io/v1beta1"},
+                                      {"kind", "Canary"},
+                                      {"metadata", {{"name", name}, {"namespace", "test"}, {"uid", "uid-" + name}}}});
+}
+
+class EventRecorderTest : public ::testing::Test {
+ protected:
+  void SetUp() override { client_ = std::move(*HttpKubeClient::create(server_.clusterConfig())); }
+  Json onlyEvent() {
+    auto list = client_->list(resources::kEvents, "test");
+    EXPECT_TRUE(list.ok());
+    EXPECT_EQ((*list)["items"].size(), 1u);
+    return (*list)["items"].empty() ? Json() : (*list)["items"][0];
+  }
+  FakeApiServer server_;
+  std::unique_ptr<HttpKubeClient> client_;
+  FakeClock clock_;
+};
+
+TEST_F(EventRecorderTest, WritesACoreV1Event) {
+  EventRecorderOptions options;
+  options.host = "node-1";
+  EventRecorder recorder(*client_, options, clock_);
+  recorder.record(canary(), EventType::Warning, "Synced", "Halt advancement: request-success-rate 91.2 < 99");
+  recorder.flush();
+  Json e = onlyEvent();
+  EXPECT_EQ(e["involvedObject"]["kind"], "Canary");
+  EXPECT_EQ(e["involvedObject"]["name"], "web");
+  EXPECT_EQ(e["involvedObject"]["uid"], "uid-web");
+  EXPECT_EQ(e["involvedObject"]["apiVersion"], "aviary.io/v1beta1");
+  EXPECT_EQ(e["type"], "Warning");
+  EXPECT_EQ(e["reason"], "Synced");
+  EXPECT_EQ(e["message"], "Halt advancement: request-success-rate 91.2 < 99");
+  EXPECT_EQ(e["source"]["component"], "aviary");
+  EXPECT_EQ(e["count"], 1);
+  EXPECT_EQ(e["firstTimestamp"], formatRfc3339(clock_.now()));
+  EXPECT_EQ(e["metadata"]["name"].get<std::string>().rfind("web.", 0), 0u);
+}
+
+TEST_F(EventRecorderTest, RepeatsAreAggregated) {
+  EventRecorder recorder(*client_, {}, clock_);
+  auto first = clock_.now();
+  for (int i = 0; i < 3; ++i) {
+    recorder.record(canary(), EventType::Normal, "Synced", "Advance web.test canary weight 10");
+    clock_.advance(10s);
+  }
+  recorder.record(canary(), EventType::Normal, "Synced", "Advance web.test canary weight 20");
+  recorder.flush();
+  auto list = client_->list(resources::kEvents, "test");
+  ASSERT_EQ((*list)["items"].size(), 2u);
+  for (const auto& e : (*list)["items"]) {
+    if (e["message"] == "Advance web.test canary weight 10") {
+      EXPECT_EQ(e["count"], 3);
+      EXPECT_EQ(e["firstTimestamp"], formatRfc3339(first));
+      EXPECT_EQ(e["lastTimestamp"], formatRfc3339(first + 20s));
+    } else {
+      EXPECT_EQ(e["count"], 1);
+    }
+  }
+  EXPECT_EQ(server_.countRequests("POST", "/api/v1/namespaces/test/events"), 2);
+  EXPECT_EQ(server_.countRequests("PATCH", "/api/v1/namespaces/test/events"), 2);
+}
+
+TEST_F(EventRecorderTest, PerObjectLimitDropsFloodsButNotOtherObjects) {
+  EventRecorderOptions options;
+  options.burst = 5;
+  options.refillEvery = 300s;
+  EventRecorder recorder(*client_, options, clock_);
+  for (int i = 0; i < 20; ++i) recorder.record(canary("noisy"), EventType::Normal, "Flap", "m" + std::to_string(i));
+  recorder.record(canary("quiet"), EventType::Normal, "Synced", "hello");
+  recorder.flush();
+  EXPECT_EQ(server_.count(kEvents), 6u);
+  EXPECT_EQ(recorder.dropped(), 15u);
+  // Tokens come back with time.
+  clock_.advance(600s);
+  recorder.record(canary("noisy"), EventType::Normal, "Flap", "after a pause");
+  recorder.flush();
+  EXPECT_EQ(server_.count(kEvents), 7u);
+}
+
+TEST_F(EventRecorderTest, ExpiredAggregateStartsANewEvent) {
+  EventRecorder recorder(*client_, {}, clock_);
+  recorder.record(canary(), EventType::Normal, "Synced", "same");
+  recorder.flush();
+  Json e = onlyEvent();
+  server_.erase(kEvents, "test", e["metadata"]["name"]);  // the API server's TTL removed it
+  clock_.advance(1s);
+  recorder.record(canary(), EventType::Normal, "Synced", "same");
+  recorder.flush();
+  Json again = onlyEvent();
+  EXPECT_EQ(again["count"], 1);
+  EXPECT_NE(again["metadata"]["name"], e["metadata"]["name"]);
+}
+
+TEST_F(EventRecorderTest, ServerErrorsDoNotBlockOrCrash) {
+  server_.addFault(testing::Fault{"POST", "/api/v1/namespaces/test/events", 500, "InternalError", "", 1});
+  EventRecorder recorder(*client_, {}, clock_);
+  recorder.record(canary(), EventType::Normal, "Synced", "lost");
+  recorder.record(canary(), EventType::Normal, "Synced", "kept");
+  recorder.flush();
+  Json e = onlyEvent();
+  EXPECT_EQ(e["message"], "kept");
+}
+
+}  // namespace
+}  // namespace aviary::kube
