@@ -201,22 +201,33 @@ void FakeApiServer::serveWatch(const http::Request& req, const Target& t, http::
   }
   long long cursor = fromRv;
   if (fromRv < 0) {
+    // Snapshot under the lock: send() releases it, and writers must not change what we iterate.
+    std::vector<Json> initial;
     for (const auto& [key, object] : objects_[t.collection]) {
-      std::string ns = object["metadata"].value("namespace", "");
-      if (matches(object, t.collection, ns) && !(ok = send("ADDED", object))) break;
+      if (matches(object, t.collection, object["metadata"].value("namespace", ""))) initial.push_back(object);
     }
     cursor = rv_;
+    for (const auto& object : initial) {
+      if (!(ok = send("ADDED", object))) break;
+    }
   }
   long long seenBookmark = bookmarkGeneration_;
   long long seenEnd = endGeneration_;
   bool abrupt = false;
   while (ok && !stopping_) {
+    // One event at a time, found again after each send (the history may have grown or shifted).
+    std::optional<Event> next;
     for (const auto& e : history_) {
-      if (e.rv <= cursor) continue;
-      cursor = e.rv;
-      if (matches(e.object, e.collection, e.ns) && !(ok = send(e.type, e.object))) break;
+      if (e.rv > cursor) {
+        next = e;
+        break;
+      }
     }
-    if (!ok) break;
+    if (next) {
+      cursor = next->rv;
+      if (matches(next->object, next->collection, next->ns)) ok = send(next->type, next->object);
+      continue;
+    }
     if (bookmarks && bookmarkGeneration_ != seenBookmark) {
       seenBookmark = bookmarkGeneration_;
       Json object = {{"kind", "Bookmark"}, {"apiVersion", "v1"},
