@@ -23,52 +23,71 @@ Json typicalDeployment(int i) {
                              {{"containerPort", 9797}, {"name", "http-metrics"}, {"protocol", "TCP"}}})},
       {"command", Json::array({"./podinfo", "--port=9898", "--port-metrics=9797", "--level=info"})},
       {"env", Json::array({{{"name", "PODINFO_UI_COLOR"}, {"value", "#34577c"}}})},
-      {"livenessProbe", {{"exec", {{"command", Json::array({"podcli", "check", "http", "localhost:9898/healthz"})}}},
-                         {"initialDelaySeconds", 5}, {"timeoutSeconds", 5}}},
-      {"readinessProbe", {{"exec", {{"command", Json::array({"podcli", "check", "http", "localhost:9898/readyz"})}}},
-                          {"initialDelaySeconds", 5}, {"timeoutSeconds", 5}}},
-      {"resources", {{"limits", {{"cpu", "2000m"}, {"memory", "512Mi"}}}, {"requests", {{"cpu", "100m"}, {"memory", "64Mi"}}}}},
+      {"livenessProbe",
+       {{"exec", {{"command", Json::array({"podcli", "check", "http", "localhost:9898/healthz"})}}},
+        {"initialDelaySeconds", 5},
+        {"timeoutSeconds", 5}}},
+      {"readinessProbe",
+       {{"exec", {{"command", Json::array({"podcli", "check", "http", "localhost:9898/readyz"})}}},
+        {"initialDelaySeconds", 5},
+        {"timeoutSeconds", 5}}},
+      {"resources",
+       {{"limits", {{"cpu", "2000m"}, {"memory", "512Mi"}}},
+        {"requests", {{"cpu", "100m"}, {"memory", "64Mi"}}}}},
       {"terminationMessagePath", "/dev/termination-log"},
       {"terminationMessagePolicy", "File"}};
-  return {
-      {"apiVersion", "apps/v1"},
-      {"kind", "Deployment"},
-      {"metadata",
-       {{"name", "podinfo-" + std::to_string(i)},
-        {"namespace", "test"},
-        {"uid", "6f0a2b9e-1c3d-4e5f-8a7b-" + std::to_string(100000000000 + i)},
-        {"resourceVersion", std::to_string(1000 + i)},
-        {"generation", 4},
-        {"creationTimestamp", "2025-01-01T10:00:00Z"},
-        {"labels", {{"app", "podinfo"}, {"app.kubernetes.io/name", "podinfo"}}},
-        {"annotations", {{"deployment.kubernetes.io/revision", "4"},
-                         {"kubectl.kubernetes.io/last-applied-configuration", std::string(600, 'x')}}}}},
-      {"spec",
-       {{"replicas", 2},
-        {"revisionHistoryLimit", 10},
-        {"progressDeadlineSeconds", 60},
-        {"selector", {{"matchLabels", {{"app", "podinfo"}}}}},
-        {"strategy", {{"type", "RollingUpdate"}, {"rollingUpdate", {{"maxSurge", "25%"}, {"maxUnavailable", 0}}}}},
-        {"template",
-         {{"metadata", {{"labels", {{"app", "podinfo"}}}, {"annotations", {{"prometheus.io/scrape", "true"}}}}},
-          {"spec", {{"containers", Json::array({container})}, {"restartPolicy", "Always"},
-                    {"terminationGracePeriodSeconds", 30}, {"dnsPolicy", "ClusterFirst"}}}}}}},
-      {"status",
-       {{"observedGeneration", 4},
-        {"replicas", 2},
-        {"updatedReplicas", 2},
-        {"readyReplicas", 2},
-        {"availableReplicas", 2},
-        {"conditions",
-         Json::array({{{"type", "Available"}, {"status", "True"}, {"reason", "MinimumReplicasAvailable"},
-                       {"lastTransitionTime", "2025-01-01T10:00:10Z"}, {"lastUpdateTime", "2025-01-01T10:00:10Z"},
-                       {"message", "Deployment has minimum availability."}},
-                      {{"type", "Progressing"}, {"status", "True"}, {"reason", "NewReplicaSetAvailable"},
-                       {"lastTransitionTime", "2025-01-01T10:00:00Z"}, {"lastUpdateTime", "2025-01-01T10:00:10Z"},
-                       {"message", "ReplicaSet \"podinfo-7d9f\" has successfully progressed."}}})}}}};
+  return {{"apiVersion", "apps/v1"},
+          {"kind", "Deployment"},
+          {"metadata",
+           {{"name", "podinfo-" + std::to_string(i)},
+            {"namespace", "test"},
+            {"uid", "6f0a2b9e-1c3d-4e5f-8a7b-" + std::to_string(100000000000 + i)},
+            {"resourceVersion", std::to_string(1000 + i)},
+            {"generation", 4},
+            {"creationTimestamp", "2025-01-01T10:00:00Z"},
+            {"labels", {{"app", "podinfo"}, {"app.kubernetes.io/name", "podinfo"}}},
+            {"annotations",
+             {{"deployment.kubernetes.io/revision", "4"},
+              {"kubectl.kubernetes.io/last-applied-configuration", std::string(600, 'x')}}}}},
+          {"spec",
+           {{"replicas", 2},
+            {"revisionHistoryLimit", 10},
+            {"progressDeadlineSeconds", 60},
+            {"selector", {{"matchLabels", {{"app", "podinfo"}}}}},
+            {"strategy",
+             {{"type", "RollingUpdate"}, {"rollingUpdate", {{"maxSurge", "25%"}, {"maxUnavailable", 0}}}}},
+            {"template",
+             {{"metadata",
+               {{"labels", {{"app", "podinfo"}}}, {"annotations", {{"prometheus.io/scrape", "true"}}}}},
+              {"spec",
+               {{"containers", Json::array({container})},
+                {"restartPolicy", "Always"},
+                {"terminationGracePeriodSeconds", 30},
+                {"dnsPolicy", "ClusterFirst"}}}}}}},
+          {"status",
+           {{"observedGeneration", 4},
+            {"replicas", 2},
+            {"updatedReplicas", 2},
+            {"readyReplicas", 2},
+            {"availableReplicas", 2},
+            {"conditions",
+             Json::array({{{"type", "Available"},
+                           {"status", "True"},
+                           {"reason", "MinimumReplicasAvailable"},
+                           {"lastTransitionTime", "2025-01-01T10:00:10Z"},
+                           {"lastUpdateTime", "2025-01-01T10:00:10Z"},
+                           {"message", "Deployment has minimum availability."}},
+                          {{"type", "Progressing"},
+                           {"status", "True"},
+                           {"reason", "NewReplicaSetAvailable"},
+                           {"lastTransitionTime", "2025-01-01T10:00:00Z"},
+                           {"lastUpdateTime", "2025-01-01T10:00:10Z"},
+                           {"message", "ReplicaSet \"podinfo-7d9f\" has successfully progressed."}}})}}}};
 }
 
-std::string watchFrame(int i) { return Json{{"type", "MODIFIED"}, {"object", typicalDeployment(i)}}.dump() + "\n"; }
+std::string watchFrame(int i) {
+  return Json{{"type", "MODIFIED"}, {"object", typicalDeployment(i)}}.dump() + "\n";
+}
 
 void BM_DecodeDeploymentWatchEvent(benchmark::State& state) {
   std::string frame = watchFrame(1);
@@ -124,7 +143,8 @@ BENCHMARK(BM_InformerCacheUpdate<true>)->Name("BM_InformerCacheUpdate/projection
 void BM_WorkQueueAddGetDone(benchmark::State& state) {
   WorkQueue queue;
   std::vector<std::string> keys;
-  for (int i = 0; i < 10000; ++i) keys.push_back("namespace-" + std::to_string(i % 50) + "/canary-" + std::to_string(i));
+  for (int i = 0; i < 10000; ++i)
+    keys.push_back("namespace-" + std::to_string(i % 50) + "/canary-" + std::to_string(i));
   int i = 0;
   for (auto _ : state) {
     queue.add(keys[i++ % keys.size()]);

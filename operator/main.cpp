@@ -15,7 +15,8 @@ int main(int argc, char** argv) {
     std::string kubeconfig, context, ns, logLevel, logFormat;
     po::options_description flags("aviary flags");
     flags.add_options()("help,h", "show this help")("version", "print the version and exit")(
-        "kubeconfig", po::value(&kubeconfig)->default_value(""), "path to a kubeconfig (default: $KUBECONFIG, in-cluster, ~/.kube/config)")(
+        "kubeconfig", po::value(&kubeconfig)->default_value(""),
+        "path to a kubeconfig (default: $KUBECONFIG, in-cluster, ~/.kube/config)")(
         "context", po::value(&context)->default_value(""), "kubeconfig context (default: current-context)")(
         "namespace", po::value(&ns)->default_value(""), "watch only this namespace (default: all)")(
         "log-level", po::value(&logLevel)->default_value("info"), "trace|debug|info|warn|error")(

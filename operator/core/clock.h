@@ -26,7 +26,8 @@ class SystemClock final : public Clock {
 // A clock tests move by hand.
 class FakeClock final : public Clock {
  public:
-  explicit FakeClock(TimePoint start = TimePoint{std::chrono::seconds{1'700'000'000}}) : now_(start.time_since_epoch().count()) {}
+  explicit FakeClock(TimePoint start = TimePoint{std::chrono::seconds{1'700'000'000}})
+      : now_(start.time_since_epoch().count()) {}
   TimePoint now() const override { return TimePoint{TimePoint::duration{now_.load()}}; }
   void advance(std::chrono::nanoseconds d) {
     now_ += std::chrono::duration_cast<TimePoint::duration>(d).count();

@@ -4,24 +4,42 @@ namespace aviary {
 
 std::string_view errorCodeName(ErrorCode code) {
   switch (code) {
-    case ErrorCode::NotFound: return "NotFound";
-    case ErrorCode::AlreadyExists: return "AlreadyExists";
-    case ErrorCode::Conflict: return "Conflict";
-    case ErrorCode::Gone: return "Gone";
-    case ErrorCode::Invalid: return "Invalid";
-    case ErrorCode::BadRequest: return "BadRequest";
-    case ErrorCode::Unauthorized: return "Unauthorized";
-    case ErrorCode::Forbidden: return "Forbidden";
-    case ErrorCode::MethodNotAllowed: return "MethodNotAllowed";
-    case ErrorCode::UnsupportedMediaType: return "UnsupportedMediaType";
-    case ErrorCode::TooManyRequests: return "TooManyRequests";
-    case ErrorCode::ServerError: return "ServerError";
-    case ErrorCode::Timeout: return "Timeout";
-    case ErrorCode::Unavailable: return "Unavailable";
-    case ErrorCode::Cancelled: return "Cancelled";
-    case ErrorCode::Decode: return "Decode";
-    case ErrorCode::Config: return "Config";
-    case ErrorCode::Internal: return "Internal";
+    case ErrorCode::NotFound:
+      return "NotFound";
+    case ErrorCode::AlreadyExists:
+      return "AlreadyExists";
+    case ErrorCode::Conflict:
+      return "Conflict";
+    case ErrorCode::Gone:
+      return "Gone";
+    case ErrorCode::Invalid:
+      return "Invalid";
+    case ErrorCode::BadRequest:
+      return "BadRequest";
+    case ErrorCode::Unauthorized:
+      return "Unauthorized";
+    case ErrorCode::Forbidden:
+      return "Forbidden";
+    case ErrorCode::MethodNotAllowed:
+      return "MethodNotAllowed";
+    case ErrorCode::UnsupportedMediaType:
+      return "UnsupportedMediaType";
+    case ErrorCode::TooManyRequests:
+      return "TooManyRequests";
+    case ErrorCode::ServerError:
+      return "ServerError";
+    case ErrorCode::Timeout:
+      return "Timeout";
+    case ErrorCode::Unavailable:
+      return "Unavailable";
+    case ErrorCode::Cancelled:
+      return "Cancelled";
+    case ErrorCode::Decode:
+      return "Decode";
+    case ErrorCode::Config:
+      return "Config";
+    case ErrorCode::Internal:
+      return "Internal";
   }
   return "Unknown";
 }

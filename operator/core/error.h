@@ -34,8 +34,8 @@ std::string_view errorCodeName(ErrorCode code);
 struct Error {
   ErrorCode code = ErrorCode::Internal;
   std::string message;
-  int httpStatus = 0;       // 0 when the error did not come from an HTTP answer
-  std::string reason;       // Kubernetes Status.reason, e.g. "AlreadyExists"
+  int httpStatus = 0;                  // 0 when the error did not come from an HTTP answer
+  std::string reason;                  // Kubernetes Status.reason, e.g. "AlreadyExists"
   std::chrono::seconds retryAfter{0};  // from a Retry-After header, 0 when absent
 
   // "NotFound: deployments.apps \"x\" not found" — for logs and status messages.

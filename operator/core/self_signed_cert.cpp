@@ -13,7 +13,9 @@ namespace {
 template <auto Fn>
 struct Deleter {
   template <class T>
-  void operator()(T* p) const { Fn(p); }
+  void operator()(T* p) const {
+    Fn(p);
+  }
 };
 using PkeyPtr = std::unique_ptr<EVP_PKEY, Deleter<EVP_PKEY_free>>;
 using X509Ptr = std::unique_ptr<X509, Deleter<X509_free>>;
@@ -30,7 +32,9 @@ std::string bioToString(BIO* bio) {
   return std::string(data, static_cast<std::size_t>(len));
 }
 
-Error opensslError(const char* what) { return makeError(ErrorCode::Internal, std::string("openssl: ") + what); }
+Error opensslError(const char* what) {
+  return makeError(ErrorCode::Internal, std::string("openssl: ") + what);
+}
 
 }  // namespace
 
@@ -47,8 +51,8 @@ Result<PemKeyPair> generateSelfSignedCert(const std::string& commonName,
   X509_gmtime_adj(X509_getm_notAfter(cert.get()), 60L * 60 * 24 * validDays);
   X509_set_pubkey(cert.get(), key.get());
   X509_NAME* name = X509_get_subject_name(cert.get());
-  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>(commonName.c_str()),
-                             -1, -1, 0);
+  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
+                             reinterpret_cast<const unsigned char*>(commonName.c_str()), -1, -1, 0);
   X509_set_issuer_name(cert.get(), name);
 
   std::string san;

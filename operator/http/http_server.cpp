@@ -45,7 +45,8 @@ class ConnectionWriter final : public ResponseWriter {
   ConnectionWriter(Stream& stream, tcp::socket& socket, bool keepAlive, unsigned version)
       : stream_(stream), socket_(socket), keepAlive_(keepAlive), version_(version) {}
 
-  void send(int status, std::string_view contentType, std::string body, const HeaderList& extra = {}) override {
+  void send(int status, std::string_view contentType, std::string body,
+            const HeaderList& extra = {}) override {
     if (responded_) return;
     responded_ = true;
     bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(status), version_};
@@ -216,7 +217,9 @@ struct HttpServer::Impl {
 HttpServer::HttpServer(ServerOptions options, Handler handler)
     : impl_(std::make_unique<Impl>(std::move(options), std::move(handler))) {}
 
-HttpServer::~HttpServer() { stop(); }
+HttpServer::~HttpServer() {
+  stop();
+}
 
 Status HttpServer::start() {
   auto& s = *impl_;
@@ -248,7 +251,9 @@ Status HttpServer::start() {
   return {};
 }
 
-uint16_t HttpServer::port() const { return impl_->boundPort; }
+uint16_t HttpServer::port() const {
+  return impl_->boundPort;
+}
 
 std::string HttpServer::baseUrl() const {
   std::string host = impl_->options.bindAddress;

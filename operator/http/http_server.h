@@ -21,8 +21,8 @@ using HeaderList = std::vector<std::pair<std::string, std::string>>;
 
 struct Request {
   std::string method;
-  std::string target;  // as sent: path plus query
-  std::string path;    // percent-decoded path
+  std::string target;                             // as sent: path plus query
+  std::string path;                               // percent-decoded path
   std::multimap<std::string, std::string> query;  // decoded; '+' is a space
   std::map<std::string, std::string> headers;     // lower-case names
   std::string body;
@@ -39,7 +39,8 @@ struct Request {
 class ResponseWriter {
  public:
   virtual ~ResponseWriter() = default;
-  virtual void send(int status, std::string_view contentType, std::string body, const HeaderList& extra = {}) = 0;
+  virtual void send(int status, std::string_view contentType, std::string body,
+                    const HeaderList& extra = {}) = 0;
   // Sends the status line and headers with Transfer-Encoding: chunked. False when the peer is gone.
   virtual bool startChunked(int status, std::string_view contentType, const HeaderList& extra = {}) = 0;
   // One chunk, flushed at once. False when the peer is gone.
@@ -54,7 +55,7 @@ using Handler = std::function<void(const Request&, ResponseWriter&)>;
 
 struct ServerOptions {
   std::string bindAddress = "127.0.0.1";
-  uint16_t port = 0;  // 0 = any free port
+  uint16_t port = 0;              // 0 = any free port
   std::optional<PemKeyPair> tls;  // serve HTTPS with this certificate
 };
 

@@ -5,8 +5,8 @@
 
 namespace aviary::kube {
 
-JitteredBackoff::JitteredBackoff(std::chrono::milliseconds initial, std::chrono::milliseconds max, double factor,
-                                 double jitter, unsigned seed)
+JitteredBackoff::JitteredBackoff(std::chrono::milliseconds initial, std::chrono::milliseconds max,
+                                 double factor, double jitter, unsigned seed)
     : initial_(initial), max_(max), factor_(factor), jitter_(jitter), rng_(seed) {}
 
 std::chrono::milliseconds JitteredBackoff::next() {

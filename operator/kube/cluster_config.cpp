@@ -34,7 +34,8 @@ Result<ClusterConfig> loadInCluster(const InClusterPaths& paths) {
                      "in-cluster: KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT must be set");
   }
   if (!std::filesystem::exists(paths.tokenFile)) {
-    return makeError(ErrorCode::Config, "in-cluster: service-account token " + paths.tokenFile + " not found");
+    return makeError(ErrorCode::Config,
+                     "in-cluster: service-account token " + paths.tokenFile + " not found");
   }
   ClusterConfig config;
   if (host.find(':') != std::string::npos) host = "[" + host + "]";  // IPv6 literal
@@ -51,7 +52,8 @@ Result<ClusterConfig> loadInCluster(const InClusterPaths& paths) {
   return config;
 }
 
-Result<ClusterConfig> resolveClusterConfig(const std::string& kubeconfigFlag, const std::string& contextFlag) {
+Result<ClusterConfig> resolveClusterConfig(const std::string& kubeconfigFlag,
+                                           const std::string& contextFlag) {
   if (!kubeconfigFlag.empty()) return loadKubeconfig(kubeconfigFlag, contextFlag);
   if (std::string fromEnv = env("KUBECONFIG"); !fromEnv.empty()) return loadKubeconfig(fromEnv, contextFlag);
   if (!env("KUBERNETES_SERVICE_HOST").empty()) return loadInCluster();

@@ -25,7 +25,9 @@ EventRecorder::EventRecorder(KubeClient& client, EventRecorderOptions options, c
   thread_ = std::thread([this] { run(); });
 }
 
-EventRecorder::~EventRecorder() { stop(); }
+EventRecorder::~EventRecorder() {
+  stop();
+}
 
 void EventRecorder::record(const ObjectReference& object, EventType type, const std::string& reason,
                            const std::string& message) {
@@ -80,8 +82,8 @@ void EventRecorder::run() {
 bool EventRecorder::allow(const std::string& objectKey, Clock::TimePoint now) {
   auto [it, inserted] = buckets_.try_emplace(objectKey, Bucket{static_cast<double>(options_.burst), now});
   Bucket& b = it->second;
-  double refill = std::chrono::duration<double>(now - b.last).count() /
-                  static_cast<double>(options_.refillEvery.count());
+  double refill =
+      std::chrono::duration<double>(now - b.last).count() / static_cast<double>(options_.refillEvery.count());
   if (refill > 0) {
     b.tokens = std::min<double>(options_.burst, b.tokens + refill);
     b.last = now;
@@ -135,7 +137,11 @@ void EventRecorder::write(const Pending& p) {
       {"kind", "Event"},
       {"metadata", {{"name", eventName}, {"namespace", o.ns}}},
       {"involvedObject",
-       {{"apiVersion", o.apiVersion}, {"kind", o.kind}, {"name", o.name}, {"namespace", o.ns}, {"uid", o.uid}}},
+       {{"apiVersion", o.apiVersion},
+        {"kind", o.kind},
+        {"name", o.name},
+        {"namespace", o.ns},
+        {"uid", o.uid}}},
       {"reason", p.reason},
       {"message", p.message},
       {"type", type},

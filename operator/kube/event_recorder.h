@@ -37,11 +37,13 @@ struct EventRecorderOptions {
 
 class EventRecorder {
  public:
-  EventRecorder(KubeClient& client, EventRecorderOptions options = {}, const Clock& clock = SystemClock::instance());
+  EventRecorder(KubeClient& client, EventRecorderOptions options = {},
+                const Clock& clock = SystemClock::instance());
   ~EventRecorder();
 
   // Queues an Event; returns at once. Thread-safe.
-  void record(const ObjectReference& object, EventType type, const std::string& reason, const std::string& message);
+  void record(const ObjectReference& object, EventType type, const std::string& reason,
+              const std::string& message);
   // Waits until every queued Event has been written (tests, shutdown). Thread-safe.
   void flush();
   void stop();

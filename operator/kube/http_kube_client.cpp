@@ -71,10 +71,14 @@ std::string nameOf(const Json& object) {
 
 const char* patchContentType(PatchType type) {
   switch (type) {
-    case PatchType::Merge: return "application/merge-patch+json";
-    case PatchType::Json: return "application/json-patch+json";
-    case PatchType::StrategicMerge: return "application/strategic-merge-patch+json";
-    case PatchType::Apply: return "application/apply-patch+yaml";
+    case PatchType::Merge:
+      return "application/merge-patch+json";
+    case PatchType::Json:
+      return "application/json-patch+json";
+    case PatchType::StrategicMerge:
+      return "application/strategic-merge-patch+json";
+    case PatchType::Apply:
+      return "application/apply-patch+yaml";
   }
   return "application/merge-patch+json";
 }
@@ -124,15 +128,17 @@ Result<Json> HttpKubeClient::get(const ResourceType& type, const std::string& ns
   return send(std::move(request));
 }
 
-Result<Json> HttpKubeClient::list(const ResourceType& type, const std::string& ns, const ListOptions& options) {
+Result<Json> HttpKubeClient::list(const ResourceType& type, const std::string& ns,
+                                  const ListOptions& options) {
   HttpRequest request;
-  request.target = type.collectionPath(ns) + Query()
-                                                 .add("labelSelector", options.labelSelector)
-                                                 .add("fieldSelector", options.fieldSelector)
-                                                 .add("limit", options.limit > 0 ? std::to_string(options.limit) : "")
-                                                 .add("continue", options.continueToken)
-                                                 .add("resourceVersion", options.resourceVersion)
-                                                 .str();
+  request.target =
+      type.collectionPath(ns) + Query()
+                                    .add("labelSelector", options.labelSelector)
+                                    .add("fieldSelector", options.fieldSelector)
+                                    .add("limit", options.limit > 0 ? std::to_string(options.limit) : "")
+                                    .add("continue", options.continueToken)
+                                    .add("resourceVersion", options.resourceVersion)
+                                    .str();
   return send(std::move(request));
 }
 
@@ -175,7 +181,8 @@ Result<Json> HttpKubeClient::remove(const ResourceType& type, const std::string&
   request.method = "DELETE";
   request.target = type.objectPath(ns, name);
   request.contentType = "application/json";
-  Json body = {{"kind", "DeleteOptions"}, {"apiVersion", "v1"}, {"propagationPolicy", options.propagationPolicy}};
+  Json body = {
+      {"kind", "DeleteOptions"}, {"apiVersion", "v1"}, {"propagationPolicy", options.propagationPolicy}};
   if (!options.preconditionResourceVersion.empty()) {
     body["preconditions"] = {{"resourceVersion", options.preconditionResourceVersion}};
   }
@@ -186,15 +193,16 @@ Result<Json> HttpKubeClient::remove(const ResourceType& type, const std::string&
 Result<std::unique_ptr<WatchStream>> HttpKubeClient::watch(const ResourceType& type, const std::string& ns,
                                                            const WatchOptions& options) {
   HttpRequest request;
-  request.target = type.collectionPath(ns) +
-                   Query()
-                       .add("watch", "true")
-                       .add("labelSelector", options.labelSelector)
-                       .add("fieldSelector", options.fieldSelector)
-                       .add("resourceVersion", options.resourceVersion)
-                       .add("allowWatchBookmarks", options.allowBookmarks ? "true" : "")
-                       .add("timeoutSeconds", options.timeoutSeconds > 0 ? std::to_string(options.timeoutSeconds) : "")
-                       .str();
+  request.target =
+      type.collectionPath(ns) +
+      Query()
+          .add("watch", "true")
+          .add("labelSelector", options.labelSelector)
+          .add("fieldSelector", options.fieldSelector)
+          .add("resourceVersion", options.resourceVersion)
+          .add("allowWatchBookmarks", options.allowBookmarks ? "true" : "")
+          .add("timeoutSeconds", options.timeoutSeconds > 0 ? std::to_string(options.timeoutSeconds) : "")
+          .str();
   auto body = transport_->openStream(request);
   if (!body) return body.takeError();
   const HttpResponse& head = (*body)->head();
@@ -202,8 +210,8 @@ Result<std::unique_ptr<WatchStream>> HttpKubeClient::watch(const ResourceType& t
   // The server closes the stream after timeoutSeconds; silence well past that means a dead connection.
   auto idle = options.timeoutSeconds > 0 ? std::chrono::seconds(options.timeoutSeconds + 30)
                                          : std::chrono::seconds(15 * 60);
-  return std::unique_ptr<WatchStream>(
-      std::make_unique<HttpWatchStream>(std::move(*body), std::chrono::duration_cast<std::chrono::milliseconds>(idle)));
+  return std::unique_ptr<WatchStream>(std::make_unique<HttpWatchStream>(
+      std::move(*body), std::chrono::duration_cast<std::chrono::milliseconds>(idle)));
 }
 
 Result<Json> listAll(KubeClient& client, const ResourceType& type, const std::string& ns, ListOptions options,

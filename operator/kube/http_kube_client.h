@@ -16,12 +16,13 @@ class HttpKubeClient final : public KubeClient {
 
   Result<Json> get(const ResourceType& type, const std::string& ns, const std::string& name,
                    const std::string& subresource = "") override;
-  Result<Json> list(const ResourceType& type, const std::string& ns, const ListOptions& options = {}) override;
+  Result<Json> list(const ResourceType& type, const std::string& ns,
+                    const ListOptions& options = {}) override;
   Result<Json> create(const ResourceType& type, const std::string& ns, const Json& object) override;
   Result<Json> update(const ResourceType& type, const std::string& ns, const Json& object,
                       const std::string& subresource = "") override;
-  Result<Json> patch(const ResourceType& type, const std::string& ns, const std::string& name, PatchType patchType,
-                     const Json& patch, const std::string& subresource = "",
+  Result<Json> patch(const ResourceType& type, const std::string& ns, const std::string& name,
+                     PatchType patchType, const Json& patch, const std::string& subresource = "",
                      const std::string& fieldManager = "") override;
   Result<Json> remove(const ResourceType& type, const std::string& ns, const std::string& name,
                       const DeleteOptions& options = {}) override;

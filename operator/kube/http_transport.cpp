@@ -11,8 +11,8 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 #include <deque>
-#include <mutex>
 #include <limits>
+#include <mutex>
 #include <optional>
 
 #include "operator/kube/rate_limiter.h"
@@ -84,7 +84,9 @@ Error transportError(const beast::error_code& ec, const std::string& what) {
   return makeError(ErrorCode::Unavailable, what + ": " + ec.message());
 }
 
-bool isIdempotent(const std::string& method) { return method != "POST" && method != "PATCH"; }
+bool isIdempotent(const std::string& method) {
+  return method != "POST" && method != "PATCH";
+}
 
 // One TCP (or TLS) connection with its own io_context: async operations run on the calling thread,
 // which is what gives every blocking call a real deadline through tcp_stream::expires_after.
@@ -126,7 +128,8 @@ struct HttpTransport::Impl {
   std::mutex poolMutex;
   std::deque<std::unique_ptr<Connection>> idle;
 
-  Impl(ClusterConfig c, ServerUrl u) : config(std::move(c)), url(std::move(u)), limiter(config.qps, config.burst) {}
+  Impl(ClusterConfig c, ServerUrl u)
+      : config(std::move(c)), url(std::move(u)), limiter(config.qps, config.burst) {}
 
   Status initTls() {
     sslContext.emplace(ssl::context::tls_client);
@@ -162,7 +165,8 @@ struct HttpTransport::Impl {
       conn->tcp.reset();
     }
     ec = conn->run(timeout, [&](auto handler) {
-      conn->lowest().async_connect(endpoints, [handler](beast::error_code e, const tcp::endpoint&) { handler(e); });
+      conn->lowest().async_connect(endpoints,
+                                   [handler](beast::error_code e, const tcp::endpoint&) { handler(e); });
     });
     if (ec) return transportError(ec, "connect " + url.hostHeader);
     conn->lowest().socket().set_option(tcp::no_delay(true), ec);
@@ -176,7 +180,8 @@ struct HttpTransport::Impl {
         SSL_set_tlsext_host_name(handle, name.c_str());
         X509_VERIFY_PARAM_set1_host(param, name.c_str(), 0);
       }
-      ec = conn->run(timeout, [&](auto handler) { conn->tls->async_handshake(ssl::stream_base::client, handler); });
+      ec = conn->run(timeout,
+                     [&](auto handler) { conn->tls->async_handshake(ssl::stream_base::client, handler); });
       if (ec) return transportError(ec, "TLS handshake with " + url.hostHeader);
     }
     return conn;
@@ -204,7 +209,8 @@ struct HttpTransport::Impl {
 
   Result<bhttp::request<bhttp::string_body>> buildRequest(const HttpRequest& r) {
     bhttp::verb verb = bhttp::string_to_verb(r.method);
-    if (verb == bhttp::verb::unknown) return makeError(ErrorCode::Internal, "unknown HTTP method " + r.method);
+    if (verb == bhttp::verb::unknown)
+      return makeError(ErrorCode::Internal, "unknown HTTP method " + r.method);
     bhttp::request<bhttp::string_body> req{verb, url.pathPrefix + r.target, 11};
     req.set(bhttp::field::host, url.hostHeader);
     req.set(bhttp::field::user_agent, config.userAgent);
@@ -227,15 +233,16 @@ struct HttpTransport::Impl {
 
   // Gets a connection (pooled or new) and writes the request on it.
   Result<std::unique_ptr<Connection>> sendOn(const bhttp::request<bhttp::string_body>& req,
-                                              std::chrono::milliseconds timeout, bool allowPooled) {
+                                             std::chrono::milliseconds timeout, bool allowPooled) {
     std::unique_ptr<Connection> conn = allowPooled ? takeIdle() : nullptr;
     if (!conn) {
       auto fresh = connect(timeout);
       if (!fresh) return fresh.takeError();
       conn = std::move(*fresh);
     }
-    beast::error_code ec = conn->withStream(
-        [&](auto& stream) { return conn->run(timeout, [&](auto h) { bhttp::async_write(stream, req, h); }); });
+    beast::error_code ec = conn->withStream([&](auto& stream) {
+      return conn->run(timeout, [&](auto h) { bhttp::async_write(stream, req, h); });
+    });
     if (ec) return transportError(ec, "send to " + url.hostHeader);
     return conn;
   }
@@ -245,7 +252,8 @@ struct HttpTransport::Impl {
     out.status = static_cast<int>(h.result_int());
     out.contentType = std::string(h[bhttp::field::content_type]);
     out.retryAfter = std::string(h[bhttp::field::retry_after]);
-    for (auto it = h.find(bhttp::field::warning); it != h.end() && it->name() == bhttp::field::warning; ++it) {
+    for (auto it = h.find(bhttp::field::warning); it != h.end() && it->name() == bhttp::field::warning;
+         ++it) {
       out.warnings.emplace_back(it->value());
     }
     return out;
@@ -265,8 +273,9 @@ struct HttpTransport::Impl {
     if (r.method == "HEAD") parser.skip(true);
     auto remaining = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - SteadyClock::now());
     if (remaining.count() <= 0) remaining = std::chrono::milliseconds(1);
-    beast::error_code ec = c.withStream(
-        [&](auto& stream) { return c.run(remaining, [&](auto h) { bhttp::async_read(stream, c.buffer, parser, h); }); });
+    beast::error_code ec = c.withStream([&](auto& stream) {
+      return c.run(remaining, [&](auto h) { bhttp::async_read(stream, c.buffer, parser, h); });
+    });
     if (ec) {
       // A reused connection the server closed while idle: nothing was processed, try a fresh one.
       retryable = c.reused && !parser.got_some() &&
@@ -300,7 +309,8 @@ class ConnectionBodyStream final : public BodyStream {
       parser_->get().body().data = chunk;
       parser_->get().body().size = sizeof chunk;
       beast::error_code ec = conn_->withStream([&](auto& stream) {
-        return conn_->run(idleTimeout, [&](auto h) { bhttp::async_read_some(stream, conn_->buffer, *parser_, h); });
+        return conn_->run(idleTimeout,
+                          [&](auto h) { bhttp::async_read_some(stream, conn_->buffer, *parser_, h); });
       });
       if (ec == bhttp::error::need_buffer) ec = {};
       std::size_t got = sizeof chunk - parser_->get().body().size;
@@ -309,7 +319,9 @@ class ConnectionBodyStream final : public BodyStream {
       if (ec) {
         done_ = true;
         // The server closing the connection at a chunk boundary is an ordinary end of a watch.
-        if ((ec == bhttp::error::end_of_stream || ec == asio::error::eof || ec == bhttp::error::partial_message) && got > 0) {
+        if ((ec == bhttp::error::end_of_stream || ec == asio::error::eof ||
+             ec == bhttp::error::partial_message) &&
+            got > 0) {
           return true;
         }
         return transportError(ec, "stream read");
@@ -367,7 +379,9 @@ Result<std::unique_ptr<HttpTransport>> HttpTransport::create(const ClusterConfig
 HttpTransport::HttpTransport(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 HttpTransport::~HttpTransport() = default;
 
-const ClusterConfig& HttpTransport::config() const { return impl_->config; }
+const ClusterConfig& HttpTransport::config() const {
+  return impl_->config;
+}
 
 Result<HttpResponse> HttpTransport::roundTrip(const HttpRequest& request) {
   impl_->limiter.acquire();
@@ -390,8 +404,9 @@ Result<std::unique_ptr<BodyStream>> HttpTransport::openStream(const HttpRequest&
   Connection& c = **conn;
   auto parser = std::make_unique<bhttp::response_parser<bhttp::buffer_body>>();
   parser->body_limit(std::numeric_limits<std::uint64_t>::max());  // a watch has no size bound
-  beast::error_code ec = c.withStream(
-      [&](auto& stream) { return c.run(timeout, [&](auto h) { bhttp::async_read_header(stream, c.buffer, *parser, h); }); });
+  beast::error_code ec = c.withStream([&](auto& stream) {
+    return c.run(timeout, [&](auto h) { bhttp::async_read_header(stream, c.buffer, *parser, h); });
+  });
   if (ec) return transportError(ec, "read from " + impl_->url.hostHeader);
   HttpResponse head = Impl::headOf(parser->get().base());
   if (head.status / 100 != 2) {
@@ -405,7 +420,8 @@ Result<std::unique_ptr<BodyStream>> HttpTransport::openStream(const HttpRequest&
     head.body = std::move(body);
     return std::unique_ptr<BodyStream>(std::make_unique<BufferedBodyStream>(std::move(head)));
   }
-  return std::unique_ptr<BodyStream>(std::make_unique<ConnectionBodyStream>(std::move(*conn), std::move(head), std::move(parser)));
+  return std::unique_ptr<BodyStream>(
+      std::make_unique<ConnectionBodyStream>(std::move(*conn), std::move(head), std::move(parser)));
 }
 
 }  // namespace aviary::kube

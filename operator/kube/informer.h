@@ -31,7 +31,9 @@ class Informer final : private ReflectorSink {
         reflector_(client, std::move(options), *this) {}
   ~Informer() { stop(); }
 
-  void addIndex(const std::string& name, typename Store<T>::IndexFunc fn) { store_.addIndex(name, std::move(fn)); }
+  void addIndex(const std::string& name, typename Store<T>::IndexFunc fn) {
+    store_.addIndex(name, std::move(fn));
+  }
   void addHandlers(Handlers handlers) {
     std::lock_guard lock(handlersMutex_);
     handlers_.push_back(std::move(handlers));
@@ -83,7 +85,8 @@ class Informer final : private ReflectorSink {
   void replace(std::vector<Json>&& items, const std::string&) override {
     std::unordered_map<std::string, Ptr> fresh;
     fresh.reserve(items.size());
-    for (const auto& item : items) fresh[keyOf(item, namespaced_)] = std::make_shared<const T>(transform_(item));
+    for (const auto& item : items)
+      fresh[keyOf(item, namespaced_)] = std::make_shared<const T>(transform_(item));
     auto changes = store_.replace(std::move(fresh));
     auto handlers = handlersSnapshot();
     for (const auto& change : changes) {

@@ -33,7 +33,7 @@ struct WatchOptions {
 
 struct DeleteOptions {
   std::string propagationPolicy = "Background";  // Foreground | Background | Orphan
-  std::string preconditionResourceVersion;        // delete only this version
+  std::string preconditionResourceVersion;       // delete only this version
 };
 
 enum class PatchType { Merge, Json, StrategicMerge, Apply };
@@ -64,7 +64,8 @@ class KubeClient {
   virtual Result<Json> get(const ResourceType& type, const std::string& ns, const std::string& name,
                            const std::string& subresource = "") = 0;
   // One page of a list ("items", "metadata.resourceVersion", "metadata.continue").
-  virtual Result<Json> list(const ResourceType& type, const std::string& ns, const ListOptions& options = {}) = 0;
+  virtual Result<Json> list(const ResourceType& type, const std::string& ns,
+                            const ListOptions& options = {}) = 0;
   // POST; the name comes from the object (or metadata.generateName).
   virtual Result<Json> create(const ResourceType& type, const std::string& ns, const Json& object) = 0;
   // PUT of the whole object, guarded by its metadata.resourceVersion (mismatch → Conflict).

@@ -27,7 +27,8 @@ struct MergedKubeconfig {
 };
 
 Error configError(const std::string& file, const std::string& field, const std::string& what) {
-  return makeError(ErrorCode::Config, "kubeconfig " + file + ": " + (field.empty() ? "" : field + ": ") + what);
+  return makeError(ErrorCode::Config,
+                   "kubeconfig " + file + ": " + (field.empty() ? "" : field + ": ") + what);
 }
 
 Result<std::string> readFile(const std::string& path) {
@@ -59,7 +60,8 @@ Status mergeList(const YAML::Node& root, const char* listKey, const char* bodyKe
       return configError(file, path + ".name", "is required");
     }
     YAML::Node body = item[bodyKey];
-    if (body && !body.IsMap() && !body.IsNull()) return configError(file, path + "." + bodyKey, "must be a mapping");
+    if (body && !body.IsMap() && !body.IsNull())
+      return configError(file, path + "." + bodyKey, "must be a mapping");
     into.emplace(item["name"].as<std::string>(),
                  Entry{body ? body : YAML::Node(YAML::NodeType::Map), file, baseDir, path + "." + bodyKey});
   }
@@ -79,9 +81,9 @@ Status mergeText(const std::string& text, const std::string& file, const std::st
   if (auto cc = root["current-context"]; cc && cc.IsScalar() && merged.currentContext.empty()) {
     merged.currentContext = cc.as<std::string>();
   }
-  for (auto [list, body, target] : {std::tuple{"clusters", "cluster", &merged.clusters},
-                                    std::tuple{"users", "user", &merged.users},
-                                    std::tuple{"contexts", "context", &merged.contexts}}) {
+  for (auto [list, body, target] :
+       {std::tuple{"clusters", "cluster", &merged.clusters}, std::tuple{"users", "user", &merged.users},
+        std::tuple{"contexts", "context", &merged.contexts}}) {
     if (auto st = mergeList(root, list, body, file, baseDir, *target); !st) return st;
   }
   return {};
@@ -105,14 +107,16 @@ Result<std::string> pemField(const Entry& e, const std::string& key) {
   if (!path) return path;
   if (path->empty()) return std::string{};
   auto content = readFile(resolvePath(e.baseDir, *path));
-  if (!content) return configError(e.file, e.fieldPath + "." + key, "cannot read " + resolvePath(e.baseDir, *path));
+  if (!content)
+    return configError(e.file, e.fieldPath + "." + key, "cannot read " + resolvePath(e.baseDir, *path));
   return content;
 }
 
 Result<ClusterConfig> resolve(const MergedKubeconfig& merged, const std::string& firstFile,
                               const std::string& contextOverride) {
   std::string contextName = contextOverride.empty() ? merged.currentContext : contextOverride;
-  if (contextName.empty()) return configError(firstFile, "current-context", "is not set and no --context given");
+  if (contextName.empty())
+    return configError(firstFile, "current-context", "is not set and no --context given");
   auto ctxIt = merged.contexts.find(contextName);
   if (ctxIt == merged.contexts.end()) {
     return configError(firstFile, "contexts", "no context named \"" + contextName + "\"");
@@ -142,7 +146,8 @@ Result<ClusterConfig> resolve(const MergedKubeconfig& merged, const std::string&
     try {
       config.tls.insecureSkipVerify = insecure.as<bool>();
     } catch (const YAML::Exception&) {
-      return configError(cluster.file, cluster.fieldPath + ".insecure-skip-tls-verify", "must be true or false");
+      return configError(cluster.file, cluster.fieldPath + ".insecure-skip-tls-verify",
+                         "must be true or false");
     }
   }
   auto serverName = scalar(cluster, "tls-server-name");

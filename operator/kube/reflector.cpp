@@ -11,7 +11,9 @@ Reflector::Reflector(KubeClient& client, ReflectorOptions options, ReflectorSink
       backoff_(options_.initialBackoff, options_.maxBackoff),
       rng_(std::random_device{}()) {}
 
-Reflector::~Reflector() { stop(); }
+Reflector::~Reflector() {
+  stop();
+}
 
 void Reflector::start() {
   if (thread_.joinable()) return;
@@ -122,7 +124,8 @@ Reflector::Next Reflector::watchOnce(const std::string& fromVersion) {
   }
   if (sawEvent && next == Next::Backoff) backoff_.reset();  // the connection worked for a while
   // A server that ends every watch at once with nothing in it would make us spin: treat it as an error.
-  if (next == Next::Rewatch && !sawEvent && std::chrono::steady_clock::now() - started < std::chrono::seconds(1)) {
+  if (next == Next::Rewatch && !sawEvent &&
+      std::chrono::steady_clock::now() - started < std::chrono::seconds(1)) {
     return Next::Backoff;
   }
   if (next == Next::Rewatch) backoff_.reset();
@@ -137,8 +140,8 @@ void Reflector::run() {
       if (!listed) {
         if (stopping_) return;
         auto delay = backoff_.next();
-        spdlog::warn("list {}: {}; retrying in {} ms", options_.type.qualifiedName(), listed.error().describe(),
-                     delay.count());
+        spdlog::warn("list {}: {}; retrying in {} ms", options_.type.qualifiedName(),
+                     listed.error().describe(), delay.count());
         if (!sleepFor(delay)) return;
         continue;
       }

@@ -22,7 +22,8 @@ struct ResourceType {
     if (namespaced && !ns.empty()) path += "/namespaces/" + ns;
     return path + "/" + plural;
   }
-  std::string objectPath(const std::string& ns, const std::string& name, const std::string& subresource = "") const {
+  std::string objectPath(const std::string& ns, const std::string& name,
+                         const std::string& subresource = "") const {
     std::string path = collectionPath(ns) + "/" + name;
     return subresource.empty() ? path : path + "/" + subresource;
   }
@@ -39,9 +40,9 @@ inline const ResourceType kEvents{"", "v1", "events", "Event", true};
 inline const ResourceType kDeployments{"apps", "v1", "deployments", "Deployment", true};
 inline const ResourceType kLeases{"coordination.k8s.io", "v1", "leases", "Lease", true};
 inline const ResourceType kHorizontalPodAutoscalers{"autoscaling", "v2", "horizontalpodautoscalers",
-                                                     "HorizontalPodAutoscaler", true};
-inline const ResourceType kCustomResourceDefinitions{"apiextensions.k8s.io", "v1", "customresourcedefinitions",
-                                                      "CustomResourceDefinition", false};
+                                                    "HorizontalPodAutoscaler", true};
+inline const ResourceType kCustomResourceDefinitions{
+    "apiextensions.k8s.io", "v1", "customresourcedefinitions", "CustomResourceDefinition", false};
 }  // namespace resources
 
 }  // namespace aviary::kube

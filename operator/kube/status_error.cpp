@@ -20,19 +20,32 @@ ErrorCode errorCodeFor(int httpStatus, const std::string& reason) {
   if (reason == "ServiceUnavailable") return ErrorCode::Unavailable;
   if (reason == "InternalError") return ErrorCode::ServerError;
   switch (httpStatus) {
-    case 400: return ErrorCode::BadRequest;
-    case 401: return ErrorCode::Unauthorized;
-    case 403: return ErrorCode::Forbidden;
-    case 404: return ErrorCode::NotFound;
-    case 405: return ErrorCode::MethodNotAllowed;
-    case 409: return ErrorCode::Conflict;
-    case 410: return ErrorCode::Gone;
-    case 415: return ErrorCode::UnsupportedMediaType;
-    case 422: return ErrorCode::Invalid;
-    case 429: return ErrorCode::TooManyRequests;
-    case 503: return ErrorCode::Unavailable;
-    case 504: return ErrorCode::Timeout;
-    default: return httpStatus >= 500 ? ErrorCode::ServerError : ErrorCode::BadRequest;
+    case 400:
+      return ErrorCode::BadRequest;
+    case 401:
+      return ErrorCode::Unauthorized;
+    case 403:
+      return ErrorCode::Forbidden;
+    case 404:
+      return ErrorCode::NotFound;
+    case 405:
+      return ErrorCode::MethodNotAllowed;
+    case 409:
+      return ErrorCode::Conflict;
+    case 410:
+      return ErrorCode::Gone;
+    case 415:
+      return ErrorCode::UnsupportedMediaType;
+    case 422:
+      return ErrorCode::Invalid;
+    case 429:
+      return ErrorCode::TooManyRequests;
+    case 503:
+      return ErrorCode::Unavailable;
+    case 504:
+      return ErrorCode::Timeout;
+    default:
+      return httpStatus >= 500 ? ErrorCode::ServerError : ErrorCode::BadRequest;
   }
 }
 

@@ -7,12 +7,14 @@ namespace aviary::kube {
 Result<WatchEvent> decodeWatchFrame(std::string_view frame) {
   Json parsed = Json::parse(frame, nullptr, false);
   if (parsed.is_discarded() || !parsed.is_object()) {
-    return makeError(ErrorCode::Decode, "watch frame is not a JSON object: " + std::string(frame.substr(0, 200)));
+    return makeError(ErrorCode::Decode,
+                     "watch frame is not a JSON object: " + std::string(frame.substr(0, 200)));
   }
   auto typeIt = parsed.find("type");
   auto objectIt = parsed.find("object");
   if (typeIt == parsed.end() || !typeIt->is_string() || objectIt == parsed.end()) {
-    return makeError(ErrorCode::Decode, "watch frame without type or object: " + std::string(frame.substr(0, 200)));
+    return makeError(ErrorCode::Decode,
+                     "watch frame without type or object: " + std::string(frame.substr(0, 200)));
   }
   const std::string& type = typeIt->get_ref<const std::string&>();
   WatchEvent event;

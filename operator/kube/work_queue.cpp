@@ -5,7 +5,9 @@ namespace aviary::kube {
 WorkQueue::WorkQueue(std::chrono::milliseconds baseBackoff, std::chrono::milliseconds maxBackoff)
     : backoff_(baseBackoff, maxBackoff) {}
 
-WorkQueue::~WorkQueue() { shutDown(); }
+WorkQueue::~WorkQueue() {
+  shutDown();
+}
 
 void WorkQueue::addLocked(const std::string& key) {
   if (shuttingDown_ || dirty_.count(key)) return;
@@ -33,9 +35,13 @@ void WorkQueue::addAfter(const std::string& key, std::chrono::milliseconds delay
   ready_.notify_all();
 }
 
-void WorkQueue::addRateLimited(const std::string& key) { addAfter(key, backoff_.when(key)); }
+void WorkQueue::addRateLimited(const std::string& key) {
+  addAfter(key, backoff_.when(key));
+}
 
-void WorkQueue::forget(const std::string& key) { backoff_.forget(key); }
+void WorkQueue::forget(const std::string& key) {
+  backoff_.forget(key);
+}
 
 void WorkQueue::promoteDueLocked(Clock::time_point now) {
   while (!timers_.empty() && timers_.top().first <= now) {

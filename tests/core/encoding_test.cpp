@@ -44,12 +44,14 @@ TEST(Url, EncodeDecodeAndQuery) {
 }
 
 TEST(TimeFormat, FormatsAndParses) {
-  auto t = std::chrono::system_clock::time_point{std::chrono::seconds(1735725610)} + std::chrono::microseconds(123456);
+  auto t = std::chrono::system_clock::time_point{std::chrono::seconds(1735725610)} +
+           std::chrono::microseconds(123456);
   EXPECT_EQ(formatRfc3339(t), "2025-01-01T10:00:10Z");
   EXPECT_EQ(formatRfc3339Micro(t), "2025-01-01T10:00:10.123456Z");
   EXPECT_EQ(*parseRfc3339("2025-01-01T10:00:10.123456Z"), t);
   EXPECT_EQ(*parseRfc3339("2025-01-01T12:00:10.123456+02:00"), t);
-  EXPECT_EQ(*parseRfc3339("2025-01-01T10:00:10Z"), std::chrono::system_clock::time_point{std::chrono::seconds(1735725610)});
+  EXPECT_EQ(*parseRfc3339("2025-01-01T10:00:10Z"),
+            std::chrono::system_clock::time_point{std::chrono::seconds(1735725610)});
   EXPECT_FALSE(parseRfc3339("2025-01-01 10:00:10").has_value());
   EXPECT_FALSE(parseRfc3339("2025-01-01T10:00:10").has_value());
 }

@@ -17,9 +17,10 @@ using namespace std::chrono_literals;
 const std::string kEvents = "/api/v1/events";
 
 ObjectReference canary(const std::string& name = "web") {
-  return ObjectReference::fromObject({{"apiVersion", "aviary.io/v1beta1"},
-                                      {"kind", "Canary"},
-                                      {"metadata", {{"name", name}, {"namespace", "test"}, {"uid", "uid-" + name}}}});
+  return ObjectReference::fromObject(
+      {{"apiVersion", "aviary.io/v1beta1"},
+       {"kind", "Canary"},
+       {"metadata", {{"name", name}, {"namespace", "test"}, {"uid", "uid-" + name}}}});
 }
 
 class EventRecorderTest : public ::testing::Test {
@@ -85,7 +86,8 @@ TEST_F(EventRecorderTest, PerObjectLimitDropsFloodsButNotOtherObjects) {
   options.burst = 5;
   options.refillEvery = 300s;
   EventRecorder recorder(*client_, options, clock_);
-  for (int i = 0; i < 20; ++i) recorder.record(canary("noisy"), EventType::Normal, "Flap", "m" + std::to_string(i));
+  for (int i = 0; i < 20; ++i)
+    recorder.record(canary("noisy"), EventType::Normal, "Flap", "m" + std::to_string(i));
   recorder.record(canary("quiet"), EventType::Normal, "Synced", "hello");
   recorder.flush();
   EXPECT_EQ(server_.count(kEvents), 6u);

@@ -80,15 +80,17 @@ TEST_F(HttpKubeClientTest, PatchesSendTheRightContentType) {
                                {{"metadata", {{"annotations", {{"a", "1"}}}}}});
   ASSERT_TRUE(merged.ok()) << merged.error().describe();
   EXPECT_EQ((*merged)["metadata"]["annotations"]["a"], "1");
-  auto jsonPatched = client_->patch(resources::kDeployments, "test", "web", PatchType::Json,
-                                    Json::array({{{"op", "replace"}, {"path", "/spec/replicas"}, {"value", 0}}}),
-                                    "scale");
+  auto jsonPatched =
+      client_->patch(resources::kDeployments, "test", "web", PatchType::Json,
+                     Json::array({{{"op", "replace"}, {"path", "/spec/replicas"}, {"value", 0}}}), "scale");
   ASSERT_TRUE(jsonPatched.ok()) << jsonPatched.error().describe();
   EXPECT_EQ(server_.get(kDeployments, "test", "web")["spec"]["replicas"], 0);
-  ASSERT_TRUE(client_->patch(resources::kDeployments, "test", "web", PatchType::StrategicMerge,
-                             {{"spec", {{"paused", true}}}})
+  ASSERT_TRUE(client_
+                  ->patch(resources::kDeployments, "test", "web", PatchType::StrategicMerge,
+                          {{"spec", {{"paused", true}}}})
                   .ok());
-  ASSERT_TRUE(client_->patch(resources::kDeployments, "test", "web", PatchType::Apply, deployment("web")).ok());
+  ASSERT_TRUE(
+      client_->patch(resources::kDeployments, "test", "web", PatchType::Apply, deployment("web")).ok());
   auto reqs = server_.requests();
   std::vector<std::string> types;
   std::vector<std::string> targets;
@@ -108,7 +110,8 @@ TEST_F(HttpKubeClientTest, PatchesSendTheRightContentType) {
 }
 
 TEST_F(HttpKubeClientTest, ListWithSelectorsAndPaging) {
-  for (int i = 0; i < 7; ++i) server_.upsert(kDeployments, deployment("d" + std::to_string(i), "test", i % 2 ? "a" : "b"));
+  for (int i = 0; i < 7; ++i)
+    server_.upsert(kDeployments, deployment("d" + std::to_string(i), "test", i % 2 ? "a" : "b"));
   server_.upsert(kDeployments, deployment("other", "elsewhere"));
 
   ListOptions options;
@@ -116,7 +119,8 @@ TEST_F(HttpKubeClientTest, ListWithSelectorsAndPaging) {
   auto filtered = client_->list(resources::kDeployments, "test", options);
   ASSERT_TRUE(filtered.ok());
   EXPECT_EQ((*filtered)["items"].size(), 3u);
-  EXPECT_EQ(server_.requests().back().target, "/apis/apps/v1/namespaces/test/deployments?labelSelector=app%3Da");
+  EXPECT_EQ(server_.requests().back().target,
+            "/apis/apps/v1/namespaces/test/deployments?labelSelector=app%3Da");
 
   options = {};
   options.limit = 3;
@@ -138,11 +142,16 @@ TEST_F(HttpKubeClientTest, ErrorStatusesMapToCodes) {
     std::string reason;
     ErrorCode code;
   } cases[] = {
-      {400, "BadRequest", ErrorCode::BadRequest},     {401, "Unauthorized", ErrorCode::Unauthorized},
-      {403, "Forbidden", ErrorCode::Forbidden},       {405, "MethodNotAllowed", ErrorCode::MethodNotAllowed},
-      {410, "Expired", ErrorCode::Gone},              {415, "UnsupportedMediaType", ErrorCode::UnsupportedMediaType},
-      {422, "Invalid", ErrorCode::Invalid},           {500, "InternalError", ErrorCode::ServerError},
-      {503, "ServiceUnavailable", ErrorCode::Unavailable}, {504, "", ErrorCode::Timeout},
+      {400, "BadRequest", ErrorCode::BadRequest},
+      {401, "Unauthorized", ErrorCode::Unauthorized},
+      {403, "Forbidden", ErrorCode::Forbidden},
+      {405, "MethodNotAllowed", ErrorCode::MethodNotAllowed},
+      {410, "Expired", ErrorCode::Gone},
+      {415, "UnsupportedMediaType", ErrorCode::UnsupportedMediaType},
+      {422, "Invalid", ErrorCode::Invalid},
+      {500, "InternalError", ErrorCode::ServerError},
+      {503, "ServiceUnavailable", ErrorCode::Unavailable},
+      {504, "", ErrorCode::Timeout},
   };
   for (const auto& c : cases) {
     server_.addFault(Fault{"GET", "/api/v1/namespaces/test/configmaps/x", c.status, c.reason, "", 1});
@@ -158,7 +167,8 @@ TEST(StatusError, NonStatusBodiesAndRetryAfter) {
   EXPECT_EQ(e.code, ErrorCode::ServerError);
   EXPECT_EQ(e.message, "<html>bad gateway</html>");
   EXPECT_EQ(e.retryAfter, std::chrono::seconds(7));
-  Error conflict = errorFromResponse(409, R"({"kind":"Status","reason":"AlreadyExists","message":"x exists"})", "");
+  Error conflict =
+      errorFromResponse(409, R"({"kind":"Status","reason":"AlreadyExists","message":"x exists"})", "");
   EXPECT_EQ(conflict.code, ErrorCode::AlreadyExists);
 }
 

@@ -40,9 +40,18 @@ struct Recorder {
   std::multiset<std::string> added, updated, deleted;
   template <class T>
   typename Informer<T>::Handlers handlers(std::function<std::string(const T&)> nameOf) {
-    return {[this, nameOf](const auto& o) { std::lock_guard l(m); added.insert(nameOf(*o)); },
-            [this, nameOf](const auto&, const auto& n) { std::lock_guard l(m); updated.insert(nameOf(*n)); },
-            [this, nameOf](const auto& o) { std::lock_guard l(m); deleted.insert(nameOf(*o)); }};
+    return {[this, nameOf](const auto& o) {
+              std::lock_guard l(m);
+              added.insert(nameOf(*o));
+            },
+            [this, nameOf](const auto&, const auto& n) {
+              std::lock_guard l(m);
+              updated.insert(nameOf(*n));
+            },
+            [this, nameOf](const auto& o) {
+              std::lock_guard l(m);
+              deleted.insert(nameOf(*o));
+            }};
   }
   std::size_t count(std::multiset<std::string>& set, const std::string& name) {
     std::lock_guard l(m);
@@ -50,7 +59,9 @@ struct Recorder {
   }
 };
 
-std::string jsonName(const Json& j) { return j["metadata"].value("name", ""); }
+std::string jsonName(const Json& j) {
+  return j["metadata"].value("name", "");
+}
 
 class InformerTest : public ::testing::Test {
  protected:
@@ -111,7 +122,8 @@ TEST_F(InformerTest, RelistAfterGoneLeavesNoGhostsAndMissesNoDeletes) {
   server_.compactHistory();
   server_.clearFaults();
 
-  ASSERT_TRUE(eventually([&] { return informer.reflector().listCount() >= 2 && informer.store().get("test/newcomer"); }));
+  ASSERT_TRUE(eventually(
+      [&] { return informer.reflector().listCount() >= 2 && informer.store().get("test/newcomer"); }));
   EXPECT_FALSE(informer.store().get("test/doomed")) << "ghost object after relist";
   EXPECT_EQ(rec.count(rec.deleted, "doomed"), 1u) << "missed delete";
   EXPECT_EQ(rec.count(rec.added, "newcomer"), 1u);
@@ -136,7 +148,8 @@ TEST_F(InformerTest, DroppedWatchResumesFromLastVersionWithoutRelisting) {
   // The re-watch asked for events after the last version seen, not from scratch.
   bool resumed = false;
   for (const auto& r : server_.requests()) {
-    if (r.target.find("watch=true") != std::string::npos && r.target.find("resourceVersion=") != std::string::npos &&
+    if (r.target.find("watch=true") != std::string::npos &&
+        r.target.find("resourceVersion=") != std::string::npos &&
         r.target.find("resourceVersion=0") == std::string::npos) {
       resumed = true;
     }
@@ -151,7 +164,8 @@ TEST_F(InformerTest, BookmarksAdvanceTheResumeVersion) {
   ASSERT_TRUE(eventually([&] { return server_.openWatches() == 1; }));
   server_.upsert("/api/v1/configmaps", {{"metadata", {{"name", "unrelated"}, {"namespace", "test"}}}});
   server_.sendBookmark();
-  EXPECT_TRUE(eventually([&] { return informer.reflector().lastResourceVersion() == server_.currentResourceVersion(); }));
+  EXPECT_TRUE(eventually(
+      [&] { return informer.reflector().lastResourceVersion() == server_.currentResourceVersion(); }));
   EXPECT_EQ(informer.store().size(), 0u);
 }
 
@@ -217,7 +231,8 @@ TEST_F(InformerTest, ResyncRevisitsEveryObject) {
   informer.setResyncPeriod(100ms);
   informer.start();
   ASSERT_TRUE(informer.waitForSync(5s));
-  EXPECT_TRUE(eventually([&] { return rec.count(rec.updated, "a") >= 2 && rec.count(rec.updated, "b") >= 2; }));
+  EXPECT_TRUE(
+      eventually([&] { return rec.count(rec.updated, "a") >= 2 && rec.count(rec.updated, "b") >= 2; }));
 }
 
 TEST_F(InformerTest, StopEndsPromptlyWithAnOpenWatch) {

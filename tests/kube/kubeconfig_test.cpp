@@ -90,18 +90,22 @@ TEST_F(KubeconfigTest, ErrorsNameTheFileAndTheField) {
     const char* expected;
   } cases[] = {
       {"clusters: [{name: c, cluster: {server: https://x, certificate-authority-data: '!!notb64'}}]\n"
-       "users: [{name: u, user: {}}]\ncontexts: [{name: x, context: {cluster: c, user: u}}]\ncurrent-context: x\n",
+       "users: [{name: u, user: {}}]\ncontexts: [{name: x, context: {cluster: c, user: "
+       "u}}]\ncurrent-context: x\n",
        "clusters[0].cluster.certificate-authority-data: not valid base64"},
-      {"clusters: [{name: c, cluster: {server: x}}]\ncontexts: [{name: x, context: {cluster: c}}]\ncurrent-context: x\n",
+      {"clusters: [{name: c, cluster: {server: x}}]\ncontexts: [{name: x, context: {cluster: "
+       "c}}]\ncurrent-context: x\n",
        "clusters[0].cluster.server: must start with http:// or https://"},
-      {"clusters: [{name: c, cluster: {}}]\ncontexts: [{name: x, context: {cluster: c}}]\ncurrent-context: x\n",
+      {"clusters: [{name: c, cluster: {}}]\ncontexts: [{name: x, context: {cluster: c}}]\ncurrent-context: "
+       "x\n",
        "clusters[0].cluster.server: is required"},
       {"contexts: [{name: x, context: {cluster: missing}}]\ncurrent-context: x\n",
        "contexts[0].context.cluster: no cluster named \"missing\""},
       {"current-context: nowhere\n", "contexts: no context named \"nowhere\""},
       {"clusters: {name: c}\n", "clusters: must be a list"},
       {"clusters: [{cluster: {server: https://x}}]\n", "clusters[0].name: is required"},
-      {"clusters: [{name: c, cluster: {server: https://x}}]\nusers: [{name: u, user: {client-certificate-data: Q0E=}}]\n"
+      {"clusters: [{name: c, cluster: {server: https://x}}]\nusers: [{name: u, user: "
+       "{client-certificate-data: Q0E=}}]\n"
        "contexts: [{name: x, context: {cluster: c, user: u}}]\ncurrent-context: x\n",
        "users[0].user: client-certificate and client-key must be set together"},
       {"clusters: [a: b: c\n", "not valid YAML"},

@@ -34,9 +34,12 @@ TEST(Store, IndexesFollowUpsertsEraseAndReplace) {
   auto changes = store.replace(std::move(fresh));
   int added = 0, updated = 0, deleted = 0;
   for (const auto& c : changes) {
-    if (!c.before) ++added;
-    else if (!c.after) ++deleted;
-    else ++updated;
+    if (!c.before)
+      ++added;
+    else if (!c.after)
+      ++deleted;
+    else
+      ++updated;
   }
   EXPECT_EQ(added, 1);
   EXPECT_EQ(updated, 1);

@@ -6,13 +6,12 @@ namespace aviary::kube {
 namespace {
 
 TEST(WatchDecoder, FrameSplitAcrossChunksAndSeveralInOne) {
-  std::string frames =
-      R"({"type":"ADDED","object":{"metadata":{"name":"a","resourceVersion":"5"}}})"
-      "\n"
-      R"({"type":"MODIFIED","object":{"metadata":{"name":"a","resourceVersion":"6"}}})"
-      "\n"
-      R"({"type":"DELETED","object":{"metadata":{"name":"a","resourceVersion":"7"}}})"
-      "\n";
+  std::string frames = R"({"type":"ADDED","object":{"metadata":{"name":"a","resourceVersion":"5"}}})"
+                       "\n"
+                       R"({"type":"MODIFIED","object":{"metadata":{"name":"a","resourceVersion":"6"}}})"
+                       "\n"
+                       R"({"type":"DELETED","object":{"metadata":{"name":"a","resourceVersion":"7"}}})"
+                       "\n";
   // Feed in every possible split: the events must come out the same.
   for (std::size_t cut = 1; cut < frames.size(); cut += 7) {
     WatchDecoder decoder;
@@ -37,7 +36,9 @@ TEST(WatchDecoder, FrameSplitAcrossChunksAndSeveralInOne) {
 
 TEST(WatchDecoder, BookmarkAndBlankLines) {
   WatchDecoder decoder;
-  decoder.feed("\r\n\n{\"type\":\"BOOKMARK\",\"object\":{\"kind\":\"Deployment\",\"metadata\":{\"resourceVersion\":\"99\"}}}\r\n");
+  decoder.feed(
+      "\r\n\n{\"type\":\"BOOKMARK\",\"object\":{\"kind\":\"Deployment\",\"metadata\":{\"resourceVersion\":"
+      "\"99\"}}}\r\n");
   auto e = decoder.nextEvent();
   ASSERT_TRUE(e.ok() && *e);
   EXPECT_EQ((*e)->type, WatchEvent::Type::Bookmark);

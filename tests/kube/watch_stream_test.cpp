@@ -15,7 +15,9 @@ using namespace std::chrono_literals;
 const std::string kConfigMaps = "/api/v1/configmaps";
 
 Json configMap(const std::string& name, const std::string& value = "1") {
-  return {{"apiVersion", "v1"}, {"kind", "ConfigMap"}, {"metadata", {{"name", name}, {"namespace", "test"}}},
+  return {{"apiVersion", "v1"},
+          {"kind", "ConfigMap"},
+          {"metadata", {{"name", name}, {"namespace", "test"}}},
           {"data", {{"k", value}}}};
 }
 
@@ -121,17 +123,18 @@ TEST_F(WatchStreamTest, WatchRejectedWithStatusIsTypedError) {
 
 // A server that cuts frames at awkward places and pauses between pieces.
 TEST_F(WatchStreamTest, FramesSplitAcrossTransportChunks) {
-  server_.setRawRoute("/api/v1/namespaces/test/configmaps", [](const http::Request&, http::ResponseWriter& w) {
-    w.startChunked(200, "application/json");
-    std::string a = R"({"type":"ADDED","object":{"metadata":{"name":"x","resourceVersion":"10"}}})";
-    std::string b = R"({"type":"MODIFIED","object":{"metadata":{"name":"x","resourceVersion":"11"}}})";
-    w.writeChunk(a.substr(0, 5));
-    std::this_thread::sleep_for(20ms);
-    w.writeChunk(a.substr(5) + "\n" + b.substr(0, 30));
-    std::this_thread::sleep_for(20ms);
-    w.writeChunk(b.substr(30));  // the last frame has no newline before the stream ends
-    w.finishChunked();
-  });
+  server_.setRawRoute(
+      "/api/v1/namespaces/test/configmaps", [](const http::Request&, http::ResponseWriter& w) {
+        w.startChunked(200, "application/json");
+        std::string a = R"({"type":"ADDED","object":{"metadata":{"name":"x","resourceVersion":"10"}}})";
+        std::string b = R"({"type":"MODIFIED","object":{"metadata":{"name":"x","resourceVersion":"11"}}})";
+        w.writeChunk(a.substr(0, 5));
+        std::this_thread::sleep_for(20ms);
+        w.writeChunk(a.substr(5) + "\n" + b.substr(0, 30));
+        std::this_thread::sleep_for(20ms);
+        w.writeChunk(b.substr(30));  // the last frame has no newline before the stream ends
+        w.finishChunked();
+      });
   auto w = watch("0");
   auto first = nextEvent(*w);
   EXPECT_EQ(first.object["metadata"]["resourceVersion"], "10");

@@ -23,15 +23,18 @@ using namespace std::chrono_literals;
 
 namespace {
 
-void step(const std::string& text) { std::cout << "\n==> " << text << std::endl; }
+void step(const std::string& text) {
+  std::cout << "\n==> " << text << std::endl;
+}
 
 std::string writeKubeconfig(const testing::FakeApiServer& server, const std::string& token) {
   auto path = std::filesystem::temp_directory_path() / "aviary-demo-kubeconfig";
-  std::ofstream(path) << "apiVersion: v1\nkind: Config\ncurrent-context: demo\n"
-                      << "clusters:\n- name: demo\n  cluster:\n    server: " << server.url()
-                      << "\n    certificate-authority-data: " << base64Encode(server.certificate()->certificatePem)
-                      << "\nusers:\n- name: demo\n  user:\n    token: " << token
-                      << "\ncontexts:\n- name: demo\n  context: {cluster: demo, user: demo, namespace: test}\n";
+  std::ofstream(path)
+      << "apiVersion: v1\nkind: Config\ncurrent-context: demo\n"
+      << "clusters:\n- name: demo\n  cluster:\n    server: " << server.url()
+      << "\n    certificate-authority-data: " << base64Encode(server.certificate()->certificatePem)
+      << "\nusers:\n- name: demo\n  user:\n    token: " << token
+      << "\ncontexts:\n- name: demo\n  context: {cluster: demo, user: demo, namespace: test}\n";
   return path.string();
 }
 
@@ -82,7 +85,8 @@ int main(int argc, char** argv) {
   step("Create two Deployments, then change one of them (merge patch) and try a stale update");
   for (const char* name : {"podinfo", "frontend"}) {
     auto created = kube.create(resources::kDeployments, "test", deployment(name, "podinfo:6.0.0"));
-    std::cout << "created " << name << " at resourceVersion " << (*created)["metadata"]["resourceVersion"] << std::endl;
+    std::cout << "created " << name << " at resourceVersion " << (*created)["metadata"]["resourceVersion"]
+              << std::endl;
   }
   auto stale = kube.get(resources::kDeployments, "test", "podinfo");
   (void)kube.patch(resources::kDeployments, "test", "podinfo", PatchType::Merge,
@@ -97,7 +101,8 @@ int main(int argc, char** argv) {
       auto key = queue.get();
       auto cached = informer.store().get("test/" + *key);
       std::cout << "reconcile " << *key << " (cached resourceVersion "
-                << (cached ? (*cached)["metadata"].value("resourceVersion", "?") : "deleted") << ")" << std::endl;
+                << (cached ? (*cached)["metadata"].value("resourceVersion", "?") : "deleted") << ")"
+                << std::endl;
       queue.done(*key);
     }
   }
@@ -112,8 +117,8 @@ int main(int argc, char** argv) {
   }
   auto events = kube.list(resources::kEvents, "test");
   for (const auto& e : (*events)["items"]) {
-    std::cout << e["type"].get<std::string>() << " " << e["reason"].get<std::string>() << " x" << e["count"] << ": "
-              << e["message"].get<std::string>() << std::endl;
+    std::cout << e["type"].get<std::string>() << " " << e["reason"].get<std::string>() << " x" << e["count"]
+              << ": " << e["message"].get<std::string>() << std::endl;
   }
 
   std::string aviary = argc > 1 ? argv[1] : "";

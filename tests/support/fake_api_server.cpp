@@ -28,11 +28,14 @@ bool matchesLabels(const Json& object, const std::string& selector) {
 bool matchesFields(const Json& object, const std::string& selector) {
   if (selector.empty()) return true;
   const std::string prefix = "metadata.name=";
-  if (selector.rfind(prefix, 0) == 0) return object["metadata"].value("name", "") == selector.substr(prefix.size());
+  if (selector.rfind(prefix, 0) == 0)
+    return object["metadata"].value("name", "") == selector.substr(prefix.size());
   return true;
 }
 
-std::string keyOf(const std::string& ns, const std::string& name) { return ns + "/" + name; }
+std::string keyOf(const std::string& ns, const std::string& name) {
+  return ns + "/" + name;
+}
 
 }  // namespace
 
@@ -46,8 +49,8 @@ FakeApiServer::FakeApiServer(Options options) : options_(std::move(options)) {
     cert_ = *cert;
     serverOptions.tls = cert_;
   }
-  server_ = std::make_unique<http::HttpServer>(serverOptions,
-                                               [this](const http::Request& r, http::ResponseWriter& w) { handle(r, w); });
+  server_ = std::make_unique<http::HttpServer>(
+      serverOptions, [this](const http::Request& r, http::ResponseWriter& w) { handle(r, w); });
   if (auto st = server_->start(); !st) throw std::runtime_error(st.error().describe());
 }
 
@@ -64,7 +67,8 @@ kube::ClusterConfig FakeApiServer::clusterConfig() const {
   kube::ClusterConfig config;
   config.server = url();
   if (cert_) config.tls.caPem = cert_->certificatePem;
-  if (!options_.requiredToken.empty()) config.token = std::make_shared<kube::StaticTokenSource>(options_.requiredToken);
+  if (!options_.requiredToken.empty())
+    config.token = std::make_shared<kube::StaticTokenSource>(options_.requiredToken);
   config.qps = 0;  // tests measure behaviour, not the limiter
   config.requestTimeout = std::chrono::seconds(5);
   return config;
@@ -102,8 +106,9 @@ std::optional<FakeApiServer::Target> FakeApiServer::parsePath(const std::string&
 
 void FakeApiServer::sendStatus(http::ResponseWriter& w, int code, const std::string& reason,
                                const std::string& message, const std::string& retryAfter) {
-  Json status = {{"kind", "Status"},   {"apiVersion", "v1"}, {"metadata", Json::object()}, {"status", "Failure"},
-                 {"message", message}, {"reason", reason},   {"code", code}};
+  Json status = {{"kind", "Status"},    {"apiVersion", "v1"}, {"metadata", Json::object()},
+                 {"status", "Failure"}, {"message", message}, {"reason", reason},
+                 {"code", code}};
   http::HeaderList extra;
   if (!retryAfter.empty()) extra.emplace_back("Retry-After", retryAfter);
   w.send(code, "application/json", status.dump(), extra);
@@ -115,7 +120,8 @@ void FakeApiServer::handle(const http::Request& req, http::ResponseWriter& w) {
     std::lock_guard lock(mutex_);
     requests_.push_back({req.method, req.target, req.path, req.body, req.header("content-type"),
                          req.header("authorization"), req.header("accept")});
-    if (!options_.requiredToken.empty() && req.header("authorization") != "Bearer " + options_.requiredToken) {
+    if (!options_.requiredToken.empty() &&
+        req.header("authorization") != "Bearer " + options_.requiredToken) {
       sendStatus(w, 401, "Unauthorized", "Unauthorized");
       return;
     }
@@ -148,7 +154,9 @@ void FakeApiServer::serveList(const http::Request& req, const Target& t, http::R
   std::vector<Json> matching;
   for (const auto& [key, object] : objects_[t.collection]) {
     if (!t.ns.empty() && object["metadata"].value("namespace", "") != t.ns) continue;
-    if (!matchesLabels(object, req.param("labelSelector")) || !matchesFields(object, req.param("fieldSelector"))) continue;
+    if (!matchesLabels(object, req.param("labelSelector")) ||
+        !matchesFields(object, req.param("fieldSelector")))
+      continue;
     matching.push_back(object);
   }
   std::size_t offset = req.hasParam("continue") ? std::stoul(req.param("continue")) : 0;
@@ -156,7 +164,9 @@ void FakeApiServer::serveList(const http::Request& req, const Target& t, http::R
   Json items = Json::array();
   std::size_t end = limit > 0 ? std::min(matching.size(), offset + limit) : matching.size();
   for (std::size_t i = offset; i < end; ++i) items.push_back(matching[i]);
-  Json list = {{"kind", "List"}, {"apiVersion", "v1"}, {"metadata", {{"resourceVersion", std::to_string(rv_)}}},
+  Json list = {{"kind", "List"},
+               {"apiVersion", "v1"},
+               {"metadata", {{"resourceVersion", std::to_string(rv_)}}},
                {"items", items}};
   if (end < matching.size()) list["metadata"]["continue"] = std::to_string(end);
   w.send(200, "application/json", list.dump());
@@ -167,11 +177,13 @@ void FakeApiServer::serveWatch(const http::Request& req, const Target& t, http::
   std::string from = req.param("resourceVersion");
   long long fromRv = from.empty() || from == "0" ? -1 : std::stoll(from);
   bool bookmarks = req.param("allowWatchBookmarks") == "true";
-  auto deadline = std::chrono::steady_clock::now() +
-                  std::chrono::seconds(req.hasParam("timeoutSeconds") ? std::stoll(req.param("timeoutSeconds")) : 1800);
+  auto deadline =
+      std::chrono::steady_clock::now() +
+      std::chrono::seconds(req.hasParam("timeoutSeconds") ? std::stoll(req.param("timeoutSeconds")) : 1800);
   auto matches = [&](const Json& object, const std::string& collection, const std::string& ns) {
     return collection == t.collection && (t.ns.empty() || ns == t.ns) &&
-           matchesLabels(object, req.param("labelSelector")) && matchesFields(object, req.param("fieldSelector"));
+           matchesLabels(object, req.param("labelSelector")) &&
+           matchesFields(object, req.param("fieldSelector"));
   };
   lock.unlock();
   if (!w.startChunked(200, "application/json")) return;
@@ -186,13 +198,14 @@ void FakeApiServer::serveWatch(const http::Request& req, const Target& t, http::
   };
   bool ok = true;
   if (fromRv >= 0 && fromRv < oldestWatchableRv_) {
-    Json status = {{"kind", "Status"},
-                   {"apiVersion", "v1"},
-                   {"metadata", Json::object()},
-                   {"status", "Failure"},
-                   {"message", "too old resource version: " + from + " (" + std::to_string(oldestWatchableRv_) + ")"},
-                   {"reason", "Expired"},
-                   {"code", 410}};
+    Json status = {
+        {"kind", "Status"},
+        {"apiVersion", "v1"},
+        {"metadata", Json::object()},
+        {"status", "Failure"},
+        {"message", "too old resource version: " + from + " (" + std::to_string(oldestWatchableRv_) + ")"},
+        {"reason", "Expired"},
+        {"code", 410}};
     send("ERROR", status);
     --openWatches_;
     lock.unlock();
@@ -230,7 +243,8 @@ void FakeApiServer::serveWatch(const http::Request& req, const Target& t, http::
     }
     if (bookmarks && bookmarkGeneration_ != seenBookmark) {
       seenBookmark = bookmarkGeneration_;
-      Json object = {{"kind", "Bookmark"}, {"apiVersion", "v1"},
+      Json object = {{"kind", "Bookmark"},
+                     {"apiVersion", "v1"},
                      {"metadata", {{"resourceVersion", std::to_string(rv_)}}}};
       if (!(ok = send("BOOKMARK", object))) break;
     }
@@ -239,7 +253,8 @@ void FakeApiServer::serveWatch(const http::Request& req, const Target& t, http::
       break;
     }
     if (std::chrono::steady_clock::now() >= deadline) break;
-    changed_.wait_until(lock, std::min(deadline, std::chrono::steady_clock::now() + std::chrono::milliseconds(200)));
+    changed_.wait_until(
+        lock, std::min(deadline, std::chrono::steady_clock::now() + std::chrono::milliseconds(200)));
   }
   --openWatches_;
   lock.unlock();
@@ -299,10 +314,11 @@ void FakeApiServer::serveWrite(const http::Request& req, const Target& t, http::
   if (req.method == "PUT") {
     std::string rv = body["metadata"].value("resourceVersion", "");
     if (rv != current["metadata"].value("resourceVersion", "")) {
-      return sendStatus(w, 409, "Conflict",
-                        "Operation cannot be fulfilled on " + resource + " \"" + t.name +
-                            "\": the object has been modified; please apply your changes to the latest version "
-                            "and try again");
+      return sendStatus(
+          w, 409, "Conflict",
+          "Operation cannot be fulfilled on " + resource + " \"" + t.name +
+              "\": the object has been modified; please apply your changes to the latest version "
+              "and try again");
     }
     body["metadata"]["uid"] = current["metadata"]["uid"];
     return w.send(200, "application/json", storeLocked(t.collection, t.ns, body, "MODIFIED").dump());
@@ -343,7 +359,8 @@ void FakeApiServer::erase(const std::string& collectionPath, const std::string& 
   if (it != bucket.end()) storeLocked(collectionPath, ns, it->second, "DELETED");
 }
 
-Json FakeApiServer::get(const std::string& collectionPath, const std::string& ns, const std::string& name) const {
+Json FakeApiServer::get(const std::string& collectionPath, const std::string& ns,
+                        const std::string& name) const {
   std::lock_guard lock(mutex_);
   auto c = objects_.find(collectionPath);
   if (c == objects_.end()) return nullptr;

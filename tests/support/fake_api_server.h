@@ -91,9 +91,10 @@ class FakeApiServer {
   void serveList(const http::Request& req, const Target& t, http::ResponseWriter& w);
   void serveWatch(const http::Request& req, const Target& t, http::ResponseWriter& w);
   void serveWrite(const http::Request& req, const Target& t, http::ResponseWriter& w);
-  Json storeLocked(const std::string& collection, const std::string& ns, Json object, const std::string& type);
-  static void sendStatus(http::ResponseWriter& w, int code, const std::string& reason, const std::string& message,
-                         const std::string& retryAfter = "");
+  Json storeLocked(const std::string& collection, const std::string& ns, Json object,
+                   const std::string& type);
+  static void sendStatus(http::ResponseWriter& w, int code, const std::string& reason,
+                         const std::string& message, const std::string& retryAfter = "");
 
   Options options_;
   std::optional<PemKeyPair> cert_;
