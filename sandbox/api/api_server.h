@@ -1,0 +1,81 @@
+// The sandbox's Kubernetes API server: serves the REST API over HTTP or HTTPS (bearer token) so that
+// kubectl, the Python client and the operator work against it unchanged (KUBE-API.md).
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "operator/http/http_server.h"
+#include "sandbox/api/faults.h"
+#include "sandbox/api/object_store.h"
+#include "sandbox/api/resource_registry.h"
+
+namespace aviary::sandbox {
+
+struct ApiServerOptions {
+  std::string bindAddress = "127.0.0.1";
+  uint16_t port = 0;
+  bool tls = false;            // HTTPS with a certificate generated at start-up, bearer token required
+  std::string token;           // with tls: generated when empty
+  std::size_t historyPerResource = 10'000;
+  std::chrono::seconds bookmarkInterval{60};
+};
+
+class ApiServer {
+ public:
+  explicit ApiServer(ApiServerOptions options = {});
+  ~ApiServer();
+
+  Status start();
+  void stop();
+
+  std::string url() const;
+  const std::string& token() const { return options_.token; }
+  const std::optional<PemKeyPair>& certificate() const { return cert_; }
+  // A kubeconfig for kubectl, the Python client and the operator.
+  std::string kubeconfig() const;
+
+  ObjectStore& store() { return store_; }
+  ResourceRegistry& registry() { return registry_; }
+  FaultInjector& faults() { return faults_; }
+
+  // Creates or updates an object from a manifest, as `kubectl apply` would (used by --apply).
+  Result<Json> apply(const Json& object);
+
+ private:
+  // A parsed resource path: /apis/<group>/<version>/namespaces/<ns>/<plural>/<name>/<subresource>.
+  struct Target {
+    std::string group, version, ns, plural, name, subresource;
+    std::shared_ptr<const ResourceKind> kind;
+  };
+  void handle(const http::Request& req, http::ResponseWriter& w);
+  bool serveNonResource(const http::Request& req, http::ResponseWriter& w);
+  void serveResource(const http::Request& req, const Target& t, http::ResponseWriter& w);
+  void serveList(const http::Request& req, const Target& t, http::ResponseWriter& w);
+  void serveWatch(const http::Request& req, const Target& t, http::ResponseWriter& w);
+  void serveGet(const http::Request& req, const Target& t, http::ResponseWriter& w);
+  void serveCreate(const http::Request& req, const Target& t, http::ResponseWriter& w);
+  void serveUpdate(const http::Request& req, const Target& t, http::ResponseWriter& w);
+  void servePatch(const http::Request& req, const Target& t, http::ResponseWriter& w);
+  void serveDelete(const http::Request& req, const Target& t, http::ResponseWriter& w);
+  void serveFaults(const http::Request& req, http::ResponseWriter& w);
+  // Side effects of writes: registering CRDs, defaulting built-ins.
+  void afterCreate(const ResourceKind& kind, const Json& stored);
+  void afterDelete(const ResourceKind& kind, const Json& removed);
+  Result<Json> createWithDefaults(const ResourceKind& kind, const std::string& ns, Json object, bool dryRun);
+
+  ApiServerOptions options_;
+  std::optional<PemKeyPair> cert_;
+  ResourceRegistry registry_;
+  ObjectStore store_;
+  FaultInjector faults_;
+  std::unique_ptr<http::HttpServer> http_;
+  std::atomic<bool> stopping_{false};
+};
+
+// Writes errors as metav1.Status bodies.
+void sendStatusError(http::ResponseWriter& w, const Error& error);
+
+}  // namespace aviary::sandbox

@@ -1,0 +1,101 @@
+// Watches (KUBE-API.md §4): synthetic ADDED for resourceVersion ""/"0", events after N, 410 as an
+// ERROR event, bookmarks when asked, timeoutSeconds, Table frames for `kubectl get -w`, and the
+// dropped-stream fault.
+#include <spdlog/spdlog.h>
+
+#include "sandbox/api/api_server.h"
+#include "sandbox/api/table.h"
+
+namespace aviary::sandbox {
+namespace {
+
+Json expiredStatus(const std::string& message) {
+  return {{"kind", "Status"}, {"apiVersion", "v1"}, {"metadata", Json::object()}, {"status", "Failure"},
+          {"message", message}, {"reason", "Expired"}, {"code", 410}};
+}
+
+}  // namespace
+
+void ApiServer::serveWatch(const http::Request& req, const Target& t, http::ResponseWriter& w) {
+  auto labels = LabelSelector::parse(req.param("labelSelector"));
+  if (!labels) return sendStatusError(w, labels.error());
+  auto fields = FieldSelector::parse(req.param("fieldSelector"), t.kind->extraFieldSelectors);
+  if (!fields) return sendStatusError(w, fields.error());
+  const bool asTable = wantsTable(req.header("accept"));
+  const bool bookmarks = req.param("allowWatchBookmarks") == "true";
+  long long timeoutSeconds = 1800;
+  try {
+    if (req.hasParam("timeoutSeconds")) timeoutSeconds = std::stoll(req.param("timeoutSeconds"));
+  } catch (const std::exception&) {
+    return sendStatusError(w, Error{ErrorCode::BadRequest, "timeoutSeconds must be an integer", 400, "BadRequest"});
+  }
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeoutSeconds);
+  const std::string from = req.param("resourceVersion");
+  long long cursor = 0;
+  if (!from.empty() && from != "0") {
+    try {
+      cursor = std::stoll(from);
+    } catch (const std::exception&) {
+      return sendStatusError(w, Error{ErrorCode::BadRequest, "invalid resourceVersion " + from, 400, "BadRequest"});
+    }
+  }
+  if (!w.startChunked(200, "application/json")) return;
+
+  bool columnsSent = false;
+  auto frame = [&](const std::string& type, const Json& object) {
+    Json payload;
+    if (asTable && type != "BOOKMARK" && type != "ERROR") {
+      payload = table(*t.kind, {object}, object["metadata"].value("resourceVersion", ""), !columnsSent,
+                      std::chrono::system_clock::now());
+      columnsSent = true;
+    } else {
+      payload = object;
+      if (type != "ERROR" && type != "BOOKMARK") payload["apiVersion"] = t.kind->apiVersion(t.version);
+    }
+    return w.writeChunk(Json{{"type", type}, {"object", payload}}.dump() + "\n");
+  };
+  auto selected = [&](const Json& object) {
+    return labels->matches(object["metadata"].value("labels", Json())) && fields->matches(object);
+  };
+
+  if (faults_.takeExpiredWatch()) {
+    frame("ERROR", expiredStatus("too old resource version: " + from + " (" +
+                                 std::to_string(store_.currentResourceVersion()) + ")"));
+    return w.finishChunked();
+  }
+  if (from.empty() || from == "0") {
+    auto current = store_.list(*t.kind, t.ns, *labels, *fields, 0, "");
+    if (!current) return w.finishChunked();
+    cursor = std::stoll(current->resourceVersion);
+    for (const auto& object : current->items) {
+      if (!frame("ADDED", object)) return;
+    }
+  }
+  const long long dropGeneration = faults_.dropGeneration();
+  auto lastBookmark = std::chrono::steady_clock::now();
+  while (!stopping_) {
+    auto now = std::chrono::steady_clock::now();
+    if (now >= deadline) break;
+    auto events = store_.eventsAfter(*t.kind, t.ns, cursor, std::min(deadline, now + std::chrono::seconds(1)));
+    if (faults_.dropGeneration() != dropGeneration) return w.abortConnection();
+    if (!events) {
+      frame("ERROR", expiredStatus(events.error().message));
+      break;
+    }
+    for (const auto& e : *events) {
+      cursor = e.rv;
+      if (selected(*e.object) && !frame(e.type, *e.object)) return;
+    }
+    if (bookmarks && std::chrono::steady_clock::now() - lastBookmark >= options_.bookmarkInterval) {
+      lastBookmark = std::chrono::steady_clock::now();
+      Json bookmark = {{"kind", t.kind->kind},
+                       {"apiVersion", t.kind->apiVersion(t.version)},
+                       {"metadata", {{"resourceVersion", std::to_string(std::max(cursor, store_.currentResourceVersion()))}}}};
+      cursor = std::max(cursor, store_.currentResourceVersion());
+      if (!frame("BOOKMARK", bookmark)) return;
+    }
+  }
+  w.finishChunked();
+}
+
+}  // namespace aviary::sandbox

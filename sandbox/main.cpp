@@ -1,0 +1,91 @@
+// aviary-sandbox: an embedded Kubernetes API server for the demo and the tests.
+//   aviary-sandbox --listen 127.0.0.1:0 --kubeconfig-out PATH [--tls] [--apply FILE_OR_DIR]...
+#include <boost/program_options.hpp>
+#include <csignal>
+#include <fstream>
+#include <iostream>
+#include <thread>
+
+#include <spdlog/spdlog.h>
+
+#include "operator/core/logging.h"
+#include "sandbox/api/api_server.h"
+#include "sandbox/yaml_json.h"
+
+namespace po = boost::program_options;
+
+namespace {
+volatile std::sig_atomic_t gStop = 0;
+void onSignal(int) { gStop = 1; }
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    std::string listen, kubeconfigOut, logLevel;
+    std::vector<std::string> manifests;
+    po::options_description flags("aviary-sandbox flags");
+    flags.add_options()("help,h", "show this help")(
+        "listen", po::value(&listen)->default_value("127.0.0.1:0"), "address:port (port 0 = any free port)")(
+        "kubeconfig-out", po::value(&kubeconfigOut)->default_value(""), "write a kubeconfig for this server here")(
+        "tls", po::bool_switch(), "serve HTTPS with a generated certificate and require a bearer token")(
+        "apply", po::value(&manifests)->composing(), "YAML manifest file or folder to apply at start (repeatable)")(
+        "log-level", po::value(&logLevel)->default_value("info"), "trace|debug|info|warn|error");
+    po::variables_map vm;
+    po::store(po::parse_command_line(argc, argv, flags), vm);
+    po::notify(vm);
+    if (vm.count("help")) {
+      std::cout << flags << "\n";
+      return 0;
+    }
+    if (auto st = aviary::initLogging(logLevel, "text"); !st) {
+      std::cerr << "aviary-sandbox: " << st.error().message << "\n";
+      return 2;
+    }
+    aviary::sandbox::ApiServerOptions options;
+    auto colon = listen.rfind(':');
+    if (colon == std::string::npos) {
+      std::cerr << "aviary-sandbox: --listen must be address:port\n";
+      return 2;
+    }
+    options.bindAddress = listen.substr(0, colon);
+    options.port = static_cast<uint16_t>(std::stoi(listen.substr(colon + 1)));
+    options.tls = vm["tls"].as<bool>();
+    aviary::sandbox::ApiServer server(options);
+    if (auto st = server.start(); !st) {
+      std::cerr << "aviary-sandbox: " << st.error().describe() << "\n";
+      return 1;
+    }
+    for (const auto& path : manifests) {
+      auto docs = aviary::sandbox::loadManifests(path);
+      if (!docs) {
+        std::cerr << "aviary-sandbox: " << docs.error().message << "\n";
+        return 1;
+      }
+      for (const auto& doc : *docs) {
+        auto applied = server.apply(doc);
+        if (!applied) {
+          std::cerr << "aviary-sandbox: " << path << ": " << doc.value("kind", "?") << " "
+                    << doc.value("/metadata/name"_json_pointer, std::string("?")) << ": " << applied.error().message << "\n";
+          return 1;
+        }
+      }
+    }
+    if (!kubeconfigOut.empty()) {
+      std::ofstream out(kubeconfigOut);
+      out << server.kubeconfig();
+      if (!out) {
+        std::cerr << "aviary-sandbox: cannot write " << kubeconfigOut << "\n";
+        return 1;
+      }
+    }
+    std::cout << "aviary-sandbox listening on " << server.url() << std::endl;
+    std::signal(SIGINT, onSignal);
+    std::signal(SIGTERM, onSignal);
+    while (!gStop) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    server.stop();
+    return 0;
+  } catch (const std::exception& e) {
+    std::cerr << "aviary-sandbox: " << e.what() << "\n";
+    return 2;
+  }
+}
