@@ -137,6 +137,8 @@ Status ApiServer::start() {
   http_ = std::make_unique<http::HttpServer>(serverOptions,
                                              [this](const http::Request& r, http::ResponseWriter& w) { handle(r, w); });
   if (auto st = http_->start(); !st) return st;
+  deployments_ = std::make_unique<DeploymentSimulator>(store_, registry_, options_.defaultReadyAfter);
+  deployments_->start();
   // The namespaces every cluster has.
   for (const char* ns : {"default", "kube-system", "kube-public"}) {
     (void)apply({{"apiVersion", "v1"}, {"kind", "Namespace"}, {"metadata", {{"name", ns}}}});
@@ -147,6 +149,7 @@ Status ApiServer::start() {
 void ApiServer::stop() {
   if (!http_ || stopping_.exchange(true)) return;
   store_.wakeWatchers();
+  if (deployments_) deployments_->stop();
   http_->stop();
 }
 
@@ -278,6 +281,12 @@ bool ApiServer::serveNonResource(const http::Request& req, http::ResponseWriter&
 }
 
 void ApiServer::serveResource(const http::Request& req, const Target& t, http::ResponseWriter& w) {
+  // kubectl's imperative generators (create configmap/secret/deployment…) send protobuf bodies.
+  if (req.header("content-type").rfind("application/vnd.kubernetes.protobuf", 0) == 0) {
+    return sendStatusError(w, apiError(ErrorCode::UnsupportedMediaType, 415, "UnsupportedMediaType",
+                                       "the sandbox does not decode protobuf request bodies yet; send JSON "
+                                       "(kubectl apply/create -f)"));
+  }
   if (t.name.empty()) {
     if (req.method == "GET") {
       if (req.param("watch") == "true" || req.param("watch") == "1") return serveWatch(req, t, w);

@@ -11,6 +11,7 @@
 #include "sandbox/api/faults.h"
 #include "sandbox/api/object_store.h"
 #include "sandbox/api/resource_registry.h"
+#include "sandbox/sim/deployment_simulator.h"
 
 namespace aviary::sandbox {
 
@@ -21,6 +22,7 @@ struct ApiServerOptions {
   std::string token;           // with tls: generated when empty
   std::size_t historyPerResource = 10'000;
   std::chrono::seconds bookmarkInterval{60};
+  std::chrono::milliseconds defaultReadyAfter{300};  // Deployment simulator
 };
 
 class ApiServer {
@@ -71,6 +73,7 @@ class ApiServer {
   ResourceRegistry registry_;
   ObjectStore store_;
   FaultInjector faults_;
+  std::unique_ptr<DeploymentSimulator> deployments_;
   std::unique_ptr<http::HttpServer> http_;
   std::atomic<bool> stopping_{false};
 };
