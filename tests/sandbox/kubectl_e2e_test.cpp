@@ -238,11 +238,15 @@ TEST_F(KubectlE2E, RolloutStatusAndWaitAvailable) {
 
 TEST_F(KubectlE2E, NeverReadyExceedsTheProgressDeadline) {
   std::string y = withImage("img:bad");
-  y.replace(y.find("    metadata: {labels: {app: web}}"), 34,
+  const std::string templateMeta = "    metadata: {labels: {app: web}}";
+  y.replace(y.find(templateMeta), templateMeta.size(),
             "    metadata: {labels: {app: web}, annotations: {sandbox.aviary.io/never-ready: \"true\"}}");
-  y.replace(y.find("  replicas: 2"), 12, "  replicas: 2\n  progressDeadlineSeconds: 1");
+  const std::string replicas = "  replicas: 2";
+  y.replace(y.find(replicas), replicas.size(), "  replicas: 2\n  progressDeadlineSeconds: 1");
   ok("apply -f -", y);
+  auto start = std::chrono::steady_clock::now();
   auto r = (*kubectl_)("rollout status deployment/web --timeout=20s");
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 10s) << "the 1 s deadline should end the rollout well before the timeout";
   EXPECT_NE(r.exitCode, 0);
   EXPECT_NE(r.output.find("exceeded its progress deadline"), std::string::npos) << r.output;
 }
