@@ -1,5 +1,6 @@
 #include "operator/http/http_server.h"
 
+#include <poll.h>
 #include <sys/socket.h>
 
 #include <atomic>
@@ -100,6 +101,12 @@ class ConnectionWriter final : public ResponseWriter {
   }
 
   bool responded() const override { return responded_; }
+  bool peerClosed() const override {
+    if (!healthy_) return true;
+    pollfd p{socket_.native_handle(), POLLIN | POLLRDHUP, 0};
+    if (::poll(&p, 1, 0) <= 0) return false;
+    return (p.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0;
+  }
   // The connection can serve another request.
   bool reusable() const { return healthy_ && !aborted_ && keepAlive_ && (!chunked_ || finished_); }
 

@@ -49,6 +49,8 @@ class ResponseWriter {
   // Drops the TCP connection without ending the response (fault injection: a dropped watch).
   virtual void abortConnection() = 0;
   virtual bool responded() const = 0;
+  // True once the client has closed its side (a long watch with nothing to send checks this).
+  virtual bool peerClosed() const = 0;
 };
 
 using Handler = std::function<void(const Request&, ResponseWriter&)>;

@@ -78,6 +78,7 @@ void ApiServer::serveWatch(const http::Request& req, const Target& t, http::Resp
     if (now >= deadline) break;
     auto events = store_.eventsAfter(*t.kind, t.ns, cursor, std::min(deadline, now + std::chrono::seconds(1)));
     if (faults_.dropGeneration() != dropGeneration) return w.abortConnection();
+    if (w.peerClosed()) return;
     if (!events) {
       frame("ERROR", expiredStatus(events.error().message));
       break;

@@ -73,6 +73,29 @@ TEST(HttpServer, StreamsChunksAndStopsWithOpenStreams) {
   server.stop();
 }
 
+TEST(HttpServer, StreamingHandlerSeesThePeerLeave) {
+  std::atomic<bool> sawClose{false};
+  HttpServer server({}, [&](const Request&, ResponseWriter& w) {
+    w.startChunked(200, "application/json");
+    w.writeChunk("hello\n");
+    for (int i = 0; i < 300 && !w.peerClosed(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    sawClose = w.peerClosed();
+  });
+  ASSERT_TRUE(server.start().ok());
+  {
+    auto transport = kube::HttpTransport::create(configFor(server));
+    kube::HttpRequest req;
+    req.target = "/watch";
+    auto stream = (*transport)->openStream(req);
+    ASSERT_TRUE(stream.ok());
+    std::string got;
+    ASSERT_TRUE((*stream)->read(got, std::chrono::seconds(2)).ok());
+  }  // the client goes away without reading further
+  for (int i = 0; i < 200 && !sawClose; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_TRUE(sawClose);
+  server.stop();
+}
+
 TEST(HttpServer, HandlerExceptionBecomes500) {
   HttpServer server({}, [](const Request&, ResponseWriter&) { throw std::runtime_error("boom"); });
   ASSERT_TRUE(server.start().ok());
