@@ -30,6 +30,11 @@ std::string Request::param(const std::string& name, const std::string& fallback)
   return it == query.end() ? fallback : it->second;
 }
 
+bool Request::flag(const std::string& name) const {
+  std::string v = param(name);
+  return v == "1" || v == "t" || v == "T" || v == "TRUE" || v == "true" || v == "True";
+}
+
 std::string Request::header(const std::string& lowerName) const {
   auto it = headers.find(lowerName);
   return it == headers.end() ? std::string{} : it->second;

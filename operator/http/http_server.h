@@ -31,6 +31,8 @@ struct Request {
   // First value of a query parameter, or `fallback`.
   std::string param(const std::string& name, const std::string& fallback = "") const;
   bool hasParam(const std::string& name) const { return query.count(name) > 0; }
+  // A boolean parameter as Go's strconv.ParseBool reads it (1, t, T, TRUE, true, True); false otherwise.
+  bool flag(const std::string& name) const;
   std::string header(const std::string& lowerName) const;
 };
 

@@ -46,7 +46,7 @@ std::string randomToken() {
 std::string verbOf(const http::Request& req, bool collection) {
   if (req.method == "GET") {
     if (!collection) return "get";
-    return req.param("watch") == "true" || req.param("watch") == "1" ? "watch" : "list";
+    return req.flag("watch") ? "watch" : "list";
   }
   if (req.method == "POST") return "create";
   if (req.method == "PUT") return "update";
@@ -289,7 +289,7 @@ void ApiServer::serveResource(const http::Request& req, const Target& t, http::R
   }
   if (t.name.empty()) {
     if (req.method == "GET") {
-      if (req.param("watch") == "true" || req.param("watch") == "1") return serveWatch(req, t, w);
+      if (req.flag("watch")) return serveWatch(req, t, w);
       return serveList(req, t, w);
     }
     if (req.method == "POST") return serveCreate(req, t, w);

@@ -22,7 +22,7 @@ void ApiServer::serveWatch(const http::Request& req, const Target& t, http::Resp
   auto fields = FieldSelector::parse(req.param("fieldSelector"), t.kind->extraFieldSelectors);
   if (!fields) return sendStatusError(w, fields.error());
   const bool asTable = wantsTable(req.header("accept"));
-  const bool bookmarks = req.param("allowWatchBookmarks") == "true";
+  const bool bookmarks = req.flag("allowWatchBookmarks");
   long long timeoutSeconds = 1800;
   try {
     if (req.hasParam("timeoutSeconds")) timeoutSeconds = std::stoll(req.param("timeoutSeconds"));
