@@ -111,10 +111,32 @@ Json scaleOf(const ResourceKind& kind, const Json& object) {
 
 }  // namespace
 
+namespace {
+// The Status reason Kubernetes uses for an HTTP status, when the error did not name one.
+std::string defaultReason(int code) {
+  switch (code) {
+    case 400: return "BadRequest";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 404: return "NotFound";
+    case 405: return "MethodNotAllowed";
+    case 409: return "Conflict";
+    case 410: return "Expired";
+    case 415: return "UnsupportedMediaType";
+    case 422: return "Invalid";
+    case 429: return "TooManyRequests";
+    case 503: return "ServiceUnavailable";
+    case 504: return "Timeout";
+    default: return "InternalError";
+  }
+}
+}  // namespace
+
 void sendStatusError(http::ResponseWriter& w, const Error& error) {
   int code = error.httpStatus ? error.httpStatus : 500;
-  Json status = {{"kind", "Status"},  {"apiVersion", "v1"},         {"metadata", Json::object()},
-                 {"status", "Failure"}, {"message", error.message}, {"reason", error.reason.empty() ? "InternalError" : error.reason},
+  Json status = {{"kind", "Status"},    {"apiVersion", "v1"},
+                 {"metadata", Json::object()}, {"status", "Failure"},
+                 {"message", error.message},   {"reason", error.reason.empty() ? defaultReason(code) : error.reason},
                  {"code", code}};
   w.send(code, kJson, status.dump());
 }

@@ -1,0 +1,198 @@
+// The operator's Kubernetes client, informers and event recorder against the sandbox API server over
+// HTTPS, with the sandbox's fault injection: dropped watches, 410 on re-watch, 5xx and 429 with
+// Retry-After, and write conflicts.
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "operator/kube/event_recorder.h"
+#include "operator/kube/http_kube_client.h"
+#include "operator/kube/informer.h"
+#include "sandbox/api/api_server.h"
+
+namespace aviary::sandbox {
+namespace {
+
+using namespace std::chrono_literals;
+using kube::HttpKubeClient;
+using kube::Informer;
+using kube::ReflectorOptions;
+namespace resources = kube::resources;
+
+template <class Pred>
+bool eventually(Pred pred, std::chrono::milliseconds timeout = 10s) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (pred()) return true;
+    std::this_thread::sleep_for(10ms);
+  }
+  return pred();
+}
+
+Json configMap(const std::string& name, const std::string& value = "1") {
+  return {{"apiVersion", "v1"}, {"kind", "ConfigMap"}, {"metadata", {{"name", name}, {"namespace", "default"}}},
+          {"data", {{"k", value}}}};
+}
+
+class ClientAgainstSandbox : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ApiServerOptions options;
+    options.tls = true;
+    options.historyPerResource = 50;
+    server_ = std::make_unique<ApiServer>(options);
+    ASSERT_TRUE(server_->start().ok());
+    kube::ClusterConfig config;
+    config.server = server_->url();
+    config.tls.caPem = server_->certificate()->certificatePem;
+    config.token = std::make_shared<kube::StaticTokenSource>(server_->token());
+    config.qps = 0;
+    config.requestTimeout = 5s;
+    client_ = std::move(*HttpKubeClient::create(config));
+  }
+  ReflectorOptions configMaps() {
+    ReflectorOptions o;
+    o.type = resources::kConfigMaps;
+    o.ns = "default";
+    o.initialBackoff = 50ms;
+    o.maxBackoff = 200ms;
+    return o;
+  }
+  std::unique_ptr<ApiServer> server_;
+  std::unique_ptr<HttpKubeClient> client_;
+};
+
+TEST_F(ClientAgainstSandbox, VerbsAndTypedErrors) {
+  ASSERT_TRUE(client_->create(resources::kConfigMaps, "default", configMap("a")).ok());
+  auto dup = client_->create(resources::kConfigMaps, "default", configMap("a"));
+  ASSERT_FALSE(dup.ok());
+  EXPECT_EQ(dup.error().code, ErrorCode::AlreadyExists);
+  EXPECT_EQ(dup.error().message, "configmaps \"a\" already exists");
+  auto got = client_->get(resources::kConfigMaps, "default", "a");
+  ASSERT_TRUE(got.ok());
+  Json stale = *got;
+  ASSERT_TRUE(client_->patch(resources::kConfigMaps, "default", "a", kube::PatchType::StrategicMerge,
+                             {{"data", {{"k", "2"}}}})
+                  .ok());
+  auto conflict = client_->update(resources::kConfigMaps, "default", stale);
+  ASSERT_FALSE(conflict.ok());
+  EXPECT_EQ(conflict.error().code, ErrorCode::Conflict);
+  auto missing = client_->get(resources::kDeployments, "default", "nope");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().message, "deployments.apps \"nope\" not found");
+  auto badSelector = client_->list(resources::kConfigMaps, "default", {.labelSelector = "a in b"});
+  ASSERT_FALSE(badSelector.ok());
+  EXPECT_EQ(badSelector.error().code, ErrorCode::BadRequest);
+}
+
+TEST_F(ClientAgainstSandbox, ScaleAndStatusSubresources) {
+  Json d = {{"apiVersion", "apps/v1"}, {"kind", "Deployment"}, {"metadata", {{"name", "web"}}},
+            {"spec", {{"replicas", 2}, {"selector", {{"matchLabels", {{"app", "web"}}}}}}}};
+  ASSERT_TRUE(client_->create(resources::kDeployments, "default", d).ok());
+  auto scale = client_->get(resources::kDeployments, "default", "web", "scale");
+  ASSERT_TRUE(scale.ok());
+  EXPECT_EQ((*scale)["kind"], "Scale");
+  EXPECT_EQ((*scale)["spec"]["replicas"], 2);
+  EXPECT_EQ((*scale)["status"]["selector"], "app=web");
+  ASSERT_TRUE(client_->patch(resources::kDeployments, "default", "web", kube::PatchType::Merge,
+                             {{"spec", {{"replicas", 0}}}}, "scale")
+                  .ok());
+  auto after = client_->get(resources::kDeployments, "default", "web");
+  EXPECT_EQ((*after)["spec"]["replicas"], 0);
+  EXPECT_EQ((*after)["metadata"]["generation"], 2);
+  // A status write does not touch spec or generation.
+  Json statusWrite = *after;
+  statusWrite["spec"]["replicas"] = 9;
+  statusWrite["status"] = {{"observedGeneration", 2}, {"replicas", 0}};
+  auto written = client_->update(resources::kDeployments, "default", statusWrite, "status");
+  ASSERT_TRUE(written.ok()) << written.error().describe();
+  EXPECT_EQ((*written)["spec"]["replicas"], 0);
+  EXPECT_EQ((*written)["metadata"]["generation"], 2);
+}
+
+TEST_F(ClientAgainstSandbox, InformerSurvivesDroppedWatchesAndExpiry) {
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(client_->create(resources::kConfigMaps, "default", configMap("c" + std::to_string(i))).ok());
+  Informer<> informer(*client_, configMaps());
+  informer.start();
+  ASSERT_TRUE(informer.waitForSync(5s));
+  EXPECT_EQ(informer.store().size(), 3u);
+
+  // Dropped stream: the informer re-watches from where it was.
+  server_->faults().dropWatches();
+  server_->store().wakeWatchers();
+  ASSERT_TRUE(client_->create(resources::kConfigMaps, "default", configMap("after-drop")).ok());
+  ASSERT_TRUE(eventually([&] { return informer.store().get("default/after-drop") != nullptr; }));
+
+  // 410 on the next watch: the informer relists and still misses nothing.
+  server_->faults().expireNextWatches(1);
+  server_->faults().dropWatches();
+  ASSERT_TRUE(client_->remove(resources::kConfigMaps, "default", "c0").ok());
+  ASSERT_TRUE(eventually([&] { return informer.reflector().listCount() >= 2; }));
+  ASSERT_TRUE(eventually([&] { return !informer.store().get("default/c0"); }));
+  EXPECT_EQ(informer.store().size(), 3u);
+}
+
+TEST_F(ClientAgainstSandbox, HistoryOverflowForcesARelist) {
+  Informer<> informer(*client_, configMaps());
+  informer.start();
+  ASSERT_TRUE(informer.waitForSync(5s));
+  // Cut the watch, then write more than the 50 events of history the sandbox keeps.
+  server_->faults().add({.resource = "configmaps", .verb = "watch", .status = 503, .count = 3});
+  server_->faults().dropWatches();
+  for (int i = 0; i < 80; ++i) ASSERT_TRUE(client_->create(resources::kConfigMaps, "default", configMap("n" + std::to_string(i))).ok());
+  ASSERT_TRUE(eventually([&] { return informer.store().size() == 80; }));
+  EXPECT_GE(informer.reflector().listCount(), 2);
+}
+
+TEST_F(ClientAgainstSandbox, RetryAfterAndServerErrors) {
+  ASSERT_TRUE(client_->create(resources::kConfigMaps, "default", configMap("a")).ok());
+  server_->faults().add({.resource = "configmaps", .verb = "get", .status = 429, .retryAfter = "1", .count = 1});
+  auto start = std::chrono::steady_clock::now();
+  auto got = client_->get(resources::kConfigMaps, "default", "a");
+  ASSERT_TRUE(got.ok()) << got.error().describe();
+  EXPECT_GE(std::chrono::steady_clock::now() - start, 900ms);
+  server_->faults().add({.resource = "configmaps", .verb = "get", .status = 500, .count = 1});
+  auto failed = client_->get(resources::kConfigMaps, "default", "a");
+  ASSERT_FALSE(failed.ok());
+  EXPECT_EQ(failed.error().code, ErrorCode::ServerError);
+  server_->faults().conflictNextWrites(1);
+  auto conflict = client_->patch(resources::kConfigMaps, "default", "a", kube::PatchType::Merge, {{"data", {{"k", "3"}}}});
+  ASSERT_FALSE(conflict.ok());
+  EXPECT_EQ(conflict.error().code, ErrorCode::Conflict);
+  EXPECT_TRUE(client_->patch(resources::kConfigMaps, "default", "a", kube::PatchType::Merge, {{"data", {{"k", "3"}}}}).ok());
+}
+
+TEST_F(ClientAgainstSandbox, SilentServerHitsTheClientDeadline) {
+  server_->faults().add({.resource = "configmaps", .verb = "list", .hang = true, .count = 1});
+  kube::ClusterConfig config;
+  config.server = server_->url();
+  config.tls.caPem = server_->certificate()->certificatePem;
+  config.token = std::make_shared<kube::StaticTokenSource>(server_->token());
+  config.requestTimeout = 300ms;
+  auto client = HttpKubeClient::create(config);
+  auto r = (*client)->list(resources::kConfigMaps, "default");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, ErrorCode::Timeout);
+}
+
+TEST_F(ClientAgainstSandbox, EventsAreFoundTheWayKubectlDescribeLooksForThem) {
+  auto created = client_->create(resources::kConfigMaps, "default", configMap("target"));
+  ASSERT_TRUE(created.ok());
+  {
+    kube::EventRecorder recorder(*client_);
+    auto ref = kube::ObjectReference::fromObject(*created);
+    recorder.record(ref, kube::EventType::Warning, "Halt", "request-success-rate 91.2 < 99");
+    recorder.record(ref, kube::EventType::Warning, "Halt", "request-success-rate 91.2 < 99");
+    recorder.flush();
+  }
+  kube::ListOptions options;
+  options.fieldSelector = "involvedObject.name=target,involvedObject.namespace=default,involvedObject.kind=ConfigMap,"
+                          "involvedObject.uid=" + (*created)["metadata"]["uid"].get<std::string>();
+  auto events = client_->list(resources::kEvents, "default", options);
+  ASSERT_TRUE(events.ok()) << events.error().describe();
+  ASSERT_EQ((*events)["items"].size(), 1u);
+  EXPECT_EQ((*events)["items"][0]["count"], 2);
+}
+
+}  // namespace
+}  // namespace aviary::sandbox
