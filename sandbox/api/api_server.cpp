@@ -9,6 +9,7 @@
 #include "operator/core/base64.h"
 #include "sandbox/api/discovery.h"
 #include "sandbox/api/patch.h"
+#include "sandbox/api/schema.h"
 #include "sandbox/api/table.h"
 
 namespace aviary::sandbox {
@@ -130,6 +131,12 @@ std::string defaultReason(int code) {
     default: return "InternalError";
   }
 }
+http::HeaderList warningHeaders(const std::vector<std::string>& warnings) {
+  http::HeaderList out;
+  for (const auto& w : warnings) out.emplace_back("Warning", "299 - \"" + w + "\"");
+  return out;
+}
+
 }  // namespace
 
 void sendStatusError(http::ResponseWriter& w, const Error& error) {
@@ -369,7 +376,39 @@ void ApiServer::serveGet(const http::Request& req, const Target& t, http::Respon
   w.send(200, kJson, object->dump());
 }
 
-Result<Json> ApiServer::createWithDefaults(const ResourceKind& kind, const std::string& ns, Json object, bool dryRun) {
+Result<std::vector<std::string>> ApiServer::admit(const ResourceKind& kind, const std::string& version, Json& object,
+                                                   const std::string& fieldValidation) const {
+  std::vector<std::string> warnings;
+  if (!kind.custom || !object.is_object()) return warnings;
+  auto schema = kind.schemas.find(version);
+  if (schema == kind.schemas.end()) schema = kind.schemas.find(kind.storageVersion);
+  if (schema == kind.schemas.end()) return warnings;
+  SchemaReport report = applySchema(object, schema->second);
+  std::string name = object.value("/metadata/name"_json_pointer, std::string());
+  if (!report.errors.empty()) {
+    std::string joined;
+    for (const auto& e : report.errors) joined += (joined.empty() ? "" : ", ") + e;
+    if (report.errors.size() > 1) joined = "[" + joined + "]";
+    return apiError(ErrorCode::Invalid, 422, "Invalid",
+                    kind.kind + "." + kind.group + " \"" + name + "\" is invalid: " + joined);
+  }
+  if (!report.pruned.empty() && fieldValidation == "Strict") {
+    std::string joined;
+    for (const auto& f : report.pruned) joined += (joined.empty() ? "" : ", ") + std::string("unknown field \"") + f + "\"";
+    return apiError(ErrorCode::BadRequest, 400, "BadRequest", "strict decoding error: " + joined);
+  }
+  if (fieldValidation != "Ignore") {
+    for (const auto& f : report.pruned) warnings.push_back("unknown field \\\"" + f + "\\\"");
+  }
+  return warnings;
+}
+
+Result<Json> ApiServer::createWithDefaults(const ResourceKind& kind, const std::string& version, const std::string& ns,
+                                           Json object, bool dryRun, const std::string& fieldValidation,
+                                           std::vector<std::string>& warnings) {
+  auto admitted = admit(kind, version, object, fieldValidation);
+  if (!admitted) return admitted.takeError();
+  warnings = std::move(*admitted);
   if (kind.kind == "CustomResourceDefinition") {
     auto defined = ResourceRegistry::kindFromCrd(object);
     if (!defined) return defined.takeError();
@@ -394,10 +433,12 @@ void ApiServer::serveCreate(const http::Request& req, const Target& t, http::Res
     return sendStatusError(w, apiError(ErrorCode::BadRequest, 400, "BadRequest",
                                        "the namespace of the provided object does not match the namespace sent on the request"));
   }
-  auto stored = createWithDefaults(*t.kind, t.ns, std::move(*body), req.param("dryRun") == "All");
+  std::vector<std::string> warnings;
+  auto stored = createWithDefaults(*t.kind, t.version, t.ns, std::move(*body), req.param("dryRun") == "All",
+                                   req.param("fieldValidation"), warnings);
   if (!stored) return sendStatusError(w, stored.error());
   (*stored)["apiVersion"] = t.kind->apiVersion(t.version);
-  w.send(201, kJson, stored->dump());
+  w.send(201, kJson, stored->dump(), warningHeaders(warnings));
 }
 
 void ApiServer::serveUpdate(const http::Request& req, const Target& t, http::ResponseWriter& w) {
@@ -410,6 +451,7 @@ void ApiServer::serveUpdate(const http::Request& req, const Target& t, http::Res
                                            "latest version and try again"));
   }
   bool dryRun = req.param("dryRun") == "All";
+  std::vector<std::string> warnings;
   Result<Json> stored = makeError(ErrorCode::Internal, "unreachable");
   if (t.subresource == "scale") {
     Json replicas = body->value("/spec/replicas"_json_pointer, Json());
@@ -429,12 +471,15 @@ void ApiServer::serveUpdate(const http::Request& req, const Target& t, http::Res
         WriteTarget::Main, dryRun);
     if (stored) stored = scaleOf(*t.kind, *stored);
   } else {
+    auto admitted = admit(*t.kind, t.version, *body, req.param("fieldValidation"));
+    if (!admitted) return sendStatusError(w, admitted.error());
+    warnings = std::move(*admitted);
     stored = store_.update(*t.kind, t.ns, t.name, std::move(*body),
                            t.subresource == "status" ? WriteTarget::Status : WriteTarget::Main, dryRun);
   }
   if (!stored) return sendStatusError(w, stored.error());
   if (t.subresource != "scale") (*stored)["apiVersion"] = t.kind->apiVersion(t.version);
-  w.send(200, kJson, stored->dump());
+  w.send(200, kJson, stored->dump(), warningHeaders(warnings));
 }
 
 void ApiServer::servePatch(const http::Request& req, const Target& t, http::ResponseWriter& w) {
@@ -463,10 +508,19 @@ void ApiServer::servePatch(const http::Request& req, const Target& t, http::Resp
                                            "latest version and try again"));
   }
   bool dryRun = req.param("dryRun") == "All";
-  auto applyPatch = [&](const Json& current) -> Result<Json> {
+  std::vector<std::string> warnings;
+  auto patchOnly = [&](const Json& current) -> Result<Json> {
     if (type == "application/json-patch+json") return applyJsonPatch(current, *patch);
     if (strategic) return applyStrategicMergePatch(current, *patch);
     return applyMergePatch(current, *patch);
+  };
+  auto applyPatch = [&](const Json& current) -> Result<Json> {
+    auto next = patchOnly(current);
+    if (!next) return next;
+    auto admitted = admit(*t.kind, t.version, *next, req.param("fieldValidation"));
+    if (!admitted) return admitted.takeError();
+    warnings = std::move(*admitted);
+    return next;
   };
   if (apply && t.subresource.empty()) {
     // Server-side apply: create when absent, otherwise merge (enough for our clients).
@@ -474,9 +528,10 @@ void ApiServer::servePatch(const http::Request& req, const Target& t, http::Resp
     if (!existing && existing.error().code == ErrorCode::NotFound) {
       Json object = *patch;
       object["metadata"]["name"] = t.name;
-      auto created = createWithDefaults(*t.kind, t.ns, std::move(object), dryRun);
+      auto created = createWithDefaults(*t.kind, t.version, t.ns, std::move(object), dryRun,
+                                        req.param("fieldValidation"), warnings);
       if (!created) return sendStatusError(w, created.error());
-      return w.send(201, kJson, created->dump());
+      return w.send(201, kJson, created->dump(), warningHeaders(warnings));
     }
   }
   Result<Json> stored = makeError(ErrorCode::Internal, "unreachable");
@@ -484,7 +539,7 @@ void ApiServer::servePatch(const http::Request& req, const Target& t, http::Resp
     stored = store_.modify(
         *t.kind, t.ns, t.name,
         [&](const Json& current) -> Result<Json> {
-          auto scaled = applyPatch(scaleOf(*t.kind, current));
+          auto scaled = patchOnly(scaleOf(*t.kind, current));
           if (!scaled) return scaled;
           Json next = current;
           setPath(next, t.kind->specReplicasPath, scaled->value("/spec/replicas"_json_pointer, Json(0)));
@@ -498,7 +553,7 @@ void ApiServer::servePatch(const http::Request& req, const Target& t, http::Resp
     if (stored) (*stored)["apiVersion"] = t.kind->apiVersion(t.version);
   }
   if (!stored) return sendStatusError(w, stored.error());
-  w.send(200, kJson, stored->dump());
+  w.send(200, kJson, stored->dump(), warningHeaders(warnings));
 }
 
 void ApiServer::serveDelete(const http::Request& req, const Target& t, http::ResponseWriter& w) {
@@ -566,10 +621,13 @@ Result<Json> ApiServer::apply(const Json& object) {
   std::string ns = kind->namespaced ? object.value("/metadata/namespace"_json_pointer, std::string("default")) : "";
   std::string name = object.value("/metadata/name"_json_pointer, "");
   auto existing = store_.get(*kind, ns, name);
-  if (!existing) return createWithDefaults(*kind, ns, object, false);
+  std::vector<std::string> warnings;
+  if (!existing) return createWithDefaults(*kind, kind->storageVersion, ns, object, false, "Strict", warnings);
   return store_.modify(*kind, ns, name, [&](const Json& current) -> Result<Json> {
     Json next = applyMergePatch(current, object);
     next["metadata"]["resourceVersion"] = current["metadata"]["resourceVersion"];
+    auto admitted = admit(*kind, kind->storageVersion, next, "Strict");
+    if (!admitted) return admitted.takeError();
     return next;
   });
 }

@@ -66,7 +66,13 @@ class ApiServer {
   // Side effects of writes: registering CRDs, defaulting built-ins.
   void afterCreate(const ResourceKind& kind, const Json& stored);
   void afterDelete(const ResourceKind& kind, const Json& removed);
-  Result<Json> createWithDefaults(const ResourceKind& kind, const std::string& ns, Json object, bool dryRun);
+  // Admission of a custom object: schema defaults, pruning and validation. Returns the warnings to send
+  // (pruned fields under fieldValidation=Warn), 422 on invalid values, 400 on unknown fields under Strict.
+  Result<std::vector<std::string>> admit(const ResourceKind& kind, const std::string& version, Json& object,
+                                         const std::string& fieldValidation) const;
+  Result<Json> createWithDefaults(const ResourceKind& kind, const std::string& version, const std::string& ns,
+                                  Json object, bool dryRun, const std::string& fieldValidation,
+                                  std::vector<std::string>& warnings);
 
   ApiServerOptions options_;
   std::optional<PemKeyPair> cert_;

@@ -55,7 +55,16 @@ spec:
     schema:
       openAPIV3Schema:
         type: object
-        x-kubernetes-preserve-unknown-fields: true
+        properties:
+          spec:
+            type: object
+            required: [size]
+            properties:
+              size: {type: integer, minimum: 1}
+              color: {type: string, enum: [red, blue], default: red}
+          status:
+            type: object
+            x-kubernetes-preserve-unknown-fields: true
 )";
 
 std::string withImage(const std::string& image) {
@@ -193,6 +202,23 @@ TEST_F(KubectlE2E, CustomResourcesRejectStrategicMerge) {
   EXPECT_NE(strategic.output.find("application/merge-patch+json"), std::string::npos) << strategic.output;
   ok("patch widget w1 --type merge -p '{\"spec\":{\"size\":4}}'");
   EXPECT_EQ(getJson("widget w1")["spec"]["size"], 4);
+}
+
+TEST_F(KubectlE2E, CustomResourcesAreValidatedAgainstTheirSchema) {
+  ok("apply -f -", kCrd);
+  auto invalid = (*kubectl_)("apply -f -", "apiVersion: example.io/v1\nkind: Widget\nmetadata: {name: w2, namespace: default}\n"
+                                           "spec: {size: 0, color: green}\n");
+  EXPECT_NE(invalid.exitCode, 0);
+  EXPECT_NE(invalid.output.find("spec.size: Invalid value: 0: spec.size in body should be greater than or equal to 1"),
+            std::string::npos) << invalid.output;
+  EXPECT_NE(invalid.output.find("spec.color: Unsupported value: \"green\""), std::string::npos) << invalid.output;
+  // kubectl apply asks for strict field validation: an unknown field is refused.
+  auto unknown = (*kubectl_)("apply -f -", "apiVersion: example.io/v1\nkind: Widget\nmetadata: {name: w3, namespace: default}\n"
+                                           "spec: {size: 2, shape: round}\n");
+  EXPECT_NE(unknown.exitCode, 0);
+  EXPECT_NE(unknown.output.find("unknown field \"spec.shape\""), std::string::npos) << unknown.output;
+  ok("apply -f -", "apiVersion: example.io/v1\nkind: Widget\nmetadata: {name: w4, namespace: default}\nspec: {size: 2}\n");
+  EXPECT_EQ(getJson("widget w4")["spec"]["color"], "red");  // defaulted by the schema
 }
 
 TEST_F(KubectlE2E, SetImageScaleLabelAnnotate) {
