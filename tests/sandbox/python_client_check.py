@@ -36,7 +36,9 @@ def main(kubeconfig):
 
     t = threading.Thread(target=changes)
     t.start()
-    for event in w.stream(core.list_namespaced_config_map, "default", timeout_seconds=10):
+    # Watch from the list's resourceVersion, so changes made before the stream connects still arrive.
+    for event in w.stream(core.list_namespaced_config_map, "default", timeout_seconds=10,
+                          resource_version=listed.metadata.resource_version):
         name = event["object"].metadata.name
         if name == "watched":
             seen.append((event["type"], dict(event["object"].data or {})))
