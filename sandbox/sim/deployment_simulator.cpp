@@ -66,11 +66,16 @@ void DeploymentSimulator::writeStatus(const std::string& ns, const std::string& 
         Json next = current;
         int replicas = current.value("/spec/replicas"_json_pointer, 1);
         Json old = current.value("status", Json::object());
-        Json status = {{"observedGeneration", r.generation}, {"replicas", replicas}, {"updatedReplicas", replicas}};
-        int readyNow = ready ? replicas : std::min(old.value("availableReplicas", 0), replicas);
-        status["readyReplicas"] = readyNow;
-        status["availableReplicas"] = readyNow;
-        if (!ready) status["unavailableReplicas"] = replicas - readyNow;
+        // While new pods start, the old ones keep serving (a surge rollout): status.replicas counts both,
+        // which `kubectl rollout status` reports as old replicas pending termination.
+        int oldAvailable = ready ? 0 : std::min(old.value("availableReplicas", 0), replicas);
+        int readyNow = ready ? replicas : oldAvailable;
+        Json status = {{"observedGeneration", r.generation},
+                       {"replicas", replicas + oldAvailable},
+                       {"updatedReplicas", replicas},
+                       {"readyReplicas", readyNow},
+                       {"availableReplicas", readyNow}};
+        if (!ready) status["unavailableReplicas"] = replicas - oldAvailable;
         auto condition = [&](const char* type, const char* value, const char* reason, const std::string& message) {
           return Json{{"type", type}, {"status", value}, {"reason", reason}, {"message", message},
                       {"lastUpdateTime", now}, {"lastTransitionTime", now}};

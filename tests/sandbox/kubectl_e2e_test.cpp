@@ -255,8 +255,12 @@ TEST_F(KubectlE2E, RolloutStatusAndWaitAvailable) {
   ok("apply -f -", withImage("img:1"));
   EXPECT_NE(ok("rollout status deployment/web --timeout=20s").find("successfully rolled out"), std::string::npos);
   ok("wait --for=condition=Available --timeout=20s deployment/web");
+  ok("annotate deployment web sandbox.aviary.io/ready-after=1s");
+  ok("rollout status deployment/web --timeout=20s");
   ok("set image deployment/web c=img:2");
-  EXPECT_NE(ok("rollout status deployment/web --timeout=20s").find("successfully rolled out"), std::string::npos);
+  std::string rollout = ok("rollout status deployment/web --timeout=20s");
+  EXPECT_NE(rollout.find("old replicas are pending termination"), std::string::npos) << rollout;
+  EXPECT_NE(rollout.find("successfully rolled out"), std::string::npos);
   auto d = getJson("deployment web");
   EXPECT_EQ(d["status"]["observedGeneration"], d["metadata"]["generation"]);
   EXPECT_EQ(d["status"]["availableReplicas"], 2);

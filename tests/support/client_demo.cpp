@@ -1,6 +1,5 @@
-// `make demo` until the sandbox exists: runs the Kubernetes client end to end over HTTPS against the
-// tests' in-memory API server — kubeconfig, create/patch/list, an informer following live changes, an
-// Event — then starts the `aviary` binary against the same server.
+// Part of `make demo`: the Kubernetes client library end to end over HTTPS against the tests'
+// in-memory API server — kubeconfig, create/patch/list, an informer following live changes, an Event.
 #include <spdlog/spdlog.h>
 
 #include <cstdlib>
@@ -48,7 +47,7 @@ Json deployment(const std::string& name, const std::string& image) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+int main() {
   (void)initLogging("warn", "text");
   testing::FakeApiServer::Options options;
   options.tls = true;
@@ -121,14 +120,7 @@ int main(int argc, char** argv) {
               << ": " << e["message"].get<std::string>() << std::endl;
   }
 
-  std::string aviary = argc > 1 ? argv[1] : "";
-  if (!aviary.empty()) {
-    step("The aviary binary against the same server");
-    std::string cmd = aviary + " --kubeconfig " + kubeconfig;
-    int rc = std::system(cmd.c_str());
-    if (rc != 0) return 1;
-  }
   informer.stop();
-  step("Not built yet: the sandbox (issues 3, 4) and the canary controller (issue 5). See README.md.");
+  step("Not built yet: live traffic, meshes and Prometheus in the sandbox (issue 4) and the canary controller (issue 5). See README.md.");
   return 0;
 }
