@@ -10,7 +10,7 @@ trap 'kill "$sandbox_pid" 2>/dev/null || true; wait "$sandbox_pid" 2>/dev/null |
 step() { printf '\n==> %s\n' "$*"; }
 
 "$build_dir/sandbox/aviary-sandbox" --tls --kubeconfig-out "$work/kubeconfig" \
-  --apply sandbox/examples/podinfo.yaml > "$work/sandbox.log" 2>&1 &
+  --apply sandbox/crds --apply sandbox/examples/podinfo.yaml > "$work/sandbox.log" 2>&1 &
 sandbox_pid=$!
 for _ in $(seq 100); do grep -q listening "$work/sandbox.log" 2>/dev/null && break; sleep 0.1; done
 step "$(head -1 "$work/sandbox.log"), kubeconfig $work/kubeconfig"
