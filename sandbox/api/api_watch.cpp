@@ -83,10 +83,21 @@ void ApiServer::serveWatch(const http::Request& req, const Target& t, http::Resp
       frame("ERROR", expiredStatus(events.error().message));
       break;
     }
+    // Plain JSON frames of the storage version reuse the event's one serialization.
+    const bool reuse = !asTable && t.version == t.kind->storageVersion;
+    std::string batch;
     for (const auto& e : *events) {
       cursor = e.rv;
-      if (selected(*e.object) && !frame(e.type, *e.object)) return;
+      if (!selected(*e.object)) continue;
+      if (reuse) {
+        batch += "{\"type\":\"" + e.type + "\",\"object\":";
+        batch += *e.serialized;
+        batch += "}\n";
+      } else if (!frame(e.type, *e.object)) {
+        return;
+      }
     }
+    if (!batch.empty() && !w.writeChunk(batch)) return;
     if (bookmarks && std::chrono::steady_clock::now() - lastBookmark >= options_.bookmarkInterval) {
       lastBookmark = std::chrono::steady_clock::now();
       Json bookmark = {{"kind", t.kind->kind},

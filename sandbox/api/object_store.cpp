@@ -83,7 +83,7 @@ Json ObjectStore::commitLocked(Collection& c, const std::string& key, Json objec
   } else {
     c.objects[key] = shared;
   }
-  c.history.push_back({rv_, type, shared});
+  c.history.push_back({rv_, type, shared, std::make_shared<const std::string>(shared->dump())});
   while (c.history.size() > historyLimit_) {
     c.compactedThrough = c.history.front().rv;
     c.history.pop_front();

@@ -25,6 +25,8 @@ struct StoredEvent {
   long long rv;
   std::string type;  // ADDED | MODIFIED | DELETED
   std::shared_ptr<const Json> object;
+  // The object serialized once at write time, so N watchers cost one serialization, not N.
+  std::shared_ptr<const std::string> serialized;
 };
 
 struct ListResult {
