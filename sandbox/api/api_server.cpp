@@ -8,6 +8,7 @@
 
 #include "operator/core/base64.h"
 #include "sandbox/api/discovery.h"
+#include "sandbox/api/event_views.h"
 #include "sandbox/api/patch.h"
 #include "sandbox/api/schema.h"
 #include "sandbox/api/table.h"
@@ -238,6 +239,7 @@ void ApiServer::handle(const http::Request& req, http::ResponseWriter& w) {
   if (!t.kind || rest.size() > 3) {
     return sendStatusError(w, apiError(ErrorCode::NotFound, 404, "NotFound", "the server could not find the requested resource"));
   }
+  t.storage = registry_.storageOf(t.kind);
   if (!t.kind->namespaced) t.ns.clear();
   if (!t.subresource.empty() && !((t.subresource == "status" && t.kind->statusSubresource) ||
                                   (t.subresource == "scale" && t.kind->scaleSubresource))) {
@@ -309,6 +311,17 @@ bool ApiServer::serveNonResource(const http::Request& req, http::ResponseWriter&
   return true;
 }
 
+Json ApiServer::present(const Target& t, Json stored) {
+  if (t.kind != t.storage && t.kind->group == "events.k8s.io") stored = coreEventToEventsV1(stored);
+  stored["apiVersion"] = t.kind->apiVersion(t.version);
+  return stored;
+}
+
+Json ApiServer::intake(const Target& t, Json body) {
+  if (t.kind != t.storage && t.kind->group == "events.k8s.io" && body.is_object()) return eventsV1ToCoreEvent(body);
+  return body;
+}
+
 void ApiServer::serveResource(const http::Request& req, const Target& t, http::ResponseWriter& w) {
   // kubectl's imperative generators (create configmap/secret/deployment…) send protobuf bodies.
   if (req.header("content-type").rfind("application/vnd.kubernetes.protobuf", 0) == 0) {
@@ -335,7 +348,7 @@ void ApiServer::serveResource(const http::Request& req, const Target& t, http::R
 void ApiServer::serveList(const http::Request& req, const Target& t, http::ResponseWriter& w) {
   auto labels = LabelSelector::parse(req.param("labelSelector"));
   if (!labels) return sendStatusError(w, labels.error());
-  auto fields = FieldSelector::parse(req.param("fieldSelector"), t.kind->extraFieldSelectors);
+  auto fields = FieldSelector::parse(req.param("fieldSelector"), t.storage->extraFieldSelectors);
   if (!fields) return sendStatusError(w, fields.error());
   std::size_t limit = 0;
   try {
@@ -343,8 +356,9 @@ void ApiServer::serveList(const http::Request& req, const Target& t, http::Respo
   } catch (const std::exception&) {
     return sendStatusError(w, apiError(ErrorCode::BadRequest, 400, "BadRequest", "limit must be an integer"));
   }
-  auto result = store_.list(*t.kind, t.ns, *labels, *fields, limit, req.param("continue"));
+  auto result = store_.list(*t.storage, t.ns, *labels, *fields, limit, req.param("continue"));
   if (!result) return sendStatusError(w, result.error());
+  for (auto& item : result->items) item = present(t, std::move(item));
   if (wantsTable(req.header("accept"))) {
     Json tbl = table(*t.kind, result->items, result->resourceVersion, true, std::chrono::system_clock::now());
     if (!result->continueToken.empty()) tbl["metadata"]["continue"] = result->continueToken;
@@ -354,19 +368,16 @@ void ApiServer::serveList(const http::Request& req, const Target& t, http::Respo
                {"apiVersion", t.kind->apiVersion(t.version)},
                {"metadata", {{"resourceVersion", result->resourceVersion}}},
                {"items", Json::array()}};
-  for (auto& item : result->items) {
-    item["apiVersion"] = t.kind->apiVersion(t.version);
-    list["items"].push_back(std::move(item));
-  }
+  for (auto& item : result->items) list["items"].push_back(std::move(item));
   if (!result->continueToken.empty()) list["metadata"]["continue"] = result->continueToken;
   w.send(200, kJson, list.dump());
 }
 
 void ApiServer::serveGet(const http::Request& req, const Target& t, http::ResponseWriter& w) {
-  auto object = store_.get(*t.kind, t.ns, t.name);
+  auto object = store_.get(*t.storage, t.ns, t.name);
   if (!object) return sendStatusError(w, object.error());
   if (t.subresource == "scale") return w.send(200, kJson, scaleOf(*t.kind, *object).dump());
-  (*object)["apiVersion"] = t.kind->apiVersion(t.version);
+  *object = present(t, std::move(*object));
   if (wantsTable(req.header("accept"))) {
     return w.send(200, kJson,
                   table(*t.kind, {*object}, (*object)["metadata"].value("resourceVersion", ""), true,
@@ -434,10 +445,10 @@ void ApiServer::serveCreate(const http::Request& req, const Target& t, http::Res
                                        "the namespace of the provided object does not match the namespace sent on the request"));
   }
   std::vector<std::string> warnings;
-  auto stored = createWithDefaults(*t.kind, t.version, t.ns, std::move(*body), req.param("dryRun") == "All",
+  auto stored = createWithDefaults(*t.storage, t.version, t.ns, intake(t, std::move(*body)), req.param("dryRun") == "All",
                                    req.param("fieldValidation"), warnings);
   if (!stored) return sendStatusError(w, stored.error());
-  (*stored)["apiVersion"] = t.kind->apiVersion(t.version);
+  *stored = present(t, std::move(*stored));
   w.send(201, kJson, stored->dump(), warningHeaders(warnings));
 }
 
@@ -457,7 +468,7 @@ void ApiServer::serveUpdate(const http::Request& req, const Target& t, http::Res
     Json replicas = body->value("/spec/replicas"_json_pointer, Json());
     std::string rv = body->value("/metadata/resourceVersion"_json_pointer, "");
     stored = store_.modify(
-        *t.kind, t.ns, t.name,
+        *t.storage, t.ns, t.name,
         [&](const Json& current) -> Result<Json> {
           if (!rv.empty() && rv != current["metadata"].value("resourceVersion", "")) {
             Json stale = current;
@@ -474,11 +485,11 @@ void ApiServer::serveUpdate(const http::Request& req, const Target& t, http::Res
     auto admitted = admit(*t.kind, t.version, *body, req.param("fieldValidation"));
     if (!admitted) return sendStatusError(w, admitted.error());
     warnings = std::move(*admitted);
-    stored = store_.update(*t.kind, t.ns, t.name, std::move(*body),
+    stored = store_.update(*t.storage, t.ns, t.name, intake(t, std::move(*body)),
                            t.subresource == "status" ? WriteTarget::Status : WriteTarget::Main, dryRun);
   }
   if (!stored) return sendStatusError(w, stored.error());
-  if (t.subresource != "scale") (*stored)["apiVersion"] = t.kind->apiVersion(t.version);
+  if (t.subresource != "scale") *stored = present(t, std::move(*stored));
   w.send(200, kJson, stored->dump(), warningHeaders(warnings));
 }
 
@@ -515,20 +526,21 @@ void ApiServer::servePatch(const http::Request& req, const Target& t, http::Resp
     return applyMergePatch(current, *patch);
   };
   auto applyPatch = [&](const Json& current) -> Result<Json> {
-    auto next = patchOnly(current);
+    // Patches apply to the shape the client sees; the result is stored in the storage shape.
+    auto next = patchOnly(t.kind == t.storage ? current : present(t, current));
     if (!next) return next;
     auto admitted = admit(*t.kind, t.version, *next, req.param("fieldValidation"));
     if (!admitted) return admitted.takeError();
     warnings = std::move(*admitted);
-    return next;
+    return intake(t, std::move(*next));
   };
   if (apply && t.subresource.empty()) {
     // Server-side apply: create when absent, otherwise merge (enough for our clients).
-    auto existing = store_.get(*t.kind, t.ns, t.name);
+    auto existing = store_.get(*t.storage, t.ns, t.name);
     if (!existing && existing.error().code == ErrorCode::NotFound) {
       Json object = *patch;
       object["metadata"]["name"] = t.name;
-      auto created = createWithDefaults(*t.kind, t.version, t.ns, std::move(object), dryRun,
+      auto created = createWithDefaults(*t.storage, t.version, t.ns, intake(t, std::move(object)), dryRun,
                                         req.param("fieldValidation"), warnings);
       if (!created) return sendStatusError(w, created.error());
       return w.send(201, kJson, created->dump(), warningHeaders(warnings));
@@ -537,7 +549,7 @@ void ApiServer::servePatch(const http::Request& req, const Target& t, http::Resp
   Result<Json> stored = makeError(ErrorCode::Internal, "unreachable");
   if (t.subresource == "scale") {
     stored = store_.modify(
-        *t.kind, t.ns, t.name,
+        *t.storage, t.ns, t.name,
         [&](const Json& current) -> Result<Json> {
           auto scaled = patchOnly(scaleOf(*t.kind, current));
           if (!scaled) return scaled;
@@ -548,9 +560,9 @@ void ApiServer::servePatch(const http::Request& req, const Target& t, http::Resp
         WriteTarget::Main, dryRun);
     if (stored) stored = scaleOf(*t.kind, *stored);
   } else {
-    stored = store_.modify(*t.kind, t.ns, t.name, applyPatch,
+    stored = store_.modify(*t.storage, t.ns, t.name, applyPatch,
                            t.subresource == "status" ? WriteTarget::Status : WriteTarget::Main, dryRun);
-    if (stored) (*stored)["apiVersion"] = t.kind->apiVersion(t.version);
+    if (stored) *stored = present(t, std::move(*stored));
   }
   if (!stored) return sendStatusError(w, stored.error());
   w.send(200, kJson, stored->dump(), warningHeaders(warnings));
@@ -562,7 +574,7 @@ void ApiServer::serveDelete(const http::Request& req, const Target& t, http::Res
     auto options = parseBody(req.body);
     if (options && options->is_object()) precondition = options->value("/preconditions/resourceVersion"_json_pointer, "");
   }
-  auto removed = store_.remove(*t.kind, t.ns, t.name, precondition);
+  auto removed = store_.remove(*t.storage, t.ns, t.name, precondition);
   if (!removed) return sendStatusError(w, removed.error());
   if ((*removed)["metadata"].contains("deletionTimestamp") &&
       !(*removed)["metadata"].value("finalizers", Json::array()).empty()) {

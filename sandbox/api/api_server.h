@@ -50,8 +50,13 @@ class ApiServer {
   // A parsed resource path: /apis/<group>/<version>/namespaces/<ns>/<plural>/<name>/<subresource>.
   struct Target {
     std::string group, version, ns, plural, name, subresource;
-    std::shared_ptr<const ResourceKind> kind;
+    std::shared_ptr<const ResourceKind> kind;     // what the client addressed
+    std::shared_ptr<const ResourceKind> storage;  // where its objects live (differs for views)
   };
+  // A stored object in the shape and apiVersion the client asked for.
+  static Json present(const Target& t, Json stored);
+  // A request body in the shape it is stored in.
+  static Json intake(const Target& t, Json body);
   void handle(const http::Request& req, http::ResponseWriter& w);
   bool serveNonResource(const http::Request& req, http::ResponseWriter& w);
   void serveResource(const http::Request& req, const Target& t, http::ResponseWriter& w);

@@ -19,7 +19,7 @@ Json expiredStatus(const std::string& message) {
 void ApiServer::serveWatch(const http::Request& req, const Target& t, http::ResponseWriter& w) {
   auto labels = LabelSelector::parse(req.param("labelSelector"));
   if (!labels) return sendStatusError(w, labels.error());
-  auto fields = FieldSelector::parse(req.param("fieldSelector"), t.kind->extraFieldSelectors);
+  auto fields = FieldSelector::parse(req.param("fieldSelector"), t.storage->extraFieldSelectors);
   if (!fields) return sendStatusError(w, fields.error());
   const bool asTable = wantsTable(req.header("accept"));
   const bool bookmarks = req.flag("allowWatchBookmarks");
@@ -45,12 +45,11 @@ void ApiServer::serveWatch(const http::Request& req, const Target& t, http::Resp
   auto frame = [&](const std::string& type, const Json& object) {
     Json payload;
     if (asTable && type != "BOOKMARK" && type != "ERROR") {
-      payload = table(*t.kind, {object}, object["metadata"].value("resourceVersion", ""), !columnsSent,
+      payload = table(*t.kind, {present(t, object)}, object["metadata"].value("resourceVersion", ""), !columnsSent,
                       std::chrono::system_clock::now());
       columnsSent = true;
     } else {
-      payload = object;
-      if (type != "ERROR" && type != "BOOKMARK") payload["apiVersion"] = t.kind->apiVersion(t.version);
+      payload = type != "ERROR" && type != "BOOKMARK" ? present(t, object) : object;
     }
     return w.writeChunk(Json{{"type", type}, {"object", payload}}.dump() + "\n");
   };
@@ -64,7 +63,7 @@ void ApiServer::serveWatch(const http::Request& req, const Target& t, http::Resp
     return w.finishChunked();
   }
   if (from.empty() || from == "0") {
-    auto current = store_.list(*t.kind, t.ns, *labels, *fields, 0, "");
+    auto current = store_.list(*t.storage, t.ns, *labels, *fields, 0, "");
     if (!current) return w.finishChunked();
     cursor = std::stoll(current->resourceVersion);
     for (const auto& object : current->items) {
@@ -76,7 +75,7 @@ void ApiServer::serveWatch(const http::Request& req, const Target& t, http::Resp
   while (!stopping_) {
     auto now = std::chrono::steady_clock::now();
     if (now >= deadline) break;
-    auto events = store_.eventsAfter(*t.kind, t.ns, cursor, std::min(deadline, now + std::chrono::seconds(1)));
+    auto events = store_.eventsAfter(*t.storage, t.ns, cursor, std::min(deadline, now + std::chrono::seconds(1)));
     if (faults_.dropGeneration() != dropGeneration) return w.abortConnection();
     if (w.peerClosed()) return;
     if (!events) {
@@ -84,7 +83,7 @@ void ApiServer::serveWatch(const http::Request& req, const Target& t, http::Resp
       break;
     }
     // Plain JSON frames of the storage version reuse the event's one serialization.
-    const bool reuse = !asTable && t.version == t.kind->storageVersion;
+    const bool reuse = !asTable && t.kind == t.storage && t.version == t.kind->storageVersion;
     std::string batch;
     for (const auto& e : *events) {
       cursor = e.rv;

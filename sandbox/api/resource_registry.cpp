@@ -50,6 +50,10 @@ ResourceRegistry::ResourceRegistry() {
                                 "involvedObject.resourceVersion", "involvedObject.fieldPath",
                                 "reason",                    "reportingComponent",       "source", "type"};
   add(events);
+  auto eventsV1 = builtin("events.k8s.io", "v1", "events", "event", "Event", true, {"ev"});
+  eventsV1.hasGeneration = false;
+  eventsV1.viewOf = events.key();
+  add(eventsV1);
   auto deployments = builtin("apps", "v1", "deployments", "deployment", "Deployment", true, {"deploy"});
   deployments.categories = {"all"};
   deployments.statusSubresource = true;
@@ -93,6 +97,15 @@ std::shared_ptr<const ResourceKind> ResourceRegistry::findByKind(const std::stri
     if (k->group == group && k->kind == kind) return k;
   }
   return nullptr;
+}
+
+std::shared_ptr<const ResourceKind> ResourceRegistry::storageOf(const std::shared_ptr<const ResourceKind>& kind) const {
+  if (!kind || kind->viewOf.empty()) return kind;
+  std::shared_lock lock(mutex_);
+  for (const auto& k : kinds_) {
+    if (k->key() == kind->viewOf) return k;
+  }
+  return kind;
 }
 
 std::vector<std::shared_ptr<const ResourceKind>> ResourceRegistry::all() const {

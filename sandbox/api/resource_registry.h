@@ -35,6 +35,9 @@ struct ResourceKind {
   std::map<std::string, Json> schemas;   // version -> openAPIV3Schema (custom resources)
   Json printerColumns = Json::array();   // additionalPrinterColumns of the storage version
   std::vector<std::string> extraFieldSelectors;
+  // Set when this resource is another view of one stored elsewhere (events.k8s.io/v1 Events are the
+  // core/v1 Events): the key() of the stored resource.
+  std::string viewOf;
 
   // "deployments.apps" / "pods" — the resource name in Status messages.
   std::string qualified() const { return group.empty() ? plural : plural + "." + group; }
@@ -49,6 +52,8 @@ class ResourceRegistry {
   std::shared_ptr<const ResourceKind> find(const std::string& group, const std::string& version,
                                            const std::string& plural) const;
   std::shared_ptr<const ResourceKind> findByKind(const std::string& group, const std::string& kind) const;
+  // The kind objects of `kind` are stored as (itself, unless it is a view).
+  std::shared_ptr<const ResourceKind> storageOf(const std::shared_ptr<const ResourceKind>& kind) const;
   // Every kind, in registration order (discovery order).
   std::vector<std::shared_ptr<const ResourceKind>> all() const;
 

@@ -201,3 +201,60 @@ TEST_F(ClientAgainstSandbox, EventsAreFoundTheWayKubectlDescribeLooksForThem) {
 
 }  // namespace
 }  // namespace aviary::sandbox
+
+namespace aviary::sandbox {
+namespace {
+
+// events.k8s.io/v1 and core/v1 Events are one store seen two ways.
+TEST_F(ClientAgainstSandbox, EventsHaveACoreAndAnEventsV1View) {
+  const kube::ResourceType eventsV1{"events.k8s.io", "v1", "events", "Event", true};
+  Json core = {{"apiVersion", "v1"},
+               {"kind", "Event"},
+               {"metadata", {{"name", "e1"}, {"namespace", "default"}}},
+               {"involvedObject", {{"kind", "Canary"}, {"name", "web"}, {"namespace", "default"}, {"uid", "u1"}}},
+               {"reason", "Synced"},
+               {"message", "Advance web.default canary weight 10"},
+               {"type", "Normal"},
+               {"source", {{"component", "aviary"}}},
+               {"count", 3},
+               {"firstTimestamp", "2025-01-01T10:00:00Z"},
+               {"lastTimestamp", "2025-01-01T10:05:00Z"}};
+  ASSERT_TRUE(client_->create(resources::kEvents, "default", core).ok());
+  auto asV1 = client_->get(eventsV1, "default", "e1");
+  ASSERT_TRUE(asV1.ok()) << asV1.error().describe();
+  EXPECT_EQ((*asV1)["apiVersion"], "events.k8s.io/v1");
+  EXPECT_EQ((*asV1)["regarding"]["name"], "web");
+  EXPECT_EQ((*asV1)["note"], "Advance web.default canary weight 10");
+  EXPECT_EQ((*asV1)["deprecatedCount"], 3);
+  EXPECT_EQ((*asV1)["deprecatedSource"]["component"], "aviary");
+  EXPECT_FALSE(asV1->contains("involvedObject"));
+
+  Json v1 = {{"apiVersion", "events.k8s.io/v1"},
+             {"kind", "Event"},
+             {"metadata", {{"name", "e2"}, {"namespace", "default"}}},
+             {"regarding", {{"kind", "Canary"}, {"name", "web"}, {"namespace", "default"}}},
+             {"reason", "Halt"},
+             {"note", "request-success-rate 91.2 < 99"},
+             {"type", "Warning"},
+             {"reportingController", "aviary"},
+             {"reportingInstance", "aviary-0"},
+             {"eventTime", "2025-01-01T10:06:00.000000Z"},
+             {"action", "Analyse"}};
+  ASSERT_TRUE(client_->create(eventsV1, "default", v1).ok());
+  auto asCore = client_->get(resources::kEvents, "default", "e2");
+  ASSERT_TRUE(asCore.ok());
+  EXPECT_EQ((*asCore)["involvedObject"]["name"], "web");
+  EXPECT_EQ((*asCore)["message"], "request-success-rate 91.2 < 99");
+  EXPECT_EQ((*asCore)["reportingComponent"], "aviary");
+
+  ASSERT_TRUE(client_->patch(eventsV1, "default", "e2", kube::PatchType::Merge, {{"note", "updated"}}).ok());
+  EXPECT_EQ((*client_->get(resources::kEvents, "default", "e2"))["message"], "updated");
+  auto list = client_->list(eventsV1, "default");
+  ASSERT_TRUE(list.ok());
+  EXPECT_EQ((*list)["items"].size(), 2u);
+  EXPECT_EQ((*list)["items"][0]["apiVersion"], "events.k8s.io/v1");
+  EXPECT_TRUE((*list)["items"][0].contains("regarding"));
+}
+
+}  // namespace
+}  // namespace aviary::sandbox
