@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "operator/core/base64.h"
+#include "sandbox/api/api_errors.h"
 #include "sandbox/api/discovery.h"
 #include "sandbox/api/event_views.h"
 #include "sandbox/api/patch.h"
@@ -18,13 +19,6 @@ namespace aviary::sandbox {
 namespace {
 
 constexpr char kJson[] = "application/json";
-
-Error apiError(ErrorCode code, int http, const std::string& reason, const std::string& message) {
-  Error e = makeError(code, message);
-  e.httpStatus = http;
-  e.reason = reason;
-  return e;
-}
 
 Result<Json> parseBody(const std::string& body) {
   Json j = Json::parse(body, nullptr, false);
@@ -400,8 +394,7 @@ Result<std::vector<std::string>> ApiServer::admit(const ResourceKind& kind, cons
     std::string joined;
     for (const auto& e : report.errors) joined += (joined.empty() ? "" : ", ") + e;
     if (report.errors.size() > 1) joined = "[" + joined + "]";
-    return apiError(ErrorCode::Invalid, 422, "Invalid",
-                    kind.kind + "." + kind.group + " \"" + name + "\" is invalid: " + joined);
+    return invalidError(kind, name, joined);
   }
   if (!report.pruned.empty() && fieldValidation == "Strict") {
     std::string joined;
@@ -455,12 +448,7 @@ void ApiServer::serveCreate(const http::Request& req, const Target& t, http::Res
 void ApiServer::serveUpdate(const http::Request& req, const Target& t, http::ResponseWriter& w) {
   auto body = parseBody(req.body);
   if (!body) return sendStatusError(w, body.error());
-  if (faults_.takeConflict()) {
-    return sendStatusError(w, apiError(ErrorCode::Conflict, 409, "Conflict",
-                                       "Operation cannot be fulfilled on " + t.kind->qualified() + " \"" + t.name +
-                                           "\": the object has been modified; please apply your changes to the "
-                                           "latest version and try again"));
-  }
+  if (faults_.takeConflict()) return sendStatusError(w, conflictError(*t.kind, t.name));
   bool dryRun = req.param("dryRun") == "All";
   std::vector<std::string> warnings;
   Result<Json> stored = makeError(ErrorCode::Internal, "unreachable");
@@ -512,12 +500,7 @@ void ApiServer::servePatch(const http::Request& req, const Target& t, http::Resp
   }
   auto patch = parseBody(req.body);
   if (!patch) return sendStatusError(w, patch.error());
-  if (faults_.takeConflict()) {
-    return sendStatusError(w, apiError(ErrorCode::Conflict, 409, "Conflict",
-                                       "Operation cannot be fulfilled on " + t.kind->qualified() + " \"" + t.name +
-                                           "\": the object has been modified; please apply your changes to the "
-                                           "latest version and try again"));
-  }
+  if (faults_.takeConflict()) return sendStatusError(w, conflictError(*t.kind, t.name));
   bool dryRun = req.param("dryRun") == "All";
   std::vector<std::string> warnings;
   auto patchOnly = [&](const Json& current) -> Result<Json> {

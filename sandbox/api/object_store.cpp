@@ -4,31 +4,10 @@
 
 #include "operator/core/base64.h"
 #include "operator/core/time_format.h"
+#include "sandbox/api/api_errors.h"
 
 namespace aviary::sandbox {
 namespace {
-
-Error apiError(ErrorCode code, int http, const std::string& reason, const std::string& message) {
-  Error e = makeError(code, message);
-  e.httpStatus = http;
-  e.reason = reason;
-  return e;
-}
-
-Error notFound(const ResourceKind& kind, const std::string& name) {
-  return apiError(ErrorCode::NotFound, 404, "NotFound", kind.qualified() + " \"" + name + "\" not found");
-}
-
-Error conflict(const ResourceKind& kind, const std::string& name) {
-  return apiError(ErrorCode::Conflict, 409, "Conflict",
-                  "Operation cannot be fulfilled on " + kind.qualified() + " \"" + name +
-                      "\": the object has been modified; please apply your changes to the latest version and try again");
-}
-
-Error invalid(const ResourceKind& kind, const std::string& name, const std::string& detail) {
-  return apiError(ErrorCode::Invalid, 422, "Invalid", kind.kind + "." + (kind.group.empty() ? "" : kind.group) +
-                                                          " \"" + name + "\" is invalid: " + detail);
-}
 
 std::string newUid() {
   static std::mt19937_64 rng{std::random_device{}()};
@@ -101,7 +80,7 @@ Result<Json> ObjectStore::create(const ResourceKind& kind, const std::string& ns
   Collection& c = collections_[kind.key()];
   if (name.empty()) {
     std::string prefix = meta.value("generateName", "");
-    if (prefix.empty()) return invalid(kind, "", "metadata.name: Required value: name or generateName is required");
+    if (prefix.empty()) return invalidError(kind, "", "metadata.name: Required value: name or generateName is required");
     do {
       name = prefix + randomSuffix();
     } while (c.objects.count(keyOf(ns, name)));
@@ -132,9 +111,9 @@ Result<Json> ObjectStore::create(const ResourceKind& kind, const std::string& ns
 Result<Json> ObjectStore::get(const ResourceKind& kind, const std::string& ns, const std::string& name) const {
   std::lock_guard lock(mutex_);
   auto c = collections_.find(kind.key());
-  if (c == collections_.end()) return notFound(kind, name);
+  if (c == collections_.end()) return notFoundError(kind, name);
   auto it = c->second.objects.find(keyOf(ns, name));
-  if (it == c->second.objects.end()) return notFound(kind, name);
+  if (it == c->second.objects.end()) return notFoundError(kind, name);
   return *it->second;
 }
 
@@ -231,12 +210,12 @@ Result<Json> ObjectStore::update(const ResourceKind& kind, const std::string& ns
   std::lock_guard lock(mutex_);
   Collection& c = collections_[kind.key()];
   auto it = c.objects.find(keyOf(ns, name));
-  if (it == c.objects.end()) return notFound(kind, name);
+  if (it == c.objects.end()) return notFoundError(kind, name);
   std::string rv = object.is_object() ? metaOf(object).value("resourceVersion", "") : "";
   if (rv.empty() && kind.custom) {
-    return invalid(kind, name, "metadata.resourceVersion: Invalid value: 0x0: must be specified for an update");
+    return invalidError(kind, name, "metadata.resourceVersion: Invalid value: 0x0: must be specified for an update");
   }
-  if (!rv.empty() && rv != metaOf(*it->second).value("resourceVersion", "")) return conflict(kind, name);
+  if (!rv.empty() && rv != metaOf(*it->second).value("resourceVersion", "")) return conflictError(kind, name);
   Json current = *it->second;
   return writeLocked(kind, c, ns, name, current, std::move(object), target, dryRun);
 }
@@ -247,12 +226,12 @@ Result<Json> ObjectStore::modify(const ResourceKind& kind, const std::string& ns
   std::lock_guard lock(mutex_);
   Collection& c = collections_[kind.key()];
   auto it = c.objects.find(keyOf(ns, name));
-  if (it == c.objects.end()) return notFound(kind, name);
+  if (it == c.objects.end()) return notFoundError(kind, name);
   Json current = *it->second;
   auto next = mutate(current);
   if (!next) return next;
   std::string rv = next->is_object() ? metaOf(*next).value("resourceVersion", "") : "";
-  if (!rv.empty() && rv != metaOf(current).value("resourceVersion", "")) return conflict(kind, name);
+  if (!rv.empty() && rv != metaOf(current).value("resourceVersion", "")) return conflictError(kind, name);
   return writeLocked(kind, c, ns, name, current, std::move(*next), target, dryRun);
 }
 
@@ -262,11 +241,11 @@ Result<Json> ObjectStore::remove(const ResourceKind& kind, const std::string& ns
   Collection& c = collections_[kind.key()];
   std::string key = keyOf(ns, name);
   auto it = c.objects.find(key);
-  if (it == c.objects.end()) return notFound(kind, name);
+  if (it == c.objects.end()) return notFoundError(kind, name);
   Json current = *it->second;
   if (!preconditionResourceVersion.empty() &&
       preconditionResourceVersion != metaOf(current).value("resourceVersion", "")) {
-    return conflict(kind, name);
+    return conflictError(kind, name);
   }
   if (!metaOf(current).value("finalizers", Json::array()).empty()) {
     if (metaOf(current).contains("deletionTimestamp")) return current;
