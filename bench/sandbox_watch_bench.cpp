@@ -18,7 +18,9 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-long long nowNs() { return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch()).count(); }
+long long nowNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch()).count();
+}
 
 struct Watcher {
   std::thread thread;
@@ -35,8 +37,8 @@ kube::ClusterConfig configFor(const sandbox::ApiServer& server) {
 }
 
 // Starts `count` watchers on configmaps in `ns`, each expecting `expected` ADDED events.
-std::vector<std::unique_ptr<Watcher>> startWatchers(const sandbox::ApiServer& server, const std::string& ns, int count,
-                                                    long expected) {
+std::vector<std::unique_ptr<Watcher>> startWatchers(const sandbox::ApiServer& server, const std::string& ns,
+                                                    int count, long expected) {
   std::vector<std::unique_ptr<Watcher>> watchers;
   std::atomic<int> ready{0};
   for (int i = 0; i < count; ++i) {
@@ -47,8 +49,10 @@ std::vector<std::unique_ptr<Watcher>> startWatchers(const sandbox::ApiServer& se
       // Raw frames, scanned for the send timestamp: the figure is the sandbox's, not a JSON decoder's.
       auto transport = kube::HttpTransport::create(configFor(server));
       kube::HttpRequest request;
-      request.target = kube::resources::kConfigMaps.collectionPath(ns) + "?watch=true&timeoutSeconds=600&resourceVersion=" +
-                       std::to_string(const_cast<sandbox::ApiServer&>(server).store().currentResourceVersion());
+      request.target =
+          kube::resources::kConfigMaps.collectionPath(ns) +
+          "?watch=true&timeoutSeconds=600&resourceVersion=" +
+          std::to_string(const_cast<sandbox::ApiServer&>(server).store().currentResourceVersion());
       auto stream = (*transport)->openStream(request);
       ++ready;
       if (!stream) return;
@@ -82,7 +86,8 @@ std::vector<std::unique_ptr<Watcher>> startWatchers(const sandbox::ApiServer& se
 }
 
 // Writes `total` configmaps from `writers` threads; `perSecond` > 0 paces them. Returns seconds taken.
-double write(const sandbox::ApiServer& server, const std::string& ns, long total, int writers, double perSecond) {
+double write(const sandbox::ApiServer& server, const std::string& ns, long total, int writers,
+             double perSecond) {
   std::atomic<long> next{0};
   auto start = Clock::now();
   std::vector<std::thread> threads;
@@ -92,14 +97,16 @@ double write(const sandbox::ApiServer& server, const std::string& ns, long total
       long i;
       while ((i = next++) < total) {
         if (perSecond > 0) {
-          auto due = start + std::chrono::nanoseconds(static_cast<long long>(static_cast<double>(i) * 1e9 / perSecond));
+          auto due = start + std::chrono::nanoseconds(
+                                 static_cast<long long>(static_cast<double>(i) * 1e9 / perSecond));
           std::this_thread::sleep_until(due);
         }
-        kube::Json cm = {{"apiVersion", "v1"},
-                         {"kind", "ConfigMap"},
-                         {"metadata",
-                          {{"name", "cm-" + std::to_string(i)}, {"annotations", {{"sentAtNs", std::to_string(nowNs())}}}}},
-                         {"data", {{"k", "v"}}}};
+        kube::Json cm = {
+            {"apiVersion", "v1"},
+            {"kind", "ConfigMap"},
+            {"metadata",
+             {{"name", "cm-" + std::to_string(i)}, {"annotations", {{"sentAtNs", std::to_string(nowNs())}}}}},
+            {"data", {{"k", "v"}}}};
         auto r = (*client)->create(kube::resources::kConfigMaps, ns, cm);
         if (!r) std::fprintf(stderr, "write failed: %s\n", r.error().describe().c_str());
       }
@@ -118,10 +125,14 @@ void report(const char* name, long writes, double seconds, std::vector<std::uniq
     all.insert(all.end(), w->latenciesMs.begin(), w->latenciesMs.end());
   }
   std::sort(all.begin(), all.end());
-  auto pct = [&](double p) { return all.empty() ? 0.0 : all[static_cast<std::size_t>(p * static_cast<double>(all.size() - 1))]; };
-  std::printf("%-34s writes=%ld  %.0f writes/s  watchers=%zu  delivered(min)=%ld/%ld  latency p50=%.2f ms p99=%.2f ms max=%.2f ms\n",
-              name, writes, static_cast<double>(writes) / seconds, watchers.size(), minReceived, writes, pct(0.5),
-              pct(0.99), all.empty() ? 0.0 : all.back());
+  auto pct = [&](double p) {
+    return all.empty() ? 0.0 : all[static_cast<std::size_t>(p * static_cast<double>(all.size() - 1))];
+  };
+  std::printf(
+      "%-34s writes=%ld  %.0f writes/s  watchers=%zu  delivered(min)=%ld/%ld  latency p50=%.2f ms p99=%.2f "
+      "ms max=%.2f ms\n",
+      name, writes, static_cast<double>(writes) / seconds, watchers.size(), minReceived, writes, pct(0.5),
+      pct(0.99), all.empty() ? 0.0 : all.back());
 }
 
 }  // namespace

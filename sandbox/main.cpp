@@ -16,7 +16,9 @@ namespace po = boost::program_options;
 
 namespace {
 volatile std::sig_atomic_t gStop = 0;
-void onSignal(int) { gStop = 1; }
+void onSignal(int) {
+  gStop = 1;
+}
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -26,9 +28,11 @@ int main(int argc, char** argv) {
     po::options_description flags("aviary-sandbox flags");
     flags.add_options()("help,h", "show this help")(
         "listen", po::value(&listen)->default_value("127.0.0.1:0"), "address:port (port 0 = any free port)")(
-        "kubeconfig-out", po::value(&kubeconfigOut)->default_value(""), "write a kubeconfig for this server here")(
+        "kubeconfig-out", po::value(&kubeconfigOut)->default_value(""),
+        "write a kubeconfig for this server here")(
         "tls", po::bool_switch(), "serve HTTPS with a generated certificate and require a bearer token")(
-        "apply", po::value(&manifests)->composing(), "YAML manifest file or folder to apply at start (repeatable)")(
+        "apply", po::value(&manifests)->composing(),
+        "YAML manifest file or folder to apply at start (repeatable)")(
         "log-level", po::value(&logLevel)->default_value("info"), "trace|debug|info|warn|error");
     po::variables_map vm;
     po::store(po::parse_command_line(argc, argv, flags), vm);
@@ -65,7 +69,8 @@ int main(int argc, char** argv) {
         auto applied = server.apply(doc);
         if (!applied) {
           std::cerr << "aviary-sandbox: " << path << ": " << doc.value("kind", "?") << " "
-                    << doc.value("/metadata/name"_json_pointer, std::string("?")) << ": " << applied.error().message << "\n";
+                    << doc.value("/metadata/name"_json_pointer, std::string("?")) << ": "
+                    << applied.error().message << "\n";
           return 1;
         }
       }

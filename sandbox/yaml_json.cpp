@@ -21,11 +21,13 @@ Json scalarToJson(const YAML::Node& node) {
   char* end = nullptr;
   errno = 0;
   long long asInt = std::strtoll(text.c_str(), &end, 10);
-  if (end && *end == '\0' && errno == 0 && (std::isdigit(static_cast<unsigned char>(text[0])) || text[0] == '-' || text[0] == '+')) {
+  if (end && *end == '\0' && errno == 0 &&
+      (std::isdigit(static_cast<unsigned char>(text[0])) || text[0] == '-' || text[0] == '+')) {
     return asInt;
   }
   double asDouble = std::strtod(text.c_str(), &end);
-  if (end && *end == '\0' && (std::isdigit(static_cast<unsigned char>(text[0])) || text[0] == '-' || text[0] == '.')) {
+  if (end && *end == '\0' &&
+      (std::isdigit(static_cast<unsigned char>(text[0])) || text[0] == '-' || text[0] == '.')) {
     return asDouble;
   }
   return text;

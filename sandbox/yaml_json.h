@@ -11,7 +11,8 @@
 namespace aviary::sandbox {
 
 // Every non-empty document of a YAML text; plain scalars are typed (null, bool, int, float, string).
-Result<std::vector<nlohmann::json>> yamlDocumentsToJson(const std::string& text, const std::string& sourceName);
+Result<std::vector<nlohmann::json>> yamlDocumentsToJson(const std::string& text,
+                                                        const std::string& sourceName);
 // A file, or every *.yaml / *.yml / *.json file of a folder (sorted by name).
 Result<std::vector<nlohmann::json>> loadManifests(const std::string& fileOrDir);
 

@@ -20,14 +20,6 @@ namespace {
 
 constexpr char kJson[] = "application/json";
 
-Result<Json> parseBody(const std::string& body) {
-  Json j = Json::parse(body, nullptr, false);
-  if (j.is_discarded()) {
-    return apiError(ErrorCode::BadRequest, 400, "BadRequest", "the body of the request is not valid JSON");
-  }
-  return j;
-}
-
 std::string randomToken() {
   std::random_device rd;
   std::string bytes;
@@ -102,7 +94,8 @@ Json scaleOf(const ResourceKind& kind, const Json& object) {
             {"resourceVersion", meta.value("resourceVersion", "")},
             {"creationTimestamp", meta.value("creationTimestamp", "")}}},
           {"spec", {{"replicas", specReplicas.is_number() ? specReplicas : Json(0)}}},
-          {"status", {{"replicas", statusReplicas.is_number() ? statusReplicas : Json(0)}, {"selector", selector}}}};
+          {"status",
+           {{"replicas", statusReplicas.is_number() ? statusReplicas : Json(0)}, {"selector", selector}}}};
 }
 
 }  // namespace
@@ -111,19 +104,32 @@ namespace {
 // The Status reason Kubernetes uses for an HTTP status, when the error did not name one.
 std::string defaultReason(int code) {
   switch (code) {
-    case 400: return "BadRequest";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "NotFound";
-    case 405: return "MethodNotAllowed";
-    case 409: return "Conflict";
-    case 410: return "Expired";
-    case 415: return "UnsupportedMediaType";
-    case 422: return "Invalid";
-    case 429: return "TooManyRequests";
-    case 503: return "ServiceUnavailable";
-    case 504: return "Timeout";
-    default: return "InternalError";
+    case 400:
+      return "BadRequest";
+    case 401:
+      return "Unauthorized";
+    case 403:
+      return "Forbidden";
+    case 404:
+      return "NotFound";
+    case 405:
+      return "MethodNotAllowed";
+    case 409:
+      return "Conflict";
+    case 410:
+      return "Expired";
+    case 415:
+      return "UnsupportedMediaType";
+    case 422:
+      return "Invalid";
+    case 429:
+      return "TooManyRequests";
+    case 503:
+      return "ServiceUnavailable";
+    case 504:
+      return "Timeout";
+    default:
+      return "InternalError";
   }
 }
 http::HeaderList warningHeaders(const std::vector<std::string>& warnings) {
@@ -136,16 +142,22 @@ http::HeaderList warningHeaders(const std::vector<std::string>& warnings) {
 
 void sendStatusError(http::ResponseWriter& w, const Error& error) {
   int code = error.httpStatus ? error.httpStatus : 500;
-  Json status = {{"kind", "Status"},    {"apiVersion", "v1"},
-                 {"metadata", Json::object()}, {"status", "Failure"},
-                 {"message", error.message},   {"reason", error.reason.empty() ? defaultReason(code) : error.reason},
+  Json status = {{"kind", "Status"},
+                 {"apiVersion", "v1"},
+                 {"metadata", Json::object()},
+                 {"status", "Failure"},
+                 {"message", error.message},
+                 {"reason", error.reason.empty() ? defaultReason(code) : error.reason},
                  {"code", code}};
   w.send(code, kJson, status.dump());
 }
 
-ApiServer::ApiServer(ApiServerOptions options) : options_(std::move(options)), store_(options_.historyPerResource) {}
+ApiServer::ApiServer(ApiServerOptions options)
+    : options_(std::move(options)), store_(options_.historyPerResource) {}
 
-ApiServer::~ApiServer() { stop(); }
+ApiServer::~ApiServer() {
+  stop();
+}
 
 Status ApiServer::start() {
   http::ServerOptions serverOptions;
@@ -158,8 +170,8 @@ Status ApiServer::start() {
     serverOptions.tls = cert_;
     if (options_.token.empty()) options_.token = randomToken();
   }
-  http_ = std::make_unique<http::HttpServer>(serverOptions,
-                                             [this](const http::Request& r, http::ResponseWriter& w) { handle(r, w); });
+  http_ = std::make_unique<http::HttpServer>(
+      serverOptions, [this](const http::Request& r, http::ResponseWriter& w) { handle(r, w); });
   if (auto st = http_->start(); !st) return st;
   deployments_ = std::make_unique<DeploymentSimulator>(store_, registry_, options_.defaultReadyAfter);
   deployments_->start();
@@ -177,7 +189,9 @@ void ApiServer::stop() {
   http_->stop();
 }
 
-std::string ApiServer::url() const { return http_ ? http_->baseUrl() : ""; }
+std::string ApiServer::url() const {
+  return http_ ? http_->baseUrl() : "";
+}
 
 std::string ApiServer::kubeconfig() const {
   std::ostringstream out;
@@ -190,12 +204,14 @@ std::string ApiServer::kubeconfig() const {
   } else {
     out << "    {}\n";
   }
-  out << "contexts:\n- name: sandbox\n  context:\n    cluster: sandbox\n    user: sandbox\n    namespace: default\n";
+  out << "contexts:\n- name: sandbox\n  context:\n    cluster: sandbox\n    user: sandbox\n    namespace: "
+         "default\n";
   return out.str();
 }
 
 void ApiServer::handle(const http::Request& req, http::ResponseWriter& w) {
-  bool anonymousOk = req.path == "/version" || req.path == "/healthz" || req.path == "/readyz" || req.path == "/livez";
+  bool anonymousOk =
+      req.path == "/version" || req.path == "/healthz" || req.path == "/readyz" || req.path == "/livez";
   if (!options_.token.empty() && !anonymousOk && req.header("authorization") != "Bearer " + options_.token) {
     return sendStatusError(w, apiError(ErrorCode::Unauthorized, 401, "Unauthorized", "Unauthorized"));
   }
@@ -219,7 +235,8 @@ void ApiServer::handle(const http::Request& req, http::ResponseWriter& w) {
     t.version = parts[2];
     i = 3;
   } else {
-    return sendStatusError(w, apiError(ErrorCode::NotFound, 404, "NotFound", "the server could not find the requested resource"));
+    return sendStatusError(w, apiError(ErrorCode::NotFound, 404, "NotFound",
+                                       "the server could not find the requested resource"));
   }
   std::vector<std::string> rest(parts.begin() + static_cast<long>(i), parts.end());
   if (rest.size() >= 3 && rest[0] == "namespaces") {
@@ -231,13 +248,15 @@ void ApiServer::handle(const http::Request& req, http::ResponseWriter& w) {
   if (rest.size() > 2) t.subresource = rest[2];
   t.kind = registry_.find(t.group, t.version, t.plural);
   if (!t.kind || rest.size() > 3) {
-    return sendStatusError(w, apiError(ErrorCode::NotFound, 404, "NotFound", "the server could not find the requested resource"));
+    return sendStatusError(w, apiError(ErrorCode::NotFound, 404, "NotFound",
+                                       "the server could not find the requested resource"));
   }
   t.storage = registry_.storageOf(t.kind);
   if (!t.kind->namespaced) t.ns.clear();
   if (!t.subresource.empty() && !((t.subresource == "status" && t.kind->statusSubresource) ||
                                   (t.subresource == "scale" && t.kind->scaleSubresource))) {
-    return sendStatusError(w, apiError(ErrorCode::NotFound, 404, "NotFound", "the server could not find the requested resource"));
+    return sendStatusError(w, apiError(ErrorCode::NotFound, 404, "NotFound",
+                                       "the server could not find the requested resource"));
   }
   if (auto fault = faults_.take(t.plural, verbOf(req, t.name.empty()))) {
     if (fault->latency.count() > 0) std::this_thread::sleep_for(fault->latency);
@@ -247,62 +266,19 @@ void ApiServer::handle(const http::Request& req, http::ResponseWriter& w) {
     }
     if (fault->status != 0) {
       Error e = apiError(ErrorCode::ServerError, fault->status,
-                         fault->status == 429 ? "TooManyRequests"
+                         fault->status == 429   ? "TooManyRequests"
                          : fault->status == 503 ? "ServiceUnavailable"
                                                 : "InternalError",
                          "injected fault");
-      Json status = {{"kind", "Status"}, {"apiVersion", "v1"}, {"metadata", Json::object()}, {"status", "Failure"},
-                     {"message", e.message}, {"reason", e.reason}, {"code", fault->status}};
+      Json status = {{"kind", "Status"},     {"apiVersion", "v1"},   {"metadata", Json::object()},
+                     {"status", "Failure"},  {"message", e.message}, {"reason", e.reason},
+                     {"code", fault->status}};
       http::HeaderList extra;
       if (!fault->retryAfter.empty()) extra.emplace_back("Retry-After", fault->retryAfter);
       return w.send(fault->status, kJson, status.dump(), extra);
     }
   }
   serveResource(req, t, w);
-}
-
-bool ApiServer::serveNonResource(const http::Request& req, http::ResponseWriter& w) {
-  const std::string& p = req.path;
-  if (p == "/version" || p == "/version/") {
-    w.send(200, kJson, versionInfo().dump());
-  } else if (p == "/healthz" || p == "/readyz" || p == "/livez") {
-    w.send(200, "text/plain", "ok");
-  } else if (p == "/openapi/v2") {
-    // An empty OpenAPI v2 protobuf document: kubectl apply then uses its compiled-in types.
-    w.send(200, "application/com.github.proto-openapi.spec.v2.v1.0+protobuf", std::string("\x0a\x03\x32\x2e\x30", 5));
-  } else if (p == "/api" || p == "/api/") {
-    std::string host = options_.bindAddress + ":" + std::to_string(http_->port());
-    w.send(200, kJson, coreApiVersions(host).dump());
-  } else if (p == "/apis" || p == "/apis/") {
-    w.send(200, kJson, apiGroupList(registry_).dump());
-  } else if (p == "/api/v1" || p == "/api/v1/") {
-    w.send(200, kJson, apiResourceList(registry_, "", "v1")->dump());
-  } else {
-    std::vector<std::string> parts;
-    std::stringstream in(p);
-    std::string part;
-    while (std::getline(in, part, '/')) {
-      if (!part.empty()) parts.push_back(part);
-    }
-    if (parts.size() == 2 && parts[0] == "apis") {
-      // /apis/<group>: the APIGroup.
-      for (const auto& g : apiGroupList(registry_)["groups"]) {
-        if (g["name"] == parts[1]) {
-          Json group = g;
-          group["kind"] = "APIGroup";
-          group["apiVersion"] = "v1";
-          w.send(200, kJson, group.dump());
-          return true;
-        }
-      }
-      return false;
-    }
-    if (parts.size() != 3 || parts[0] != "apis") return false;
-    auto list = apiResourceList(registry_, parts[1], parts[2]);
-    if (!list) return false;
-    w.send(200, kJson, list->dump());
-  }
-  return true;
 }
 
 Json ApiServer::present(const Target& t, Json stored) {
@@ -312,7 +288,8 @@ Json ApiServer::present(const Target& t, Json stored) {
 }
 
 Json ApiServer::intake(const Target& t, Json body) {
-  if (t.kind != t.storage && t.kind->group == "events.k8s.io" && body.is_object()) return eventsV1ToCoreEvent(body);
+  if (t.kind != t.storage && t.kind->group == "events.k8s.io" && body.is_object())
+    return eventsV1ToCoreEvent(body);
   return body;
 }
 
@@ -381,72 +358,25 @@ void ApiServer::serveGet(const http::Request& req, const Target& t, http::Respon
   w.send(200, kJson, object->dump());
 }
 
-Result<std::vector<std::string>> ApiServer::admit(const ResourceKind& kind, const std::string& version, Json& object,
-                                                   const std::string& fieldValidation) const {
-  std::vector<std::string> warnings;
-  if (!kind.custom || !object.is_object()) return warnings;
-  auto schema = kind.schemas.find(version);
-  if (schema == kind.schemas.end()) schema = kind.schemas.find(kind.storageVersion);
-  if (schema == kind.schemas.end()) return warnings;
-  SchemaReport report = applySchema(object, schema->second);
-  std::string name = object.value("/metadata/name"_json_pointer, std::string());
-  if (!report.errors.empty()) {
-    std::string joined;
-    for (const auto& e : report.errors) joined += (joined.empty() ? "" : ", ") + e;
-    if (report.errors.size() > 1) joined = "[" + joined + "]";
-    return invalidError(kind, name, joined);
-  }
-  if (!report.pruned.empty() && fieldValidation == "Strict") {
-    std::string joined;
-    for (const auto& f : report.pruned) joined += (joined.empty() ? "" : ", ") + std::string("unknown field \"") + f + "\"";
-    return apiError(ErrorCode::BadRequest, 400, "BadRequest", "strict decoding error: " + joined);
-  }
-  if (fieldValidation != "Ignore") {
-    for (const auto& f : report.pruned) warnings.push_back("unknown field \\\"" + f + "\\\"");
-  }
-  return warnings;
-}
-
-Result<Json> ApiServer::createWithDefaults(const ResourceKind& kind, const std::string& version, const std::string& ns,
-                                           Json object, bool dryRun, const std::string& fieldValidation,
-                                           std::vector<std::string>& warnings) {
-  auto admitted = admit(kind, version, object, fieldValidation);
-  if (!admitted) return admitted.takeError();
-  warnings = std::move(*admitted);
-  if (kind.kind == "CustomResourceDefinition") {
-    auto defined = ResourceRegistry::kindFromCrd(object);
-    if (!defined) return defined.takeError();
-  }
-  if (kind.namespaced && ns.empty()) {
-    return apiError(ErrorCode::BadRequest, 400, "BadRequest", "the namespace of the provided object does not match the namespace sent on the request");
-  }
-  if (kind.kind == "Namespace") object["status"] = {{"phase", "Active"}};
-  if (kind.kind == "Deployment" && !object.value("/spec/replicas"_json_pointer, Json()).is_number()) {
-    object["spec"]["replicas"] = 1;
-  }
-  auto stored = store_.create(kind, ns, std::move(object), dryRun);
-  if (stored && !dryRun) afterCreate(kind, *stored);
-  return stored;
-}
-
 void ApiServer::serveCreate(const http::Request& req, const Target& t, http::ResponseWriter& w) {
-  auto body = parseBody(req.body);
+  auto body = parseJsonBody(req.body);
   if (!body) return sendStatusError(w, body.error());
-  if (!t.ns.empty() && body->is_object() && body->contains("metadata") && (*body)["metadata"].contains("namespace") &&
-      (*body)["metadata"]["namespace"] != t.ns) {
-    return sendStatusError(w, apiError(ErrorCode::BadRequest, 400, "BadRequest",
-                                       "the namespace of the provided object does not match the namespace sent on the request"));
+  if (!t.ns.empty() && body->is_object() && body->contains("metadata") &&
+      (*body)["metadata"].contains("namespace") && (*body)["metadata"]["namespace"] != t.ns) {
+    return sendStatusError(
+        w, apiError(ErrorCode::BadRequest, 400, "BadRequest",
+                    "the namespace of the provided object does not match the namespace sent on the request"));
   }
   std::vector<std::string> warnings;
-  auto stored = createWithDefaults(*t.storage, t.version, t.ns, intake(t, std::move(*body)), req.param("dryRun") == "All",
-                                   req.param("fieldValidation"), warnings);
+  auto stored = createWithDefaults(*t.storage, t.version, t.ns, intake(t, std::move(*body)),
+                                   req.param("dryRun") == "All", req.param("fieldValidation"), warnings);
   if (!stored) return sendStatusError(w, stored.error());
   *stored = present(t, std::move(*stored));
   w.send(201, kJson, stored->dump(), warningHeaders(warnings));
 }
 
 void ApiServer::serveUpdate(const http::Request& req, const Target& t, http::ResponseWriter& w) {
-  auto body = parseBody(req.body);
+  auto body = parseJsonBody(req.body);
   if (!body) return sendStatusError(w, body.error());
   if (faults_.takeConflict()) return sendStatusError(w, conflictError(*t.kind, t.name));
   bool dryRun = req.param("dryRun") == "All";
@@ -486,19 +416,22 @@ void ApiServer::servePatch(const http::Request& req, const Target& t, http::Resp
   if (auto semi = type.find(';'); semi != std::string::npos) type = type.substr(0, semi);
   bool strategic = type == "application/strategic-merge-patch+json";
   bool apply = type == "application/apply-patch+yaml";
-  if (type != "application/merge-patch+json" && type != "application/json-patch+json" && !strategic && !apply) {
-    return sendStatusError(w, apiError(ErrorCode::UnsupportedMediaType, 415, "UnsupportedMediaType",
-                                       "the body of the request was in an unknown format - accepted media types "
-                                       "include: application/json-patch+json, application/merge-patch+json, "
-                                       "application/apply-patch+yaml, application/strategic-merge-patch+json"));
+  if (type != "application/merge-patch+json" && type != "application/json-patch+json" && !strategic &&
+      !apply) {
+    return sendStatusError(w,
+                           apiError(ErrorCode::UnsupportedMediaType, 415, "UnsupportedMediaType",
+                                    "the body of the request was in an unknown format - accepted media types "
+                                    "include: application/json-patch+json, application/merge-patch+json, "
+                                    "application/apply-patch+yaml, application/strategic-merge-patch+json"));
   }
   if (strategic && t.kind->custom) {
-    return sendStatusError(w, apiError(ErrorCode::UnsupportedMediaType, 415, "UnsupportedMediaType",
-                                       "the body of the request was in an unknown format - accepted media types "
-                                       "include: application/json-patch+json, application/merge-patch+json, "
-                                       "application/apply-patch+yaml"));
+    return sendStatusError(w,
+                           apiError(ErrorCode::UnsupportedMediaType, 415, "UnsupportedMediaType",
+                                    "the body of the request was in an unknown format - accepted media types "
+                                    "include: application/json-patch+json, application/merge-patch+json, "
+                                    "application/apply-patch+yaml"));
   }
-  auto patch = parseBody(req.body);
+  auto patch = parseJsonBody(req.body);
   if (!patch) return sendStatusError(w, patch.error());
   if (faults_.takeConflict()) return sendStatusError(w, conflictError(*t.kind, t.name));
   bool dryRun = req.param("dryRun") == "All";
@@ -554,8 +487,9 @@ void ApiServer::servePatch(const http::Request& req, const Target& t, http::Resp
 void ApiServer::serveDelete(const http::Request& req, const Target& t, http::ResponseWriter& w) {
   std::string precondition;
   if (!req.body.empty()) {
-    auto options = parseBody(req.body);
-    if (options && options->is_object()) precondition = options->value("/preconditions/resourceVersion"_json_pointer, "");
+    auto options = parseJsonBody(req.body);
+    if (options && options->is_object())
+      precondition = options->value("/preconditions/resourceVersion"_json_pointer, "");
   }
   auto removed = store_.remove(*t.storage, t.ns, t.name, precondition);
   if (!removed) return sendStatusError(w, removed.error());
@@ -569,93 +503,11 @@ void ApiServer::serveDelete(const http::Request& req, const Target& t, http::Res
                  {"metadata", Json::object()},
                  {"status", "Success"},
                  {"details",
-                  {{"name", t.name}, {"group", t.kind->group}, {"kind", t.kind->plural},
+                  {{"name", t.name},
+                   {"group", t.kind->group},
+                   {"kind", t.kind->plural},
                    {"uid", (*removed)["metadata"].value("uid", "")}}}};
   w.send(200, kJson, status.dump());
-}
-
-void ApiServer::afterCreate(const ResourceKind& kind, const Json& stored) {
-  if (kind.kind != "CustomResourceDefinition") return;
-  auto defined = ResourceRegistry::kindFromCrd(stored);
-  if (!defined) return;
-  registry_.add(*defined);
-  // Established at once, so `kubectl wait --for condition=established` returns.
-  std::string now = stored["metadata"].value("creationTimestamp", "");
-  Json status = {{"acceptedNames", stored["spec"]["names"]},
-                 {"storedVersions", {defined->storageVersion}},
-                 {"conditions",
-                  {{{"type", "NamesAccepted"}, {"status", "True"}, {"reason", "NoConflicts"},
-                    {"message", "no conflicts found"}, {"lastTransitionTime", now}},
-                   {{"type", "Established"}, {"status", "True"}, {"reason", "InitialNamesAccepted"},
-                    {"message", "the initial names have been accepted"}, {"lastTransitionTime", now}}}}};
-  (void)store_.modify(kind, "", stored["metadata"].value("name", ""),
-                      [&](const Json& current) -> Result<Json> {
-                        Json next = current;
-                        next["status"] = status;
-                        return next;
-                      },
-                      WriteTarget::Status);
-}
-
-void ApiServer::afterDelete(const ResourceKind& kind, const Json& removed) {
-  if (kind.kind != "CustomResourceDefinition") return;
-  auto defined = ResourceRegistry::kindFromCrd(removed);
-  if (!defined) return;
-  store_.dropAll(*defined);
-  registry_.remove(defined->group, defined->plural);
-}
-
-Result<Json> ApiServer::apply(const Json& object) {
-  std::string apiVersion = object.value("apiVersion", "");
-  std::string group = apiVersion.find('/') == std::string::npos ? "" : apiVersion.substr(0, apiVersion.find('/'));
-  auto kind = registry_.findByKind(group, object.value("kind", ""));
-  if (!kind) {
-    return apiError(ErrorCode::NotFound, 404, "NotFound",
-                    "no matches for kind \"" + object.value("kind", "") + "\" in version \"" + apiVersion + "\"");
-  }
-  std::string ns = kind->namespaced ? object.value("/metadata/namespace"_json_pointer, std::string("default")) : "";
-  std::string name = object.value("/metadata/name"_json_pointer, "");
-  auto existing = store_.get(*kind, ns, name);
-  std::vector<std::string> warnings;
-  if (!existing) return createWithDefaults(*kind, kind->storageVersion, ns, object, false, "Strict", warnings);
-  return store_.modify(*kind, ns, name, [&](const Json& current) -> Result<Json> {
-    Json next = applyMergePatch(current, object);
-    next["metadata"]["resourceVersion"] = current["metadata"]["resourceVersion"];
-    auto admitted = admit(*kind, kind->storageVersion, next, "Strict");
-    if (!admitted) return admitted.takeError();
-    return next;
-  });
-}
-
-void ApiServer::serveFaults(const http::Request& req, http::ResponseWriter& w) {
-  if (req.method == "DELETE") {
-    faults_.clear();
-    return w.send(200, kJson, "{}");
-  }
-  if (req.method != "POST") {
-    return sendStatusError(w, apiError(ErrorCode::MethodNotAllowed, 405, "MethodNotAllowed", "POST or DELETE"));
-  }
-  auto body = parseBody(req.body);
-  if (!body) return sendStatusError(w, body.error());
-  // {"dropWatches": true} | {"expireWatches": N} | {"conflicts": N} | a FaultRule
-  if (body->value("dropWatches", false)) {
-    faults_.dropWatches();
-    store_.wakeWatchers();
-  } else if (body->contains("expireWatches")) {
-    faults_.expireNextWatches(body->value("expireWatches", 1));
-  } else if (body->contains("conflicts")) {
-    faults_.conflictNextWrites(body->value("conflicts", 1));
-  } else {
-    auto rule = FaultRule::fromJson(*body);
-    if (!rule) {
-      Error e = rule.error();
-      e.httpStatus = 400;
-      e.reason = "BadRequest";
-      return sendStatusError(w, e);
-    }
-    faults_.add(*rule);
-  }
-  w.send(200, kJson, "{}");
 }
 
 }  // namespace aviary::sandbox

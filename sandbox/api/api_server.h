@@ -18,8 +18,8 @@ namespace aviary::sandbox {
 struct ApiServerOptions {
   std::string bindAddress = "127.0.0.1";
   uint16_t port = 0;
-  bool tls = false;            // HTTPS with a certificate generated at start-up, bearer token required
-  std::string token;           // with tls: generated when empty
+  bool tls = false;   // HTTPS with a certificate generated at start-up, bearer token required
+  std::string token;  // with tls: generated when empty
   std::size_t historyPerResource = 10'000;
   std::chrono::seconds bookmarkInterval{60};
   std::chrono::milliseconds defaultReadyAfter{300};  // Deployment simulator

@@ -14,8 +14,9 @@ namespace {
 constexpr auto kCoalesce = std::chrono::milliseconds(2);
 
 Json expiredStatus(const std::string& message) {
-  return {{"kind", "Status"}, {"apiVersion", "v1"}, {"metadata", Json::object()}, {"status", "Failure"},
-          {"message", message}, {"reason", "Expired"}, {"code", 410}};
+  return {{"kind", "Status"},    {"apiVersion", "v1"}, {"metadata", Json::object()},
+          {"status", "Failure"}, {"message", message}, {"reason", "Expired"},
+          {"code", 410}};
 }
 
 }  // namespace
@@ -31,7 +32,8 @@ void ApiServer::serveWatch(const http::Request& req, const Target& t, http::Resp
   try {
     if (req.hasParam("timeoutSeconds")) timeoutSeconds = std::stoll(req.param("timeoutSeconds"));
   } catch (const std::exception&) {
-    return sendStatusError(w, Error{ErrorCode::BadRequest, "timeoutSeconds must be an integer", 400, "BadRequest"});
+    return sendStatusError(
+        w, Error{ErrorCode::BadRequest, "timeoutSeconds must be an integer", 400, "BadRequest"});
   }
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeoutSeconds);
   const std::string from = req.param("resourceVersion");
@@ -40,7 +42,8 @@ void ApiServer::serveWatch(const http::Request& req, const Target& t, http::Resp
     try {
       cursor = std::stoll(from);
     } catch (const std::exception&) {
-      return sendStatusError(w, Error{ErrorCode::BadRequest, "invalid resourceVersion " + from, 400, "BadRequest"});
+      return sendStatusError(
+          w, Error{ErrorCode::BadRequest, "invalid resourceVersion " + from, 400, "BadRequest"});
     }
   }
   if (!w.startChunked(200, "application/json")) return;
@@ -49,8 +52,8 @@ void ApiServer::serveWatch(const http::Request& req, const Target& t, http::Resp
   auto frame = [&](const std::string& type, const Json& object) {
     Json payload;
     if (asTable && type != "BOOKMARK" && type != "ERROR") {
-      payload = table(*t.kind, {present(t, object)}, object["metadata"].value("resourceVersion", ""), !columnsSent,
-                      std::chrono::system_clock::now());
+      payload = table(*t.kind, {present(t, object)}, object["metadata"].value("resourceVersion", ""),
+                      !columnsSent, std::chrono::system_clock::now());
       columnsSent = true;
     } else {
       payload = type != "ERROR" && type != "BOOKMARK" ? present(t, object) : object;
@@ -79,7 +82,8 @@ void ApiServer::serveWatch(const http::Request& req, const Target& t, http::Resp
   while (!stopping_) {
     auto now = std::chrono::steady_clock::now();
     if (now >= deadline) break;
-    auto events = store_.eventsAfter(*t.storage, t.ns, cursor, std::min(deadline, now + std::chrono::seconds(1)));
+    auto events =
+        store_.eventsAfter(*t.storage, t.ns, cursor, std::min(deadline, now + std::chrono::seconds(1)));
     if (faults_.dropGeneration() != dropGeneration) return w.abortConnection();
     if (w.peerClosed()) return;
     if (!events) {
@@ -106,9 +110,11 @@ void ApiServer::serveWatch(const http::Request& req, const Target& t, http::Resp
     if (events->size() > 1) std::this_thread::sleep_for(kCoalesce);
     if (bookmarks && std::chrono::steady_clock::now() - lastBookmark >= options_.bookmarkInterval) {
       lastBookmark = std::chrono::steady_clock::now();
-      Json bookmark = {{"kind", t.kind->kind},
-                       {"apiVersion", t.kind->apiVersion(t.version)},
-                       {"metadata", {{"resourceVersion", std::to_string(std::max(cursor, store_.currentResourceVersion()))}}}};
+      Json bookmark = {
+          {"kind", t.kind->kind},
+          {"apiVersion", t.kind->apiVersion(t.version)},
+          {"metadata",
+           {{"resourceVersion", std::to_string(std::max(cursor, store_.currentResourceVersion()))}}}};
       cursor = std::max(cursor, store_.currentResourceVersion());
       if (!frame("BOOKMARK", bookmark)) return;
     }

@@ -5,9 +5,15 @@
 namespace aviary::sandbox {
 
 Json versionInfo() {
-  return {{"major", "1"},           {"minor", "32"},     {"gitVersion", "v1.32.0"},
-          {"gitCommit", "aviary-sandbox"}, {"gitTreeState", "clean"}, {"buildDate", "2025-01-01T00:00:00Z"},
-          {"goVersion", "go1.23.4"}, {"compiler", "gc"},  {"platform", "linux/amd64"}};
+  return {{"major", "1"},
+          {"minor", "32"},
+          {"gitVersion", "v1.32.0"},
+          {"gitCommit", "aviary-sandbox"},
+          {"gitTreeState", "clean"},
+          {"buildDate", "2025-01-01T00:00:00Z"},
+          {"goVersion", "go1.23.4"},
+          {"compiler", "gc"},
+          {"platform", "linux/amd64"}};
 }
 
 Json coreApiVersions(const std::string& serverAddress) {
@@ -43,20 +49,31 @@ std::optional<Json> apiResourceList(const ResourceRegistry& registry, const std:
   bool any = false;
   const Json verbs = {"create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"};
   for (const auto& k : registry.all()) {
-    if (k->group != group || std::find(k->versions.begin(), k->versions.end(), version) == k->versions.end()) continue;
+    if (k->group != group || std::find(k->versions.begin(), k->versions.end(), version) == k->versions.end())
+      continue;
     any = true;
-    Json r = {{"name", k->plural}, {"singularName", k->singular}, {"namespaced", k->namespaced},
-              {"kind", k->kind},   {"verbs", verbs}};
+    Json r = {{"name", k->plural},
+              {"singularName", k->singular},
+              {"namespaced", k->namespaced},
+              {"kind", k->kind},
+              {"verbs", verbs}};
     if (!k->shortNames.empty()) r["shortNames"] = k->shortNames;
     if (!k->categories.empty()) r["categories"] = k->categories;
     resources.push_back(r);
     if (k->statusSubresource) {
-      resources.push_back({{"name", k->plural + "/status"}, {"singularName", ""}, {"namespaced", k->namespaced},
-                           {"kind", k->kind}, {"verbs", {"get", "patch", "update"}}});
+      resources.push_back({{"name", k->plural + "/status"},
+                           {"singularName", ""},
+                           {"namespaced", k->namespaced},
+                           {"kind", k->kind},
+                           {"verbs", {"get", "patch", "update"}}});
     }
     if (k->scaleSubresource) {
-      resources.push_back({{"name", k->plural + "/scale"}, {"singularName", ""}, {"namespaced", k->namespaced},
-                           {"group", "autoscaling"}, {"version", "v1"}, {"kind", "Scale"},
+      resources.push_back({{"name", k->plural + "/scale"},
+                           {"singularName", ""},
+                           {"namespaced", k->namespaced},
+                           {"group", "autoscaling"},
+                           {"version", "v1"},
+                           {"kind", "Scale"},
                            {"verbs", {"get", "patch", "update"}}});
     }
   }

@@ -16,7 +16,8 @@ const std::pair<const char*, const char*> kRenamed[] = {
     {"reportingComponent", "reportingController"},
 };
 // Fields with the same name in both versions.
-const char* kShared[] = {"metadata", "reason", "type", "eventTime", "series", "action", "related", "reportingInstance"};
+const char* kShared[] = {"metadata", "reason", "type",    "eventTime",
+                         "series",   "action", "related", "reportingInstance"};
 
 Json convert(const Json& from, bool toEventsV1) {
   Json out = Json::object();
@@ -35,7 +36,11 @@ Json convert(const Json& from, bool toEventsV1) {
 
 }  // namespace
 
-Json coreEventToEventsV1(const Json& core) { return convert(core, true); }
-Json eventsV1ToCoreEvent(const Json& event) { return convert(event, false); }
+Json coreEventToEventsV1(const Json& core) {
+  return convert(core, true);
+}
+Json eventsV1ToCoreEvent(const Json& event) {
+  return convert(event, false);
+}
 
 }  // namespace aviary::sandbox

@@ -9,9 +9,10 @@ Result<FaultRule> FaultRule::fromJson(const nlohmann::json& j) {
     r.resource = j.value("resource", "");
     r.verb = j.value("verb", "");
     r.status = j.value("status", 0);
-    r.retryAfter = j.contains("retryAfter") ? (j["retryAfter"].is_string() ? j["retryAfter"].get<std::string>()
-                                                                           : std::to_string(j["retryAfter"].get<int>()))
-                                            : "";
+    r.retryAfter = j.contains("retryAfter")
+                       ? (j["retryAfter"].is_string() ? j["retryAfter"].get<std::string>()
+                                                      : std::to_string(j["retryAfter"].get<int>()))
+                       : "";
     r.latency = std::chrono::milliseconds(j.value("latencyMs", 0));
     r.hang = j.value("hang", false);
     r.count = j.value("count", -1);
@@ -36,7 +37,8 @@ void FaultInjector::clear() {
 std::optional<FaultRule> FaultInjector::take(const std::string& resource, const std::string& verb) {
   std::lock_guard lock(mutex_);
   for (auto it = rules_.begin(); it != rules_.end(); ++it) {
-    if ((!it->resource.empty() && it->resource != resource) || (!it->verb.empty() && it->verb != verb)) continue;
+    if ((!it->resource.empty() && it->resource != resource) || (!it->verb.empty() && it->verb != verb))
+      continue;
     FaultRule rule = *it;
     if (it->count > 0 && --it->count == 0) rules_.erase(it);
     return rule;

@@ -21,8 +21,8 @@ struct FaultRule {
   int status = 0;        // answer with this HTTP status (0 = none)
   std::string retryAfter;
   std::chrono::milliseconds latency{0};
-  bool hang = false;     // never answer (until the server stops)
-  int count = -1;        // how many matching requests; -1 = until cleared
+  bool hang = false;  // never answer (until the server stops)
+  int count = -1;     // how many matching requests; -1 = until cleared
 
   static Result<FaultRule> fromJson(const nlohmann::json& j);
 };

@@ -15,8 +15,8 @@ std::string newUid() {
   std::lock_guard lock(m);
   char buf[40];
   unsigned long long a = rng(), b = rng();
-  std::snprintf(buf, sizeof buf, "%08llx-%04llx-4%03llx-a%03llx-%012llx", a >> 32, (a >> 16) & 0xffff, a & 0xfff,
-                (b >> 48) & 0xfff, b & 0xffffffffffffULL);
+  std::snprintf(buf, sizeof buf, "%08llx-%04llx-4%03llx-a%03llx-%012llx", a >> 32, (a >> 16) & 0xffff,
+                a & 0xfff, (b >> 48) & 0xfff, b & 0xffffffffffffULL);
   return buf;
 }
 
@@ -30,9 +30,13 @@ std::string randomSuffix() {
   return s;
 }
 
-std::string keyOf(const std::string& ns, const std::string& name) { return ns + "/" + name; }
+std::string keyOf(const std::string& ns, const std::string& name) {
+  return ns + "/" + name;
+}
 
-Json metaOf(const Json& o) { return o.contains("metadata") && o["metadata"].is_object() ? o["metadata"] : Json::object(); }
+Json metaOf(const Json& o) {
+  return o.contains("metadata") && o["metadata"].is_object() ? o["metadata"] : Json::object();
+}
 
 // Does the change count for metadata.generation? Everything outside metadata and status (and, for
 // Deployments, annotations too).
@@ -44,7 +48,8 @@ bool generationChanges(const ResourceKind& kind, const Json& before, const Json&
   }
   if (a != b) return true;
   if (kind.annotationsBumpGeneration) {
-    return metaOf(before).value("annotations", Json::object()) != metaOf(after).value("annotations", Json::object());
+    return metaOf(before).value("annotations", Json::object()) !=
+           metaOf(after).value("annotations", Json::object());
   }
   return false;
 }
@@ -72,7 +77,8 @@ Json ObjectStore::commitLocked(Collection& c, const std::string& key, Json objec
 }
 
 Result<Json> ObjectStore::create(const ResourceKind& kind, const std::string& ns, Json object, bool dryRun) {
-  if (!object.is_object()) return apiError(ErrorCode::BadRequest, 400, "BadRequest", "the body must be a JSON object");
+  if (!object.is_object())
+    return apiError(ErrorCode::BadRequest, 400, "BadRequest", "the body must be a JSON object");
   Json& meta = object["metadata"];
   if (!meta.is_object()) meta = Json::object();
   std::string name = meta.value("name", "");
@@ -80,14 +86,16 @@ Result<Json> ObjectStore::create(const ResourceKind& kind, const std::string& ns
   Collection& c = collections_[kind.key()];
   if (name.empty()) {
     std::string prefix = meta.value("generateName", "");
-    if (prefix.empty()) return invalidError(kind, "", "metadata.name: Required value: name or generateName is required");
+    if (prefix.empty())
+      return invalidError(kind, "", "metadata.name: Required value: name or generateName is required");
     do {
       name = prefix + randomSuffix();
     } while (c.objects.count(keyOf(ns, name)));
     meta["name"] = name;
   }
   if (c.objects.count(keyOf(ns, name))) {
-    return apiError(ErrorCode::AlreadyExists, 409, "AlreadyExists", kind.qualified() + " \"" + name + "\" already exists");
+    return apiError(ErrorCode::AlreadyExists, 409, "AlreadyExists",
+                    kind.qualified() + " \"" + name + "\" already exists");
   }
   object["apiVersion"] = kind.apiVersion(kind.storageVersion);
   object["kind"] = kind.kind;
@@ -108,7 +116,8 @@ Result<Json> ObjectStore::create(const ResourceKind& kind, const std::string& ns
   return commitLocked(c, keyOf(ns, name), std::move(object), "ADDED");
 }
 
-Result<Json> ObjectStore::get(const ResourceKind& kind, const std::string& ns, const std::string& name) const {
+Result<Json> ObjectStore::get(const ResourceKind& kind, const std::string& ns,
+                              const std::string& name) const {
   std::lock_guard lock(mutex_);
   auto c = collections_.find(kind.key());
   if (c == collections_.end()) return notFoundError(kind, name);
@@ -117,9 +126,9 @@ Result<Json> ObjectStore::get(const ResourceKind& kind, const std::string& ns, c
   return *it->second;
 }
 
-Result<ListResult> ObjectStore::list(const ResourceKind& kind, const std::string& ns, const LabelSelector& labels,
-                                     const FieldSelector& fields, std::size_t limit,
-                                     const std::string& continueToken) const {
+Result<ListResult> ObjectStore::list(const ResourceKind& kind, const std::string& ns,
+                                     const LabelSelector& labels, const FieldSelector& fields,
+                                     std::size_t limit, const std::string& continueToken) const {
   std::lock_guard lock(mutex_);
   ListResult out;
   out.resourceVersion = std::to_string(rv_);
@@ -147,9 +156,10 @@ Result<ListResult> ObjectStore::list(const ResourceKind& kind, const std::string
 }
 
 Result<Json> ObjectStore::writeLocked(const ResourceKind& kind, Collection& c, const std::string& ns,
-                                      const std::string& name, const Json& current, Json object, WriteTarget target,
-                                      bool dryRun) {
-  if (!object.is_object()) return apiError(ErrorCode::BadRequest, 400, "BadRequest", "the body must be a JSON object");
+                                      const std::string& name, const Json& current, Json object,
+                                      WriteTarget target, bool dryRun) {
+  if (!object.is_object())
+    return apiError(ErrorCode::BadRequest, 400, "BadRequest", "the body must be a JSON object");
   const Json curMeta = metaOf(current);
   Json next;
   if (target == WriteTarget::Status) {
@@ -189,8 +199,10 @@ Result<Json> ObjectStore::writeLocked(const ResourceKind& kind, Collection& c, c
       auto before = curMeta.value("finalizers", std::vector<std::string>{});
       for (const auto& f : meta.value("finalizers", std::vector<std::string>{})) {
         if (std::find(before.begin(), before.end(), f) == before.end()) {
-          return apiError(ErrorCode::Forbidden, 403, "Forbidden",
-                          "no new finalizers can be added if the object is being deleted, found new finalizers [\"" + f + "\"]");
+          return apiError(
+              ErrorCode::Forbidden, 403, "Forbidden",
+              "no new finalizers can be added if the object is being deleted, found new finalizers [\"" + f +
+                  "\"]");
         }
       }
     }
@@ -213,7 +225,8 @@ Result<Json> ObjectStore::update(const ResourceKind& kind, const std::string& ns
   if (it == c.objects.end()) return notFoundError(kind, name);
   std::string rv = object.is_object() ? metaOf(object).value("resourceVersion", "") : "";
   if (rv.empty() && kind.custom) {
-    return invalidError(kind, name, "metadata.resourceVersion: Invalid value: 0x0: must be specified for an update");
+    return invalidError(kind, name,
+                        "metadata.resourceVersion: Invalid value: 0x0: must be specified for an update");
   }
   if (!rv.empty() && rv != metaOf(*it->second).value("resourceVersion", "")) return conflictError(kind, name);
   Json current = *it->second;
@@ -294,7 +307,9 @@ Result<std::vector<StoredEvent>> ObjectStore::eventsAfter(const ResourceKind& ki
   }
 }
 
-void ObjectStore::wakeWatchers() const { changed_.notify_all(); }
+void ObjectStore::wakeWatchers() const {
+  changed_.notify_all();
+}
 
 long long ObjectStore::currentResourceVersion() const {
   std::lock_guard lock(mutex_);

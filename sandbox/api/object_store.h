@@ -44,14 +44,15 @@ class ObjectStore {
   Result<Json> create(const ResourceKind& kind, const std::string& ns, Json object, bool dryRun = false);
   Result<Json> get(const ResourceKind& kind, const std::string& ns, const std::string& name) const;
   Result<ListResult> list(const ResourceKind& kind, const std::string& ns, const LabelSelector& labels,
-                          const FieldSelector& fields, std::size_t limit, const std::string& continueToken) const;
+                          const FieldSelector& fields, std::size_t limit,
+                          const std::string& continueToken) const;
   // PUT semantics. `object` must carry metadata.resourceVersion for custom resources.
   Result<Json> update(const ResourceKind& kind, const std::string& ns, const std::string& name, Json object,
-                       WriteTarget target = WriteTarget::Main, bool dryRun = false);
+                      WriteTarget target = WriteTarget::Main, bool dryRun = false);
   // Read-modify-write under the lock, for patches: `mutate` gets the current object and returns the new one.
   Result<Json> modify(const ResourceKind& kind, const std::string& ns, const std::string& name,
-                      const std::function<Result<Json>(const Json&)>& mutate, WriteTarget target = WriteTarget::Main,
-                      bool dryRun = false);
+                      const std::function<Result<Json>(const Json&)>& mutate,
+                      WriteTarget target = WriteTarget::Main, bool dryRun = false);
   // With finalizers: sets deletionTimestamp and returns the object; else removes it.
   Result<Json> remove(const ResourceKind& kind, const std::string& ns, const std::string& name,
                       const std::string& preconditionResourceVersion = "");
@@ -60,7 +61,8 @@ class ObjectStore {
 
   // Watch support. Events of `kind` after `afterRv` (in `ns` when not empty), waiting up to `until` for
   // one; Gone when `afterRv` is older than the kept history.
-  Result<std::vector<StoredEvent>> eventsAfter(const ResourceKind& kind, const std::string& ns, long long afterRv,
+  Result<std::vector<StoredEvent>> eventsAfter(const ResourceKind& kind, const std::string& ns,
+                                               long long afterRv,
                                                std::chrono::steady_clock::time_point until) const;
   // Wakes every waiting watcher (shutdown, fault injection).
   void wakeWatchers() const;
@@ -74,8 +76,9 @@ class ObjectStore {
   };
 
   Json commitLocked(Collection& c, const std::string& key, Json object, const std::string& type);
-  Result<Json> writeLocked(const ResourceKind& kind, Collection& c, const std::string& ns, const std::string& name,
-                           const Json& current, Json object, WriteTarget target, bool dryRun);
+  Result<Json> writeLocked(const ResourceKind& kind, Collection& c, const std::string& ns,
+                           const std::string& name, const Json& current, Json object, WriteTarget target,
+                           bool dryRun);
 
   std::size_t historyLimit_;
   mutable std::mutex mutex_;

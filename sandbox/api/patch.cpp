@@ -14,8 +14,8 @@ Error invalid(const std::string& message) {
 
 // The merge key of a list field, "" when the list is replaced whole; "$set" for sets of primitives.
 std::string mergeKeyFor(const std::string& field, const Json& sample) {
-  static const char* byName[] = {"containers", "initContainers", "ephemeralContainers", "env",
-                                 "volumes",    "imagePullSecrets", "envFrom"};
+  static const char* byName[] = {
+      "containers", "initContainers", "ephemeralContainers", "env", "volumes", "imagePullSecrets", "envFrom"};
   for (const char* f : byName) {
     if (field == f) return field == "envFrom" ? "" : "name";
   }
@@ -60,9 +60,11 @@ Result<Json> mergeList(const std::string& field, const Json& original, const Jso
     }
   }
   for (const auto& item : patch) {
-    if (!item.is_object() || !item.contains(key)) return invalid("list " + field + ": element without merge key " + key);
-    auto found = std::find_if(out.begin(), out.end(),
-                              [&](const Json& o) { return o.is_object() && o.contains(key) && o[key] == item[key]; });
+    if (!item.is_object() || !item.contains(key))
+      return invalid("list " + field + ": element without merge key " + key);
+    auto found = std::find_if(out.begin(), out.end(), [&](const Json& o) {
+      return o.is_object() && o.contains(key) && o[key] == item[key];
+    });
     if (item.value("$patch", "") == "delete") {
       if (found != out.end()) out.erase(found);
       continue;
@@ -80,7 +82,8 @@ Result<Json> mergeList(const std::string& field, const Json& original, const Jso
   return out;
 }
 
-// Orders `list` (items with merge key `key`) as `order` says; items not named keep their relative order at the end.
+// Orders `list` (items with merge key `key`) as `order` says; items not named keep their relative order at
+// the end.
 Json applyOrder(const Json& list, const Json& order, const std::string& field) {
   if (!list.is_array() || !order.is_array()) return list;
   std::string key = mergeKeyFor(field, !order.empty() ? order[0] : Json());
@@ -88,9 +91,10 @@ Json applyOrder(const Json& list, const Json& order, const std::string& field) {
   std::vector<bool> used(list.size(), false);
   for (const auto& want : order) {
     for (std::size_t i = 0; i < list.size(); ++i) {
-      bool same = key.empty() || key == "$set" ? list[i] == want
-                                               : (want.is_object() && list[i].is_object() && want.contains(key) &&
-                                                  list[i].contains(key) && list[i][key] == want[key]);
+      bool same = key.empty() || key == "$set"
+                      ? list[i] == want
+                      : (want.is_object() && list[i].is_object() && want.contains(key) &&
+                         list[i].contains(key) && list[i][key] == want[key]);
       if (!used[i] && same) {
         out.push_back(list[i]);
         used[i] = true;

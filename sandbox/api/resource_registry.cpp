@@ -21,8 +21,8 @@ ResourceKind builtin(std::string group, std::string version, std::string plural,
 }
 
 Error invalidCrd(const std::string& name, const std::string& field, const std::string& message) {
-  Error e = makeError(ErrorCode::Invalid,
-                      "CustomResourceDefinition.apiextensions.k8s.io \"" + name + "\" is invalid: " + field + ": " + message);
+  Error e = makeError(ErrorCode::Invalid, "CustomResourceDefinition.apiextensions.k8s.io \"" + name +
+                                              "\" is invalid: " + field + ": " + message);
   e.httpStatus = 422;
   e.reason = "Invalid";
   return e;
@@ -45,10 +45,17 @@ ResourceRegistry::ResourceRegistry() {
   add(pods);
   auto events = builtin("", "v1", "events", "event", "Event", true, {"ev"});
   events.hasGeneration = false;
-  events.extraFieldSelectors = {"involvedObject.kind",       "involvedObject.namespace", "involvedObject.name",
-                                "involvedObject.uid",        "involvedObject.apiVersion",
-                                "involvedObject.resourceVersion", "involvedObject.fieldPath",
-                                "reason",                    "reportingComponent",       "source", "type"};
+  events.extraFieldSelectors = {"involvedObject.kind",
+                                "involvedObject.namespace",
+                                "involvedObject.name",
+                                "involvedObject.uid",
+                                "involvedObject.apiVersion",
+                                "involvedObject.resourceVersion",
+                                "involvedObject.fieldPath",
+                                "reason",
+                                "reportingComponent",
+                                "source",
+                                "type"};
   add(events);
   auto eventsV1 = builtin("events.k8s.io", "v1", "events", "event", "Event", true, {"ev"});
   eventsV1.hasGeneration = false;
@@ -77,7 +84,8 @@ ResourceRegistry::ResourceRegistry() {
   add(crds);
 }
 
-std::shared_ptr<const ResourceKind> ResourceRegistry::find(const std::string& group, const std::string& version,
+std::shared_ptr<const ResourceKind> ResourceRegistry::find(const std::string& group,
+                                                           const std::string& version,
                                                            const std::string& plural) const {
   std::shared_lock lock(mutex_);
   for (const auto& k : kinds_) {
@@ -99,7 +107,8 @@ std::shared_ptr<const ResourceKind> ResourceRegistry::findByKind(const std::stri
   return nullptr;
 }
 
-std::shared_ptr<const ResourceKind> ResourceRegistry::storageOf(const std::shared_ptr<const ResourceKind>& kind) const {
+std::shared_ptr<const ResourceKind> ResourceRegistry::storageOf(
+    const std::shared_ptr<const ResourceKind>& kind) const {
   if (!kind || kind->viewOf.empty()) return kind;
   std::shared_lock lock(mutex_);
   for (const auto& k : kinds_) {
@@ -143,11 +152,13 @@ Result<ResourceKind> ResourceRegistry::kindFromCrd(const Json& crd) {
   if (k.plural.empty()) return invalidCrd(name, "spec.names.plural", "Required value");
   if (k.kind.empty()) return invalidCrd(name, "spec.names.kind", "Required value");
   if (name != k.plural + "." + k.group) {
-    return invalidCrd(name, "metadata.name", "Invalid value: \"" + name + "\": must be spec.names.plural+\".\"+spec.group");
+    return invalidCrd(name, "metadata.name",
+                      "Invalid value: \"" + name + "\": must be spec.names.plural+\".\"+spec.group");
   }
   std::string scope = spec.value("scope", "");
   if (scope != "Namespaced" && scope != "Cluster") {
-    return invalidCrd(name, "spec.scope", "Unsupported value: \"" + scope + "\": supported values: \"Cluster\", \"Namespaced\"");
+    return invalidCrd(name, "spec.scope",
+                      "Unsupported value: \"" + scope + "\": supported values: \"Cluster\", \"Namespaced\"");
   }
   k.namespaced = scope == "Namespaced";
   k.singular = names.value("singular", "");
@@ -168,7 +179,8 @@ Result<ResourceKind> ResourceRegistry::kindFromCrd(const Json& crd) {
     if (vname.empty()) return invalidCrd(name, field + ".name", "Required value");
     if (v.value("served", false)) k.versions.push_back(vname);
     Json schema = v.value("/schema/openAPIV3Schema"_json_pointer, Json());
-    if (schema.is_null()) return invalidCrd(name, field + ".schema.openAPIV3Schema", "Required value: schemas are required");
+    if (schema.is_null())
+      return invalidCrd(name, field + ".schema.openAPIV3Schema", "Required value: schemas are required");
     k.schemas[vname] = schema;
     if (v.value("storage", false)) {
       ++storage;
@@ -184,7 +196,9 @@ Result<ResourceKind> ResourceRegistry::kindFromCrd(const Json& crd) {
       k.printerColumns = v.value("additionalPrinterColumns", Json::array());
     }
   }
-  if (storage != 1) return invalidCrd(name, "spec.versions", "Invalid value: must have exactly one version marked as storage version");
+  if (storage != 1)
+    return invalidCrd(name, "spec.versions",
+                      "Invalid value: must have exactly one version marked as storage version");
   return k;
 }
 

@@ -29,11 +29,11 @@ struct ResourceKind {
   std::string specReplicasPath = ".spec.replicas";
   std::string statusReplicasPath = ".status.replicas";
   std::string labelSelectorPath;
-  bool custom = false;                   // defined by a CRD: merge patch only, RV required on update
+  bool custom = false;                     // defined by a CRD: merge patch only, RV required on update
   bool annotationsBumpGeneration = false;  // Deployments
   bool hasGeneration = true;
-  std::map<std::string, Json> schemas;   // version -> openAPIV3Schema (custom resources)
-  Json printerColumns = Json::array();   // additionalPrinterColumns of the storage version
+  std::map<std::string, Json> schemas;  // version -> openAPIV3Schema (custom resources)
+  Json printerColumns = Json::array();  // additionalPrinterColumns of the storage version
   std::vector<std::string> extraFieldSelectors;
   // Set when this resource is another view of one stored elsewhere (events.k8s.io/v1 Events are the
   // core/v1 Events): the key() of the stored resource.
@@ -42,7 +42,9 @@ struct ResourceKind {
   // "deployments.apps" / "pods" — the resource name in Status messages.
   std::string qualified() const { return group.empty() ? plural : plural + "." + group; }
   std::string key() const { return group + "/" + plural; }
-  std::string apiVersion(const std::string& version) const { return group.empty() ? version : group + "/" + version; }
+  std::string apiVersion(const std::string& version) const {
+    return group.empty() ? version : group + "/" + version;
+  }
 };
 
 class ResourceRegistry {

@@ -21,7 +21,9 @@ bool hasType(const Json& v, const std::string& type) {
   return typeName(v) == type;
 }
 
-std::string shown(const Json& v) { return v.is_string() ? "\"" + v.get<std::string>() + "\"" : v.dump(); }
+std::string shown(const Json& v) {
+  return v.is_string() ? "\"" + v.get<std::string>() + "\"" : v.dump();
+}
 
 class Walker {
  public:
@@ -30,7 +32,8 @@ class Walker {
   void walk(Json& value, const Json& schema, const std::string& path) {
     if (!schema.is_object()) return;
     if (value.is_null()) {
-      if (!schema.value("nullable", false)) invalid(path, value, "must be of type " + schema.value("type", "object"));
+      if (!schema.value("nullable", false))
+        invalid(path, value, "must be of type " + schema.value("type", "object"));
       return;
     }
     if (schema.value("x-kubernetes-int-or-string", false)) {
@@ -49,7 +52,8 @@ class Walker {
       if (std::find(e->begin(), e->end(), value) == e->end()) {
         std::string supported;
         for (const auto& option : *e) supported += (supported.empty() ? "" : ", ") + shown(option);
-        report_.errors.push_back(path + ": Unsupported value: " + shown(value) + ": supported values: " + supported);
+        report_.errors.push_back(path + ": Unsupported value: " + shown(value) +
+                                 ": supported values: " + supported);
       }
     }
     if (value.is_number()) checkNumber(value, schema, path);
@@ -69,14 +73,18 @@ class Walker {
       double min = schema["minimum"].get<double>();
       bool exclusive = schema.value("exclusiveMinimum", false);
       if (exclusive ? v <= min : v < min) {
-        invalid(path, value, std::string("should be greater than ") + (exclusive ? "" : "or equal to ") + schema["minimum"].dump());
+        invalid(path, value,
+                std::string("should be greater than ") + (exclusive ? "" : "or equal to ") +
+                    schema["minimum"].dump());
       }
     }
     if (schema.contains("maximum")) {
       double max = schema["maximum"].get<double>();
       bool exclusive = schema.value("exclusiveMaximum", false);
       if (exclusive ? v >= max : v > max) {
-        invalid(path, value, std::string("should be less than ") + (exclusive ? "" : "or equal to ") + schema["maximum"].dump());
+        invalid(path, value,
+                std::string("should be less than ") + (exclusive ? "" : "or equal to ") +
+                    schema["maximum"].dump());
       }
     }
   }
@@ -109,7 +117,8 @@ class Walker {
       invalid(path, value, "should have at least " + schema["minItems"].dump() + " items");
     }
     if (auto items = schema.find("items"); items != schema.end()) {
-      for (std::size_t i = 0; i < value.size(); ++i) walk(value[i], *items, path + "[" + std::to_string(i) + "]");
+      for (std::size_t i = 0; i < value.size(); ++i)
+        walk(value[i], *items, path + "[" + std::to_string(i) + "]");
     }
   }
 
@@ -124,9 +133,10 @@ class Walker {
       if (!value.contains(key)) report_.errors.push_back(prefix(key) + ": Required value");
     }
     bool preserve = schema.value("x-kubernetes-preserve-unknown-fields", false);
-    const Json* additional = schema.contains("additionalProperties") && schema["additionalProperties"].is_object()
-                                 ? &schema["additionalProperties"]
-                                 : nullptr;
+    const Json* additional =
+        schema.contains("additionalProperties") && schema["additionalProperties"].is_object()
+            ? &schema["additionalProperties"]
+            : nullptr;
     for (auto it = value.begin(); it != value.end();) {
       const std::string key = it.key();
       bool topLevelMeta = path.empty() && (key == "apiVersion" || key == "kind" || key == "metadata");

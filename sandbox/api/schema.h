@@ -13,7 +13,8 @@ namespace aviary::sandbox {
 using Json = nlohmann::json;
 
 struct SchemaReport {
-  std::vector<std::string> errors;  // "spec.stepWeight: Invalid value: \"x\": spec.stepWeight in body must be of type integer: \"string\""
+  std::vector<std::string> errors;  // "spec.stepWeight: Invalid value: \"x\": spec.stepWeight in body must be
+                                    // of type integer: \"string\""
   std::vector<std::string> pruned;  // "spec.foo" — unknown fields that were removed
 };
 

@@ -32,7 +32,8 @@ std::vector<std::string> splitTerms(const std::string& text) {
 }
 
 Error badSelector(const std::string& text, const std::string& why) {
-  Error e = makeError(ErrorCode::BadRequest, "unable to parse requirement: " + why + " (selector \"" + text + "\")");
+  Error e = makeError(ErrorCode::BadRequest,
+                      "unable to parse requirement: " + why + " (selector \"" + text + "\")");
   e.httpStatus = 400;
   return e;
 }
@@ -84,7 +85,8 @@ Result<LabelSelector> LabelSelector::parse(const std::string& text) {
       std::size_t start = 0;
       while (start <= inner.size()) {
         std::size_t comma = inner.find(',', start);
-        term.values.push_back(trim(inner.substr(start, comma == std::string::npos ? std::string::npos : comma - start)));
+        term.values.push_back(
+            trim(inner.substr(start, comma == std::string::npos ? std::string::npos : comma - start)));
         if (comma == std::string::npos) break;
         start = comma + 1;
       }
@@ -113,7 +115,8 @@ bool LabelSelector::matches(const Json& labels) const {
       if (it != labels.end() && it->is_string()) value = &*it;
     }
     auto in = [&] {
-      return value && std::find(t.values.begin(), t.values.end(), value->get<std::string>()) != t.values.end();
+      return value &&
+             std::find(t.values.begin(), t.values.end(), value->get<std::string>()) != t.values.end();
     };
     switch (t.op) {
       case Term::Op::Equals:
@@ -135,7 +138,8 @@ bool LabelSelector::matches(const Json& labels) const {
   return true;
 }
 
-Result<FieldSelector> FieldSelector::parse(const std::string& text, const std::vector<std::string>& supported) {
+Result<FieldSelector> FieldSelector::parse(const std::string& text,
+                                           const std::vector<std::string>& supported) {
   FieldSelector selector;
   if (trim(text).empty()) return selector;
   for (const std::string& raw : splitTerms(text)) {
@@ -170,8 +174,10 @@ bool FieldSelector::matches(const Json& object) const {
   for (const Term& t : terms_) {
     const Json* node = lookup(object, t.field);
     std::string actual;
-    if (node && node->is_string()) actual = node->get<std::string>();
-    else if (node && !node->is_null()) actual = node->dump();
+    if (node && node->is_string())
+      actual = node->get<std::string>();
+    else if (node && !node->is_null())
+      actual = node->dump();
     if ((actual == t.value) == t.negate) return false;
   }
   return true;

@@ -7,7 +7,11 @@ namespace {
 
 Json column(const std::string& name, const std::string& type, const std::string& format, int priority,
             const std::string& description) {
-  return {{"name", name}, {"type", type}, {"format", format}, {"description", description}, {"priority", priority}};
+  return {{"name", name},
+          {"type", type},
+          {"format", format},
+          {"description", description},
+          {"priority", priority}};
 }
 
 // A simple JSONPath as CRDs use in printer columns: ".status.phase", ".spec.items[0].x".
@@ -67,16 +71,22 @@ std::string humanDuration(std::chrono::seconds d) {
   if (s < 0) s = 0;
   if (s < 120) return std::to_string(s) + "s";
   long long m = s / 60;
-  if (m < 10) return s % 60 == 0 ? std::to_string(m) + "m" : std::to_string(m) + "m" + std::to_string(s % 60) + "s";
+  if (m < 10)
+    return s % 60 == 0 ? std::to_string(m) + "m" : std::to_string(m) + "m" + std::to_string(s % 60) + "s";
   if (m < 180) return std::to_string(m) + "m";
   long long h = s / 3600;
-  if (h < 8) return m % 60 == 0 ? std::to_string(h) + "h" : std::to_string(h) + "h" + std::to_string(m % 60) + "m";
+  if (h < 8)
+    return m % 60 == 0 ? std::to_string(h) + "h" : std::to_string(h) + "h" + std::to_string(m % 60) + "m";
   if (h < 48) return std::to_string(h) + "h";
   long long days = h / 24;
-  if (h < 24 * 8) return h % 24 == 0 ? std::to_string(days) + "d" : std::to_string(days) + "d" + std::to_string(h % 24) + "h";
+  if (h < 24 * 8)
+    return h % 24 == 0 ? std::to_string(days) + "d"
+                       : std::to_string(days) + "d" + std::to_string(h % 24) + "h";
   if (days < 365 * 2) return std::to_string(days) + "d";
   long long years = days / 365;
-  if (years < 8) return days % 365 == 0 ? std::to_string(years) + "y" : std::to_string(years) + "y" + std::to_string(days % 365) + "d";
+  if (years < 8)
+    return days % 365 == 0 ? std::to_string(years) + "y"
+                           : std::to_string(years) + "y" + std::to_string(days % 365) + "d";
   return std::to_string(years) + "y";
 }
 
@@ -84,8 +94,12 @@ Json tableColumns(const ResourceKind& kind) {
   Json cols = Json::array({column("Name", "string", "name", 0, "Name must be unique within a namespace.")});
   if (kind.kind == "Deployment" && kind.group == "apps") {
     cols.push_back(column("Ready", "string", "", 0, "Number of the pod with ready state"));
-    cols.push_back(column("Up-to-date", "string", "", 0, "Total number of non-terminated pods targeted by this deployment that have the desired template spec."));
-    cols.push_back(column("Available", "string", "", 0, "Total number of available pods (ready for at least minReadySeconds) targeted by this deployment."));
+    cols.push_back(column("Up-to-date", "string", "", 0,
+                          "Total number of non-terminated pods targeted by this deployment that have the "
+                          "desired template spec."));
+    cols.push_back(column(
+        "Available", "string", "", 0,
+        "Total number of available pods (ready for at least minReadySeconds) targeted by this deployment."));
     cols.push_back(column("Age", "string", "", 0, "Time since creation"));
     cols.push_back(column("Containers", "string", "", 1, "Names of each container in the template."));
     cols.push_back(column("Images", "string", "", 1, "Images referenced by each container in the template."));
@@ -93,7 +107,8 @@ Json tableColumns(const ResourceKind& kind) {
     return cols;
   }
   for (const auto& pc : kind.printerColumns) {
-    cols.push_back(column(pc.value("name", ""), pc.value("type", "string") == "date" ? "string" : pc.value("type", "string"),
+    cols.push_back(column(pc.value("name", ""),
+                          pc.value("type", "string") == "date" ? "string" : pc.value("type", "string"),
                           pc.value("format", ""), pc.value("priority", 0), pc.value("description", "")));
   }
   if (kind.printerColumns.empty()) cols.push_back(column("Age", "string", "", 0, "Time since creation"));
@@ -117,7 +132,8 @@ Json tableRow(const ResourceKind& kind, const Json& object, std::chrono::system_
       Json v = evalJsonPath(object, pc.value("jsonPath", ""));
       if (pc.value("type", "") == "date" && v.is_string()) {
         auto t = parseRfc3339(v.get<std::string>());
-        v = t ? Json(humanDuration(std::chrono::duration_cast<std::chrono::seconds>(now - *t))) : Json(nullptr);
+        v = t ? Json(humanDuration(std::chrono::duration_cast<std::chrono::seconds>(now - *t)))
+              : Json(nullptr);
       }
       cells.push_back(v);
     }
@@ -125,19 +141,25 @@ Json tableRow(const ResourceKind& kind, const Json& object, std::chrono::system_
   }
   return {{"cells", cells},
           {"object",
-           {{"kind", "PartialObjectMetadata"}, {"apiVersion", "meta.k8s.io/v1"}, {"metadata", object["metadata"]}}}};
+           {{"kind", "PartialObjectMetadata"},
+            {"apiVersion", "meta.k8s.io/v1"},
+            {"metadata", object["metadata"]}}}};
 }
 
 Json table(const ResourceKind& kind, const std::vector<Json>& objects, const std::string& resourceVersion,
            bool withColumns, std::chrono::system_clock::time_point now) {
   Json rows = Json::array();
   for (const auto& o : objects) rows.push_back(tableRow(kind, o, now));
-  Json t = {{"kind", "Table"}, {"apiVersion", "meta.k8s.io/v1"}, {"metadata", {{"resourceVersion", resourceVersion}}},
+  Json t = {{"kind", "Table"},
+            {"apiVersion", "meta.k8s.io/v1"},
+            {"metadata", {{"resourceVersion", resourceVersion}}},
             {"rows", rows}};
   t["columnDefinitions"] = withColumns ? tableColumns(kind) : Json::array();
   return t;
 }
 
-bool wantsTable(const std::string& accept) { return accept.find("as=Table") != std::string::npos; }
+bool wantsTable(const std::string& accept) {
+  return accept.find("as=Table") != std::string::npos;
+}
 
 }  // namespace aviary::sandbox

@@ -13,18 +13,26 @@ std::optional<std::chrono::milliseconds> parseShortDuration(const std::string& t
   double value = std::stod(text.substr(0, i));
   std::string unit = text.substr(i);
   double ms;
-  if (unit == "ms") ms = value;
-  else if (unit == "s" || unit.empty()) ms = value * 1000;
-  else if (unit == "m") ms = value * 60'000;
-  else return std::nullopt;
+  if (unit == "ms")
+    ms = value;
+  else if (unit == "s" || unit.empty())
+    ms = value * 1000;
+  else if (unit == "m")
+    ms = value * 60'000;
+  else
+    return std::nullopt;
   return std::chrono::milliseconds(static_cast<long long>(ms));
 }
 
 DeploymentSimulator::DeploymentSimulator(ObjectStore& store, const ResourceRegistry& registry,
                                          std::chrono::milliseconds defaultReadyAfter)
-    : store_(store), kind_(registry.find("apps", "v1", "deployments")), defaultReadyAfter_(defaultReadyAfter) {}
+    : store_(store),
+      kind_(registry.find("apps", "v1", "deployments")),
+      defaultReadyAfter_(defaultReadyAfter) {}
 
-DeploymentSimulator::~DeploymentSimulator() { stop(); }
+DeploymentSimulator::~DeploymentSimulator() {
+  stop();
+}
 
 void DeploymentSimulator::start() {
   if (!thread_.joinable()) thread_ = std::thread([this] { run(); });
@@ -56,8 +64,8 @@ void DeploymentSimulator::observe(const Json& d, std::chrono::steady_clock::time
   writeStatus(meta.value("namespace", ""), meta.value("name", ""), r, false, false);
 }
 
-void DeploymentSimulator::writeStatus(const std::string& ns, const std::string& name, const Rollout& r, bool ready,
-                                      bool failed) {
+void DeploymentSimulator::writeStatus(const std::string& ns, const std::string& name, const Rollout& r,
+                                      bool ready, bool failed) {
   std::string now = formatRfc3339(std::chrono::system_clock::now());
   (void)store_.modify(
       *kind_, ns, name,
@@ -76,14 +84,17 @@ void DeploymentSimulator::writeStatus(const std::string& ns, const std::string& 
                        {"readyReplicas", readyNow},
                        {"availableReplicas", readyNow}};
         if (!ready) status["unavailableReplicas"] = replicas - oldAvailable;
-        auto condition = [&](const char* type, const char* value, const char* reason, const std::string& message) {
-          return Json{{"type", type}, {"status", value}, {"reason", reason}, {"message", message},
-                      {"lastUpdateTime", now}, {"lastTransitionTime", now}};
+        auto condition = [&](const char* type, const char* value, const char* reason,
+                             const std::string& message) {
+          return Json{{"type", type},       {"status", value},       {"reason", reason},
+                      {"message", message}, {"lastUpdateTime", now}, {"lastTransitionTime", now}};
         };
         bool available = readyNow >= replicas;
         Json conditions = Json::array();
-        conditions.push_back(available ? condition("Available", "True", "MinimumReplicasAvailable", "Deployment has minimum availability.")
-                                       : condition("Available", "False", "MinimumReplicasUnavailable", "Deployment does not have minimum availability."));
+        conditions.push_back(available ? condition("Available", "True", "MinimumReplicasAvailable",
+                                                   "Deployment has minimum availability.")
+                                       : condition("Available", "False", "MinimumReplicasUnavailable",
+                                                   "Deployment does not have minimum availability."));
         if (failed) {
           conditions.push_back(condition("Progressing", "False", "ProgressDeadlineExceeded",
                                          "ReplicaSet \"" + name + "\" has timed out progressing."));

@@ -78,7 +78,8 @@ TEST(HttpServer, StreamingHandlerSeesThePeerLeave) {
   HttpServer server({}, [&](const Request&, ResponseWriter& w) {
     w.startChunked(200, "application/json");
     w.writeChunk("hello\n");
-    for (int i = 0; i < 300 && !w.peerClosed(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    for (int i = 0; i < 300 && !w.peerClosed(); ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
     sawClose = w.peerClosed();
   });
   ASSERT_TRUE(server.start().ok());

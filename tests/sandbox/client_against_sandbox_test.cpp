@@ -30,7 +30,9 @@ bool eventually(Pred pred, std::chrono::milliseconds timeout = 10s) {
 }
 
 Json configMap(const std::string& name, const std::string& value = "1") {
-  return {{"apiVersion", "v1"}, {"kind", "ConfigMap"}, {"metadata", {{"name", name}, {"namespace", "default"}}},
+  return {{"apiVersion", "v1"},
+          {"kind", "ConfigMap"},
+          {"metadata", {{"name", name}, {"namespace", "default"}}},
           {"data", {{"k", value}}}};
 }
 
@@ -71,8 +73,9 @@ TEST_F(ClientAgainstSandbox, VerbsAndTypedErrors) {
   auto got = client_->get(resources::kConfigMaps, "default", "a");
   ASSERT_TRUE(got.ok());
   Json stale = *got;
-  ASSERT_TRUE(client_->patch(resources::kConfigMaps, "default", "a", kube::PatchType::StrategicMerge,
-                             {{"data", {{"k", "2"}}}})
+  ASSERT_TRUE(client_
+                  ->patch(resources::kConfigMaps, "default", "a", kube::PatchType::StrategicMerge,
+                          {{"data", {{"k", "2"}}}})
                   .ok());
   auto conflict = client_->update(resources::kConfigMaps, "default", stale);
   ASSERT_FALSE(conflict.ok());
@@ -86,7 +89,9 @@ TEST_F(ClientAgainstSandbox, VerbsAndTypedErrors) {
 }
 
 TEST_F(ClientAgainstSandbox, ScaleAndStatusSubresources) {
-  Json d = {{"apiVersion", "apps/v1"}, {"kind", "Deployment"}, {"metadata", {{"name", "web"}}},
+  Json d = {{"apiVersion", "apps/v1"},
+            {"kind", "Deployment"},
+            {"metadata", {{"name", "web"}}},
             {"spec", {{"replicas", 2}, {"selector", {{"matchLabels", {{"app", "web"}}}}}}}};
   ASSERT_TRUE(client_->create(resources::kDeployments, "default", d).ok());
   auto scale = client_->get(resources::kDeployments, "default", "web", "scale");
@@ -94,8 +99,9 @@ TEST_F(ClientAgainstSandbox, ScaleAndStatusSubresources) {
   EXPECT_EQ((*scale)["kind"], "Scale");
   EXPECT_EQ((*scale)["spec"]["replicas"], 2);
   EXPECT_EQ((*scale)["status"]["selector"], "app=web");
-  ASSERT_TRUE(client_->patch(resources::kDeployments, "default", "web", kube::PatchType::Merge,
-                             {{"spec", {{"replicas", 0}}}}, "scale")
+  ASSERT_TRUE(client_
+                  ->patch(resources::kDeployments, "default", "web", kube::PatchType::Merge,
+                          {{"spec", {{"replicas", 0}}}}, "scale")
                   .ok());
   auto after = client_->get(resources::kDeployments, "default", "web");
   EXPECT_EQ((*after)["spec"]["replicas"], 0);
@@ -116,7 +122,8 @@ TEST_F(ClientAgainstSandbox, ScaleAndStatusSubresources) {
 }
 
 TEST_F(ClientAgainstSandbox, InformerSurvivesDroppedWatchesAndExpiry) {
-  for (int i = 0; i < 3; ++i) ASSERT_TRUE(client_->create(resources::kConfigMaps, "default", configMap("c" + std::to_string(i))).ok());
+  for (int i = 0; i < 3; ++i)
+    ASSERT_TRUE(client_->create(resources::kConfigMaps, "default", configMap("c" + std::to_string(i))).ok());
   Informer<> informer(*client_, configMaps());
   informer.start();
   ASSERT_TRUE(informer.waitForSync(5s));
@@ -144,14 +151,16 @@ TEST_F(ClientAgainstSandbox, HistoryOverflowForcesARelist) {
   // Cut the watch, then write more than the 50 events of history the sandbox keeps.
   server_->faults().add({.resource = "configmaps", .verb = "watch", .status = 503, .count = 3});
   server_->faults().dropWatches();
-  for (int i = 0; i < 80; ++i) ASSERT_TRUE(client_->create(resources::kConfigMaps, "default", configMap("n" + std::to_string(i))).ok());
+  for (int i = 0; i < 80; ++i)
+    ASSERT_TRUE(client_->create(resources::kConfigMaps, "default", configMap("n" + std::to_string(i))).ok());
   ASSERT_TRUE(eventually([&] { return informer.store().size() == 80; }));
   EXPECT_GE(informer.reflector().listCount(), 2);
 }
 
 TEST_F(ClientAgainstSandbox, RetryAfterAndServerErrors) {
   ASSERT_TRUE(client_->create(resources::kConfigMaps, "default", configMap("a")).ok());
-  server_->faults().add({.resource = "configmaps", .verb = "get", .status = 429, .retryAfter = "1", .count = 1});
+  server_->faults().add(
+      {.resource = "configmaps", .verb = "get", .status = 429, .retryAfter = "1", .count = 1});
   auto start = std::chrono::steady_clock::now();
   auto got = client_->get(resources::kConfigMaps, "default", "a");
   ASSERT_TRUE(got.ok()) << got.error().describe();
@@ -161,10 +170,13 @@ TEST_F(ClientAgainstSandbox, RetryAfterAndServerErrors) {
   ASSERT_FALSE(failed.ok());
   EXPECT_EQ(failed.error().code, ErrorCode::ServerError);
   server_->faults().conflictNextWrites(1);
-  auto conflict = client_->patch(resources::kConfigMaps, "default", "a", kube::PatchType::Merge, {{"data", {{"k", "3"}}}});
+  auto conflict = client_->patch(resources::kConfigMaps, "default", "a", kube::PatchType::Merge,
+                                 {{"data", {{"k", "3"}}}});
   ASSERT_FALSE(conflict.ok());
   EXPECT_EQ(conflict.error().code, ErrorCode::Conflict);
-  EXPECT_TRUE(client_->patch(resources::kConfigMaps, "default", "a", kube::PatchType::Merge, {{"data", {{"k", "3"}}}}).ok());
+  EXPECT_TRUE(
+      client_->patch(resources::kConfigMaps, "default", "a", kube::PatchType::Merge, {{"data", {{"k", "3"}}}})
+          .ok());
 }
 
 TEST_F(ClientAgainstSandbox, SilentServerHitsTheClientDeadline) {
@@ -191,8 +203,10 @@ TEST_F(ClientAgainstSandbox, EventsAreFoundTheWayKubectlDescribeLooksForThem) {
     recorder.flush();
   }
   kube::ListOptions options;
-  options.fieldSelector = "involvedObject.name=target,involvedObject.namespace=default,involvedObject.kind=ConfigMap,"
-                          "involvedObject.uid=" + (*created)["metadata"]["uid"].get<std::string>();
+  options.fieldSelector =
+      "involvedObject.name=target,involvedObject.namespace=default,involvedObject.kind=ConfigMap,"
+      "involvedObject.uid=" +
+      (*created)["metadata"]["uid"].get<std::string>();
   auto events = client_->list(resources::kEvents, "default", options);
   ASSERT_TRUE(events.ok()) << events.error().describe();
   ASSERT_EQ((*events)["items"].size(), 1u);
@@ -208,17 +222,18 @@ namespace {
 // events.k8s.io/v1 and core/v1 Events are one store seen two ways.
 TEST_F(ClientAgainstSandbox, EventsHaveACoreAndAnEventsV1View) {
   const kube::ResourceType eventsV1{"events.k8s.io", "v1", "events", "Event", true};
-  Json core = {{"apiVersion", "v1"},
-               {"kind", "Event"},
-               {"metadata", {{"name", "e1"}, {"namespace", "default"}}},
-               {"involvedObject", {{"kind", "Canary"}, {"name", "web"}, {"namespace", "default"}, {"uid", "u1"}}},
-               {"reason", "Synced"},
-               {"message", "Advance web.default canary weight 10"},
-               {"type", "Normal"},
-               {"source", {{"component", "aviary"}}},
-               {"count", 3},
-               {"firstTimestamp", "2025-01-01T10:00:00Z"},
-               {"lastTimestamp", "2025-01-01T10:05:00Z"}};
+  Json core = {
+      {"apiVersion", "v1"},
+      {"kind", "Event"},
+      {"metadata", {{"name", "e1"}, {"namespace", "default"}}},
+      {"involvedObject", {{"kind", "Canary"}, {"name", "web"}, {"namespace", "default"}, {"uid", "u1"}}},
+      {"reason", "Synced"},
+      {"message", "Advance web.default canary weight 10"},
+      {"type", "Normal"},
+      {"source", {{"component", "aviary"}}},
+      {"count", 3},
+      {"firstTimestamp", "2025-01-01T10:00:00Z"},
+      {"lastTimestamp", "2025-01-01T10:05:00Z"}};
   ASSERT_TRUE(client_->create(resources::kEvents, "default", core).ok());
   auto asV1 = client_->get(eventsV1, "default", "e1");
   ASSERT_TRUE(asV1.ok()) << asV1.error().describe();

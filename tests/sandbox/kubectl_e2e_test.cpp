@@ -99,7 +99,9 @@ class KubectlE2E : public ::testing::Test {
     EXPECT_EQ(r.exitCode, 0) << "kubectl " << args << "\n" << r.output;
     return r.output;
   }
-  nlohmann::json getJson(const std::string& what) { return nlohmann::json::parse(ok("get " + what + " -o json")); }
+  nlohmann::json getJson(const std::string& what) {
+    return nlohmann::json::parse(ok("get " + what + " -o json"));
+  }
 
   std::unique_ptr<ApiServer> server_;
   std::string kubeconfigPath_;
@@ -152,20 +154,22 @@ TEST_F(KubectlE2E, WatchSeesAChangeMadeMeanwhile) {
 TEST_F(KubectlE2E, DescribeShowsEvents) {
   ok("apply -f -", withImage("img:1"));
   auto d = getJson("deployment web");
-  nlohmann::json event = {
-      {"apiVersion", "v1"},
-      {"kind", "Event"},
-      {"metadata", {{"name", "web.1"}, {"namespace", "default"}}},
-      {"involvedObject",
-       {{"apiVersion", "apps/v1"}, {"kind", "Deployment"}, {"name", "web"}, {"namespace", "default"},
-        {"uid", d["metadata"]["uid"]}}},
-      {"reason", "Synced"},
-      {"message", "Advance web.default canary weight 10"},
-      {"type", "Normal"},
-      {"source", {{"component", "aviary"}}},
-      {"firstTimestamp", d["metadata"]["creationTimestamp"]},
-      {"lastTimestamp", d["metadata"]["creationTimestamp"]},
-      {"count", 1}};
+  nlohmann::json event = {{"apiVersion", "v1"},
+                          {"kind", "Event"},
+                          {"metadata", {{"name", "web.1"}, {"namespace", "default"}}},
+                          {"involvedObject",
+                           {{"apiVersion", "apps/v1"},
+                            {"kind", "Deployment"},
+                            {"name", "web"},
+                            {"namespace", "default"},
+                            {"uid", d["metadata"]["uid"]}}},
+                          {"reason", "Synced"},
+                          {"message", "Advance web.default canary weight 10"},
+                          {"type", "Normal"},
+                          {"source", {{"component", "aviary"}}},
+                          {"firstTimestamp", d["metadata"]["creationTimestamp"]},
+                          {"lastTimestamp", d["metadata"]["creationTimestamp"]},
+                          {"count", 1}};
   ok("create -f -", event.dump());
   std::string described = ok("describe deployment web");
   EXPECT_NE(described.find("Advance web.default canary weight 10"), std::string::npos) << described;
@@ -176,7 +180,8 @@ TEST_F(KubectlE2E, PatchMergeJsonAndStrategic) {
   ok("apply -f -", withImage("img:1"));
   ok("patch deployment web --type merge -p '{\"metadata\":{\"labels\":{\"m\":\"1\"}}}'");
   ok("patch deployment web --type json -p '[{\"op\":\"replace\",\"path\":\"/spec/replicas\",\"value\":3}]'");
-  ok("patch deployment web -p '{\"spec\":{\"template\":{\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"img:9\"}]}}}}'");
+  ok("patch deployment web -p "
+     "'{\"spec\":{\"template\":{\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"img:9\"}]}}}}'");
   auto d = getJson("deployment web");
   EXPECT_EQ(d["metadata"]["labels"]["m"], "1");
   EXPECT_EQ(d["spec"]["replicas"], 3);
@@ -184,14 +189,16 @@ TEST_F(KubectlE2E, PatchMergeJsonAndStrategic) {
   ASSERT_EQ(c.size(), 1u);
   EXPECT_EQ(c[0]["image"], "img:9");
   EXPECT_EQ(c[0]["env"][0]["name"], "A");  // strategic merge kept the container's other fields
-  auto badJson = (*kubectl_)("patch deployment web --type json -p '[{\"op\":\"test\",\"path\":\"/spec/replicas\",\"value\":7}]'");
+  auto badJson = (*kubectl_)(
+      "patch deployment web --type json -p '[{\"op\":\"test\",\"path\":\"/spec/replicas\",\"value\":7}]'");
   EXPECT_NE(badJson.exitCode, 0);
 }
 
 TEST_F(KubectlE2E, CustomResourcesRejectStrategicMerge) {
   ok("apply -f -", kCrd);
   ok("wait --for condition=established --timeout=10s crd/widgets.example.io");
-  ok("apply -f -", "apiVersion: example.io/v1\nkind: Widget\nmetadata: {name: w1, namespace: default}\nspec: {size: 3}\n");
+  ok("apply -f -",
+     "apiVersion: example.io/v1\nkind: Widget\nmetadata: {name: w1, namespace: default}\nspec: {size: 3}\n");
   std::string table = ok("get widgets");
   EXPECT_NE(table.find("SIZE"), std::string::npos) << table;
   EXPECT_NE(table.find("w1"), std::string::npos);
@@ -206,18 +213,26 @@ TEST_F(KubectlE2E, CustomResourcesRejectStrategicMerge) {
 
 TEST_F(KubectlE2E, CustomResourcesAreValidatedAgainstTheirSchema) {
   ok("apply -f -", kCrd);
-  auto invalid = (*kubectl_)("apply -f -", "apiVersion: example.io/v1\nkind: Widget\nmetadata: {name: w2, namespace: default}\n"
-                                           "spec: {size: 0, color: green}\n");
+  auto invalid =
+      (*kubectl_)("apply -f -",
+                  "apiVersion: example.io/v1\nkind: Widget\nmetadata: {name: w2, namespace: default}\n"
+                  "spec: {size: 0, color: green}\n");
   EXPECT_NE(invalid.exitCode, 0);
-  EXPECT_NE(invalid.output.find("spec.size: Invalid value: 0: spec.size in body should be greater than or equal to 1"),
-            std::string::npos) << invalid.output;
-  EXPECT_NE(invalid.output.find("spec.color: Unsupported value: \"green\""), std::string::npos) << invalid.output;
+  EXPECT_NE(invalid.output.find(
+                "spec.size: Invalid value: 0: spec.size in body should be greater than or equal to 1"),
+            std::string::npos)
+      << invalid.output;
+  EXPECT_NE(invalid.output.find("spec.color: Unsupported value: \"green\""), std::string::npos)
+      << invalid.output;
   // kubectl apply asks for strict field validation: an unknown field is refused.
-  auto unknown = (*kubectl_)("apply -f -", "apiVersion: example.io/v1\nkind: Widget\nmetadata: {name: w3, namespace: default}\n"
-                                           "spec: {size: 2, shape: round}\n");
+  auto unknown =
+      (*kubectl_)("apply -f -",
+                  "apiVersion: example.io/v1\nkind: Widget\nmetadata: {name: w3, namespace: default}\n"
+                  "spec: {size: 2, shape: round}\n");
   EXPECT_NE(unknown.exitCode, 0);
   EXPECT_NE(unknown.output.find("unknown field \"spec.shape\""), std::string::npos) << unknown.output;
-  ok("apply -f -", "apiVersion: example.io/v1\nkind: Widget\nmetadata: {name: w4, namespace: default}\nspec: {size: 2}\n");
+  ok("apply -f -",
+     "apiVersion: example.io/v1\nkind: Widget\nmetadata: {name: w4, namespace: default}\nspec: {size: 2}\n");
   EXPECT_EQ(getJson("widget w4")["spec"]["color"], "red");  // defaulted by the schema
 }
 
@@ -237,11 +252,14 @@ TEST_F(KubectlE2E, SetImageScaleLabelAnnotate) {
 }
 
 TEST_F(KubectlE2E, DeleteWithAFinalizerRemovedLater) {
-  ok("apply -f -", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: plain, namespace: default}\ndata: {a: '1'}\n");
+  ok("apply -f -",
+     "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: plain, namespace: default}\ndata: {a: '1'}\n");
   EXPECT_NE(ok("delete configmap plain").find("deleted"), std::string::npos);
   EXPECT_NE((*kubectl_)("get configmap plain").exitCode, 0);
 
-  ok("apply -f -", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: held, namespace: default, finalizers: [example.io/hold]}\n");
+  ok("apply -f -",
+     "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: held, namespace: default, finalizers: "
+     "[example.io/hold]}\n");
   ok("delete configmap held --wait=false");
   auto held = getJson("configmap held");
   EXPECT_TRUE(held["metadata"].contains("deletionTimestamp"));
@@ -253,7 +271,8 @@ TEST_F(KubectlE2E, DeleteWithAFinalizerRemovedLater) {
 
 TEST_F(KubectlE2E, RolloutStatusAndWaitAvailable) {
   ok("apply -f -", withImage("img:1"));
-  EXPECT_NE(ok("rollout status deployment/web --timeout=20s").find("successfully rolled out"), std::string::npos);
+  EXPECT_NE(ok("rollout status deployment/web --timeout=20s").find("successfully rolled out"),
+            std::string::npos);
   ok("wait --for=condition=Available --timeout=20s deployment/web");
   ok("annotate deployment web sandbox.aviary.io/ready-after=1s");
   ok("rollout status deployment/web --timeout=20s");
@@ -276,7 +295,8 @@ TEST_F(KubectlE2E, NeverReadyExceedsTheProgressDeadline) {
   ok("apply -f -", y);
   auto start = std::chrono::steady_clock::now();
   auto r = (*kubectl_)("rollout status deployment/web --timeout=20s");
-  EXPECT_LT(std::chrono::steady_clock::now() - start, 10s) << "the 1 s deadline should end the rollout well before the timeout";
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 10s)
+      << "the 1 s deadline should end the rollout well before the timeout";
   EXPECT_NE(r.exitCode, 0);
   EXPECT_NE(r.output.find("exceeded its progress deadline"), std::string::npos) << r.output;
 }

@@ -24,7 +24,8 @@ Json deployment() {
 
 TEST(StrategicMergePatch, RealClientSideApplyPatch) {
   // Sent by kubectl apply after removing env B and the sidecar, dropping volumes and switching strategy.
-  Json patch = Json::parse(R"({"spec":{"strategy":{"$retainKeys":["type"],"rollingUpdate":null,"type":"Recreate"},
+  Json patch =
+      Json::parse(R"({"spec":{"strategy":{"$retainKeys":["type"],"rollingUpdate":null,"type":"Recreate"},
     "template":{"spec":{"$setElementOrder/containers":[{"name":"c"}],
     "containers":[{"$setElementOrder/env":[{"name":"A"}],"env":[{"$patch":"delete","name":"B"}],"image":"img:5","name":"c"},
                   {"$patch":"delete","name":"sidecar"}],"volumes":null}}}})");
@@ -68,36 +69,43 @@ TEST(StrategicMergePatch, ReplaceDirectiveOnAMapAndAList) {
   auto result = applyStrategicMergePatch(deployment(), patch);
   ASSERT_TRUE(result.ok());
   EXPECT_EQ((*result)["spec"]["strategy"], Json::parse(R"({"type":"Recreate"})"));
-  EXPECT_EQ((*result)["spec"]["template"]["spec"]["containers"], Json::parse(R"([{"name":"only","image":"z"}])"));
+  EXPECT_EQ((*result)["spec"]["template"]["spec"]["containers"],
+            Json::parse(R"([{"name":"only","image":"z"}])"));
 }
 
 TEST(StrategicMergePatch, DeleteFromPrimitiveList) {
   Json original = Json::parse(R"({"metadata":{"finalizers":["a","b","c"]}})");
-  auto result = applyStrategicMergePatch(original, Json::parse(R"({"metadata":{"$deleteFromPrimitiveList/finalizers":["b"]}})"));
+  auto result = applyStrategicMergePatch(
+      original, Json::parse(R"({"metadata":{"$deleteFromPrimitiveList/finalizers":["b"]}})"));
   ASSERT_TRUE(result.ok());
   EXPECT_EQ((*result)["metadata"]["finalizers"], Json::parse(R"(["a","c"])"));
 }
 
 TEST(StrategicMergePatch, ListItemWithoutMergeKeyIsInvalid) {
-  auto result = applyStrategicMergePatch(deployment(), Json::parse(R"({"spec":{"template":{"spec":{"containers":[{"image":"x"}]}}}})"));
+  auto result = applyStrategicMergePatch(
+      deployment(), Json::parse(R"({"spec":{"template":{"spec":{"containers":[{"image":"x"}]}}}})"));
   ASSERT_FALSE(result.ok());
   EXPECT_EQ(result.error().httpStatus, 422);
 }
 
 TEST(MergePatch, NullDeletesAndArraysReplace) {
-  Json out = applyMergePatch(deployment(), Json::parse(R"({"metadata":{"finalizers":["z"]},"spec":{"strategy":null}})"));
+  Json out = applyMergePatch(deployment(),
+                             Json::parse(R"({"metadata":{"finalizers":["z"]},"spec":{"strategy":null}})"));
   EXPECT_EQ(out["metadata"]["finalizers"], Json::parse(R"(["z"])"));
   EXPECT_FALSE(out["spec"].contains("strategy"));
 }
 
 TEST(JsonPatch, OperationsAndFailures) {
   Json original = Json::parse(R"({"spec":{"replicas":1,"list":[1,2]}})");
-  auto ok = applyJsonPatch(original, Json::parse(
-      R"([{"op":"test","path":"/spec/replicas","value":1},{"op":"replace","path":"/spec/replicas","value":3},
+  auto ok = applyJsonPatch(
+      original,
+      Json::parse(
+          R"([{"op":"test","path":"/spec/replicas","value":1},{"op":"replace","path":"/spec/replicas","value":3},
           {"op":"add","path":"/spec/list/-","value":3},{"op":"remove","path":"/spec/list/0"}])"));
   ASSERT_TRUE(ok.ok());
   EXPECT_EQ((*ok)["spec"], Json::parse(R"({"replicas":3,"list":[2,3]})"));
-  auto failedTest = applyJsonPatch(original, Json::parse(R"([{"op":"test","path":"/spec/replicas","value":9}])"));
+  auto failedTest =
+      applyJsonPatch(original, Json::parse(R"([{"op":"test","path":"/spec/replicas","value":9}])"));
   ASSERT_FALSE(failedTest.ok());
   EXPECT_EQ(failedTest.error().httpStatus, 422);
   auto badPath = applyJsonPatch(original, Json::parse(R"([{"op":"remove","path":"/nope/x"}])"));

@@ -19,8 +19,8 @@ TEST(PythonClient, TypedListsWatchAndErrors) {
   ASSERT_TRUE(server.start().ok());
   auto kubeconfig = std::filesystem::temp_directory_path() / ("aviary-python-" + std::to_string(::getpid()));
   std::ofstream(kubeconfig) << server.kubeconfig();
-  auto r = aviary::testing::runCommand("/usr/bin/python3 " AVIARY_SOURCE_DIR "/tests/sandbox/python_client_check.py " +
-                                       kubeconfig.string());
+  auto r = aviary::testing::runCommand(
+      "/usr/bin/python3 " AVIARY_SOURCE_DIR "/tests/sandbox/python_client_check.py " + kubeconfig.string());
   std::filesystem::remove(kubeconfig);
   EXPECT_EQ(r.exitCode, 0) << r.output;
   EXPECT_NE(r.output.find("watch: ADDED, MODIFIED, DELETED"), std::string::npos) << r.output;

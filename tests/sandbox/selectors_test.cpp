@@ -41,8 +41,10 @@ TEST(FieldSelector, EventFieldsAndUnsupportedFields) {
   Json event = {{"metadata", {{"name", "e1"}, {"namespace", "test"}}},
                 {"involvedObject", {{"kind", "Canary"}, {"name", "web"}, {"uid", "u-1"}}},
                 {"type", "Warning"}};
-  std::vector<std::string> eventFields = {"involvedObject.kind", "involvedObject.name", "involvedObject.uid", "type"};
-  auto s = FieldSelector::parse("involvedObject.name=web,involvedObject.kind=Canary,involvedObject.uid=u-1", eventFields);
+  std::vector<std::string> eventFields = {"involvedObject.kind", "involvedObject.name", "involvedObject.uid",
+                                          "type"};
+  auto s = FieldSelector::parse("involvedObject.name=web,involvedObject.kind=Canary,involvedObject.uid=u-1",
+                                eventFields);
   ASSERT_TRUE(s.ok());
   EXPECT_TRUE(s->matches(event));
   auto other = FieldSelector::parse("involvedObject.uid=u-2", eventFields);

@@ -48,7 +48,8 @@ TEST_F(ThirdPartyCrds, AllRegisterWithDiscovery) {
 }
 
 TEST_F(ThirdPartyCrds, AcceptsRouterObjectsAndRejectsWrongTypes) {
-  kube::ResourceType virtualServices{"networking.istio.io", "v1beta1", "virtualservices", "VirtualService", true};
+  kube::ResourceType virtualServices{"networking.istio.io", "v1beta1", "virtualservices", "VirtualService",
+                                     true};
   Json vs = Json::parse(R"({"apiVersion":"networking.istio.io/v1beta1","kind":"VirtualService",
     "metadata":{"name":"podinfo","namespace":"default"},
     "spec":{"hosts":["podinfo"],"gateways":["mesh"],"http":[{"retries":{"attempts":3},
@@ -63,7 +64,8 @@ TEST_F(ThirdPartyCrds, AcceptsRouterObjectsAndRejectsWrongTypes) {
   auto rejected = client_->create(virtualServices, "default", bad);
   ASSERT_FALSE(rejected.ok());
   EXPECT_EQ(rejected.error().code, ErrorCode::Invalid);
-  EXPECT_NE(rejected.error().message.find("spec.http[0].route[1].weight"), std::string::npos) << rejected.error().message;
+  EXPECT_NE(rejected.error().message.find("spec.http[0].route[1].weight"), std::string::npos)
+      << rejected.error().message;
 
   kube::ResourceType httpRoutes{"gateway.networking.k8s.io", "v1", "httproutes", "HTTPRoute", true};
   Json route = Json::parse(R"({"apiVersion":"gateway.networking.k8s.io/v1","kind":"HTTPRoute",

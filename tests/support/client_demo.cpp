@@ -121,6 +121,8 @@ int main() {
   }
 
   informer.stop();
-  step("Not built yet: live traffic, meshes and Prometheus in the sandbox (issue 4) and the canary controller (issue 5). See README.md.");
+  step(
+      "Not built yet: live traffic, meshes and Prometheus in the sandbox (issue 4) and the canary controller "
+      "(issue 5). See README.md.");
   return 0;
 }

@@ -48,9 +48,9 @@ Kubectl::~Kubectl() {
 }
 
 CommandResult Kubectl::operator()(const std::string& args, const std::string& input) const {
-  return runCommand("kubectl --kubeconfig " + kubeconfig_ + " --cache-dir " + cacheDir_ + " --request-timeout=20s " +
-                        args,
-                    input);
+  return runCommand(
+      "kubectl --kubeconfig " + kubeconfig_ + " --cache-dir " + cacheDir_ + " --request-timeout=20s " + args,
+      input);
 }
 
 }  // namespace aviary::testing
