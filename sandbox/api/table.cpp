@@ -64,6 +64,25 @@ std::string selectorText(const Json& matchLabels) {
   return out;
 }
 
+// The first field present among `names` (core/v1 and events.k8s.io/v1 Events name them differently).
+Json firstOf(const Json& object, std::initializer_list<const char*> pointers) {
+  for (const char* p : pointers) {
+    Json v = object.value(Json::json_pointer(p), Json());
+    if (!v.is_null()) return v;
+  }
+  return nullptr;
+}
+
+std::string ageOf(const Json& timestamp, std::chrono::system_clock::time_point now) {
+  if (!timestamp.is_string()) return "<unknown>";
+  auto t = parseRfc3339(timestamp.get<std::string>());
+  return t ? humanDuration(std::chrono::duration_cast<std::chrono::seconds>(now - *t)) : "<unknown>";
+}
+
+bool isEvent(const ResourceKind& kind) {
+  return kind.kind == "Event";
+}
+
 }  // namespace
 
 std::string humanDuration(std::chrono::seconds d) {
@@ -91,6 +110,18 @@ std::string humanDuration(std::chrono::seconds d) {
 }
 
 Json tableColumns(const ResourceKind& kind) {
+  if (isEvent(kind)) {
+    // As the real server prints Events: Name is last and only with -o wide.
+    return Json::array({column("Last Seen", "string", "", 0, "Time since the event was last seen."),
+                        column("Type", "string", "", 0, "Type of this event (Normal, Warning)."),
+                        column("Reason", "string", "", 0, "Why the action was taken."),
+                        column("Object", "string", "", 0, "The object this event is about."),
+                        column("Source", "string", "", 1, "The component reporting this event."),
+                        column("Message", "string", "", 0, "A human-readable description."),
+                        column("First Seen", "string", "", 1, "Time since the event was first seen."),
+                        column("Count", "integer", "", 1, "How many times this event occurred."),
+                        column("Name", "string", "name", 1, "Name must be unique within a namespace.")});
+  }
   Json cols = Json::array({column("Name", "string", "name", 0, "Name must be unique within a namespace.")});
   if (kind.kind == "Deployment" && kind.group == "apps") {
     cols.push_back(column("Ready", "string", "", 0, "Number of the pod with ready state"));
@@ -117,7 +148,21 @@ Json tableColumns(const ResourceKind& kind) {
 
 Json tableRow(const ResourceKind& kind, const Json& object, std::chrono::system_clock::time_point now) {
   Json cells = Json::array({object["metadata"].value("name", "")});
-  if (kind.kind == "Deployment" && kind.group == "apps") {
+  if (isEvent(kind)) {
+    Json regarding = firstOf(object, {"/involvedObject", "/regarding"});
+    std::string target =
+        regarding.is_object() ? regarding.value("kind", "") + "/" + regarding.value("name", "") : "";
+    for (auto& c : target) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    Json count = firstOf(object, {"/count", "/deprecatedCount"});
+    cells = Json::array(
+        {ageOf(firstOf(object, {"/lastTimestamp", "/deprecatedLastTimestamp", "/eventTime"}), now),
+         object.value("type", ""), object.value("reason", ""), target,
+         firstOf(object, {"/source/component", "/reportingController", "/reportingComponent",
+                          "/deprecatedSource/component"}),
+         firstOf(object, {"/message", "/note"}),
+         ageOf(firstOf(object, {"/firstTimestamp", "/deprecatedFirstTimestamp", "/eventTime"}), now),
+         count.is_null() ? Json(1) : count, object["metadata"].value("name", "")});
+  } else if (kind.kind == "Deployment" && kind.group == "apps") {
     const Json status = object.value("status", Json::object());
     int replicas = object.value("/spec/replicas"_json_pointer, 1);
     cells.push_back(std::to_string(status.value("readyReplicas", 0)) + "/" + std::to_string(replicas));

@@ -174,6 +174,10 @@ TEST_F(KubectlE2E, DescribeShowsEvents) {
   std::string described = ok("describe deployment web");
   EXPECT_NE(described.find("Advance web.default canary weight 10"), std::string::npos) << described;
   EXPECT_NE(described.find("aviary"), std::string::npos);
+  std::string events = ok("get events");
+  EXPECT_NE(events.find("REASON"), std::string::npos) << events;
+  EXPECT_NE(events.find("deployment/web"), std::string::npos) << events;
+  EXPECT_NE(events.find("Advance web.default canary weight 10"), std::string::npos) << events;
 }
 
 TEST_F(KubectlE2E, PatchMergeJsonAndStrategic) {
