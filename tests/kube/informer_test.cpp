@@ -7,6 +7,7 @@
 #include <set>
 
 #include "operator/kube/http_kube_client.h"
+#include "tests/support/eventually.h"
 #include "tests/support/fake_api_server.h"
 
 namespace aviary::kube {
@@ -14,6 +15,11 @@ namespace {
 
 using testing::FakeApiServer;
 using namespace std::chrono_literals;
+// These tests give asynchronous outcomes 5 s.
+template <class Pred>
+bool eventually(Pred pred) {
+  return aviary::testing::eventually(pred, 5s);
+}
 
 const std::string kDeployments = "/apis/apps/v1/deployments";
 
@@ -22,16 +28,6 @@ Json deployment(const std::string& name, int replicas = 1, const std::string& ns
           {"kind", "Deployment"},
           {"metadata", {{"name", name}, {"namespace", ns}, {"labels", {{"app", name}}}}},
           {"spec", {{"replicas", replicas}}}};
-}
-
-template <class Pred>
-bool eventually(Pred pred, std::chrono::milliseconds timeout = 5s) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(10ms);
-  }
-  return pred();
 }
 
 // Records handler calls.

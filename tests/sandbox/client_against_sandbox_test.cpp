@@ -9,25 +9,17 @@
 #include "operator/kube/http_kube_client.h"
 #include "operator/kube/informer.h"
 #include "sandbox/api/api_server.h"
+#include "tests/support/eventually.h"
 
 namespace aviary::sandbox {
 namespace {
 
 using namespace std::chrono_literals;
+using aviary::testing::eventually;
 using kube::HttpKubeClient;
 using kube::Informer;
 using kube::ReflectorOptions;
 namespace resources = kube::resources;
-
-template <class Pred>
-bool eventually(Pred pred, std::chrono::milliseconds timeout = 10s) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(10ms);
-  }
-  return pred();
-}
 
 Json configMap(const std::string& name, const std::string& value = "1") {
   return {{"apiVersion", "v1"},
