@@ -34,8 +34,11 @@ std::string keyOf(const std::string& ns, const std::string& name) {
   return ns + "/" + name;
 }
 
-Json metaOf(const Json& o) {
-  return o.contains("metadata") && o["metadata"].is_object() ? o["metadata"] : Json::object();
+// An object's metadata without copying it (the watch and list paths call this per object).
+const Json& metaOf(const Json& o) {
+  static const Json kEmpty = Json::object();
+  auto it = o.find("metadata");
+  return it != o.end() && it->is_object() ? *it : kEmpty;
 }
 
 // Does the change count for metadata.generation? Everything outside metadata and status (and, for
@@ -160,7 +163,7 @@ Result<Json> ObjectStore::writeLocked(const ResourceKind& kind, Collection& c, c
                                       WriteTarget target, bool dryRun) {
   if (!object.is_object())
     return apiError(ErrorCode::BadRequest, 400, "BadRequest", "the body must be a JSON object");
-  const Json curMeta = metaOf(current);
+  const Json& curMeta = metaOf(current);
   Json next;
   if (target == WriteTarget::Status) {
     // Only status is taken from the request.
