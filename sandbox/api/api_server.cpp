@@ -389,9 +389,7 @@ void ApiServer::serveUpdate(const http::Request& req, const Target& t, http::Res
         *t.storage, t.ns, t.name,
         [&](const Json& current) -> Result<Json> {
           if (!rv.empty() && rv != current["metadata"].value("resourceVersion", "")) {
-            Json stale = current;
-            stale["metadata"]["resourceVersion"] = rv;  // the store reports the conflict
-            return stale;
+            return conflictError(*t.kind, t.name);
           }
           Json next = current;
           setPath(next, t.kind->specReplicasPath, replicas.is_number() ? replicas : Json(0));

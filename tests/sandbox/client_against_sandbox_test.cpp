@@ -95,6 +95,12 @@ TEST_F(ClientAgainstSandbox, ScaleAndStatusSubresources) {
                   ->patch(resources::kDeployments, "default", "web", kube::PatchType::Merge,
                           {{"spec", {{"replicas", 0}}}}, "scale")
                   .ok());
+  // PUT of a Scale is guarded by its resourceVersion like any update.
+  Json staleScale = *scale;
+  staleScale["spec"]["replicas"] = 7;
+  auto staleWrite = client_->update(resources::kDeployments, "default", staleScale, "scale");
+  ASSERT_FALSE(staleWrite.ok());
+  EXPECT_EQ(staleWrite.error().code, ErrorCode::Conflict);
   auto after = client_->get(resources::kDeployments, "default", "web");
   EXPECT_EQ((*after)["spec"]["replicas"], 0);
   EXPECT_EQ((*after)["metadata"]["generation"], 2);
