@@ -1,5 +1,6 @@
 // aviary-sandbox: an embedded Kubernetes API server for the demo and the tests.
 //   aviary-sandbox --listen 127.0.0.1:0 --kubeconfig-out PATH [--tls] [--apply FILE_OR_DIR]...
+//                  [--metrics-listen ADDR:PORT] [--prometheus] [--seed N]
 #include <boost/program_options.hpp>
 #include <csignal>
 #include <fstream>
@@ -9,7 +10,7 @@
 #include <spdlog/spdlog.h>
 
 #include "operator/core/logging.h"
-#include "sandbox/api/api_server.h"
+#include "sandbox/sandbox.h"
 #include "sandbox/yaml_json.h"
 
 namespace po = boost::program_options;
@@ -23,7 +24,8 @@ void onSignal(int) {
 
 int main(int argc, char** argv) {
   try {
-    std::string listen, kubeconfigOut, logLevel;
+    std::string listen, kubeconfigOut, logLevel, metricsListen;
+    uint64_t seed = 1;
     std::vector<std::string> manifests;
     po::options_description flags("aviary-sandbox flags");
     flags.add_options()("help,h", "show this help")(
@@ -33,7 +35,11 @@ int main(int argc, char** argv) {
         "tls", po::bool_switch(), "serve HTTPS with a generated certificate and require a bearer token")(
         "apply", po::value(&manifests)->composing(),
         "YAML manifest file or folder to apply at start (repeatable)")(
-        "log-level", po::value(&logLevel)->default_value("info"), "trace|debug|info|warn|error");
+        "log-level", po::value(&logLevel)->default_value("info"), "trace|debug|info|warn|error")(
+        "metrics-listen", po::value(&metricsListen)->default_value(""),
+        "also serve the simulated cluster's /metrics over plain HTTP here (address:port)")(
+        "prometheus", po::bool_switch(), "start a real Prometheus server scraping /metrics every second")(
+        "seed", po::value(&seed)->default_value(1), "seed of the traffic simulation");
     po::variables_map vm;
     po::store(po::parse_command_line(argc, argv, flags), vm);
     po::notify(vm);
@@ -45,7 +51,8 @@ int main(int argc, char** argv) {
       std::cerr << "aviary-sandbox: " << st.error().message << "\n";
       return 2;
     }
-    aviary::sandbox::ApiServerOptions options;
+    aviary::sandbox::SandboxOptions sandboxOptions;
+    auto& options = sandboxOptions.api;
     auto colon = listen.rfind(':');
     if (colon == std::string::npos) {
       std::cerr << "aviary-sandbox: --listen must be address:port\n";
@@ -54,8 +61,12 @@ int main(int argc, char** argv) {
     options.bindAddress = listen.substr(0, colon);
     options.port = static_cast<uint16_t>(std::stoi(listen.substr(colon + 1)));
     options.tls = vm["tls"].as<bool>();
-    aviary::sandbox::ApiServer server(options);
-    if (auto st = server.start(); !st) {
+    sandboxOptions.metricsListen = metricsListen;
+    sandboxOptions.prometheus = vm["prometheus"].as<bool>();
+    sandboxOptions.traffic.seed = seed;
+    aviary::sandbox::Sandbox sandbox(sandboxOptions);
+    auto& server = sandbox.api();
+    if (auto st = sandbox.start(); !st) {
       std::cerr << "aviary-sandbox: " << st.error().describe() << "\n";
       return 1;
     }
@@ -84,10 +95,14 @@ int main(int argc, char** argv) {
       }
     }
     std::cout << "aviary-sandbox listening on " << server.url() << std::endl;
+    if (std::string target = sandbox.metricsTarget(); !target.empty()) {
+      std::cout << "metrics at http://" << target << "/metrics" << std::endl;
+    }
+    if (sandbox.prometheus()) std::cout << "prometheus listening on " << sandbox.prometheusUrl() << std::endl;
     std::signal(SIGINT, onSignal);
     std::signal(SIGTERM, onSignal);
     while (!gStop) std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    server.stop();
+    sandbox.stop();
     return 0;
   } catch (const std::exception& e) {
     std::cerr << "aviary-sandbox: " << e.what() << "\n";

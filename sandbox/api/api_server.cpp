@@ -216,6 +216,7 @@ void ApiServer::handle(const http::Request& req, http::ResponseWriter& w) {
     return sendStatusError(w, apiError(ErrorCode::Unauthorized, 401, "Unauthorized", "Unauthorized"));
   }
   if (req.path.rfind("/sandbox/faults", 0) == 0) return serveFaults(req, w);
+  if (auto extra = extraHandlers_.find(req.path); extra != extraHandlers_.end()) return extra->second(req, w);
   if (serveNonResource(req, w)) return;
 
   // /api/v1/... or /apis/<group>/<version>/...

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <atomic>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -45,6 +46,9 @@ class ApiServer {
 
   // Creates or updates an object from a manifest, as `kubectl apply` would (used by --apply).
   Result<Json> apply(const Json& object);
+  // Serves `path` with `handler` (after authentication), e.g. the simulated cluster's /metrics. Call
+  // before start().
+  void addHandler(const std::string& path, http::Handler handler) { extraHandlers_[path] = std::move(handler); }
 
  private:
   // A parsed resource path: /apis/<group>/<version>/namespaces/<ns>/<plural>/<name>/<subresource>.
@@ -86,6 +90,7 @@ class ApiServer {
   FaultInjector faults_;
   std::unique_ptr<DeploymentSimulator> deployments_;
   std::unique_ptr<http::HttpServer> http_;
+  std::map<std::string, http::Handler> extraHandlers_;
   std::atomic<bool> stopping_{false};
 };
 

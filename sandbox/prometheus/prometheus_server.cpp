@@ -1,0 +1,182 @@
+#include "sandbox/prometheus/prometheus_server.h"
+
+#include <signal.h>
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <boost/asio.hpp>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include <spdlog/spdlog.h>
+
+extern char** environ;
+
+namespace aviary::sandbox {
+namespace {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+
+uint16_t pickFreePort() {
+  asio::io_context io;
+  tcp::acceptor acceptor(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  return acceptor.local_endpoint().port();
+}
+
+// GET http://127.0.0.1:port/-/ready → the status code, 0 when nothing answers.
+int readyStatus(uint16_t port) {
+  try {
+    asio::io_context io;
+    tcp::socket socket(io);
+    socket.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+    std::string request = "GET /-/ready HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
+    asio::write(socket, asio::buffer(request));
+    std::string response;
+    boost::system::error_code ec;
+    asio::read(socket, asio::dynamic_buffer(response), ec);  // until the server closes (HTTP/1.0)
+    if (response.rfind("HTTP/1.", 0) != 0 || response.size() < 12) return 0;
+    return std::stoi(response.substr(9, 3));
+  } catch (const std::exception&) {
+    return 0;
+  }
+}
+
+bool exited(pid_t pid) {
+  int status = 0;
+  return waitpid(pid, &status, WNOHANG) == pid;
+}
+
+}  // namespace
+
+std::string findExecutable(const std::string& name) {
+  if (name.find('/') != std::string::npos) return access(name.c_str(), X_OK) == 0 ? name : "";
+  const char* path = std::getenv("PATH");
+  std::stringstream dirs(path ? path : "/usr/bin:/bin");
+  std::string dir;
+  while (std::getline(dirs, dir, ':')) {
+    std::string candidate = (dir.empty() ? "." : dir) + "/" + name;
+    if (access(candidate.c_str(), X_OK) == 0) return candidate;
+  }
+  return "";
+}
+
+PrometheusServer::~PrometheusServer() {
+  stop();
+}
+
+std::string PrometheusServer::logTail() const {
+  std::ifstream in(dir_ + "/prometheus.log");
+  std::stringstream all;
+  all << in.rdbuf();
+  std::string text = all.str();
+  return text.size() > 1500 ? text.substr(text.size() - 1500) : text;
+}
+
+Status PrometheusServer::start() {
+  std::string binary = findExecutable(options_.binary);
+  if (binary.empty()) {
+    return Error{ErrorCode::NotFound, "the Prometheus server binary '" + options_.binary +
+                                          "' is not installed (Debian package prometheus): run make deps"};
+  }
+  options_.binary = binary;
+  char pattern[] = "/tmp/aviary-prometheus-XXXXXX";
+  if (!mkdtemp(pattern)) return Error{ErrorCode::Internal, "cannot create a temporary directory"};
+  dir_ = pattern;
+  // The port is picked by binding and releasing it; another process can take it in between, so retry.
+  Status last;
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    last = launchOnce();
+    if (last) return last;
+    stop();
+    dir_ = pattern;
+    std::filesystem::create_directories(dir_);
+  }
+  return last;
+}
+
+Status PrometheusServer::launchOnce() {
+  port_ = pickFreePort();
+  double intervalSeconds = static_cast<double>(options_.scrapeInterval.count()) / 1000;
+  {
+    std::ofstream config(dir_ + "/prometheus.yml");
+    config << "global:\n  scrape_interval: " << intervalSeconds << "s\n  evaluation_interval: " << intervalSeconds
+           << "s\nscrape_configs:\n- job_name: sandbox\n  honor_labels: true\n  scrape_timeout: "
+           << intervalSeconds << "s\n  static_configs:\n  - targets: [";
+    for (std::size_t i = 0; i < options_.scrapeTargets.size(); ++i) {
+      config << (i ? ", " : "") << "'" << options_.scrapeTargets[i] << "'";
+    }
+    config << "]\n";
+  }
+  std::vector<std::string> args = {options_.binary,
+                                    "--config.file=" + dir_ + "/prometheus.yml",
+                                    "--storage.tsdb.path=" + dir_ + "/data",
+                                    "--storage.tsdb.retention.time=1d",
+                                    "--web.listen-address=127.0.0.1:" + std::to_string(port_),
+                                    "--log.level=warn"};
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  std::string logPath = dir_ + "/prometheus.log";
+  posix_spawn_file_actions_addopen(&actions, 1, logPath.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_adddup2(&actions, 1, 2);
+  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  int rc = posix_spawn(&pid_, options_.binary.c_str(), &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (rc != 0) {
+    pid_ = -1;
+    return Error{ErrorCode::Unavailable, "cannot start " + options_.binary + ": " + std::strerror(rc)};
+  }
+  auto deadline = std::chrono::steady_clock::now() + options_.readyTimeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (exited(pid_)) {
+      pid_ = -1;
+      return Error{ErrorCode::Unavailable, "prometheus exited during start-up:\n" + logTail()};
+    }
+    if (readyStatus(port_) == 200) {
+      spdlog::info("prometheus ready at {} (pid {}, data in {})", url(), pid_, dir_);
+      return {};
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return Error{ErrorCode::Timeout, "prometheus not ready after " + std::to_string(options_.readyTimeout.count()) +
+                                       "s:\n" + logTail()};
+}
+
+void PrometheusServer::stop() {
+  if (pid_ > 0) {
+    ::kill(pid_, SIGTERM);
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (!exited(pid_)) {
+      if (std::chrono::steady_clock::now() > deadline) {
+        ::kill(pid_, SIGKILL);
+        waitpid(pid_, nullptr, 0);
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    pid_ = -1;
+  }
+  if (!dir_.empty()) {
+    std::error_code ec;
+    std::filesystem::remove_all(dir_, ec);
+    dir_.clear();
+  }
+}
+
+void PrometheusServer::kill() {
+  if (pid_ > 0) {
+    ::kill(pid_, SIGKILL);
+    waitpid(pid_, nullptr, 0);
+    pid_ = -1;
+  }
+}
+
+}  // namespace aviary::sandbox
