@@ -2,7 +2,7 @@
 
 #include <signal.h>
 #include <fcntl.h>
-#include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -14,8 +14,6 @@
 #include <thread>
 
 #include <spdlog/spdlog.h>
-
-extern char** environ;
 
 namespace aviary::sandbox {
 namespace {
@@ -122,17 +120,26 @@ Status PrometheusServer::launchOnce() {
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
   std::string logPath = dir_ + "/prometheus.log";
-  posix_spawn_file_actions_addopen(&actions, 1, logPath.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_adddup2(&actions, 1, 2);
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  int rc = posix_spawn(&pid_, options_.binary.c_str(), &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0) {
+  pid_t parent = getpid();
+  pid_ = fork();
+  if (pid_ < 0) {
     pid_ = -1;
-    return Error{ErrorCode::Unavailable, "cannot start " + options_.binary + ": " + std::strerror(rc)};
+    return Error{ErrorCode::Unavailable, std::string("cannot start prometheus: ") + std::strerror(errno)};
+  }
+  if (pid_ == 0) {
+    // Child: only async-signal-safe calls until exec. Prometheus dies with us, even on SIGKILL.
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (getppid() != parent) _exit(127);
+    int log = open(logPath.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    int devNull = open("/dev/null", O_RDONLY);
+    if (log >= 0) {
+      dup2(log, 1);
+      dup2(log, 2);
+    }
+    if (devNull >= 0) dup2(devNull, 0);
+    execv(argv[0], argv.data());
+    _exit(127);
   }
   auto deadline = std::chrono::steady_clock::now() + options_.readyTimeout;
   while (std::chrono::steady_clock::now() < deadline) {

@@ -1,0 +1,54 @@
+// A Prometheus HTTP API client (instant queries) for the analysis: bearer or basic auth, TLS, a timeout on
+// every query, and errors that say which query failed and why. cpprestsdk stays inside the .cpp.
+// Thread-safe: one client may serve many concurrent queries.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "operator/core/result.h"
+
+namespace aviary::analysis {
+
+struct PrometheusClientOptions {
+  std::string url;  // e.g. http://prometheus:9090 (a path prefix is kept)
+  std::chrono::milliseconds timeout{5000};
+  std::string bearerToken;
+  std::string username, password;  // basic auth when username is set
+  bool insecureSkipTlsVerify = false;
+};
+
+struct PromSample {
+  std::map<std::string, std::string> labels;
+  double value = 0;  // NaN and ±Inf as Prometheus returns them
+};
+
+struct PromQueryResult {
+  std::string resultType;  // vector | scalar | matrix | string
+  std::vector<PromSample> samples;
+  std::vector<std::string> warnings;
+};
+
+class PrometheusClient {
+ public:
+  explicit PrometheusClient(PrometheusClientOptions options);
+  ~PrometheusClient();
+
+  // An instant query at the current time. Errors: Unavailable (connection refused, 5xx), Timeout,
+  // Invalid (Prometheus rejected the query: its message), Decode (not a Prometheus answer).
+  Result<PromQueryResult> query(const std::string& promql) const;
+  // The single number a check query yields. An empty result, or NaN, is an error ("no values for
+  // <query>") so that missing data can never pass a check.
+  Result<double> queryValue(const std::string& promql) const;
+  const PrometheusClientOptions& options() const { return options_; }
+
+ private:
+  struct Impl;
+  PrometheusClientOptions options_;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace aviary::analysis
