@@ -102,7 +102,7 @@ Result<PromQueryResult> PrometheusClient::query(const std::string& promql) const
     if (result.resultType == "vector") {
       for (const auto& item : r) {
         PromSample s;
-        for (const auto& [k, v] : item.value("metric", Json::object()).items()) s.labels[k] = v.get<std::string>();
+        for (const auto& [k, v] : item.at("metric").items()) s.labels[k] = v.get<std::string>();
         s.value = parseValue(item.at("value"));
         result.samples.push_back(std::move(s));
       }
@@ -113,7 +113,7 @@ Result<PromQueryResult> PrometheusClient::query(const std::string& promql) const
         const Json& values = item.at("values");
         if (values.empty()) continue;
         PromSample s;
-        for (const auto& [k, v] : item.value("metric", Json::object()).items()) s.labels[k] = v.get<std::string>();
+        for (const auto& [k, v] : item.at("metric").items()) s.labels[k] = v.get<std::string>();
         s.value = parseValue(values.back());
         result.samples.push_back(std::move(s));
       }

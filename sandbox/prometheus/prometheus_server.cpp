@@ -13,6 +13,7 @@
 #include <sstream>
 #include <thread>
 
+#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
 namespace aviary::sandbox {
@@ -27,22 +28,32 @@ uint16_t pickFreePort() {
   return acceptor.local_endpoint().port();
 }
 
-// GET http://127.0.0.1:port/-/ready → the status code, 0 when nothing answers.
-int readyStatus(uint16_t port) {
+// GET http://127.0.0.1:port<target> → (status, body); status 0 when nothing answers.
+std::pair<int, std::string> get(uint16_t port, const std::string& target) {
   try {
     asio::io_context io;
     tcp::socket socket(io);
     socket.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
-    std::string request = "GET /-/ready HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
+    std::string request = "GET " + target + " HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
     asio::write(socket, asio::buffer(request));
     std::string response;
     boost::system::error_code ec;
     asio::read(socket, asio::dynamic_buffer(response), ec);  // until the server closes (HTTP/1.0)
-    if (response.rfind("HTTP/1.", 0) != 0 || response.size() < 12) return 0;
-    return std::stoi(response.substr(9, 3));
+    if (response.rfind("HTTP/1.", 0) != 0 || response.size() < 12) return {0, ""};
+    auto bodyAt = response.find("\r\n\r\n");
+    return {std::stoi(response.substr(9, 3)), bodyAt == std::string::npos ? "" : response.substr(bodyAt + 4)};
   } catch (const std::exception&) {
-    return 0;
+    return {0, ""};
   }
+}
+
+// Whether every target has been scraped successfully once (up == 1 for each).
+bool everyTargetScraped(uint16_t port, std::size_t targets) {
+  auto [status, body] = get(port, "/api/v1/query?query=up%3D%3D1");
+  if (status != 200) return false;
+  auto doc = nlohmann::json::parse(body, nullptr, false);
+  if (doc.is_discarded()) return false;
+  return doc.value("/data/result"_json_pointer, nlohmann::json::array()).size() >= targets;
 }
 
 bool exited(pid_t pid) {
@@ -147,7 +158,9 @@ Status PrometheusServer::launchOnce() {
       pid_ = -1;
       return Error{ErrorCode::Unavailable, "prometheus exited during start-up:\n" + logTail()};
     }
-    if (readyStatus(port_) == 200) {
+    // Ready is not enough: a fresh Prometheus starts scraping only after its first target discovery
+    // (up to 5 s later), and rates over windows reaching back before that would be underestimated.
+    if (get(port_, "/-/ready").first == 200 && everyTargetScraped(port_, options_.scrapeTargets.size())) {
       spdlog::info("prometheus ready at {} (pid {}, data in {})", url(), pid_, dir_);
       return {};
     }

@@ -1,6 +1,6 @@
 // Runs a real Prometheus server (Debian's `prometheus` binary) on a free loopback port for the demo and the
 // tests: writes a configuration that scrapes the given targets every second, keeps its storage in a
-// temporary directory, waits for /-/ready, and stops it (SIGTERM, then SIGKILL after a bound).
+// temporary directory, waits until it is ready and has scraped every target once, and stops it (SIGTERM, then SIGKILL after a bound).
 #pragma once
 
 #include <sys/types.h>
