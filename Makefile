@@ -29,6 +29,7 @@ demo: deps build
 bench: deps build
 	@$(BUILD_DIR)/bench/aviary-bench --benchmark_min_time=0.2
 	@$(BUILD_DIR)/bench/aviary-sandbox-bench
+	@$(BUILD_DIR)/bench/aviary-traffic-bench
 
 clean:
 	@rm -rf $(BUILD_DIR)
