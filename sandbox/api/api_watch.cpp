@@ -12,6 +12,9 @@ namespace aviary::sandbox {
 namespace {
 
 constexpr auto kCoalesce = std::chrono::milliseconds(2);
+// A watcher woken again within this long after its last delivery is on a busy collection: it waits this
+// long before looking again, so one wake-up and one write carry several events. Bounds the added latency.
+constexpr auto kBusyWindow = std::chrono::milliseconds(5);
 
 Json expiredStatus(const std::string& message) {
   return {{"kind", "Status"},    {"apiVersion", "v1"}, {"metadata", Json::object()},
@@ -79,6 +82,7 @@ void ApiServer::serveWatch(const http::Request& req, const Target& t, http::Resp
   }
   const long long dropGeneration = faults_.dropGeneration();
   auto lastBookmark = std::chrono::steady_clock::now();
+  auto lastDelivery = std::chrono::steady_clock::time_point{};
   while (!stopping_) {
     auto now = std::chrono::steady_clock::now();
     if (now >= deadline) break;
@@ -105,9 +109,18 @@ void ApiServer::serveWatch(const http::Request& req, const Target& t, http::Resp
       }
     }
     if (!batch.empty() && !w.writeChunk(batch)) return;
-    // A wake-up that found several events means a burst: pause briefly so the next one carries more,
-    // trading ≤2 ms of latency for fewer wake-ups and writes. Single events still go out at once.
-    if (events->size() > 1) std::this_thread::sleep_for(kCoalesce);
+    // A wake-up that found several events, or came soon after the previous delivery, means a busy
+    // collection: pause briefly so the next wake-up carries more, trading a few ms of latency for far
+    // fewer wake-ups and writes (100 watchers × 1,000 writes/s). A quiet collection's events go out at once.
+    auto delivered = std::chrono::steady_clock::now();
+    if (!events->empty()) {
+      if (delivered - lastDelivery < kBusyWindow) {
+        std::this_thread::sleep_for(kBusyWindow);
+      } else if (events->size() > 1) {
+        std::this_thread::sleep_for(kCoalesce);
+      }
+      lastDelivery = delivered;
+    }
     if (bookmarks && std::chrono::steady_clock::now() - lastBookmark >= options_.bookmarkInterval) {
       lastBookmark = std::chrono::steady_clock::now();
       Json bookmark = {
