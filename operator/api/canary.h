@@ -1,0 +1,187 @@
+// The Canary resource (aviary.io/v1beta1) as C++ types: Flagger's spec field for field, with defaults
+// applied, plus the status Aviary writes. Decoding reports field paths; semantic validation goes beyond
+// what the CRD's schema can express. No I/O here.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace aviary::api {
+
+using Json = nlohmann::json;
+
+inline constexpr char kGroup[] = "aviary.io";
+inline constexpr char kVersion[] = "v1beta1";
+
+struct ObjectRef {
+  std::string apiVersion, kind, name, ns;  // ns: templateRef/providerRef only (empty = the canary's)
+};
+
+struct ThresholdRange {
+  std::optional<double> min, max;
+};
+
+struct MetricCheck {
+  std::string name;
+  std::chrono::milliseconds interval{60'000};  // the query window ({{ interval }})
+  std::string intervalText = "1m";
+  ThresholdRange range;
+  std::string query;                 // deprecated inline PromQL (Flagger's metrics[].query)
+  std::optional<ObjectRef> templateRef;
+  std::map<std::string, std::string> templateVariables;
+  bool builtIn() const { return !templateRef && query.empty(); }
+};
+
+struct Webhook {
+  std::string type = "rollout", name, url;
+  std::chrono::milliseconds timeout{10'000};
+  std::map<std::string, std::string> metadata;
+};
+
+struct Alert {
+  std::string name, severity = "info";  // empty severity means info (Flagger's defect fixed)
+  ObjectRef providerRef;
+};
+
+struct CustomMetadata {
+  std::map<std::string, std::string> labels, annotations;
+};
+
+struct ServiceSpec {
+  std::string name;  // default: targetRef.name
+  int port = 0;
+  std::string portName = "http";
+  Json targetPort;  // int or string; default: port
+  bool portDiscovery = false;
+  std::string timeout;
+  std::vector<std::string> gateways, hosts;
+  Json trafficPolicy, match, rewrite, retries, headers, corsPolicy;  // Istio shapes, passed through
+  CustomMetadata apex, primary, canary;
+};
+
+struct AnalysisSpec {
+  std::chrono::milliseconds interval{60'000};
+  std::string intervalText = "1m";
+  int threshold = 1;
+  int maxWeight = 100;
+  int stepWeight = 0;
+  std::vector<int> stepWeights;
+  int stepWeightPromotion = 0;  // 0: route back to the primary in one step
+  int iterations = 0;
+  bool mirror = false;
+  int mirrorWeight = 0;
+  int primaryReadyThreshold = 100, canaryReadyThreshold = 100;
+  Json match;  // A/B header/cookie conditions
+  std::vector<MetricCheck> metrics;
+  std::vector<Webhook> webhooks;
+  std::vector<Alert> alerts;
+};
+
+struct CanarySpec {
+  std::string provider;       // empty: the operator's default
+  std::string metricsServer;  // empty: the operator's default
+  ObjectRef targetRef;
+  std::optional<ObjectRef> autoscalerRef;
+  ServiceSpec service;
+  AnalysisSpec analysis;
+  int progressDeadlineSeconds = 600;
+  bool skipAnalysis = false;
+  bool suspend = false;
+  bool revertOnDeletion = false;
+  // Accepted but not built yet: what the Ready condition reports (e.g. "spec.analysis.webhooks").
+  std::vector<std::string> unsupported;
+};
+
+enum class Phase {
+  None,
+  Initializing,
+  Initialized,
+  Waiting,
+  Progressing,
+  WaitingPromotion,
+  Promoting,
+  Finalising,
+  Succeeded,
+  Failed,
+  Terminating,
+  Terminated,
+};
+const char* phaseName(Phase p);
+Phase phaseFromName(const std::string& name);
+
+struct Condition {
+  std::string type, status = "Unknown", reason, message;
+  long long observedGeneration = 0;
+  std::string lastUpdateTime, lastTransitionTime;
+};
+
+struct MetricResult {
+  std::string name;
+  std::optional<double> value;  // nullopt: no data (a failed check)
+  ThresholdRange range;
+  bool passed = false;
+  std::string message;
+};
+
+struct CanaryStatus {
+  Phase phase = Phase::None;
+  int canaryWeight = 0;
+  int failedChecks = 0;
+  int iterations = 0;
+  std::string lastAppliedSpec, lastPromotedSpec;
+  std::string lastTransitionTime;  // RFC 3339
+  long long observedGeneration = 0;
+  std::map<std::string, std::string> trackedConfigs;  // "configmap/name" → checksum
+  std::string analysisTime, analysisMessage;
+  std::vector<MetricResult> analysisMetrics;
+  std::vector<Condition> conditions;
+
+  const Condition* condition(const std::string& type) const;
+  // Sets a condition, keeping lastTransitionTime unless its status changes.
+  void setCondition(Condition c, const std::string& now);
+};
+
+struct Canary {
+  std::string ns, name, uid, resourceVersion;
+  long long generation = 0;
+  bool deleting = false;
+  std::vector<std::string> finalizers;
+  CanarySpec spec;
+  CanaryStatus status;
+
+  std::string apexName() const { return spec.service.name.empty() ? spec.targetRef.name : spec.service.name; }
+  std::string primaryName() const { return spec.targetRef.name + "-primary"; }
+  std::string primaryServiceName() const { return apexName() + "-primary"; }
+  std::string canaryServiceName() const { return apexName() + "-canary"; }
+  std::string key() const { return ns + "/" + name; }
+};
+
+struct FieldError {
+  std::string path, message;
+  std::string describe() const { return path + ": " + message; }
+};
+
+struct DecodeResult {
+  Canary canary;
+  std::vector<FieldError> errors;  // non-empty: the spec is invalid
+};
+
+// Decodes a Canary object (as the API server returns it), applying Flagger's defaults. Every problem is
+// reported with its field path; decoding continues past errors so a user sees them all at once.
+DecodeResult decodeCanary(const Json& object);
+// Checks what a schema cannot: step weights increasing, weights under maxWeight, a known provider, intervals.
+std::vector<FieldError> validateCanary(const CanarySpec& spec, const std::vector<std::string>& knownProviders);
+
+Json encodeStatus(const CanaryStatus& status);
+CanaryStatus decodeStatus(const Json& status);
+
+// sha256 (hex) of the canonical JSON of `value` (keys sorted, no spaces): stable across operator
+// versions and key orders, so a restart or an upgrade never mistakes an old revision for a new one.
+std::string canonicalHash(const Json& value);
+
+}  // namespace aviary::api

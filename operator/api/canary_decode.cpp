@@ -1,0 +1,277 @@
+// Canary JSON → C++ with Flagger's defaults; every type error is collected with its field path.
+#include <algorithm>
+
+#include "operator/api/canary.h"
+#include "operator/api/duration.h"
+
+namespace aviary::api {
+namespace {
+
+// Reads typed fields out of one JSON object, recording errors under `path`.
+class Reader {
+ public:
+  Reader(const Json& object, std::string path, std::vector<FieldError>& errors)
+      : object_(object), path_(std::move(path)), errors_(errors) {}
+
+  bool has(const char* key) const { return object_.is_object() && object_.contains(key) && !object_[key].is_null(); }
+  std::string at(const char* key) const { return path_ + "." + key; }
+  const Json& raw(const char* key) const { return object_[key]; }
+
+  void string(const char* key, std::string& out) {
+    if (!has(key)) return;
+    if (!object_[key].is_string()) return fail(key, "must be a string");
+    out = object_[key].get<std::string>();
+  }
+  void integer(const char* key, int& out, int min, int max) {
+    if (!has(key)) return;
+    if (!object_[key].is_number_integer()) return fail(key, "must be an integer");
+    long long v = object_[key].get<long long>();
+    if (v < min || v > max) {
+      return fail(key, "must be between " + std::to_string(min) + " and " + std::to_string(max) + ", got " +
+                           std::to_string(v));
+    }
+    out = static_cast<int>(v);
+  }
+  void boolean(const char* key, bool& out) {
+    if (!has(key)) return;
+    if (!object_[key].is_boolean()) return fail(key, "must be true or false");
+    out = object_[key].get<bool>();
+  }
+  void number(const char* key, std::optional<double>& out) {
+    if (!has(key)) return;
+    if (!object_[key].is_number()) return fail(key, "must be a number");
+    out = object_[key].get<double>();
+  }
+  void stringMap(const char* key, std::map<std::string, std::string>& out) {
+    if (!has(key)) return;
+    if (!object_[key].is_object()) return fail(key, "must be a map of strings");
+    for (const auto& [k, v] : object_[key].items()) {
+      if (!v.is_string()) {
+        errors_.push_back({at(key) + "." + k, "must be a string"});
+      } else {
+        out[k] = v.get<std::string>();
+      }
+    }
+  }
+  void stringList(const char* key, std::vector<std::string>& out) {
+    if (!has(key)) return;
+    if (!object_[key].is_array()) return fail(key, "must be a list of strings");
+    for (std::size_t i = 0; i < object_[key].size(); ++i) {
+      const Json& v = object_[key][i];
+      if (!v.is_string()) {
+        errors_.push_back({at(key) + "[" + std::to_string(i) + "]", "must be a string"});
+      } else {
+        out.push_back(v.get<std::string>());
+      }
+    }
+  }
+  void duration(const char* key, std::chrono::milliseconds& out, std::string& text) {
+    if (!has(key)) return;
+    std::string value;
+    string(key, value);
+    if (value.empty()) return;
+    auto d = parseDuration(value);
+    if (!d || d->count() <= 0) return fail(key, "\"" + value + "\" is not a duration like 30s, 1m or 1m30s");
+    out = *d;
+    text = value;
+  }
+  void passthrough(const char* key, Json& out) {
+    if (has(key)) out = object_[key];
+  }
+  Reader child(const char* key) {
+    static const Json empty = Json::object();
+    if (!has(key)) return Reader(empty, at(key), errors_);
+    if (!object_[key].is_object()) {
+      fail(key, "must be an object");
+      return Reader(empty, at(key), errors_);
+    }
+    return Reader(object_[key], at(key), errors_);
+  }
+  void fail(const char* key, const std::string& message) { errors_.push_back({at(key), message}); }
+  std::vector<FieldError>& errors() { return errors_; }
+  const std::string& path() const { return path_; }
+
+ private:
+  const Json& object_;
+  std::string path_;
+  std::vector<FieldError>& errors_;
+};
+
+ObjectRef decodeRef(Reader r) {
+  ObjectRef ref;
+  r.string("apiVersion", ref.apiVersion);
+  r.string("kind", ref.kind);
+  r.string("name", ref.name);
+  r.string("namespace", ref.ns);
+  if (ref.name.empty()) r.errors().push_back({r.path() + ".name", "is required"});
+  return ref;
+}
+
+CustomMetadata decodeMetadata(Reader r) {
+  CustomMetadata m;
+  r.stringMap("labels", m.labels);
+  r.stringMap("annotations", m.annotations);
+  return m;
+}
+
+void decodeService(Reader r, ServiceSpec& s) {
+  r.string("name", s.name);
+  if (!r.has("port")) r.errors().push_back({r.at("port"), "is required"});
+  r.integer("port", s.port, 1, 65535);
+  r.string("portName", s.portName);
+  if (r.has("targetPort")) {
+    const Json& tp = r.raw("targetPort");
+    if (tp.is_number_integer() || tp.is_string()) {
+      s.targetPort = tp;
+    } else {
+      r.fail("targetPort", "must be a port number or name");
+    }
+  }
+  if (s.targetPort.is_null()) s.targetPort = s.port;
+  r.boolean("portDiscovery", s.portDiscovery);
+  r.string("timeout", s.timeout);
+  r.stringList("gateways", s.gateways);
+  r.stringList("hosts", s.hosts);
+  r.passthrough("trafficPolicy", s.trafficPolicy);
+  r.passthrough("match", s.match);
+  r.passthrough("rewrite", s.rewrite);
+  r.passthrough("retries", s.retries);
+  r.passthrough("headers", s.headers);
+  r.passthrough("corsPolicy", s.corsPolicy);
+  s.apex = decodeMetadata(r.child("apex"));
+  s.primary = decodeMetadata(r.child("primary"));
+  s.canary = decodeMetadata(r.child("canary"));
+}
+
+void decodeAnalysis(Reader r, AnalysisSpec& a, std::vector<std::string>& unsupported) {
+  r.duration("interval", a.interval, a.intervalText);
+  r.integer("threshold", a.threshold, 1, 1'000'000);
+  r.integer("maxWeight", a.maxWeight, 0, 100);
+  r.integer("stepWeight", a.stepWeight, 0, 100);
+  r.integer("stepWeightPromotion", a.stepWeightPromotion, 0, 100);
+  r.integer("iterations", a.iterations, 0, 1'000'000);
+  r.boolean("mirror", a.mirror);
+  r.integer("mirrorWeight", a.mirrorWeight, 0, 100);
+  r.integer("primaryReadyThreshold", a.primaryReadyThreshold, 0, 100);
+  r.integer("canaryReadyThreshold", a.canaryReadyThreshold, 0, 100);
+  r.passthrough("match", a.match);
+  if (r.has("stepWeights")) {
+    const Json& list = r.raw("stepWeights");
+    if (!list.is_array()) {
+      r.fail("stepWeights", "must be a list of integers");
+    } else {
+      for (std::size_t i = 0; i < list.size(); ++i) {
+        if (!list[i].is_number_integer() || list[i].get<long long>() < 0 || list[i].get<long long>() > 100) {
+          r.errors().push_back({r.at("stepWeights") + "[" + std::to_string(i) + "]", "must be an integer from 0 to 100"});
+        } else {
+          a.stepWeights.push_back(list[i].get<int>());
+        }
+      }
+    }
+  }
+  if (r.has("metrics")) {
+    const Json& list = r.raw("metrics");
+    for (std::size_t i = 0; list.is_array() && i < list.size(); ++i) {
+      Reader m(list[i], r.at("metrics") + "[" + std::to_string(i) + "]", r.errors());
+      MetricCheck check;
+      m.string("name", check.name);
+      if (check.name.empty()) r.errors().push_back({m.path() + ".name", "is required"});
+      m.duration("interval", check.interval, check.intervalText);
+      Reader range = m.child("thresholdRange");
+      range.number("min", check.range.min);
+      range.number("max", check.range.max);
+      // Flagger's deprecated `threshold` is a maximum for custom queries and a minimum for success rates.
+      std::optional<double> legacy;
+      m.number("threshold", legacy);
+      if (legacy && !check.range.min && !check.range.max) {
+        (check.name == "request-success-rate" ? check.range.min : check.range.max) = legacy;
+      }
+      m.string("query", check.query);
+      if (m.has("templateRef")) check.templateRef = decodeRef(m.child("templateRef"));
+      m.stringMap("templateVariables", check.templateVariables);
+      a.metrics.push_back(std::move(check));
+    }
+    if (!list.is_array()) r.fail("metrics", "must be a list");
+  }
+  if (r.has("webhooks")) {
+    const Json& list = r.raw("webhooks");
+    for (std::size_t i = 0; list.is_array() && i < list.size(); ++i) {
+      Reader w(list[i], r.at("webhooks") + "[" + std::to_string(i) + "]", r.errors());
+      Webhook hook;
+      w.string("type", hook.type);
+      if (hook.type.empty()) hook.type = "rollout";
+      w.string("name", hook.name);
+      w.string("url", hook.url);
+      std::string timeoutText;
+      w.duration("timeout", hook.timeout, timeoutText);
+      w.stringMap("metadata", hook.metadata);
+      a.webhooks.push_back(std::move(hook));
+    }
+    if (!a.webhooks.empty()) unsupported.push_back("spec.analysis.webhooks");
+  }
+  if (r.has("alerts")) {
+    const Json& list = r.raw("alerts");
+    for (std::size_t i = 0; list.is_array() && i < list.size(); ++i) {
+      Reader al(list[i], r.at("alerts") + "[" + std::to_string(i) + "]", r.errors());
+      Alert alert;
+      al.string("name", alert.name);
+      al.string("severity", alert.severity);
+      if (alert.severity.empty()) alert.severity = "info";
+      alert.providerRef = decodeRef(al.child("providerRef"));
+      a.alerts.push_back(std::move(alert));
+    }
+    if (!a.alerts.empty()) unsupported.push_back("spec.analysis.alerts");
+  }
+  for (const char* later : {"sessionAffinity"}) {
+    if (r.has(later)) unsupported.push_back(r.at(later));
+  }
+}
+
+}  // namespace
+
+DecodeResult decodeCanary(const Json& object) {
+  DecodeResult out;
+  Canary& c = out.canary;
+  const Json meta = object.value("metadata", Json::object());
+  c.ns = meta.value("namespace", "");
+  c.name = meta.value("name", "");
+  c.uid = meta.value("uid", "");
+  c.resourceVersion = meta.value("resourceVersion", "");
+  c.generation = meta.value("generation", 0LL);
+  c.deleting = meta.contains("deletionTimestamp") && !meta["deletionTimestamp"].is_null();
+  for (const auto& f : meta.value("finalizers", Json::array())) {
+    if (f.is_string()) c.finalizers.push_back(f.get<std::string>());
+  }
+  c.status = decodeStatus(object.value("status", Json::object()));
+
+  if (!object.contains("spec") || !object["spec"].is_object()) {
+    out.errors.push_back({"spec", "is required"});
+    return out;
+  }
+  Reader spec(object["spec"], "spec", out.errors);
+  CanarySpec& s = c.spec;
+  spec.string("provider", s.provider);
+  spec.string("metricsServer", s.metricsServer);
+  if (!spec.has("targetRef")) {
+    out.errors.push_back({"spec.targetRef", "is required"});
+  } else {
+    s.targetRef = decodeRef(spec.child("targetRef"));
+  }
+  if (spec.has("autoscalerRef")) s.autoscalerRef = decodeRef(spec.child("autoscalerRef"));
+  if (!spec.has("service")) {
+    out.errors.push_back({"spec.service", "is required"});
+  } else {
+    decodeService(spec.child("service"), s.service);
+  }
+  decodeAnalysis(spec.child("analysis"), s.analysis, s.unsupported);
+  spec.integer("progressDeadlineSeconds", s.progressDeadlineSeconds, 1, 1'000'000'000);
+  spec.boolean("skipAnalysis", s.skipAnalysis);
+  spec.boolean("suspend", s.suspend);
+  spec.boolean("revertOnDeletion", s.revertOnDeletion);
+  for (const char* later : {"ingressRef", "routeRef", "upstreamRef"}) {
+    if (spec.has(later)) s.unsupported.push_back(spec.at(later));
+  }
+  return out;
+}
+
+}  // namespace aviary::api

@@ -1,0 +1,130 @@
+// Canary status ⇄ JSON, phases and conditions.
+#include "operator/api/canary.h"
+
+namespace aviary::api {
+namespace {
+
+constexpr const char* kPhaseNames[] = {"",          "Initializing",     "Initialized", "Waiting",
+                                       "Progressing", "WaitingPromotion", "Promoting",   "Finalising",
+                                       "Succeeded",   "Failed",           "Terminating", "Terminated"};
+
+}  // namespace
+
+const char* phaseName(Phase p) {
+  return kPhaseNames[static_cast<int>(p)];
+}
+
+Phase phaseFromName(const std::string& name) {
+  for (int i = 0; i < static_cast<int>(std::size(kPhaseNames)); ++i) {
+    if (name == kPhaseNames[i]) return static_cast<Phase>(i);
+  }
+  return Phase::None;
+}
+
+const Condition* CanaryStatus::condition(const std::string& type) const {
+  for (const auto& c : conditions) {
+    if (c.type == type) return &c;
+  }
+  return nullptr;
+}
+
+void CanaryStatus::setCondition(Condition c, const std::string& now) {
+  c.lastUpdateTime = now;
+  for (auto& existing : conditions) {
+    if (existing.type != c.type) continue;
+    c.lastTransitionTime = existing.status == c.status ? existing.lastTransitionTime : now;
+    if (existing.status == c.status && existing.reason == c.reason && existing.message == c.message &&
+        existing.observedGeneration == c.observedGeneration) {
+      return;  // unchanged: keep lastUpdateTime too, so an idempotent reconcile writes nothing
+    }
+    existing = std::move(c);
+    return;
+  }
+  c.lastTransitionTime = now;
+  conditions.push_back(std::move(c));
+}
+
+Json encodeStatus(const CanaryStatus& s) {
+  Json out = {{"phase", phaseName(s.phase)},
+              {"canaryWeight", s.canaryWeight},
+              {"failedChecks", s.failedChecks},
+              {"iterations", s.iterations},
+              {"observedGeneration", s.observedGeneration}};
+  if (!s.lastAppliedSpec.empty()) out["lastAppliedSpec"] = s.lastAppliedSpec;
+  if (!s.lastPromotedSpec.empty()) out["lastPromotedSpec"] = s.lastPromotedSpec;
+  if (!s.lastTransitionTime.empty()) out["lastTransitionTime"] = s.lastTransitionTime;
+  if (!s.trackedConfigs.empty()) out["trackedConfigs"] = s.trackedConfigs;
+  if (!s.analysisTime.empty() || !s.analysisMessage.empty() || !s.analysisMetrics.empty()) {
+    Json metrics = Json::array();
+    for (const auto& m : s.analysisMetrics) {
+      Json j = {{"name", m.name}, {"passed", m.passed}, {"message", m.message}};
+      if (m.value) j["value"] = *m.value;
+      if (m.range.min) j["min"] = *m.range.min;
+      if (m.range.max) j["max"] = *m.range.max;
+      metrics.push_back(j);
+    }
+    out["analysis"] = {{"time", s.analysisTime}, {"message", s.analysisMessage}, {"metrics", metrics}};
+  }
+  Json conditions = Json::array();
+  for (const auto& c : s.conditions) {
+    Json j = {{"type", c.type}, {"status", c.status}, {"reason", c.reason}, {"message", c.message}};
+    if (c.observedGeneration) j["observedGeneration"] = c.observedGeneration;
+    if (!c.lastUpdateTime.empty()) j["lastUpdateTime"] = c.lastUpdateTime;
+    if (!c.lastTransitionTime.empty()) j["lastTransitionTime"] = c.lastTransitionTime;
+    conditions.push_back(j);
+  }
+  out["conditions"] = conditions;
+  return out;
+}
+
+CanaryStatus decodeStatus(const Json& j) {
+  CanaryStatus s;
+  if (!j.is_object()) return s;
+  auto str = [&](const char* k) { return j.contains(k) && j[k].is_string() ? j[k].get<std::string>() : ""; };
+  auto num = [&](const char* k) { return j.contains(k) && j[k].is_number_integer() ? j[k].get<int>() : 0; };
+  s.phase = phaseFromName(str("phase"));
+  s.canaryWeight = num("canaryWeight");
+  s.failedChecks = num("failedChecks");
+  s.iterations = num("iterations");
+  s.lastAppliedSpec = str("lastAppliedSpec");
+  s.lastPromotedSpec = str("lastPromotedSpec");
+  s.lastTransitionTime = str("lastTransitionTime");
+  s.observedGeneration = j.contains("observedGeneration") && j["observedGeneration"].is_number_integer()
+                             ? j["observedGeneration"].get<long long>()
+                             : 0;
+  if (j.contains("trackedConfigs") && j["trackedConfigs"].is_object()) {
+    for (const auto& [k, v] : j["trackedConfigs"].items()) {
+      if (v.is_string()) s.trackedConfigs[k] = v.get<std::string>();
+    }
+  }
+  if (j.contains("analysis") && j["analysis"].is_object()) {
+    const Json& a = j["analysis"];
+    s.analysisTime = a.value("time", "");
+    s.analysisMessage = a.value("message", "");
+    for (const auto& m : a.value("metrics", Json::array())) {
+      MetricResult r;
+      r.name = m.value("name", "");
+      if (m.contains("value") && m["value"].is_number()) r.value = m["value"].get<double>();
+      if (m.contains("min") && m["min"].is_number()) r.range.min = m["min"].get<double>();
+      if (m.contains("max") && m["max"].is_number()) r.range.max = m["max"].get<double>();
+      r.passed = m.value("passed", false);
+      r.message = m.value("message", "");
+      s.analysisMetrics.push_back(std::move(r));
+    }
+  }
+  for (const auto& c : j.value("conditions", Json::array())) {
+    if (!c.is_object()) continue;
+    Condition cond;
+    cond.type = c.value("type", "");
+    cond.status = c.value("status", "Unknown");
+    cond.reason = c.value("reason", "");
+    cond.message = c.value("message", "");
+    cond.observedGeneration = c.value("observedGeneration", 0LL);
+    cond.lastUpdateTime = c.value("lastUpdateTime", "");
+    cond.lastTransitionTime = c.value("lastTransitionTime", "");
+    s.conditions.push_back(std::move(cond));
+  }
+  return s;
+}
+
+}  // namespace aviary::api

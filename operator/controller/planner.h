@@ -1,0 +1,81 @@
+// The canary state machine as a pure function (DESIGN §2): given the Canary (spec and status), what the
+// reconciler observed in the cluster, the metric checks it ran, and the time, it returns the next status,
+// the actions that make the cluster match it, the Events to record, and when to look again. No I/O, no
+// clock, no randomness: every transition is a table-driven unit test.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "operator/api/canary.h"
+
+namespace aviary::controller {
+
+using TimePoint = std::chrono::system_clock::time_point;
+
+// A Deployment as the caches see it.
+struct WorkloadState {
+  bool exists = false;
+  std::string templateHash;  // api::canonicalHash of spec.template
+  int replicas = 0;          // spec.replicas
+  bool ready = false;        // the current generation rolled out and every replica available
+  bool progressDeadlineExceeded = false;
+};
+
+struct Observed {
+  WorkloadState target;   // the Deployment the user changes
+  WorkloadState primary;  // <target>-primary, which serves the stable version
+  std::map<std::string, std::string> trackedConfigs;  // the target's ConfigMaps/Secrets: "configmap/x" → checksum
+};
+
+struct PlanInput {
+  const api::Canary* canary = nullptr;
+  std::vector<api::FieldError> specErrors;  // decode + validation; non-empty → InvalidSpec, nothing touched
+  Observed observed;
+  // The metric checks, present when checksDue() asked for them.
+  std::optional<std::vector<api::MetricResult>> checks;
+  TimePoint now;
+};
+
+enum class ActionType {
+  InitializePrimary,  // create/update <target>-primary from the target (labels and configs rewritten)
+  EnsureRoutes,       // Services and mesh objects exist, routing primaryWeight/canaryWeight
+  ScaleTarget,        // set the target's replicas
+  PromoteToPrimary,   // copy the target's template (and configs) to the primary
+};
+
+struct Action {
+  ActionType type;
+  int replicas = 0;       // ScaleTarget
+  int primaryWeight = 0;  // EnsureRoutes
+  int canaryWeight = 0;
+  bool operator==(const Action&) const = default;
+};
+
+struct PlannedEvent {
+  bool warning = false;
+  std::string reason, message;
+};
+
+struct Plan {
+  api::CanaryStatus status;
+  std::vector<Action> actions;
+  std::vector<PlannedEvent> events;
+  // When to reconcile again; nullopt = only when something changes (informer events).
+  std::optional<std::chrono::milliseconds> requeueAfter;
+};
+
+// Whether this reconcile must run the metric checks first (a step is due on a ready canary that has
+// traffic). The reconciler runs them and calls plan() with their results.
+bool checksDue(const PlanInput& in);
+
+Plan plan(const PlanInput& in);
+
+// The weight after `current` when the last step passed: the next stepWeights entry or current+stepWeight,
+// never above maxWeight.
+int nextWeight(const api::AnalysisSpec& analysis, int current);
+
+}  // namespace aviary::controller

@@ -1,0 +1,366 @@
+// The canary state machine, transition by transition: given spec, status, observed cluster and check
+// results, the planner's next status, actions, events and requeue time.
+#include <gtest/gtest.h>
+
+#include "operator/controller/planner.h"
+#include "operator/core/time_format.h"
+
+namespace aviary::controller {
+namespace {
+
+using api::Phase;
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+const TimePoint kT0 = *parseRfc3339("2026-11-22T10:00:00Z");
+
+api::Canary makeCanary() {
+  api::Canary c;
+  c.ns = "test";
+  c.name = "podinfo";
+  c.generation = 1;
+  c.spec.targetRef = {"apps/v1", "Deployment", "podinfo", ""};
+  c.spec.service.port = 9898;
+  c.spec.analysis.interval = seconds(60);
+  c.spec.analysis.threshold = 2;
+  c.spec.analysis.maxWeight = 30;
+  c.spec.analysis.stepWeight = 10;
+  c.spec.analysis.metrics.push_back({"request-success-rate", seconds(60), "1m", {99, std::nullopt}, "", {}, {}});
+  return c;
+}
+
+WorkloadState ready(const std::string& hash, int replicas = 2) {
+  return {true, hash, replicas, true, false};
+}
+
+struct Step {
+  api::Canary canary = makeCanary();
+  Observed observed;
+  std::optional<std::vector<api::MetricResult>> checks;
+  TimePoint now = kT0;
+
+  Step() {
+    observed.target = ready("v2", 0);
+    observed.primary = ready("v1");
+  }
+  Step& phase(Phase p, int weight = 0, const std::string& lastTransition = "2026-11-22T10:00:00Z") {
+    canary.status.phase = p;
+    canary.status.canaryWeight = weight;
+    canary.status.lastTransitionTime = lastTransition;
+    canary.status.lastAppliedSpec = p == Phase::Progressing || p == Phase::Promoting || p == Phase::Finalising ? "v2" : "v1";
+    canary.status.lastPromotedSpec = "v1";
+    return *this;
+  }
+  Step& at(milliseconds after) {
+    now = kT0 + after;
+    return *this;
+  }
+  Step& passing() {
+    checks = std::vector<api::MetricResult>{{"request-success-rate", 99.9, {99, std::nullopt}, true, "ok"}};
+    return *this;
+  }
+  Step& failing() {
+    checks = std::vector<api::MetricResult>{
+        {"request-success-rate", 91.2, {99, std::nullopt}, false, "request-success-rate 91.2 < 99"}};
+    return *this;
+  }
+  Plan run() const {
+    PlanInput in{&canary, {}, observed, checks, now};
+    return plan(in);
+  }
+  bool due() const {
+    PlanInput in{&canary, {}, observed, checks, now};
+    return checksDue(in);
+  }
+};
+
+Action routes(int canaryWeight) {
+  return {ActionType::EnsureRoutes, 0, 100 - canaryWeight, canaryWeight};
+}
+Action scale(int replicas) {
+  return {ActionType::ScaleTarget, replicas, 0, 0};
+}
+const Action kInitPrimary{ActionType::InitializePrimary, 0, 0, 0};
+const Action kPromote{ActionType::PromoteToPrimary, 0, 0, 0};
+
+std::string eventsOf(const Plan& p) {
+  std::string out;
+  for (const auto& e : p.events) out += (e.warning ? "W:" : "N:") + e.message + "\n";
+  return out;
+}
+
+TEST(Planner, InitializesThePrimaryAndWaitsForIt) {
+  Step s;
+  s.observed.target = ready("v1", 2);
+  s.observed.primary = {};
+  Plan p = s.run();
+  EXPECT_EQ(p.status.phase, Phase::Initializing);
+  EXPECT_EQ(p.actions, (std::vector<Action>{kInitPrimary, routes(0)}));
+  EXPECT_EQ(p.status.condition("Promoted")->status, "Unknown");
+  EXPECT_EQ(p.requeueAfter, milliseconds(1000));
+
+  s.canary.status = p.status;
+  s.observed.primary = ready("v1");
+  p = s.run();
+  EXPECT_EQ(p.status.phase, Phase::Initialized);
+  EXPECT_EQ(p.actions, (std::vector<Action>{kInitPrimary, routes(0), scale(0)}));
+  EXPECT_EQ(p.status.lastAppliedSpec, "v1");
+  EXPECT_EQ(p.status.lastPromotedSpec, "v1");
+  EXPECT_EQ(p.status.condition("Promoted")->status, "True");
+  EXPECT_EQ(eventsOf(p), "N:Initialization done! podinfo.test\n");
+}
+
+TEST(Planner, ANewRevisionStartsTheAnalysisAndScalesTheCanaryUp) {
+  Step s;
+  s.phase(Phase::Initialized);
+  s.observed.target = ready("v2", 0);
+  Plan p = s.run();
+  EXPECT_EQ(p.status.phase, Phase::Progressing);
+  EXPECT_EQ(p.status.lastAppliedSpec, "v2");
+  EXPECT_EQ(p.status.canaryWeight, 0);
+  EXPECT_EQ(p.actions, (std::vector<Action>{scale(2), routes(0)})) << "as many replicas as the primary";
+  EXPECT_EQ(p.status.condition("Promoted")->reason, "Progressing");
+  EXPECT_EQ(p.requeueAfter, seconds(60));
+  EXPECT_EQ(eventsOf(p), "N:New revision detected! Scaling up podinfo.test\n");
+}
+
+TEST(Planner, NothingHappensWithoutANewRevisionAndSuspendHoldsOne) {
+  Step s;
+  s.phase(Phase::Succeeded);
+  s.observed.target = ready("v1", 0);
+  Plan p = s.run();
+  EXPECT_EQ(p.status.phase, Phase::Succeeded);
+  EXPECT_EQ(p.actions, (std::vector<Action>{routes(0)}));
+  EXPECT_TRUE(p.events.empty());
+
+  s.observed.target = ready("v2", 0);
+  s.canary.spec.suspend = true;
+  EXPECT_EQ(s.run().status.phase, Phase::Succeeded) << "suspended: the new revision waits";
+}
+
+TEST(Planner, AConfigChangeIsANewRevision) {
+  Step s;
+  s.phase(Phase::Succeeded);
+  s.observed.target = ready("v1", 0);
+  s.canary.status.trackedConfigs = {{"configmap/podinfo-config", "aaa"}};
+  s.observed.trackedConfigs = {{"configmap/podinfo-config", "bbb"}};
+  Plan p = s.run();
+  EXPECT_EQ(p.status.phase, Phase::Progressing);
+  EXPECT_EQ(p.status.trackedConfigs, s.observed.trackedConfigs);
+}
+
+TEST(Planner, StepsOnlyWhenTheIntervalHasPassed) {
+  Step s;
+  s.phase(Phase::Progressing, 10).at(seconds(20));
+  EXPECT_FALSE(s.due());
+  Plan p = s.run();
+  EXPECT_EQ(p.status.canaryWeight, 10);
+  EXPECT_EQ(p.actions, (std::vector<Action>{routes(10)}));
+  EXPECT_EQ(p.requeueAfter, seconds(40)) << "requeued at lastTransitionTime + interval";
+  EXPECT_TRUE(p.events.empty());
+}
+
+TEST(Planner, FirstStepNeedsNoChecksThenEachPassingCheckAdvancesUpToMaxWeight) {
+  Step s;
+  s.phase(Phase::Progressing, 0).at(seconds(60));
+  EXPECT_FALSE(s.due()) << "no traffic yet, nothing to measure";
+  Plan p = s.run();
+  EXPECT_EQ(p.status.canaryWeight, 10);
+  EXPECT_EQ(p.actions, (std::vector<Action>{routes(10)}));
+  EXPECT_EQ(p.status.lastTransitionTime, "2026-11-22T10:01:00Z");
+  EXPECT_EQ(eventsOf(p), "N:Advance podinfo.test canary weight 10\n");
+
+  s.phase(Phase::Progressing, 10).at(seconds(60)).passing();
+  EXPECT_TRUE(s.due());
+  p = s.run();
+  EXPECT_EQ(p.status.canaryWeight, 20);
+  EXPECT_EQ(p.status.analysisMessage, "all checks passed");
+
+  s.canary.spec.analysis.stepWeight = 15;  // 20 → 35 is clamped to maxWeight 30
+  s.phase(Phase::Progressing, 20).at(seconds(60)).passing();
+  EXPECT_EQ(s.run().status.canaryWeight, 30);
+}
+
+TEST(Planner, StepWeightsAreFollowedInOrder) {
+  api::AnalysisSpec a;
+  a.maxWeight = 50;
+  a.stepWeights = {1, 5, 10, 25, 50};
+  EXPECT_EQ(nextWeight(a, 0), 1);
+  EXPECT_EQ(nextWeight(a, 1), 5);
+  EXPECT_EQ(nextWeight(a, 25), 50);
+  EXPECT_EQ(nextWeight(a, 50), 50);
+  a.maxWeight = 20;
+  EXPECT_EQ(nextWeight(a, 10), 20) << "never above maxWeight";
+}
+
+TEST(Planner, AFailedCheckHoldsTheWeightAndTheThresholdRollsBack) {
+  Step s;
+  s.phase(Phase::Progressing, 20).at(seconds(60)).failing();
+  Plan p = s.run();
+  EXPECT_EQ(p.status.phase, Phase::Progressing);
+  EXPECT_EQ(p.status.canaryWeight, 20);
+  EXPECT_EQ(p.status.failedChecks, 1);
+  EXPECT_EQ(p.actions, (std::vector<Action>{routes(20)}));
+  EXPECT_EQ(p.status.analysisMetrics.at(0).value, 91.2);
+  EXPECT_EQ(eventsOf(p), "W:Halt podinfo.test advancement: request-success-rate 91.2 < 99\n");
+  EXPECT_EQ(p.status.lastTransitionTime, "2026-11-22T10:01:00Z") << "the next check is one interval later";
+
+  s.canary.status = p.status;
+  s.at(seconds(120)).failing();
+  p = s.run();
+  EXPECT_EQ(p.status.phase, Phase::Failed);
+  EXPECT_EQ(p.status.canaryWeight, 0);
+  EXPECT_EQ(p.status.failedChecks, 2);
+  EXPECT_EQ(p.actions, (std::vector<Action>{routes(0), scale(0)}));
+  EXPECT_EQ(p.status.condition("Promoted")->status, "False");
+  EXPECT_NE(eventsOf(p).find("W:Rolling back podinfo.test: failed checks threshold reached 2"), std::string::npos);
+}
+
+TEST(Planner, MissingChecksNeverAdvance) {
+  Step s;
+  s.phase(Phase::Progressing, 20).at(seconds(60));  // checks not provided
+  Plan p = s.run();
+  EXPECT_EQ(p.status.canaryWeight, 20);
+  EXPECT_EQ(p.status.failedChecks, 1);
+  EXPECT_EQ(p.status.analysisMetrics.at(0).message, "checks were not run");
+}
+
+TEST(Planner, AFailedRevisionDoesNotRetriggerButTheNextOneDoes) {
+  Step s;
+  s.phase(Phase::Failed);
+  s.canary.status.lastAppliedSpec = "v2";
+  s.observed.target = ready("v2", 0);
+  EXPECT_EQ(s.run().status.phase, Phase::Failed);
+  s.observed.target = ready("v3", 0);
+  EXPECT_EQ(s.run().status.phase, Phase::Progressing);
+}
+
+TEST(Planner, ANewRevisionDuringAnalysisRestartsFromWeightZero) {
+  Step s;
+  s.phase(Phase::Progressing, 20).at(seconds(10));
+  s.canary.status.failedChecks = 1;
+  s.observed.target = ready("v3", 2);
+  Plan p = s.run();
+  EXPECT_EQ(p.status.phase, Phase::Progressing);
+  EXPECT_EQ(p.status.canaryWeight, 0);
+  EXPECT_EQ(p.status.failedChecks, 0);
+  EXPECT_EQ(p.status.lastAppliedSpec, "v3");
+  EXPECT_EQ(p.actions, (std::vector<Action>{scale(2), routes(0)}));
+}
+
+TEST(Planner, AnUnreadyCanaryHaltsAndTheProgressDeadlineRollsBack) {
+  Step s;
+  s.phase(Phase::Progressing, 0).at(seconds(60));
+  s.observed.target = {true, "v2", 2, false, false};
+  Plan p = s.run();
+  EXPECT_EQ(p.status.canaryWeight, 0);
+  EXPECT_EQ(p.requeueAfter, milliseconds(1000));
+  EXPECT_NE(eventsOf(p).find("waiting for podinfo rollout to finish"), std::string::npos);
+  s.observed.target.progressDeadlineExceeded = true;
+  p = s.run();
+  EXPECT_EQ(p.status.phase, Phase::Failed);
+  EXPECT_EQ(p.actions, (std::vector<Action>{routes(0), scale(0)}));
+}
+
+TEST(Planner, PromotesAfterTheLastStepPassesThenFinalises) {
+  Step s;
+  s.phase(Phase::Progressing, 30).at(seconds(60)).passing();
+  Plan p = s.run();
+  EXPECT_EQ(p.status.phase, Phase::Promoting);
+  EXPECT_EQ(p.actions, (std::vector<Action>{kPromote, routes(30)}));
+
+  s.canary.status = p.status;
+  s.checks.reset();
+  s.observed.primary = {true, "v2", 2, false, false};  // rolling out the promoted template
+  p = s.run();
+  EXPECT_EQ(p.status.phase, Phase::Promoting);
+  EXPECT_EQ(p.actions, (std::vector<Action>{kPromote, routes(30)})) << "the canary keeps its share meanwhile";
+
+  s.observed.primary.ready = true;
+  p = s.run();
+  EXPECT_EQ(p.status.phase, Phase::Finalising);
+  EXPECT_EQ(p.actions, (std::vector<Action>{kPromote, routes(0)}));
+  EXPECT_EQ(p.requeueAfter, milliseconds(0));
+
+  s.canary.status = p.status;
+  p = s.run();
+  EXPECT_EQ(p.status.phase, Phase::Succeeded);
+  EXPECT_EQ(p.status.lastPromotedSpec, "v2");
+  EXPECT_EQ(p.actions, (std::vector<Action>{routes(0), scale(0)}));
+  EXPECT_EQ(p.status.condition("Promoted")->status, "True");
+  EXPECT_EQ(p.status.condition("Promoted")->reason, "Succeeded");
+}
+
+TEST(Planner, SkipAnalysisPromotesAtTheFirstStep) {
+  Step s;
+  s.canary.spec.skipAnalysis = true;
+  s.phase(Phase::Progressing, 0).at(seconds(60));
+  Plan p = s.run();
+  EXPECT_EQ(p.status.phase, Phase::Promoting);
+  EXPECT_EQ(p.actions, (std::vector<Action>{kPromote, routes(0)}));
+}
+
+TEST(Planner, SuspendFreezesTheAnalysis) {
+  Step s;
+  s.canary.spec.suspend = true;
+  s.phase(Phase::Progressing, 20).at(seconds(600)).failing();
+  EXPECT_FALSE(s.due());
+  Plan p = s.run();
+  EXPECT_EQ(p.status.canaryWeight, 20);
+  EXPECT_EQ(p.status.failedChecks, 0);
+  EXPECT_TRUE(p.actions.empty());
+  EXPECT_FALSE(p.requeueAfter);
+}
+
+TEST(Planner, AnInvalidSpecTouchesNothing) {
+  Step s;
+  s.phase(Phase::Progressing, 20).at(seconds(60));
+  PlanInput in{&s.canary, {{"spec.analysis.stepWeights[2]", "must be greater than the previous step"}},
+               s.observed, std::nullopt, s.now};
+  Plan p = plan(in);
+  EXPECT_TRUE(p.actions.empty());
+  EXPECT_FALSE(p.requeueAfter) << "terminal until the Canary changes";
+  EXPECT_EQ(p.status.condition("Ready")->status, "False");
+  EXPECT_EQ(p.status.condition("Ready")->reason, "InvalidSpec");
+  EXPECT_EQ(p.status.condition("Ready")->message, "spec.analysis.stepWeights[2]: must be greater than the previous step");
+  ASSERT_EQ(p.events.size(), 1u);
+  EXPECT_TRUE(p.events[0].warning);
+  // Reconciling the same invalid spec again records no second Event.
+  s.canary.status = p.status;
+  PlanInput again{&s.canary, in.specErrors, s.observed, std::nullopt, s.now};
+  EXPECT_TRUE(plan(again).events.empty());
+}
+
+TEST(Planner, AMissingTargetIsReportedAndNothingIsTouched) {
+  Step s;
+  s.observed.target = {};
+  Plan p = s.run();
+  EXPECT_TRUE(p.actions.empty());
+  EXPECT_EQ(p.status.condition("Ready")->reason, "TargetNotFound");
+  EXPECT_EQ(p.status.condition("Ready")->message, "Deployment test/podinfo not found");
+}
+
+TEST(Planner, ARestartedOperatorResumesWithoutDoubleStepping) {
+  // Status says weight 20 was set at 10:01; the operator restarts at 10:01:30 and must wait until 10:02.
+  Step s;
+  s.phase(Phase::Progressing, 20, "2026-11-22T10:01:00Z").at(seconds(90)).passing();
+  EXPECT_FALSE(s.due());
+  Plan p = s.run();
+  EXPECT_EQ(p.status.canaryWeight, 20);
+  EXPECT_EQ(p.requeueAfter, seconds(30));
+  s.at(seconds(120));
+  EXPECT_EQ(s.run().status.canaryWeight, 30);
+}
+
+TEST(Planner, IsIdempotent) {
+  Step s;
+  s.phase(Phase::Progressing, 10).at(seconds(30));
+  Plan first = s.run();
+  s.canary.status = first.status;
+  Plan second = s.run();
+  EXPECT_EQ(api::encodeStatus(first.status), api::encodeStatus(second.status));
+  EXPECT_EQ(first.actions, second.actions);
+}
+
+}  // namespace
+}  // namespace aviary::controller
