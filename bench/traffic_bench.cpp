@@ -42,7 +42,8 @@ std::unique_ptr<ApiServer> clusterWith(int services) {
     auto list = server->store().list(*kind, "", LabelSelector(), FieldSelector(), 0, "");
     std::size_t ready = 0;
     for (const auto& d : list->items) {
-      ready += d.value("/status/availableReplicas"_json_pointer, 0) == d.value("/spec/replicas"_json_pointer, 1);
+      ready +=
+          d.value("/status/availableReplicas"_json_pointer, 0) == d.value("/spec/replicas"_json_pointer, 1);
     }
     if (ready == list->items.size()) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(200));

@@ -63,7 +63,8 @@ Result<PromQueryResult> PrometheusClient::query(const std::string& promql) const
   if (!options_.bearerToken.empty()) {
     request.headers().add("Authorization", "Bearer " + options_.bearerToken);
   } else if (!options_.username.empty()) {
-    request.headers().add("Authorization", "Basic " + base64Encode(options_.username + ":" + options_.password));
+    request.headers().add("Authorization",
+                          "Basic " + base64Encode(options_.username + ":" + options_.password));
   }
   int status;
   std::string body;
@@ -75,8 +76,9 @@ Result<PromQueryResult> PrometheusClient::query(const std::string& promql) const
     std::string what = e.what();
     bool timedOut = e.error_code() == std::errc::timed_out || what.find("timed out") != std::string::npos ||
                     what.find("Timeout") != std::string::npos;
-    return Error{timedOut ? ErrorCode::Timeout : ErrorCode::Unavailable,
-                 "prometheus at " + options_.url + " " + (timedOut ? "timed out" : "unreachable") + ": " + what};
+    return Error{
+        timedOut ? ErrorCode::Timeout : ErrorCode::Unavailable,
+        "prometheus at " + options_.url + " " + (timedOut ? "timed out" : "unreachable") + ": " + what};
   } catch (const std::exception& e) {
     return Error{ErrorCode::Unavailable, "prometheus at " + options_.url + " unreachable: " + e.what()};
   }
@@ -118,7 +120,8 @@ Result<PromQueryResult> PrometheusClient::query(const std::string& promql) const
         result.samples.push_back(std::move(s));
       }
     }
-    for (const auto& w : doc.value("warnings", Json::array())) result.warnings.push_back(w.get<std::string>());
+    for (const auto& w : doc.value("warnings", Json::array()))
+      result.warnings.push_back(w.get<std::string>());
   } catch (const std::exception& e) {
     return Error{ErrorCode::Decode, "query " + shorten(promql) + ": unexpected answer: " + e.what()};
   }

@@ -31,7 +31,7 @@ struct MetricCheck {
   std::chrono::milliseconds interval{60'000};  // the query window ({{ interval }})
   std::string intervalText = "1m";
   ThresholdRange range;
-  std::string query;                 // deprecated inline PromQL (Flagger's metrics[].query)
+  std::string query;  // deprecated inline PromQL (Flagger's metrics[].query)
   std::optional<ObjectRef> templateRef;
   std::map<std::string, std::string> templateVariables;
   bool builtIn() const { return !templateRef && query.empty(); }
@@ -175,7 +175,8 @@ struct DecodeResult {
 // reported with its field path; decoding continues past errors so a user sees them all at once.
 DecodeResult decodeCanary(const Json& object);
 // Checks what a schema cannot: step weights increasing, weights under maxWeight, a known provider, intervals.
-std::vector<FieldError> validateCanary(const CanarySpec& spec, const std::vector<std::string>& knownProviders);
+std::vector<FieldError> validateCanary(const CanarySpec& spec,
+                                       const std::vector<std::string>& knownProviders);
 
 Json encodeStatus(const CanaryStatus& status);
 CanaryStatus decodeStatus(const Json& status);

@@ -13,7 +13,9 @@ class Reader {
   Reader(const Json& object, std::string path, std::vector<FieldError>& errors)
       : object_(object), path_(std::move(path)), errors_(errors) {}
 
-  bool has(const char* key) const { return object_.is_object() && object_.contains(key) && !object_[key].is_null(); }
+  bool has(const char* key) const {
+    return object_.is_object() && object_.contains(key) && !object_[key].is_null();
+  }
   std::string at(const char* key) const { return path_ + "." + key; }
   const Json& raw(const char* key) const { return object_[key]; }
 
@@ -86,6 +88,15 @@ class Reader {
       return Reader(empty, at(key), errors_);
     }
     return Reader(object_[key], at(key), errors_);
+  }
+  // Calls `decode` with a Reader on each object of the list at `key`.
+  template <class Fn>
+  void each(const char* key, Fn&& decode) {
+    if (!has(key)) return;
+    const Json& list = object_[key];
+    if (!list.is_array()) return fail(key, "must be a list");
+    for (std::size_t i = 0; i < list.size(); ++i)
+      decode(Reader(list[i], at(key) + "[" + std::to_string(i) + "]", errors_));
   }
   void fail(const char* key, const std::string& message) { errors_.push_back({at(key), message}); }
   std::vector<FieldError>& errors() { return errors_; }
@@ -162,66 +173,54 @@ void decodeAnalysis(Reader r, AnalysisSpec& a, std::vector<std::string>& unsuppo
     } else {
       for (std::size_t i = 0; i < list.size(); ++i) {
         if (!list[i].is_number_integer() || list[i].get<long long>() < 0 || list[i].get<long long>() > 100) {
-          r.errors().push_back({r.at("stepWeights") + "[" + std::to_string(i) + "]", "must be an integer from 0 to 100"});
+          r.errors().push_back(
+              {r.at("stepWeights") + "[" + std::to_string(i) + "]", "must be an integer from 0 to 100"});
         } else {
           a.stepWeights.push_back(list[i].get<int>());
         }
       }
     }
   }
-  if (r.has("metrics")) {
-    const Json& list = r.raw("metrics");
-    for (std::size_t i = 0; list.is_array() && i < list.size(); ++i) {
-      Reader m(list[i], r.at("metrics") + "[" + std::to_string(i) + "]", r.errors());
-      MetricCheck check;
-      m.string("name", check.name);
-      if (check.name.empty()) r.errors().push_back({m.path() + ".name", "is required"});
-      m.duration("interval", check.interval, check.intervalText);
-      Reader range = m.child("thresholdRange");
-      range.number("min", check.range.min);
-      range.number("max", check.range.max);
-      // Flagger's deprecated `threshold` is a maximum for custom queries and a minimum for success rates.
-      std::optional<double> legacy;
-      m.number("threshold", legacy);
-      if (legacy && !check.range.min && !check.range.max) {
-        (check.name == "request-success-rate" ? check.range.min : check.range.max) = legacy;
-      }
-      m.string("query", check.query);
-      if (m.has("templateRef")) check.templateRef = decodeRef(m.child("templateRef"));
-      m.stringMap("templateVariables", check.templateVariables);
-      a.metrics.push_back(std::move(check));
+  r.each("metrics", [&](Reader m) {
+    MetricCheck check;
+    m.string("name", check.name);
+    if (check.name.empty()) r.errors().push_back({m.path() + ".name", "is required"});
+    m.duration("interval", check.interval, check.intervalText);
+    Reader range = m.child("thresholdRange");
+    range.number("min", check.range.min);
+    range.number("max", check.range.max);
+    // Flagger's deprecated `threshold` is a maximum for custom queries and a minimum for success rates.
+    std::optional<double> legacy;
+    m.number("threshold", legacy);
+    if (legacy && !check.range.min && !check.range.max) {
+      (check.name == "request-success-rate" ? check.range.min : check.range.max) = legacy;
     }
-    if (!list.is_array()) r.fail("metrics", "must be a list");
-  }
-  if (r.has("webhooks")) {
-    const Json& list = r.raw("webhooks");
-    for (std::size_t i = 0; list.is_array() && i < list.size(); ++i) {
-      Reader w(list[i], r.at("webhooks") + "[" + std::to_string(i) + "]", r.errors());
-      Webhook hook;
-      w.string("type", hook.type);
-      if (hook.type.empty()) hook.type = "rollout";
-      w.string("name", hook.name);
-      w.string("url", hook.url);
-      std::string timeoutText;
-      w.duration("timeout", hook.timeout, timeoutText);
-      w.stringMap("metadata", hook.metadata);
-      a.webhooks.push_back(std::move(hook));
-    }
-    if (!a.webhooks.empty()) unsupported.push_back("spec.analysis.webhooks");
-  }
-  if (r.has("alerts")) {
-    const Json& list = r.raw("alerts");
-    for (std::size_t i = 0; list.is_array() && i < list.size(); ++i) {
-      Reader al(list[i], r.at("alerts") + "[" + std::to_string(i) + "]", r.errors());
-      Alert alert;
-      al.string("name", alert.name);
-      al.string("severity", alert.severity);
-      if (alert.severity.empty()) alert.severity = "info";
-      alert.providerRef = decodeRef(al.child("providerRef"));
-      a.alerts.push_back(std::move(alert));
-    }
-    if (!a.alerts.empty()) unsupported.push_back("spec.analysis.alerts");
-  }
+    m.string("query", check.query);
+    if (m.has("templateRef")) check.templateRef = decodeRef(m.child("templateRef"));
+    m.stringMap("templateVariables", check.templateVariables);
+    a.metrics.push_back(std::move(check));
+  });
+  r.each("webhooks", [&](Reader w) {
+    Webhook hook;
+    w.string("type", hook.type);
+    if (hook.type.empty()) hook.type = "rollout";
+    w.string("name", hook.name);
+    w.string("url", hook.url);
+    std::string timeoutText;
+    w.duration("timeout", hook.timeout, timeoutText);
+    w.stringMap("metadata", hook.metadata);
+    a.webhooks.push_back(std::move(hook));
+  });
+  if (!a.webhooks.empty()) unsupported.push_back("spec.analysis.webhooks");
+  r.each("alerts", [&](Reader al) {
+    Alert alert;
+    al.string("name", alert.name);
+    al.string("severity", alert.severity);
+    if (alert.severity.empty()) alert.severity = "info";
+    alert.providerRef = decodeRef(al.child("providerRef"));
+    a.alerts.push_back(std::move(alert));
+  });
+  if (!a.alerts.empty()) unsupported.push_back("spec.analysis.alerts");
   for (const char* later : {"sessionAffinity"}) {
     if (r.has(later)) unsupported.push_back(r.at(later));
   }

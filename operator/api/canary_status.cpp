@@ -4,9 +4,9 @@
 namespace aviary::api {
 namespace {
 
-constexpr const char* kPhaseNames[] = {"",          "Initializing",     "Initialized", "Waiting",
-                                       "Progressing", "WaitingPromotion", "Promoting",   "Finalising",
-                                       "Succeeded",   "Failed",           "Terminating", "Terminated"};
+constexpr const char* kPhaseNames[] = {
+    "",          "Initializing", "Initialized", "Waiting", "Progressing", "WaitingPromotion",
+    "Promoting", "Finalising",   "Succeeded",   "Failed",  "Terminating", "Terminated"};
 
 }  // namespace
 

@@ -6,7 +6,8 @@
 
 namespace aviary::api {
 
-std::vector<FieldError> validateCanary(const CanarySpec& spec, const std::vector<std::string>& knownProviders) {
+std::vector<FieldError> validateCanary(const CanarySpec& spec,
+                                       const std::vector<std::string>& knownProviders) {
   std::vector<FieldError> errors;
   const AnalysisSpec& a = spec.analysis;
   if (!spec.provider.empty() &&
@@ -16,7 +17,8 @@ std::vector<FieldError> validateCanary(const CanarySpec& spec, const std::vector
     errors.push_back({"spec.provider", "unknown provider \"" + spec.provider + "\" (known: " + known + ")"});
   }
   if (spec.targetRef.kind != "Deployment") {
-    errors.push_back({"spec.targetRef.kind", "\"" + spec.targetRef.kind + "\" is not supported yet; use Deployment"});
+    errors.push_back(
+        {"spec.targetRef.kind", "\"" + spec.targetRef.kind + "\" is not supported yet; use Deployment"});
   }
   for (std::size_t i = 0; i < a.stepWeights.size(); ++i) {
     std::string path = "spec.analysis.stepWeights[" + std::to_string(i) + "]";
@@ -33,7 +35,8 @@ std::vector<FieldError> validateCanary(const CanarySpec& spec, const std::vector
     errors.push_back({"spec.analysis", "needs stepWeight, stepWeights or iterations to make progress"});
   }
   if (weighted && a.stepWeight > a.maxWeight) {
-    errors.push_back({"spec.analysis.stepWeight", "must not exceed maxWeight " + std::to_string(a.maxWeight)});
+    errors.push_back(
+        {"spec.analysis.stepWeight", "must not exceed maxWeight " + std::to_string(a.maxWeight)});
   }
   if (a.interval.count() < 1000) {
     errors.push_back({"spec.analysis.interval", "must be at least 1s"});
@@ -42,9 +45,10 @@ std::vector<FieldError> validateCanary(const CanarySpec& spec, const std::vector
     const MetricCheck& m = a.metrics[i];
     std::string path = "spec.analysis.metrics[" + std::to_string(i) + "]";
     if (m.builtIn() && m.name != "request-success-rate" && m.name != "request-duration") {
-      errors.push_back({path + ".name", "\"" + m.name +
-                                            "\" is not a built-in check (request-success-rate, request-duration); "
-                                            "give it a templateRef"});
+      errors.push_back(
+          {path + ".name", "\"" + m.name +
+                               "\" is not a built-in check (request-success-rate, request-duration); "
+                               "give it a templateRef"});
     }
     if (!m.range.min && !m.range.max) {
       errors.push_back({path + ".thresholdRange", "needs min or max"});

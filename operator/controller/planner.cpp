@@ -28,17 +28,28 @@ class Planner {
     ready();
     switch (c_.status.phase) {
       case Phase::None:
-      case Phase::Initializing: initialize(); break;
+      case Phase::Initializing:
+        initialize();
+        break;
       case Phase::Initialized:
       case Phase::Succeeded:
-      case Phase::Failed: idle(); break;
+      case Phase::Failed:
+        idle();
+        break;
       case Phase::Progressing:
       case Phase::Waiting:
-      case Phase::WaitingPromotion: progress(); break;
-      case Phase::Promoting: promoting(); break;
-      case Phase::Finalising: finalise(); break;
+      case Phase::WaitingPromotion:
+        progress();
+        break;
+      case Phase::Promoting:
+        promoting();
+        break;
+      case Phase::Finalising:
+        finalise();
+        break;
       case Phase::Terminating:
-      case Phase::Terminated: break;
+      case Phase::Terminated:
+        break;
     }
     return std::move(p_);
   }
@@ -48,24 +59,32 @@ class Planner {
   bool setCondition(const std::string& type, const std::string& status, const std::string& reason,
                     const std::string& message) {
     const api::Condition* before = c_.status.condition(type);
-    bool changed = !before || before->status != status || before->reason != reason || before->message != message;
+    bool changed =
+        !before || before->status != status || before->reason != reason || before->message != message;
     p_.status.setCondition({type, status, reason, message, c_.generation, "", ""}, now_);
     return changed;
   }
-  void event(const std::string& reason, const std::string& message) { p_.events.push_back({false, reason, message}); }
-  void warning(const std::string& reason, const std::string& message) { p_.events.push_back({true, reason, message}); }
+  void event(const std::string& reason, const std::string& message) {
+    p_.events.push_back({false, reason, message});
+  }
+  void warning(const std::string& reason, const std::string& message) {
+    p_.events.push_back({true, reason, message});
+  }
   void transition(Phase phase) {
     p_.status.phase = phase;
     p_.status.lastTransitionTime = now_;
   }
-  void routes(int canaryWeight) { p_.actions.push_back({ActionType::EnsureRoutes, 0, 100 - canaryWeight, canaryWeight}); }
+  void routes(int canaryWeight) {
+    p_.actions.push_back({ActionType::EnsureRoutes, 0, 100 - canaryWeight, canaryWeight});
+  }
   void scaleTarget(int replicas) { p_.actions.push_back({ActionType::ScaleTarget, replicas, 0, 0}); }
   void requeue(milliseconds after) { p_.requeueAfter = std::max(milliseconds(0), after); }
 
   Plan invalid() {
     std::string message;
     for (const auto& e : in_.specErrors) message += (message.empty() ? "" : "; ") + e.describe();
-    if (setCondition("Ready", "False", "InvalidSpec", message)) warning("InvalidSpec", "Invalid canary " + id_ + ": " + message);
+    if (setCondition("Ready", "False", "InvalidSpec", message))
+      warning("InvalidSpec", "Invalid canary " + id_ + ": " + message);
     return std::move(p_);
   }
 
@@ -79,13 +98,16 @@ class Planner {
     std::string message;
     for (const auto& u : spec_.unsupported) message += (message.empty() ? "" : ", ") + u;
     if (!message.empty()) message = "accepted but not supported yet (ignored): " + message;
-    if (setCondition("Ready", "True", message.empty() ? "Valid" : "NotSupportedYet", message) && !message.empty()) {
+    if (setCondition("Ready", "True", message.empty() ? "Valid" : "NotSupportedYet", message) &&
+        !message.empty()) {
       warning("NotSupportedYet", "Canary " + id_ + " " + message);
     }
   }
 
   // --- revisions -----------------------------------------------------------------------------------
-  bool configsChanged() const { return !obs_.trackedConfigs.empty() && obs_.trackedConfigs != c_.status.trackedConfigs; }
+  bool configsChanged() const {
+    return !obs_.trackedConfigs.empty() && obs_.trackedConfigs != c_.status.trackedConfigs;
+  }
   bool revisionChangedSinceApplied() const {
     return obs_.target.templateHash != c_.status.lastAppliedSpec || configsChanged();
   }
@@ -178,7 +200,8 @@ class Planner {
     }
     if (!obs_.target.ready) {
       routes(weight);
-      event("Synced", "Halt advancement " + id_ + ": waiting for " + spec_.targetRef.name + " rollout to finish");
+      event("Synced",
+            "Halt advancement " + id_ + ": waiting for " + spec_.targetRef.name + " rollout to finish");
       requeue(std::min(spec_.analysis.interval, kRolloutPoll));
       return;
     }
@@ -190,8 +213,8 @@ class Planner {
     if (weight > 0 && !recordChecks()) return;
     int next = nextWeight(spec_.analysis, weight);
     if (weight > 0 && next == weight) {
-      promote(weight, "Copying " + spec_.targetRef.name + "." + c_.ns + " template spec to " + c_.primaryName() +
-                          "." + c_.ns);
+      promote(weight, "Copying " + spec_.targetRef.name + "." + c_.ns + " template spec to " +
+                          c_.primaryName() + "." + c_.ns);
       return;
     }
     routes(next);
@@ -229,7 +252,8 @@ class Planner {
     p_.status.lastTransitionTime = now_;
     for (const auto* r : failed) warning("Synced", "Halt " + id_ + " advancement: " + r->message);
     if (p_.status.failedChecks >= spec_.analysis.threshold) {
-      rollback("Rolling back " + id_ + ": failed checks threshold reached " + std::to_string(p_.status.failedChecks));
+      rollback("Rolling back " + id_ + ": failed checks threshold reached " +
+               std::to_string(p_.status.failedChecks));
     } else {
       routes(c_.status.canaryWeight);
       requeue(spec_.analysis.interval);
@@ -266,7 +290,8 @@ class Planner {
     transition(Phase::Succeeded);
     p_.status.canaryWeight = 0;
     p_.status.lastPromotedSpec = c_.status.lastAppliedSpec;
-    setCondition("Promoted", "True", "Succeeded", "Canary analysis completed successfully, promotion finished.");
+    setCondition("Promoted", "True", "Succeeded",
+                 "Canary analysis completed successfully, promotion finished.");
     event("Synced", "Promotion completed! Scaling down " + id_);
     requeue(spec_.analysis.interval);
   }

@@ -28,7 +28,8 @@ struct WorkloadState {
 struct Observed {
   WorkloadState target;   // the Deployment the user changes
   WorkloadState primary;  // <target>-primary, which serves the stable version
-  std::map<std::string, std::string> trackedConfigs;  // the target's ConfigMaps/Secrets: "configmap/x" → checksum
+  std::map<std::string, std::string>
+      trackedConfigs;  // the target's ConfigMaps/Secrets: "configmap/x" → checksum
 };
 
 struct PlanInput {

@@ -1,7 +1,7 @@
 #include "sandbox/prometheus/prometheus_server.h"
 
-#include <signal.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -13,8 +13,8 @@
 #include <sstream>
 #include <thread>
 
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
 
 namespace aviary::sandbox {
 namespace {
@@ -114,7 +114,8 @@ Status PrometheusServer::launchOnce() {
   double intervalSeconds = static_cast<double>(options_.scrapeInterval.count()) / 1000;
   {
     std::ofstream config(dir_ + "/prometheus.yml");
-    config << "global:\n  scrape_interval: " << intervalSeconds << "s\n  evaluation_interval: " << intervalSeconds
+    config << "global:\n  scrape_interval: " << intervalSeconds
+           << "s\n  evaluation_interval: " << intervalSeconds
            << "s\nscrape_configs:\n- job_name: sandbox\n  honor_labels: true\n  scrape_timeout: "
            << intervalSeconds << "s\n  static_configs:\n  - targets: [";
     for (std::size_t i = 0; i < options_.scrapeTargets.size(); ++i) {
@@ -123,11 +124,11 @@ Status PrometheusServer::launchOnce() {
     config << "]\n";
   }
   std::vector<std::string> args = {options_.binary,
-                                    "--config.file=" + dir_ + "/prometheus.yml",
-                                    "--storage.tsdb.path=" + dir_ + "/data",
-                                    "--storage.tsdb.retention.time=1d",
-                                    "--web.listen-address=127.0.0.1:" + std::to_string(port_),
-                                    "--log.level=warn"};
+                                   "--config.file=" + dir_ + "/prometheus.yml",
+                                   "--storage.tsdb.path=" + dir_ + "/data",
+                                   "--storage.tsdb.retention.time=1d",
+                                   "--web.listen-address=127.0.0.1:" + std::to_string(port_),
+                                   "--log.level=warn"};
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
@@ -166,8 +167,8 @@ Status PrometheusServer::launchOnce() {
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
-  return Error{ErrorCode::Timeout, "prometheus not ready after " + std::to_string(options_.readyTimeout.count()) +
-                                       "s:\n" + logTail()};
+  return Error{ErrorCode::Timeout, "prometheus not ready after " +
+                                       std::to_string(options_.readyTimeout.count()) + "s:\n" + logTail()};
 }
 
 void PrometheusServer::stop() {

@@ -1,6 +1,7 @@
 // Runs a real Prometheus server (Debian's `prometheus` binary) on a free loopback port for the demo and the
 // tests: writes a configuration that scrapes the given targets every second, keeps its storage in a
-// temporary directory, waits until it is ready and has scraped every target once, and stops it (SIGTERM, then SIGKILL after a bound).
+// temporary directory, waits until it is ready and has scraped every target once, and stops it (SIGTERM, then
+// SIGKILL after a bound).
 #pragma once
 
 #include <sys/types.h>
@@ -14,8 +15,8 @@
 namespace aviary::sandbox {
 
 struct PrometheusOptions {
-  std::string binary = "prometheus";        // looked up in PATH
-  std::vector<std::string> scrapeTargets;   // "127.0.0.1:PORT", scraped at /metrics over plain HTTP
+  std::string binary = "prometheus";       // looked up in PATH
+  std::vector<std::string> scrapeTargets;  // "127.0.0.1:PORT", scraped at /metrics over plain HTTP
   std::chrono::milliseconds scrapeInterval{1000};
   std::chrono::seconds readyTimeout{60};
 };

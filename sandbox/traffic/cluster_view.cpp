@@ -291,7 +291,8 @@ std::vector<const ServiceInfo*> ClusterView::loadedServicesIn(const std::string&
   return out;
 }
 
-std::vector<const Workload*> ClusterView::workloadsSelectedBy(const std::string& ns, const Labels& selector) const {
+std::vector<const Workload*> ClusterView::workloadsSelectedBy(const std::string& ns,
+                                                              const Labels& selector) const {
   std::vector<const Workload*> out;
   auto n = workloads_.find(ns);
   if (selector.empty() || n == workloads_.end()) return out;
@@ -305,14 +306,16 @@ std::vector<const Workload*> ClusterView::workloadsSelectedBy(const std::string&
   return out;
 }
 
-const std::map<std::string, Json>& ClusterView::meshObjects(MeshResource resource, const std::string& ns) const {
+const std::map<std::string, Json>& ClusterView::meshObjects(MeshResource resource,
+                                                            const std::string& ns) const {
   auto r = mesh_.find(resource);
   if (r == mesh_.end()) return kNoObjects;
   auto n = r->second.find(ns);
   return n == r->second.end() ? kNoObjects : n->second;
 }
 
-const Json* ClusterView::meshObject(MeshResource resource, const std::string& ns, const std::string& name) const {
+const Json* ClusterView::meshObject(MeshResource resource, const std::string& ns,
+                                    const std::string& name) const {
   const auto& objects = meshObjects(resource, ns);
   auto it = objects.find(name);
   return it == objects.end() ? nullptr : &it->second;

@@ -92,7 +92,8 @@ class ClusterView {
     long long cursor = 0;
   };
   void resync(Tracked& t, const ObjectStore& store, std::set<std::string>& changed);
-  void applyEvent(std::size_t slot, const std::string& type, const Json& object, std::set<std::string>& changed);
+  void applyEvent(std::size_t slot, const std::string& type, const Json& object,
+                  std::set<std::string>& changed);
   void upsertService(const Json& object);
   void upsertDeployment(const Json& object);
   void clearSlot(std::size_t slot, std::set<std::string>& changed);

@@ -42,8 +42,8 @@ LatencyModel::LatencyModel(double p50Ms, double p99Ms) : p50Ms_(p50Ms), p99Ms_(p
     double mass = cdf - prevCdf;
     double lower = i == 0 ? 0 : kFineBoundsMs[i - 1];
     double upper = i < kFineBoundsMs.size() ? kFineBoundsMs[i] : lower * 2;
-    binMeanMs_[i] = mass > 1e-12 ? std::clamp(mean * (shifted - prevShifted) / mass, lower, upper)
-                                 : (lower + upper) / 2;
+    binMeanMs_[i] =
+        mass > 1e-12 ? std::clamp(mean * (shifted - prevShifted) / mass, lower, upper) : (lower + upper) / 2;
     prevCdf = cdf;
     prevShifted = shifted;
   }

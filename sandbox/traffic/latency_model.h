@@ -14,8 +14,8 @@ namespace aviary::sandbox::traffic {
 
 // Union of the bucket boundaries (milliseconds) of Istio/Envoy, Prometheus client defaults and Traefik.
 inline constexpr std::array<double, 21> kFineBoundsMs = {
-    0.5, 1, 5, 10, 25, 50, 100, 250, 300, 500, 1000, 1200, 2500, 5000, 10000, 30000, 60000, 300000,
-    600000, 1800000, 3600000};
+    0.5,  1,    5,    10,    25,    50,    100,    250,    300,     500,    1000,
+    1200, 2500, 5000, 10000, 30000, 60000, 300000, 600000, 1800000, 3600000};
 inline constexpr std::size_t kFineBins = kFineBoundsMs.size() + 1;  // the last bin is (3600000, +Inf)
 
 class LatencyModel {

@@ -20,13 +20,21 @@ bool StringMatch::matches(const std::string* v) const {
     result = false;
   } else {
     switch (kind) {
-      case Kind::Exact: result = *v == value; break;
-      case Kind::Prefix: result = v->rfind(value, 0) == 0; break;
+      case Kind::Exact:
+        result = *v == value;
+        break;
+      case Kind::Prefix:
+        result = v->rfind(value, 0) == 0;
+        break;
       case Kind::Suffix:
         result = v->size() >= value.size() && v->compare(v->size() - value.size(), value.size(), value) == 0;
         break;
-      case Kind::Regex: result = regex && std::regex_match(*v, *regex); break;
-      case Kind::Present: result = true; break;
+      case Kind::Regex:
+        result = regex && std::regex_match(*v, *regex);
+        break;
+      case Kind::Present:
+        result = true;
+        break;
     }
   }
   return invert ? !result : result;
@@ -43,8 +51,8 @@ bool RequestMatch::matches(const RequestAttributes& request) const {
 }
 
 bool Route::accepts(const RequestAttributes& request) const {
-  return matches.empty() ||
-         std::any_of(matches.begin(), matches.end(), [&](const RequestMatch& m) { return m.matches(request); });
+  return matches.empty() || std::any_of(matches.begin(), matches.end(),
+                                        [&](const RequestMatch& m) { return m.matches(request); });
 }
 
 std::optional<std::pair<std::string, std::string>> resolveServiceHost(const std::string& host,

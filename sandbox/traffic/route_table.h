@@ -77,8 +77,8 @@ struct Route {
 };
 
 struct RouteTable {
-  std::string source;  // e.g. "VirtualService test/podinfo", for logs
-  std::vector<Route> routes;  // in precedence order: the first matching route wins
+  std::string source;                // e.g. "VirtualService test/podinfo", for logs
+  std::vector<Route> routes;         // in precedence order: the first matching route wins
   std::set<std::string> namespaces;  // whose objects this table was built from
 };
 

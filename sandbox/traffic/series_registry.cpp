@@ -6,9 +6,8 @@ namespace aviary::sandbox::traffic {
 namespace {
 
 // Each family's histogram boundaries (milliseconds) are a subset of kFineBoundsMs.
-constexpr double kEnvoyBucketsMs[] = {0.5,   1,     5,      10,     25,      50,      100,
-                                      250,   500,   1000,   2500,   5000,    10000,   30000,
-                                      60000, 300000, 600000, 1800000, 3600000};
+constexpr double kEnvoyBucketsMs[] = {0.5,  1,    5,     10,    25,    50,     100,    250,     500,    1000,
+                                      2500, 5000, 10000, 30000, 60000, 300000, 600000, 1800000, 3600000};
 constexpr double kClientDefaultBucketsMs[] = {5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000};
 constexpr double kTraefikBucketsMs[] = {100, 300, 1200, 5000};
 
@@ -49,9 +48,12 @@ const Histogram& histogramFor(Family f) {
   static const Histogram traefik = histogramOf(kTraefikBucketsMs, 1000);
   switch (f) {
     case Family::Istio:
-    case Family::Envoy: return envoy;
-    case Family::Traefik: return traefik;
-    default: return client;
+    case Family::Envoy:
+      return envoy;
+    case Family::Traefik:
+      return traefik;
+    default:
+      return client;
   }
 }
 
@@ -163,7 +165,8 @@ void SeriesRegistry::render(std::string& out) const {
   out += "# HELP istio_requests_total Requests seen by the destination's sidecar.\n";
   out += "# TYPE istio_requests_total counter\n";
   familyRange(Family::Istio, [&](const Series& s) {
-    for (const auto& c : s.codes_) line(out, "istio_requests_total", "", s.labels_, codeLabel("response_code", c.code), c.count);
+    for (const auto& c : s.codes_)
+      line(out, "istio_requests_total", "", s.labels_, codeLabel("response_code", c.code), c.count);
   });
   out += "# HELP istio_request_duration_milliseconds Request duration seen by the destination's sidecar.\n";
   out += "# TYPE istio_request_duration_milliseconds histogram\n";
@@ -176,7 +179,9 @@ void SeriesRegistry::render(std::string& out) const {
 
   out += "# TYPE envoy_cluster_upstream_rq counter\n";
   familyRange(Family::Envoy, [&](const Series& s) {
-    for (const auto& c : s.codes_) line(out, "envoy_cluster_upstream_rq", "", s.labels_, codeLabel("envoy_response_code", c.code), c.count);
+    for (const auto& c : s.codes_)
+      line(out, "envoy_cluster_upstream_rq", "", s.labels_, codeLabel("envoy_response_code", c.code),
+           c.count);
   });
   out += "# TYPE envoy_cluster_upstream_rq_time histogram\n";
   familyRange(Family::Envoy, [&](const Series& s) {
@@ -193,13 +198,14 @@ void SeriesRegistry::render(std::string& out) const {
 
   out += "# TYPE traefik_service_requests_total counter\n";
   familyRange(Family::Traefik, [&](const Series& s) {
-    for (const auto& c : s.codes_) line(out, "traefik_service_requests_total", "", s.labels_, codeLabel("code", c.code), c.count);
+    for (const auto& c : s.codes_)
+      line(out, "traefik_service_requests_total", "", s.labels_, codeLabel("code", c.code), c.count);
   });
   out += "# TYPE traefik_service_request_duration_seconds histogram\n";
   familyRange(Family::Traefik, [&](const Series& s) {
     for (const auto& c : s.codes_) {
-      histogramLines(out, "traefik_service_request_duration_seconds", histogramFor(Family::Traefik), s.labels_,
-                     codeLabel("code", c.code), c.bins, c.count, c.sumMs, 1000);
+      histogramLines(out, "traefik_service_request_duration_seconds", histogramFor(Family::Traefik),
+                     s.labels_, codeLabel("code", c.code), c.bins, c.count, c.sumMs, 1000);
     }
   });
 
@@ -212,7 +218,8 @@ void SeriesRegistry::render(std::string& out) const {
     }
   });
 
-  out += "# HELP sandbox_user_requests_total Generated user requests (mirrored copies excluded) by outcome.\n";
+  out +=
+      "# HELP sandbox_user_requests_total Generated user requests (mirrored copies excluded) by outcome.\n";
   out += "# TYPE sandbox_user_requests_total counter\n";
   familyRange(Family::UserOutcome, [&](const Series& s) {
     uint64_t success = 0, error = 0;

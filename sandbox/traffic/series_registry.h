@@ -57,8 +57,8 @@ class Series {
     return codes_.back();
   }
   Family family_;
-  std::string labels_;  // rendered `k="v",…` without the code and le labels
-  std::string owner_;   // the pod or workload it belongs to ("" = kept for the sandbox's lifetime)
+  std::string labels_;          // rendered `k="v",…` without the code and le labels
+  std::string owner_;           // the pod or workload it belongs to ("" = kept for the sandbox's lifetime)
   std::vector<PerCode> codes_;  // few codes: a linear scan beats a map
 };
 

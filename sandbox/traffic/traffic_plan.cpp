@@ -40,14 +40,15 @@ Series* meshSeries(SeriesRegistry& series, const ServiceInfo& caller, const Dest
                             {"source_workload_namespace", caller.ns}},
                            workloadOwner(w.ns, w.name));
     case Telemetry::Envoy:
-      return series.series(Family::Envoy,
-                           {{"envoy_cluster_name", d.label},
-                            {"kubernetes_namespace", w.ns},
-                            {"kubernetes_pod_name", pod}},
-                           podOwner(w.ns, pod));
+      return series.series(
+          Family::Envoy,
+          {{"envoy_cluster_name", d.label}, {"kubernetes_namespace", w.ns}, {"kubernetes_pod_name", pod}},
+          podOwner(w.ns, pod));
     case Telemetry::Traefik:
-      return series.series(Family::Traefik, {{"method", "GET"}, {"protocol", "http"}, {"service", d.label}}, "");
-    case Telemetry::None: return nullptr;
+      return series.series(Family::Traefik, {{"method", "GET"}, {"protocol", "http"}, {"service", d.label}},
+                           "");
+    case Telemetry::None:
+      return nullptr;
   }
   return nullptr;
 }
@@ -55,19 +56,18 @@ Series* meshSeries(SeriesRegistry& series, const ServiceInfo& caller, const Dest
 DestinationPlan compileDestination(const ServiceInfo& caller, const Destination& d, SeriesRegistry& series) {
   DestinationPlan plan;
   for (const Workload* w : d.workloads) {
-    Series* user = series.series(
-        Family::UserOutcome, {{"deployment", w->name}, {"namespace", caller.ns}, {"service", caller.name}}, "");
+    Series* user =
+        series.series(Family::UserOutcome,
+                      {{"deployment", w->name}, {"namespace", caller.ns}, {"service", caller.name}}, "");
     for (const auto& pod : w->podNames) {
       PodTarget t;
       t.errorRate = w->errorRate;
       t.latency = w->latency;
       t.mesh = meshSeries(series, caller, d, *w, pod);
-      t.app = series.series(Family::App,
-                            {{"kubernetes_namespace", w->ns},
-                             {"kubernetes_pod_name", pod},
-                             {"method", "GET"},
-                             {"path", "/"}},
-                            podOwner(w->ns, pod));
+      t.app = series.series(
+          Family::App,
+          {{"kubernetes_namespace", w->ns}, {"kubernetes_pod_name", pod}, {"method", "GET"}, {"path", "/"}},
+          podOwner(w->ns, pod));
       t.user = user;
       plan.pods.push_back(std::move(t));
     }
@@ -112,8 +112,9 @@ ServicePlan compilePlan(const ServiceInfo& service, const RouteTable& routes, Se
   plan.rps = service.rps;
   plan.random = FastRandom(seedFor(seed, service.ns + "/" + service.name));
   plan.namespaces = routes.namespaces;
-  plan.noRoute = series.series(
-      Family::UserOutcome, {{"deployment", "none"}, {"namespace", service.ns}, {"service", service.name}}, "");
+  plan.noRoute =
+      series.series(Family::UserOutcome,
+                    {{"deployment", "none"}, {"namespace", service.ns}, {"service", service.name}}, "");
 
   // Request classes: one per configured header, then plain requests with what is left.
   std::vector<std::pair<double, RequestAttributes>> classes;

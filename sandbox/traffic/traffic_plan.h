@@ -46,7 +46,7 @@ struct DestinationPlan {
 
 struct ClassPlan {
   double cumulativeShare = 0;
-  std::vector<double> cumulativeWeights;  // normalized to 1
+  std::vector<double> cumulativeWeights;      // normalized to 1
   std::vector<DestinationPlan> destinations;  // empty: no route matched (404)
   std::optional<DestinationPlan> mirror;
   double mirrorProbability = 0;

@@ -42,7 +42,8 @@ void TrafficSimulator::syncLocked() {
   std::set<std::string> affected;
   for (const auto& ns : changed) {
     for (const ServiceInfo* s : view_.loadedServicesIn(ns)) affected.insert(s->ns + "/" + s->name);
-    if (auto d = dependents_.find(ns); d != dependents_.end()) affected.insert(d->second.begin(), d->second.end());
+    if (auto d = dependents_.find(ns); d != dependents_.end())
+      affected.insert(d->second.begin(), d->second.end());
   }
   for (const auto& key : affected) {
     if (auto old = plans_.find(key); old != plans_.end()) {

@@ -57,8 +57,8 @@ class TrafficSimulator {
   mutable std::mutex mutex_;
   ClusterView view_;
   SeriesRegistry series_;
-  std::map<std::string, ServicePlan> plans_;                    // "ns/name"
-  std::map<std::string, std::set<std::string>> dependents_;     // namespace → plans built from it
+  std::map<std::string, ServicePlan> plans_;                 // "ns/name"
+  std::map<std::string, std::set<std::string>> dependents_;  // namespace → plans built from it
   TrafficStats stats_;
   std::atomic<bool> stopping_{false};
   std::thread thread_;

@@ -140,7 +140,8 @@ spec:
     alerts: [{name: slack, providerRef: {name: on-call}}]
 )"));
   ASSERT_TRUE(r.errors.empty());
-  EXPECT_EQ(r.canary.spec.unsupported, (std::vector<std::string>{"spec.analysis.webhooks", "spec.analysis.alerts"}));
+  EXPECT_EQ(r.canary.spec.unsupported,
+            (std::vector<std::string>{"spec.analysis.webhooks", "spec.analysis.alerts"}));
   EXPECT_EQ(r.canary.spec.analysis.alerts[0].severity, "info") << "empty severity means info";
 }
 
@@ -152,8 +153,10 @@ TEST(CanaryStatus, RoundTripsThroughJson) {
   s.lastAppliedSpec = "abc";
   s.lastTransitionTime = "2026-11-22T10:00:00Z";
   s.trackedConfigs = {{"configmap/podinfo-config", "123"}};
-  s.analysisMetrics.push_back({"request-success-rate", 91.5, {99, std::nullopt}, false, "request-success-rate 91.5 < 99"});
-  s.analysisMetrics.push_back({"request-duration", std::nullopt, {std::nullopt, 500}, false, "no values for q"});
+  s.analysisMetrics.push_back(
+      {"request-success-rate", 91.5, {99, std::nullopt}, false, "request-success-rate 91.5 < 99"});
+  s.analysisMetrics.push_back(
+      {"request-duration", std::nullopt, {std::nullopt, 500}, false, "no values for q"});
   s.setCondition({"Promoted", "Unknown", "Progressing", "msg", 3, "", ""}, "2026-11-22T10:00:00Z");
   CanaryStatus back = decodeStatus(encodeStatus(s));
   EXPECT_EQ(encodeStatus(back), encodeStatus(s));
@@ -174,15 +177,18 @@ TEST(CanaryStatus, ConditionsKeepTheirTransitionTimeUnlessTheStatusChanges) {
 }
 
 TEST(CanonicalHash, IgnoresKeyOrderAndFormattingButNotValues) {
-  Json a = Json::parse(R"({"spec":{"containers":[{"name":"app","image":"x:1"}]},"metadata":{"labels":{"app":"a"}}})");
-  Json b = Json::parse(R"({ "metadata": {"labels": {"app": "a"}}, "spec": {"containers": [{"image": "x:1", "name": "app"}]} })");
+  Json a = Json::parse(
+      R"({"spec":{"containers":[{"name":"app","image":"x:1"}]},"metadata":{"labels":{"app":"a"}}})");
+  Json b = Json::parse(
+      R"({ "metadata": {"labels": {"app": "a"}}, "spec": {"containers": [{"image": "x:1", "name": "app"}]} })");
   EXPECT_EQ(canonicalHash(a), canonicalHash(b));
   b["spec"]["containers"][0]["image"] = "x:2";
   EXPECT_NE(canonicalHash(a), canonicalHash(b));
   // Stable across operator versions: pinned.
   EXPECT_EQ(canonicalHash(Json::parse(R"({"b":1,"a":[true,null,"x"]})")),
             canonicalHash(Json::parse(R"({"a":[true,null,"x"],"b":1})")));
-  EXPECT_EQ(canonicalHash(Json::object()), "44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a");
+  EXPECT_EQ(canonicalHash(Json::object()),
+            "44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a");
 }
 
 }  // namespace

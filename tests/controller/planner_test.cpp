@@ -25,7 +25,8 @@ api::Canary makeCanary() {
   c.spec.analysis.threshold = 2;
   c.spec.analysis.maxWeight = 30;
   c.spec.analysis.stepWeight = 10;
-  c.spec.analysis.metrics.push_back({"request-success-rate", seconds(60), "1m", {99, std::nullopt}, "", {}, {}});
+  c.spec.analysis.metrics.push_back(
+      {"request-success-rate", seconds(60), "1m", {99, std::nullopt}, "", {}, {}});
   return c;
 }
 
@@ -47,7 +48,8 @@ struct Step {
     canary.status.phase = p;
     canary.status.canaryWeight = weight;
     canary.status.lastTransitionTime = lastTransition;
-    canary.status.lastAppliedSpec = p == Phase::Progressing || p == Phase::Promoting || p == Phase::Finalising ? "v2" : "v1";
+    canary.status.lastAppliedSpec =
+        p == Phase::Progressing || p == Phase::Promoting || p == Phase::Finalising ? "v2" : "v1";
     canary.status.lastPromotedSpec = "v1";
     return *this;
   }
@@ -213,7 +215,8 @@ TEST(Planner, AFailedCheckHoldsTheWeightAndTheThresholdRollsBack) {
   EXPECT_EQ(p.status.failedChecks, 2);
   EXPECT_EQ(p.actions, (std::vector<Action>{routes(0), scale(0)}));
   EXPECT_EQ(p.status.condition("Promoted")->status, "False");
-  EXPECT_NE(eventsOf(p).find("W:Rolling back podinfo.test: failed checks threshold reached 2"), std::string::npos);
+  EXPECT_NE(eventsOf(p).find("W:Rolling back podinfo.test: failed checks threshold reached 2"),
+            std::string::npos);
 }
 
 TEST(Planner, MissingChecksNeverAdvance) {
@@ -315,14 +318,18 @@ TEST(Planner, SuspendFreezesTheAnalysis) {
 TEST(Planner, AnInvalidSpecTouchesNothing) {
   Step s;
   s.phase(Phase::Progressing, 20).at(seconds(60));
-  PlanInput in{&s.canary, {{"spec.analysis.stepWeights[2]", "must be greater than the previous step"}},
-               s.observed, std::nullopt, s.now};
+  PlanInput in{&s.canary,
+               {{"spec.analysis.stepWeights[2]", "must be greater than the previous step"}},
+               s.observed,
+               std::nullopt,
+               s.now};
   Plan p = plan(in);
   EXPECT_TRUE(p.actions.empty());
   EXPECT_FALSE(p.requeueAfter) << "terminal until the Canary changes";
   EXPECT_EQ(p.status.condition("Ready")->status, "False");
   EXPECT_EQ(p.status.condition("Ready")->reason, "InvalidSpec");
-  EXPECT_EQ(p.status.condition("Ready")->message, "spec.analysis.stepWeights[2]: must be greater than the previous step");
+  EXPECT_EQ(p.status.condition("Ready")->message,
+            "spec.analysis.stepWeights[2]: must be greater than the previous step");
   ASSERT_EQ(p.events.size(), 1u);
   EXPECT_TRUE(p.events[0].warning);
   // Reconciling the same invalid spec again records no second Event.

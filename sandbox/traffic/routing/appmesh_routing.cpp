@@ -90,7 +90,8 @@ std::optional<RouteTable> appMeshRoutes(const ClusterView& view, const ServiceIn
     const Json routerRef = provider.value("/virtualRouter/virtualRouterRef"_json_pointer, Json::object());
     std::string routerNs = routerRef.value("namespace", service.ns);
     table.namespaces.insert(routerNs);
-    const Json* router = view.meshObject(MeshResource::AppMeshVirtualRouter, routerNs, routerRef.value("name", ""));
+    const Json* router =
+        view.meshObject(MeshResource::AppMeshVirtualRouter, routerNs, routerRef.value("name", ""));
     if (!router) return table;  // routes nothing until the router exists
     // Lower priority values win; routes without one come last, in order.
     std::vector<Json> routes;

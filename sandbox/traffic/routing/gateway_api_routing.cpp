@@ -27,7 +27,8 @@ Destination backendDestination(const ClusterView& view, const Json& ref, const s
                                RouteTable& table) {
   std::string ns = ref.value("namespace", routeNs);
   table.namespaces.insert(ns);
-  if (ref.value("kind", "Service") != "Service") return Destination{{}, Telemetry::None, ns, ref.value("name", ""), ""};
+  if (ref.value("kind", "Service") != "Service")
+    return Destination{{}, Telemetry::None, ns, ref.value("name", ""), ""};
   return serviceDestination(view, ns, ref.value("name", ""), {}, Telemetry::None);
 }
 
@@ -83,12 +84,14 @@ std::optional<RouteTable> gatewayApiRoutes(const ClusterView& view, const Servic
       Route route;
       route.matches.push_back(std::move(c.match));
       for (const auto& ref : c.rule->value("backendRefs", Json::array())) {
-        route.destinations.push_back({ref.value("weight", 1.0), backendDestination(view, ref, service.ns, table)});
+        route.destinations.push_back(
+            {ref.value("weight", 1.0), backendDestination(view, ref, service.ns, table)});
       }
       for (const auto& filter : c.rule->value("filters", Json::array())) {
         if (filter.value("type", "") != "RequestMirror") continue;
         const Json mirror = filter.value("requestMirror", Json::object());
-        route.mirror = backendDestination(view, mirror.value("backendRef", Json::object()), service.ns, table);
+        route.mirror =
+            backendDestination(view, mirror.value("backendRef", Json::object()), service.ns, table);
         route.mirrorPercent = mirror.value("percent", 100.0);
         if (mirror.contains("fraction")) {
           const Json& f = mirror["fraction"];

@@ -29,7 +29,8 @@ bool hostsInclude(const Json& spec, const std::string& vsNs, const ServiceInfo& 
     if (host.rfind("*.", 0) == 0) {
       std::string fqdn = service.fqdn();
       std::string suffix = host.substr(1);
-      if (fqdn.size() > suffix.size() && fqdn.compare(fqdn.size() - suffix.size(), suffix.size(), suffix) == 0)
+      if (fqdn.size() > suffix.size() &&
+          fqdn.compare(fqdn.size() - suffix.size(), suffix.size(), suffix) == 0)
         return true;
       continue;
     }
@@ -111,9 +112,8 @@ std::optional<RouteTable> istioRoutes(const ClusterView& view, const ServiceInfo
       }
       if (http.contains("mirror") && http["mirror"].is_object()) {
         route.mirror = istioDestination(view, http["mirror"], service.ns, table);
-        route.mirrorPercent = http.contains("mirrorPercentage")
-                                  ? http["mirrorPercentage"].value("value", 0.0)
-                                  : http.value("mirrorPercent", 100.0);
+        route.mirrorPercent = http.contains("mirrorPercentage") ? http["mirrorPercentage"].value("value", 0.0)
+                                                                : http.value("mirrorPercent", 100.0);
       }
       table.routes.push_back(std::move(route));
     }

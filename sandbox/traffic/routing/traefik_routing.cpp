@@ -7,8 +7,8 @@ namespace {
 
 constexpr int kMaxNesting = 5;
 
-Destination kubernetesServiceDestination(const ClusterView& view, const Json& ref, const std::string& contextNs,
-                                         RouteTable& table) {
+Destination kubernetesServiceDestination(const ClusterView& view, const Json& ref,
+                                         const std::string& contextNs, RouteTable& table) {
   std::string ns = ref.value("namespace", contextNs), name = ref.value("name", "");
   table.namespaces.insert(ns);
   Destination d = serviceDestination(view, ns, name, {}, Telemetry::Traefik);

@@ -30,7 +30,8 @@ struct BuiltInQueries {
 };
 
 const BuiltInQueries& queriesFor(Mesh mesh) {
-  static const std::vector<double> envoyBuckets = {0.5, 1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000};
+  static const std::vector<double> envoyBuckets = {0.5, 1,   5,    10,   25,   50,   100,
+                                                   250, 500, 1000, 2500, 5000, 10000};
   static const BuiltInQueries istio{
       R"q(sum(rate(istio_requests_total{reporter="destination",destination_workload_namespace="{{ namespace }}",destination_workload=~"{{ target }}",response_code!~"5.*"}[{{ interval }}])) / sum(rate(istio_requests_total{reporter="destination",destination_workload_namespace="{{ namespace }}",destination_workload=~"{{ target }}"}[{{ interval }}])) * 100)q",
       R"q(histogram_quantile(0.99, sum(rate(istio_request_duration_milliseconds_bucket{reporter="destination",destination_workload_namespace="{{ namespace }}",destination_workload=~"{{ target }}"}[{{ interval }}])) by (le)))q",
@@ -42,23 +43,30 @@ const BuiltInQueries& queriesFor(Mesh mesh) {
   static const BuiltInQueries traefik{
       R"q(sum(rate(traefik_service_request_duration_seconds_bucket{service=~"{{ namespace }}-{{ service }}-[0-9a-zA-Z-]+@kubernetescrd",code!~"5..",le="+Inf"}[{{ interval }}])) / sum(rate(traefik_service_request_duration_seconds_bucket{service=~"{{ namespace }}-{{ service }}-[0-9a-zA-Z-]+@kubernetescrd",le="+Inf"}[{{ interval }}])) * 100)q",
       R"q(histogram_quantile(0.99, sum(rate(traefik_service_request_duration_seconds_bucket{service=~"{{ namespace }}-{{ service }}-[0-9a-zA-Z-]+@kubernetescrd"}[{{ interval }}])) by (le)))q",
-      1000, {100, 300, 1200, 5000}};
+      1000,
+      {100, 300, 1200, 5000}};
   static const BuiltInQueries http{
       R"q(sum(rate(http_request_duration_seconds_count{kubernetes_namespace="{{ namespace }}",kubernetes_pod_name=~"{{ target }}-[0-9a-zA-Z]+(-[0-9a-zA-Z]+)",status!~"5.*"}[{{ interval }}])) / sum(rate(http_request_duration_seconds_count{kubernetes_namespace="{{ namespace }}",kubernetes_pod_name=~"{{ target }}-[0-9a-zA-Z]+(-[0-9a-zA-Z]+)"}[{{ interval }}])) * 100)q",
       R"q(histogram_quantile(0.99, sum(rate(http_request_duration_seconds_bucket{kubernetes_namespace="{{ namespace }}",kubernetes_pod_name=~"{{ target }}-[0-9a-zA-Z]+(-[0-9a-zA-Z]+)"}[{{ interval }}])) by (le)))q",
-      1000, {5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000}};
+      1000,
+      {5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000}};
   switch (mesh) {
-    case Mesh::Istio: return istio;
-    case Mesh::AppMesh: return appMesh;
-    case Mesh::Traefik: return traefik;
-    default: return http;
+    case Mesh::Istio:
+      return istio;
+    case Mesh::AppMesh:
+      return appMesh;
+    case Mesh::Traefik:
+      return traefik;
+    default:
+      return http;
   }
 }
 
 std::string render(std::string query, const std::map<std::string, std::string>& vars) {
   for (const auto& [k, v] : vars) {
     std::string key = "{{ " + k + " }}";
-    for (auto at = query.find(key); at != std::string::npos; at = query.find(key)) query.replace(at, key.size(), v);
+    for (auto at = query.find(key); at != std::string::npos; at = query.find(key))
+      query.replace(at, key.size(), v);
   }
   return query;
 }
@@ -85,21 +93,29 @@ class TrafficEnvironment : public ::testing::Environment {
     if (!crds) return fail(crds.error().message);
     std::vector<Json> objects = *crds;
     for (Mesh mesh : {Mesh::Istio, Mesh::AppMesh, Mesh::Traefik, Mesh::GatewayApi, Mesh::NoMesh}) {
-      MeshScenario s{.mesh = mesh, .ns = ns(mesh), .canaryWeight = mesh == Mesh::NoMesh ? 1 : 10, .rps = kRps};
+      MeshScenario s{
+          .mesh = mesh, .ns = ns(mesh), .canaryWeight = mesh == Mesh::NoMesh ? 1 : 10, .rps = kRps};
       s.primaryAnnotations = "{sandbox.aviary.io/latency-ms: \"p50=30,p99=400\"}";
       s.canaryAnnotations = "{sandbox.aviary.io/error-rate: \"0.2\"}";
       for (auto& o : aviary::testing::scenarioManifests(s)) objects.push_back(o);
     }
     // A split that the last test moves.
-    for (auto& o : aviary::testing::scenarioManifests({.mesh = Mesh::Istio, .ns = "e2e-shift", .canaryWeight = 10, .rps = kRps})) {
+    for (auto& o : aviary::testing::scenarioManifests(
+             {.mesh = Mesh::Istio, .ns = "e2e-shift", .canaryWeight = 10, .rps = kRps})) {
       objects.push_back(o);
     }
     // A/B: 10% of requests carry the header that routes to the canary.
-    MeshScenario ab{.mesh = Mesh::Istio, .ns = "e2e-ab", .canaryWeight = 0, .rps = kRps,
+    MeshScenario ab{.mesh = Mesh::Istio,
+                    .ns = "e2e-ab",
+                    .canaryWeight = 0,
+                    .rps = kRps,
                     .apexAnnotations = "    sandbox.aviary.io/traffic-headers: \"x-canary=insider:10%\"\n"};
     for (auto& o : aviary::testing::scenarioManifests(ab)) objects.push_back(o);
     // Mirroring: every request is copied to a canary that fails half the time.
-    MeshScenario mirror{.mesh = Mesh::Istio, .ns = "e2e-mirror", .canaryWeight = 0, .rps = kRps,
+    MeshScenario mirror{.mesh = Mesh::Istio,
+                        .ns = "e2e-mirror",
+                        .canaryWeight = 0,
+                        .rps = kRps,
                         .canaryAnnotations = "{sandbox.aviary.io/error-rate: \"0.5\"}"};
     for (auto& o : aviary::testing::scenarioManifests(mirror)) objects.push_back(o);
     auto routes = yamlDocumentsToJson(R"(
@@ -122,7 +138,8 @@ spec:
   - route: [{destination: {host: app-primary}, weight: 100}]
     mirror: {host: app-canary}
     mirrorPercentage: {value: 100.0}
-)", "routes");
+)",
+                                      "routes");
     for (auto& o : *routes) objects.push_back(o);
     for (const auto& o : objects) {
       if (auto r = sandbox_->api().apply(o); !r) return fail(r.error().message);
@@ -158,9 +175,9 @@ class PrometheusTraffic : public ::testing::Test {
   }
 
   double userShare(const std::string& nsName, const std::string& deployment, const std::string& window) {
-    return value("sum(rate(sandbox_user_requests_total{namespace=\"" + nsName + "\",deployment=\"" + deployment +
-                 "\"}[" + window + "])) / sum(rate(sandbox_user_requests_total{namespace=\"" + nsName + "\"}[" +
-                 window + "])) * 100");
+    return value("sum(rate(sandbox_user_requests_total{namespace=\"" + nsName + "\",deployment=\"" +
+                 deployment + "\"}[" + window + "])) / sum(rate(sandbox_user_requests_total{namespace=\"" +
+                 nsName + "\"}[" + window + "])) * 100");
   }
 
   Sandbox* sandbox_ = TrafficEnvironment::sandbox_;
@@ -174,8 +191,10 @@ TEST_P(EveryMeshInPrometheus, BuiltInSuccessRatesAndTheSplitMatchTheConfiguratio
   const auto& q = queriesFor(GetParam());
   std::map<std::string, std::string> canary = {
       {"namespace", ns(GetParam())}, {"target", "app"}, {"service", "app-canary"}, {"interval", "30s"}};
-  std::map<std::string, std::string> primary = {
-      {"namespace", ns(GetParam())}, {"target", "app-primary"}, {"service", "app-primary"}, {"interval", "30s"}};
+  std::map<std::string, std::string> primary = {{"namespace", ns(GetParam())},
+                                                {"target", "app-primary"},
+                                                {"service", "app-primary"},
+                                                {"interval", "30s"}};
   EXPECT_NEAR(value(render(q.successRate, canary)), 80, 3) << "the canary fails 20% of its requests";
   EXPECT_GE(value(render(q.successRate, primary)), 99.5);
   EXPECT_NEAR(userShare(ns(GetParam()), "app", "30s"), 10, 2) << "weight 10 (no mesh: 1 pod of 10)";
@@ -195,7 +214,8 @@ TEST_P(EveryMeshInPrometheus, P99FromTheMeshHistogramIsInTheBucketOfTheConfigure
 }
 
 INSTANTIATE_TEST_SUITE_P(Meshes, EveryMeshInPrometheus,
-                         ::testing::Values(Mesh::Istio, Mesh::AppMesh, Mesh::Traefik, Mesh::GatewayApi, Mesh::NoMesh),
+                         ::testing::Values(Mesh::Istio, Mesh::AppMesh, Mesh::Traefik, Mesh::GatewayApi,
+                                           Mesh::NoMesh),
                          [](const auto& info) { return std::string(aviary::testing::meshName(info.param)); });
 
 TEST_F(PrometheusTraffic, ABTestingRoutesOnlyTheHeaderShareToTheCanary) {
@@ -206,11 +226,13 @@ TEST_F(PrometheusTraffic, MirroredCopiesHitTheCanaryWhileUsersOnlySeeThePrimary)
   double canaryRate = value(
       R"q(sum(rate(istio_requests_total{reporter="destination",destination_workload_namespace="e2e-mirror",destination_workload="app"}[30s])))q");
   EXPECT_NEAR(canaryRate, kRps, kRps * 0.05) << "every request is mirrored";
-  auto served = client_->query(R"(sum(rate(sandbox_user_requests_total{namespace="e2e-mirror",deployment="app"}[30s])))");
+  auto served = client_->query(
+      R"(sum(rate(sandbox_user_requests_total{namespace="e2e-mirror",deployment="app"}[30s])))");
   ASSERT_TRUE(served) << served.error().message;
   ASSERT_EQ(served->samples.size(), 1u);
   EXPECT_EQ(served->samples[0].value, 0) << "mirrored copies are not user requests";
-  EXPECT_EQ(value(R"(sum(rate(sandbox_user_requests_total{namespace="e2e-mirror",outcome="error"}[30s])))"), 0);
+  EXPECT_EQ(value(R"(sum(rate(sandbox_user_requests_total{namespace="e2e-mirror",outcome="error"}[30s])))"),
+            0);
 }
 
 TEST_F(PrometheusTraffic, AWeightChangeShowsInPrometheusWithinTwoScrapeIntervals) {

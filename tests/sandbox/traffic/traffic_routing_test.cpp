@@ -30,7 +30,8 @@ class TrafficRoutingTest : public ::testing::Test {
     auto crds = loadManifests(std::string(AVIARY_SOURCE_DIR) + "/sandbox/crds");
     ASSERT_TRUE(crds) << crds.error().message;
     for (const auto& crd : *crds) ASSERT_TRUE(server_->apply(crd));
-    sim_ = std::make_unique<TrafficSimulator>(server_->store(), server_->registry(), TrafficOptions{.seed = 42});
+    sim_ =
+        std::make_unique<TrafficSimulator>(server_->store(), server_->registry(), TrafficOptions{.seed = 42});
   }
 
   void apply(const std::vector<Json>& objects) {
@@ -47,7 +48,8 @@ class TrafficRoutingTest : public ::testing::Test {
       auto list = server_->store().list(*kind, ns, LabelSelector(), FieldSelector(), 0, "");
       for (const auto& d : list->items) {
         int replicas = d.value("/spec/replicas"_json_pointer, 1);
-        if (d.value("/status/observedGeneration"_json_pointer, 0LL) != d["metadata"].value("generation", 0LL) ||
+        if (d.value("/status/observedGeneration"_json_pointer, 0LL) !=
+                d["metadata"].value("generation", 0LL) ||
             d.value("/status/availableReplicas"_json_pointer, 0) != replicas ||
             d.value("/status/updatedReplicas"_json_pointer, 0) != replicas)
           return false;
@@ -79,12 +81,13 @@ class TrafficRoutingTest : public ::testing::Test {
 class EveryMesh : public TrafficRoutingTest, public ::testing::WithParamInterface<Mesh> {};
 
 TEST_P(EveryMesh, SplitsByTheWeightsInTheRoutingObjectAndFollowsChangesAtTheNextTick) {
-  MeshScenario s{.mesh = GetParam(), .ns = std::string("t-") + meshName(GetParam()), .canaryWeight = 1, .rps = 1000};
+  MeshScenario s{
+      .mesh = GetParam(), .ns = std::string("t-") + meshName(GetParam()), .canaryWeight = 1, .rps = 1000};
   s.canaryAnnotations = "{sandbox.aviary.io/error-rate: \"0.2\"}";
   if (s.mesh != Mesh::NoMesh) s.canaryWeight = 10;
   apply(aviary::testing::scenarioManifests(s));
   waitRolledOut(s.ns);
-  run(20);  // 20,000 requests
+  run(20);                                               // 20,000 requests
   double expected = s.mesh == Mesh::NoMesh ? 0.1 : 0.1;  // NoMesh: 1 canary pod of 10
   EXPECT_NEAR(canaryShare(s.ns), expected, 0.015);
   EXPECT_EQ(userRequests(s.ns, "app-primary", "error"), 0);
@@ -97,7 +100,9 @@ TEST_P(EveryMesh, SplitsByTheWeightsInTheRoutingObjectAndFollowsChangesAtTheNext
   switch (s.mesh) {
     case Mesh::Istio:
       EXPECT_EQ(source, "VirtualService t-istio/app");
-      EXPECT_GT(sumSamples(text, "istio_requests_total", {{"destination_workload", "app"}, {"response_code", "500"}}), 0);
+      EXPECT_GT(sumSamples(text, "istio_requests_total",
+                           {{"destination_workload", "app"}, {"response_code", "500"}}),
+                0);
       break;
     case Mesh::AppMesh:
       EXPECT_EQ(source, "App Mesh VirtualService t-appmesh/app");
@@ -105,10 +110,16 @@ TEST_P(EveryMesh, SplitsByTheWeightsInTheRoutingObjectAndFollowsChangesAtTheNext
       break;
     case Mesh::Traefik:
       EXPECT_EQ(source, "TraefikService t-traefik/app");
-      EXPECT_GT(sumSamples(text, "traefik_service_requests_total", {{"service", "t-traefik-app-canary-80@kubernetescrd"}}), 0);
+      EXPECT_GT(sumSamples(text, "traefik_service_requests_total",
+                           {{"service", "t-traefik-app-canary-80@kubernetescrd"}}),
+                0);
       break;
-    case Mesh::GatewayApi: EXPECT_EQ(source, "HTTPRoute t-gatewayapi/app"); break;
-    case Mesh::NoMesh: EXPECT_EQ(source, "Service t-nomesh/app selector"); break;
+    case Mesh::GatewayApi:
+      EXPECT_EQ(source, "HTTPRoute t-gatewayapi/app");
+      break;
+    case Mesh::NoMesh:
+      EXPECT_EQ(source, "Service t-nomesh/app selector");
+      break;
   }
   // The application's own metrics exist whatever the mesh.
   EXPECT_GT(sumSamples(text, "http_request_duration_seconds_count", {{"kubernetes_namespace", s.ns}}), 0);
@@ -120,16 +131,19 @@ TEST_P(EveryMesh, SplitsByTheWeightsInTheRoutingObjectAndFollowsChangesAtTheNext
   sim_->step(std::chrono::milliseconds(0));
   double canaryBefore = userRequests(s.ns, "app"), primaryBefore = userRequests(s.ns, "app-primary");
   run(10);
-  double canary = userRequests(s.ns, "app") - canaryBefore, primary = userRequests(s.ns, "app-primary") - primaryBefore;
+  double canary = userRequests(s.ns, "app") - canaryBefore,
+         primary = userRequests(s.ns, "app-primary") - primaryBefore;
   EXPECT_NEAR(canary / (canary + primary), 0.5, 0.03);
 }
 
 INSTANTIATE_TEST_SUITE_P(Meshes, EveryMesh,
-                         ::testing::Values(Mesh::Istio, Mesh::AppMesh, Mesh::Traefik, Mesh::GatewayApi, Mesh::NoMesh),
+                         ::testing::Values(Mesh::Istio, Mesh::AppMesh, Mesh::Traefik, Mesh::GatewayApi,
+                                           Mesh::NoMesh),
                          [](const auto& info) { return std::string(aviary::testing::meshName(info.param)); });
 
 // The route each kind of request takes, read from the compiled routing (no sampling involved).
-std::vector<std::string> workloadsFor(const ClusterView& view, const std::string& ns, const RequestAttributes& request) {
+std::vector<std::string> workloadsFor(const ClusterView& view, const std::string& ns,
+                                      const RequestAttributes& request) {
   RouteTable table = resolveRoutes(view, *view.service(ns, "app"));
   std::vector<std::string> out;
   for (const auto& route : table.routes) {
@@ -169,7 +183,8 @@ spec:
   - backendRefs: [{name: app-primary, port: 80}]
   - matches: [{headers: [{name: X-Canary, value: insider}]}]
     backendRefs: [{name: app-canary, port: 80}]
-)", "ab"));
+)",
+                             "ab"));
   ClusterView view;
   view.sync(server_->store(), server_->registry());
   RequestAttributes plain, header, cookie, other;
@@ -197,7 +212,10 @@ spec:
 }
 
 TEST_F(TrafficRoutingTest, MirroredCopiesReachTheCanaryButUsersOnlySeeThePrimary) {
-  apply(aviary::testing::scenarioManifests({.mesh = Mesh::Istio, .ns = "mirror", .canaryWeight = 0, .rps = 1000,
+  apply(aviary::testing::scenarioManifests({.mesh = Mesh::Istio,
+                                            .ns = "mirror",
+                                            .canaryWeight = 0,
+                                            .rps = 1000,
                                             .canaryAnnotations = "{sandbox.aviary.io/error-rate: \"0.5\"}"}));
   apply(*yamlDocumentsToJson(R"(
 apiVersion: networking.istio.io/v1beta1
@@ -209,14 +227,17 @@ spec:
   - route: [{destination: {host: app-primary}, weight: 100}]
     mirror: {host: app-canary}
     mirrorPercentage: {value: 100}
-)", "mirror"));
+)",
+                             "mirror"));
   waitRolledOut("mirror");
   run(5);
   std::string text = sim_->renderMetrics();
   double mirrored = sumSamples(text, "istio_requests_total", {{"destination_workload", "app"}});
   double primary = sumSamples(text, "istio_requests_total", {{"destination_workload", "app-primary"}});
   EXPECT_EQ(mirrored, primary) << "every request is mirrored";
-  EXPECT_GT(sumSamples(text, "istio_requests_total", {{"destination_workload", "app"}, {"response_code", "500"}}), 0);
+  EXPECT_GT(
+      sumSamples(text, "istio_requests_total", {{"destination_workload", "app"}, {"response_code", "500"}}),
+      0);
   EXPECT_EQ(userRequests("mirror", "app"), 0) << "mirrored copies are not user requests";
   EXPECT_EQ(userRequests("mirror", "app-primary", "error"), 0);
   EXPECT_EQ(userRequests("mirror", "app-primary"), 5000);
@@ -230,7 +251,8 @@ TEST_F(TrafficRoutingTest, OldPodsKeepServingUntilTheRolloutCompletesAndEmptyDes
   // A bad version that never becomes ready: the old canary pods keep serving, without errors.
   auto bad = *yamlDocumentsToJson(
       "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: app, namespace: rollout}\nspec:\n  template:\n"
-      "    metadata: {annotations: {sandbox.aviary.io/error-rate: \"1\", sandbox.aviary.io/never-ready: \"true\"}}\n",
+      "    metadata: {annotations: {sandbox.aviary.io/error-rate: \"1\", sandbox.aviary.io/never-ready: "
+      "\"true\"}}\n",
       "bad");
   apply(bad);
   run(2);
@@ -240,10 +262,13 @@ TEST_F(TrafficRoutingTest, OldPodsKeepServingUntilTheRolloutCompletesAndEmptyDes
   // Scaled to zero, the canary Service has no endpoints: its share of requests fails with 503.
   std::smatch found;
   std::string before = sim_->renderMetrics();
-  ASSERT_TRUE(std::regex_search(before, found, std::regex("kubernetes_pod_name=\"(app-[a-z0-9]+-[a-z0-9]+)\"")));
+  ASSERT_TRUE(
+      std::regex_search(before, found, std::regex("kubernetes_pod_name=\"(app-[a-z0-9]+-[a-z0-9]+)\"")));
   std::vector<std::string> canaryPods = {found[1].str()};
   auto scaleDown = *yamlDocumentsToJson(
-      "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: app, namespace: rollout}\nspec: {replicas: 0}\n", "down");
+      "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: app, namespace: rollout}\nspec: {replicas: "
+      "0}\n",
+      "down");
   apply(scaleDown);
   ASSERT_TRUE(eventually([&] {
     sim_->step(std::chrono::milliseconds(0));

@@ -122,7 +122,8 @@ TEST(RouteTable, StringMatchesFollowEnvoy) {
 
 TEST(SeriesRegistry, RendersEachFamilyAsItsExporterDoes) {
   SeriesRegistry registry;
-  Series* istio = registry.series(Family::Istio, {{"destination_workload", "app"}, {"reporter", "destination"}}, "");
+  Series* istio =
+      registry.series(Family::Istio, {{"destination_workload", "app"}, {"reporter", "destination"}}, "");
   Series* traefik = registry.series(Family::Traefik, {{"service", "ns-app-80@kubernetescrd"}}, "");
   Series* user = registry.series(Family::UserOutcome, {{"deployment", "app"}}, "");
   LatencyModel m(20, 150);
@@ -147,7 +148,8 @@ TEST(SeriesRegistry, RendersEachFamilyAsItsExporterDoes) {
   EXPECT_EQ(sumSamples(text, "sandbox_user_requests_total", {{"outcome", "error"}}), 10);
   EXPECT_EQ(sumSamples(text, "sandbox_user_requests_total", {{"outcome", "success"}}), 90);
   // One TYPE line per family, before its samples.
-  EXPECT_EQ(text.find("# TYPE istio_requests_total counter"), text.rfind("# TYPE istio_requests_total counter"));
+  EXPECT_EQ(text.find("# TYPE istio_requests_total counter"),
+            text.rfind("# TYPE istio_requests_total counter"));
   EXPECT_LT(text.find("# TYPE istio_requests_total"), text.find("istio_requests_total{"));
 }
 
