@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "analysis/checks/metric_provider.h"
 #include "operator/core/result.h"
 
 namespace aviary::analysis {
@@ -32,7 +33,7 @@ struct PromQueryResult {
   std::vector<std::string> warnings;
 };
 
-class PrometheusClient {
+class PrometheusClient : public MetricProvider {
  public:
   explicit PrometheusClient(PrometheusClientOptions options);
   ~PrometheusClient();
@@ -42,7 +43,7 @@ class PrometheusClient {
   Result<PromQueryResult> query(const std::string& promql) const;
   // The single number a check query yields. An empty result, or NaN, is an error ("no values for
   // <query>") so that missing data can never pass a check.
-  Result<double> queryValue(const std::string& promql) const;
+  Result<double> queryValue(const std::string& promql) const override;
   const PrometheusClientOptions& options() const { return options_; }
 
  private:

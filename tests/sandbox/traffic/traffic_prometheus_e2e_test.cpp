@@ -5,6 +5,7 @@
 #include <cmath>
 #include <thread>
 
+#include "analysis/checks/metric_checks.h"
 #include "analysis/prometheus/prometheus_client.h"
 #include "sandbox/sandbox.h"
 #include "sandbox/yaml_json.h"
@@ -217,6 +218,25 @@ INSTANTIATE_TEST_SUITE_P(Meshes, EveryMeshInPrometheus,
                          ::testing::Values(Mesh::Istio, Mesh::AppMesh, Mesh::Traefik, Mesh::GatewayApi,
                                            Mesh::NoMesh),
                          [](const auto& info) { return std::string(aviary::testing::meshName(info.param)); });
+
+// Aviary's own built-in checks, run against what the sandbox's Istio mesh reported.
+TEST_F(PrometheusTraffic, AviarysBuiltInIstioChecksSeeTheFaultyCanary) {
+  api::MetricCheck successRate;
+  successRate.name = "request-success-rate";
+  successRate.intervalText = "30s";
+  successRate.range.min = 99;
+  api::MetricCheck duration;
+  duration.name = "request-duration";
+  duration.intervalText = "30s";
+  duration.range.max = 500;
+  auto canary = analysis::runChecks({successRate, duration}, {"e2e-istio", "app", "app", "istio"}, *client_);
+  EXPECT_FALSE(canary[0].passed) << canary[0].message;
+  EXPECT_NEAR(canary[0].value.value_or(0), 80, 3);
+  EXPECT_TRUE(canary[1].passed) << canary[1].message;
+  auto primary = analysis::runChecks({successRate, duration}, {"e2e-istio", "app-primary", "app", "istio"}, *client_);
+  EXPECT_TRUE(primary[0].passed) << primary[0].message;
+  EXPECT_TRUE(primary[1].passed) << primary[1].message << " (p99 400 ms configured)";
+}
 
 TEST_F(PrometheusTraffic, ABTestingRoutesOnlyTheHeaderShareToTheCanary) {
   EXPECT_NEAR(userShare("e2e-ab", "app", "30s"), 10, 2);
