@@ -1,0 +1,69 @@
+#include "mesh-adapters/common/object_sync.h"
+
+namespace aviary::mesh {
+namespace {
+
+using kube::Json;
+
+// `existing` with the managed spec keys, labels, annotations and owner references of `desired`.
+Json merged(const Json& existing, const Json& desired, const ManagedFields& managed) {
+  Json next = existing;
+  const Json desiredSpec = desired.value("spec", Json::object());
+  for (const auto& key : managed.specKeys) {
+    if (desiredSpec.contains(key)) {
+      next["spec"][key] = desiredSpec[key];
+    } else if (next.contains("spec") && next["spec"].is_object()) {
+      next["spec"].erase(key);
+    }
+  }
+  for (const char* field : {"labels", "annotations"}) {
+    const Json values = desired["metadata"].value(field, Json::object());
+    for (const auto& [k, v] : values.items()) next["metadata"][field][k] = v;
+  }
+  for (const auto& owner : desired["metadata"].value("ownerReferences", Json::array())) {
+    Json& owners = next["metadata"]["ownerReferences"];
+    if (!owners.is_array()) owners = Json::array();
+    bool present = false;
+    for (const auto& o : owners) present = present || o.value("uid", "") == owner.value("uid", "");
+    if (!present) owners.push_back(owner);
+  }
+  return next;
+}
+
+}  // namespace
+
+Result<Json> syncObject(kube::KubeClient& client, const kube::ResourceType& type, const std::string& ns,
+                        const Json& desired, const ManagedFields& managed) {
+  const std::string name = desired["metadata"].value("name", "");
+  for (int attempt = 0;; ++attempt) {
+    auto existing = client.get(type, ns, name);
+    if (!existing && existing.error().code == ErrorCode::NotFound) {
+      auto created = client.create(type, ns, desired);
+      if (created || created.error().code != ErrorCode::AlreadyExists || attempt >= 3) return created;
+      continue;  // someone else created it meanwhile: merge into theirs
+    }
+    if (!existing) return existing.error();
+    Json next = merged(*existing, desired, managed);
+    if (next == *existing) return existing;
+    auto updated = client.update(type, ns, next);
+    if (updated || updated.error().code != ErrorCode::Conflict || attempt >= 3) return updated;
+  }
+}
+
+Status deleteIfExists(kube::KubeClient& client, const kube::ResourceType& type, const std::string& ns,
+                      const std::string& name) {
+  auto r = client.remove(type, ns, name);
+  if (!r && r.error().code != ErrorCode::NotFound) return r.error();
+  return {};
+}
+
+Json ownerReference(const std::string& canaryName, const std::string& canaryUid) {
+  return {{"apiVersion", "aviary.io/v1beta1"},
+          {"kind", "Canary"},
+          {"name", canaryName},
+          {"uid", canaryUid},
+          {"controller", true},
+          {"blockOwnerDeletion", true}};
+}
+
+}  // namespace aviary::mesh

@@ -1,0 +1,29 @@
+// The one mechanism every router (and the Service router) uses to write objects: create when missing,
+// otherwise bring only the fields the router manages to the desired values, keep everything else the
+// user or other controllers set, and write nothing when nothing differs. Conflicts retry from fresh state.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "operator/core/result.h"
+#include "operator/kube/kube_client.h"
+
+namespace aviary::mesh {
+
+struct ManagedFields {
+  std::vector<std::string> specKeys;  // top-level keys of .spec the router owns (absent in desired → removed)
+};
+
+// Returns the object as stored after the sync.
+Result<kube::Json> syncObject(kube::KubeClient& client, const kube::ResourceType& type, const std::string& ns,
+                              const kube::Json& desired, const ManagedFields& managed);
+
+// Deletes the object if it exists (NotFound is success).
+Status deleteIfExists(kube::KubeClient& client, const kube::ResourceType& type, const std::string& ns,
+                      const std::string& name);
+
+// metadata.ownerReferences entry pointing at the Canary, so Kubernetes collects what Aviary created.
+kube::Json ownerReference(const std::string& canaryName, const std::string& canaryUid);
+
+}  // namespace aviary::mesh

@@ -1,0 +1,129 @@
+// The Istio router against the sandbox API server (real HTTP, the CRDs from sandbox/crds): the objects it
+// writes, that it writes nothing when nothing changed, that it adopts a user's VirtualService, and that
+// the sandbox's mesh then routes live traffic by its weights.
+#include <gtest/gtest.h>
+
+#include "mesh-adapters/istio/istio_router.h"
+#include "operator/kube/http_kube_client.h"
+#include "sandbox/api/api_server.h"
+#include "sandbox/yaml_json.h"
+
+namespace aviary::mesh {
+namespace {
+
+using kube::Json;
+
+class IstioRouterTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    server_ = std::make_unique<sandbox::ApiServer>();
+    ASSERT_TRUE(server_->start());
+    auto crds = sandbox::loadManifests(std::string(AVIARY_SOURCE_DIR) + "/sandbox/crds");
+    ASSERT_TRUE(crds);
+    for (const auto& crd : *crds) ASSERT_TRUE(server_->apply(crd));
+    kube::ClusterConfig config;
+    config.server = server_->url();
+    client_ = std::move(*kube::HttpKubeClient::create(config));
+    canary_.ns = "test";
+    canary_.name = "podinfo";
+    canary_.uid = "0f1e2d3c-0000-4000-8000-000000000001";
+    canary_.spec.targetRef = {"apps/v1", "Deployment", "podinfo", ""};
+    canary_.spec.service.port = 9898;
+    canary_.spec.service.gateways = {"mesh", "public-gateway"};
+    canary_.spec.service.hosts = {"app.example.com"};
+    canary_.spec.service.retries = {{"attempts", 3}, {"perTryTimeout", "1s"}};
+    canary_.spec.service.timeout = "5s";
+    canary_.spec.service.trafficPolicy = {{"tls", {{"mode", "ISTIO_MUTUAL"}}}};
+  }
+
+  Json vs() { return *client_->get(istio::kVirtualServices, "test", "podinfo"); }
+
+  std::unique_ptr<sandbox::ApiServer> server_;
+  std::unique_ptr<kube::KubeClient> client_;
+  api::Canary canary_;
+};
+
+TEST_F(IstioRouterTest, WritesTheVirtualServiceAndDestinationRules) {
+  istio::IstioRouter router(*client_);
+  ASSERT_TRUE(router.reconcile(canary_, {90, 10}));
+  Json v = vs();
+  EXPECT_EQ(v["spec"]["hosts"], Json::array({"podinfo", "app.example.com"}));
+  EXPECT_EQ(v["spec"]["gateways"], Json::array({"mesh", "public-gateway"}));
+  const Json& route = v["spec"]["http"][0];
+  EXPECT_EQ(route["route"][0]["destination"]["host"], "podinfo-primary");
+  EXPECT_EQ(route["route"][0]["weight"], 90);
+  EXPECT_EQ(route["route"][1]["destination"]["host"], "podinfo-canary");
+  EXPECT_EQ(route["route"][1]["weight"], 10);
+  EXPECT_EQ(route["retries"]["attempts"], 3);
+  EXPECT_EQ(route["timeout"], "5s");
+  EXPECT_EQ(v["metadata"]["ownerReferences"][0]["kind"], "Canary");
+  for (const char* host : {"podinfo-primary", "podinfo-canary"}) {
+    auto dr = client_->get(istio::kDestinationRules, "test", host);
+    ASSERT_TRUE(dr) << host;
+    EXPECT_EQ((*dr)["spec"]["host"], host);
+    EXPECT_EQ((*dr)["spec"]["trafficPolicy"]["tls"]["mode"], "ISTIO_MUTUAL");
+  }
+  auto w = router.weights(canary_);
+  ASSERT_TRUE(w);
+  EXPECT_EQ(*w, (Weights{90, 10}));
+}
+
+TEST_F(IstioRouterTest, WritesNothingWhenNothingChanged) {
+  istio::IstioRouter router(*client_);
+  ASSERT_TRUE(router.reconcile(canary_, {90, 10}));
+  std::string rv = vs()["metadata"]["resourceVersion"];
+  long long clusterRv = server_->store().currentResourceVersion();
+  ASSERT_TRUE(router.reconcile(canary_, {90, 10}));
+  EXPECT_EQ(vs()["metadata"]["resourceVersion"], rv);
+  EXPECT_EQ(server_->store().currentResourceVersion(), clusterRv) << "no object was written";
+  ASSERT_TRUE(router.reconcile(canary_, {50, 50}));
+  EXPECT_NE(vs()["metadata"]["resourceVersion"], rv);
+  EXPECT_EQ(*router.weights(canary_), (Weights{50, 50}));
+  EXPECT_EQ(server_->store().currentResourceVersion(), clusterRv + 1) << "one write per step";
+}
+
+TEST_F(IstioRouterTest, AdoptsAUsersVirtualServiceKeepingFieldsItDoesNotManage) {
+  auto existing = sandbox::yamlDocumentsToJson(R"(
+apiVersion: networking.istio.io/v1beta1
+kind: VirtualService
+metadata: {name: podinfo, namespace: test, annotations: {team: payments}}
+spec:
+  hosts: [podinfo]
+  exportTo: ["."]
+  http: [{route: [{destination: {host: podinfo}}]}]
+)", "user");
+  ASSERT_TRUE(client_->create(istio::kVirtualServices, "test", (*existing)[0]));
+  istio::IstioRouter router(*client_);
+  ASSERT_TRUE(router.reconcile(canary_, {100, 0}));
+  Json v = vs();
+  EXPECT_EQ(v["metadata"]["annotations"]["team"], "payments");
+  EXPECT_EQ(v["spec"]["exportTo"], Json::array({"."}));
+  EXPECT_EQ(v["spec"]["http"][0]["route"][0]["destination"]["host"], "podinfo-primary");
+  EXPECT_EQ(v["metadata"]["labels"]["app.kubernetes.io/managed-by"], "aviary");
+}
+
+TEST_F(IstioRouterTest, FinalizeRemovesWhatItCreated) {
+  istio::IstioRouter router(*client_);
+  ASSERT_TRUE(router.reconcile(canary_, {100, 0}));
+  ASSERT_TRUE(router.finalize(canary_));
+  EXPECT_EQ(client_->get(istio::kVirtualServices, "test", "podinfo").error().code, ErrorCode::NotFound);
+  EXPECT_EQ(client_->get(istio::kDestinationRules, "test", "podinfo-canary").error().code, ErrorCode::NotFound);
+  EXPECT_TRUE(router.finalize(canary_)) << "idempotent";
+  EXPECT_EQ(router.weights(canary_).error().code, ErrorCode::NotFound);
+}
+
+TEST(RouterRegistry, AnUnknownProviderIsAnErrorNamingTheKnownOnes) {
+  auto registry = builtInRouters();
+  sandbox::ApiServer server;
+  ASSERT_TRUE(server.start());
+  kube::ClusterConfig config;
+  config.server = server.url();
+  auto client = kube::HttpKubeClient::create(config);
+  EXPECT_TRUE(registry.create("istio", **client));
+  auto unknown = registry.create("linkerd", **client);
+  ASSERT_FALSE(unknown);
+  EXPECT_EQ(unknown.error().message, "unknown provider \"linkerd\" (known: istio)");
+}
+
+}  // namespace
+}  // namespace aviary::mesh
