@@ -1,0 +1,58 @@
+#include "operator/controller/workloads.h"
+
+#include "mesh-adapters/common/object_sync.h"
+
+namespace aviary::controller {
+
+std::optional<std::pair<std::string, std::string>> selectorLabel(const Json& target,
+                                                                 const std::vector<std::string>& keys) {
+  const Json labels = target.value("/spec/template/metadata/labels"_json_pointer, Json::object());
+  for (const auto& k : keys) {
+    if (labels.contains(k) && labels[k].is_string()) return std::make_pair(k, labels[k].get<std::string>());
+  }
+  return std::nullopt;
+}
+
+std::string templateHash(const Json& deployment) {
+  return api::canonicalHash(deployment.value("/spec/template"_json_pointer, Json::object()));
+}
+
+WorkloadState observeDeployment(const Json* d, bool primary) {
+  WorkloadState s;
+  if (!d) return s;
+  s.exists = true;
+  s.replicas = d->value("/spec/replicas"_json_pointer, 1);
+  s.templateHash = primary ? d->value("/metadata/annotations"_json_pointer, Json::object())
+                                 .value(kTemplateHashAnnotation, std::string())
+                           : templateHash(*d);
+  const Json status = d->value("status", Json::object());
+  long long generation = d->value("/metadata/generation"_json_pointer, 0LL);
+  s.ready = status.value("observedGeneration", 0LL) >= generation && status.value("updatedReplicas", 0) >= s.replicas &&
+            status.value("availableReplicas", 0) >= s.replicas;
+  for (const auto& c : status.value("conditions", Json::array())) {
+    if (c.value("type", "") == "Progressing" && c.value("status", "") == "False" &&
+        c.value("reason", "") == "ProgressDeadlineExceeded") {
+      s.progressDeadlineExceeded = true;
+    }
+  }
+  return s;
+}
+
+Json primaryDeployment(const Json& target, const api::Canary& c, const std::string& labelKey, int replicas) {
+  std::string value = target.value("/spec/template/metadata/labels"_json_pointer, Json::object()).value(labelKey, "");
+  Json spec = target.value("spec", Json::object());
+  spec["replicas"] = replicas;
+  spec["selector"] = {{"matchLabels", {{labelKey, value + "-primary"}}}};
+  spec["template"]["metadata"]["labels"][labelKey] = value + "-primary";
+  Json labels = target.value("/metadata/labels"_json_pointer, Json::object());
+  if (labels.contains(labelKey)) labels[labelKey] = value + "-primary";
+  labels["app.kubernetes.io/managed-by"] = "aviary";
+  Json meta = {{"name", c.primaryName()},
+               {"namespace", c.ns},
+               {"labels", labels},
+               {"annotations", {{kTemplateHashAnnotation, templateHash(target)}}}};
+  if (!c.uid.empty()) meta["ownerReferences"] = Json::array({mesh::ownerReference(c.name, c.uid)});
+  return {{"apiVersion", "apps/v1"}, {"kind", "Deployment"}, {"metadata", meta}, {"spec", spec}};
+}
+
+}  // namespace aviary::controller

@@ -1,0 +1,31 @@
+// Deployments as the canary controller reads and writes them: what a Deployment's state means for the
+// planner, and the primary Deployment cloned from (or promoted from) the target with its pod labels
+// rewritten (app=podinfo → app=podinfo-primary). Pure JSON transforms; no I/O.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "operator/api/canary.h"
+#include "operator/controller/planner.h"
+
+namespace aviary::controller {
+
+using Json = nlohmann::json;
+
+// The primary records which target template it runs, so a promotion can be recognised.
+inline constexpr char kTemplateHashAnnotation[] = "aviary.io/template-hash";
+
+// The first of `keys` the target's pod template is labelled with, and its value.
+std::optional<std::pair<std::string, std::string>> selectorLabel(const Json& target,
+                                                                 const std::vector<std::string>& keys);
+// api::canonicalHash of spec.template.
+std::string templateHash(const Json& deployment);
+// Rollout state; a primary's templateHash is the target template it was copied from.
+WorkloadState observeDeployment(const Json* deployment, bool primary);
+// The primary for `target`: same spec with the pod label rewritten, `replicas` replicas.
+Json primaryDeployment(const Json& target, const api::Canary& canary, const std::string& labelKey, int replicas);
+
+}  // namespace aviary::controller
