@@ -1,18 +1,30 @@
-// aviary: the operator binary. Today it loads the cluster configuration, checks that the API server
-// answers, and exits; the controller arrives with issue 5 (see README).
+// aviary: the operator binary. Loads the cluster configuration, checks that the API server answers, and
+// runs the canary controller until SIGINT/SIGTERM.
 #include <boost/program_options.hpp>
+#include <csignal>
 #include <iostream>
+#include <sstream>
+#include <thread>
 
 #include <spdlog/spdlog.h>
 
+#include "operator/controller/canary_controller.h"
 #include "operator/core/logging.h"
 #include "operator/kube/http_kube_client.h"
 
 namespace po = boost::program_options;
 
+namespace {
+volatile std::sig_atomic_t gStop = 0;
+void onSignal(int) {
+  gStop = 1;
+}
+}  // namespace
+
 int main(int argc, char** argv) {
   try {
-    std::string kubeconfig, context, ns, logLevel, logFormat;
+    std::string kubeconfig, context, ns, logLevel, logFormat, metricsServer, meshProvider, selectorLabels;
+    int workers = 2;
     po::options_description flags("aviary flags");
     flags.add_options()("help,h", "show this help")("version", "print the version and exit")(
         "kubeconfig", po::value(&kubeconfig)->default_value(""),
@@ -20,7 +32,14 @@ int main(int argc, char** argv) {
         "context", po::value(&context)->default_value(""), "kubeconfig context (default: current-context)")(
         "namespace", po::value(&ns)->default_value(""), "watch only this namespace (default: all)")(
         "log-level", po::value(&logLevel)->default_value("info"), "trace|debug|info|warn|error")(
-        "log-format", po::value(&logFormat)->default_value("text"), "text|json");
+        "log-format", po::value(&logFormat)->default_value("text"), "text|json")(
+        "metrics-server", po::value(&metricsServer)->default_value("http://prometheus:9090"),
+        "default Prometheus URL (a Canary's spec.metricsServer overrides it)")(
+        "mesh-provider", po::value(&meshProvider)->default_value("istio"),
+        "default provider (a Canary's spec.provider overrides it)")(
+        "selector-labels", po::value(&selectorLabels)->default_value("app,name,app.kubernetes.io/name"),
+        "pod labels that identify a workload, tried in order")(
+        "workers", po::value(&workers)->default_value(2), "canaries reconciled in parallel");
     po::variables_map vm;
     po::store(po::parse_command_line(argc, argv, flags), vm);
     po::notify(vm);
@@ -53,7 +72,26 @@ int main(int argc, char** argv) {
     }
     spdlog::info("connected to {} ({}), Kubernetes {}", config->server, config->source,
                  version->value("gitVersion", "unknown"));
-    spdlog::warn("the canary controller is not built yet (issue 5); exiting");
+    aviary::controller::ControllerOptions options;
+    options.ns = ns;
+    options.defaultProvider = meshProvider;
+    options.metricsServer = metricsServer;
+    options.workers = std::max(1, workers);
+    options.selectorLabels.clear();
+    std::stringstream labels(selectorLabels);
+    for (std::string l; std::getline(labels, l, ',');) {
+      if (!l.empty()) options.selectorLabels.push_back(l);
+    }
+    std::signal(SIGINT, onSignal);
+    std::signal(SIGTERM, onSignal);
+    aviary::controller::CanaryController controller(**client, options);
+    if (auto st = controller.start(); !st) {
+      spdlog::error("{}", st.error().message);
+      return 1;
+    }
+    while (!gStop) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    spdlog::info("shutting down");
+    controller.stop();
     return 0;
   } catch (const std::exception& e) {
     std::cerr << "aviary: " << e.what() << "\n";

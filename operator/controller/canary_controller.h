@@ -1,0 +1,43 @@
+// The canary controller: informers on Canaries and Deployments, a rate-limited work queue, N workers
+// running the Reconciler. A Deployment change wakes the Canaries that target it (or its primary); each
+// reconcile asks to be woken again at its next step time, so there is no thread or timer per canary.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "operator/controller/reconciler.h"
+#include "operator/kube/informer.h"
+#include "operator/kube/work_queue.h"
+
+namespace aviary::controller {
+
+class CanaryController {
+ public:
+  CanaryController(kube::KubeClient& client, ControllerOptions options);
+  ~CanaryController();
+
+  // Starts the informers, waits for their first list, then the workers.
+  Status start();
+  // Stops taking work, lets running reconciles finish, flushes Events.
+  void stop();
+
+ private:
+  void enqueueForDeployment(const kube::Json& deployment);
+  void work();
+
+  kube::KubeClient& client_;
+  ControllerOptions options_;
+  mesh::RouterRegistry routers_;
+  kube::EventRecorder events_;
+  kube::Informer<kube::Json> canaries_;
+  kube::Informer<kube::Json> deployments_;
+  kube::WorkQueue queue_;
+  std::unique_ptr<Reconciler> reconciler_;
+  std::vector<std::thread> workers_;
+  std::atomic<bool> stopped_{false};
+};
+
+}  // namespace aviary::controller

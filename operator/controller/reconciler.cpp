@@ -1,0 +1,149 @@
+#include "operator/controller/reconciler.h"
+
+#include <spdlog/spdlog.h>
+
+#include "analysis/checks/metric_checks.h"
+#include "mesh-adapters/common/object_sync.h"
+#include "mesh-adapters/common/service_router.h"
+#include "operator/controller/workloads.h"
+
+namespace aviary::controller {
+namespace {
+
+using kube::Json;
+
+// The primary Deployment fields a promotion copies from the target (replicas stay the primary's own).
+const mesh::ManagedFields kPromotedFields{
+    {"template", "strategy", "minReadySeconds", "progressDeadlineSeconds", "revisionHistoryLimit", "paused"}};
+
+Status withContext(const Status& st, const std::string& what) {
+  if (st) return st;
+  Error e = st.error();
+  e.message = what + ": " + e.message;
+  return e;
+}
+
+}  // namespace
+
+Reconciler::Reconciler(kube::KubeClient& client, const kube::Store<Json>& canaries, const kube::Store<Json>& deployments,
+                       const mesh::RouterRegistry& routers, kube::EventRecorder& events, ControllerOptions options,
+                       MetricsFactory metrics)
+    : client_(client),
+      canaries_(canaries),
+      deployments_(deployments),
+      routers_(routers),
+      events_(events),
+      options_(std::move(options)),
+      metricsFactory_(std::move(metrics)) {}
+
+std::shared_ptr<analysis::MetricProvider> Reconciler::metricsFor(const std::string& url) {
+  std::lock_guard lock(metricsMutex_);
+  auto& provider = metrics_[url];
+  if (!provider) provider = metricsFactory_(url);
+  return provider;
+}
+
+Status Reconciler::execute(const Action& action, const api::Canary& c, const Json* target, const Json* primary,
+                           mesh::Router& router) {
+  auto label = target ? selectorLabel(*target, options_.selectorLabels) : std::nullopt;
+  auto needLabel = [&]() -> Status {
+    if (label) return {};
+    std::string keys;
+    for (const auto& k : options_.selectorLabels) keys += (keys.empty() ? "" : ", ") + k;
+    return Error{ErrorCode::Invalid, "the pod template of " + c.spec.targetRef.name +
+                                         " has none of the selector labels (" + keys + ")"};
+  };
+  switch (action.type) {
+    case ActionType::InitializePrimary: {
+      if (primary) return {};  // once created, the primary follows promotions only
+      if (auto st = needLabel(); !st) return st;
+      int replicas = std::max(1, target->value("/spec/replicas"_json_pointer, 1));
+      auto r = client_.create(kube::resources::kDeployments, c.ns, primaryDeployment(*target, c, label->first, replicas));
+      if (!r && r.error().code != ErrorCode::AlreadyExists) return withContext(r.error(), "creating " + c.primaryName());
+      return {};
+    }
+    case ActionType::EnsureRoutes: {
+      if (auto st = needLabel(); !st) return st;
+      if (auto st = mesh::reconcileServices(client_, c, label->first, label->second); !st) {
+        return withContext(st, "services");
+      }
+      return withContext(router.reconcile(c, {action.primaryWeight, action.canaryWeight}), "routes");
+    }
+    case ActionType::ScaleTarget: {
+      if (!target || target->value("/spec/replicas"_json_pointer, 1) == action.replicas) return {};
+      auto r = client_.patch(kube::resources::kDeployments, c.ns, c.spec.targetRef.name, kube::PatchType::Merge,
+                             {{"spec", {{"replicas", action.replicas}}}});
+      return r ? Status{} : withContext(r.error(), "scaling " + c.spec.targetRef.name);
+    }
+    case ActionType::PromoteToPrimary: {
+      if (auto st = needLabel(); !st) return st;
+      if (primary && observeDeployment(primary, true).templateHash == templateHash(*target)) return {};
+      int replicas = primary ? primary->value("/spec/replicas"_json_pointer, 1) : 1;
+      auto r = mesh::syncObject(client_, kube::resources::kDeployments, c.ns,
+                                primaryDeployment(*target, c, label->first, replicas), kPromotedFields);
+      return r ? Status{} : withContext(r.error(), "promoting to " + c.primaryName());
+    }
+  }
+  return {};
+}
+
+ReconcileOutcome Reconciler::reconcile(const std::string& key) {
+  auto object = canaries_.get(key);
+  if (!object) return {};  // deleted; what it created is owned by it and collected by Kubernetes
+  const Json& canaryJson = *object;
+  api::DecodeResult decoded = api::decodeCanary(canaryJson);
+  api::Canary& c = decoded.canary;
+  if (c.spec.provider.empty()) c.spec.provider = options_.defaultProvider;
+  std::vector<api::FieldError> errors = decoded.errors;
+  if (errors.empty()) {
+    for (auto& e : api::validateCanary(c.spec, routers_.providers())) errors.push_back(std::move(e));
+  }
+
+  auto target = deployments_.get(kube::objectKey(c.ns, c.spec.targetRef.name));
+  auto primary = deployments_.get(kube::objectKey(c.ns, c.primaryName()));
+  PlanInput input;
+  input.canary = &c;
+  input.specErrors = errors;
+  input.observed.target = observeDeployment(target.get(), false);
+  input.observed.primary = observeDeployment(primary.get(), true);
+  input.now = std::chrono::system_clock::now();
+
+  if (checksDue(input)) {
+    auto metrics = metricsFor(c.spec.metricsServer.empty() ? options_.metricsServer : c.spec.metricsServer);
+    analysis::CheckContext context{c.ns, c.spec.targetRef.name, c.apexName(), c.spec.provider};
+    input.checks = analysis::runChecks(c.spec.analysis.metrics, context, *metrics);
+  }
+  Plan plan = controller::plan(input);
+
+  kube::ObjectReference ref = kube::ObjectReference::fromObject(canaryJson);
+  if (!plan.actions.empty()) {
+    auto router = routers_.create(c.spec.provider, client_);
+    if (!router) return {std::nullopt, router.error()};
+    for (const auto& action : plan.actions) {
+      if (auto st = execute(action, c, target.get(), primary.get(), **router); !st) {
+        // Nothing recorded in status: the next attempt plans the same step again.
+        events_.record(ref, kube::EventType::Warning, "ReconcileError", c.name + "." + c.ns + ": " + st.error().message);
+        spdlog::warn("canary {}: {}", key, st.error().message);
+        return {std::nullopt, st};
+      }
+    }
+  }
+
+  Json status = api::encodeStatus(plan.status);
+  if (status != api::encodeStatus(decoded.canary.status)) {
+    Json next = canaryJson;
+    next["status"] = status;
+    auto written = client_.update(kCanaries, c.ns, next, "status");
+    if (!written) {
+      spdlog::debug("canary {}: status write: {}", key, written.error().message);
+      return {std::nullopt, written.error()};  // a conflict: retried from the fresh object
+    }
+  }
+  for (const auto& e : plan.events) {
+    events_.record(ref, e.warning ? kube::EventType::Warning : kube::EventType::Normal, e.reason, e.message);
+    spdlog::info("canary {}: {}", key, e.message);
+  }
+  return {plan.requeueAfter, {}};
+}
+
+}  // namespace aviary::controller

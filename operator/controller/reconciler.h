@@ -1,0 +1,68 @@
+// One reconcile of one Canary: read the Canary and its Deployments from the informer caches, run the
+// metric checks when a step is due, ask the planner, carry out its actions (primary, Services, routes,
+// scaling, promotion), then write the status through /status with the Canary's resourceVersion and
+// record the planner's Events. Level-triggered and idempotent: a failed action leaves the status as it
+// was, so the next reconcile plans the same step again.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "analysis/checks/metric_provider.h"
+#include "mesh-adapters/router.h"
+#include "operator/controller/planner.h"
+#include "operator/kube/event_recorder.h"
+#include "operator/kube/kube_client.h"
+#include "operator/kube/store.h"
+
+namespace aviary::controller {
+
+inline const kube::ResourceType kCanaries{"aviary.io", "v1beta1", "canaries", "Canary", true};
+
+struct ControllerOptions {
+  std::string ns;                   // "" = all namespaces
+  std::string defaultProvider = "istio";
+  std::string metricsServer = "http://prometheus:9090";
+  std::vector<std::string> selectorLabels = {"app", "name", "app.kubernetes.io/name"};
+  int workers = 2;
+  std::chrono::milliseconds prometheusTimeout{5000};
+};
+
+struct ReconcileOutcome {
+  std::optional<std::chrono::milliseconds> requeueAfter;
+  Status error;  // not ok: retried with backoff
+};
+
+class Reconciler {
+ public:
+  using MetricsFactory = std::function<std::shared_ptr<analysis::MetricProvider>(const std::string& url)>;
+
+  Reconciler(kube::KubeClient& client, const kube::Store<kube::Json>& canaries,
+             const kube::Store<kube::Json>& deployments, const mesh::RouterRegistry& routers,
+             kube::EventRecorder& events, ControllerOptions options, MetricsFactory metrics);
+
+  ReconcileOutcome reconcile(const std::string& key);
+
+ private:
+  Status execute(const Action& action, const api::Canary& canary, const kube::Json* target, const kube::Json* primary,
+                 mesh::Router& router);
+  std::shared_ptr<analysis::MetricProvider> metricsFor(const std::string& url);
+
+  kube::KubeClient& client_;
+  const kube::Store<kube::Json>& canaries_;
+  const kube::Store<kube::Json>& deployments_;
+  const mesh::RouterRegistry& routers_;
+  kube::EventRecorder& events_;
+  ControllerOptions options_;
+  MetricsFactory metricsFactory_;
+  std::mutex metricsMutex_;
+  std::map<std::string, std::shared_ptr<analysis::MetricProvider>> metrics_;
+};
+
+}  // namespace aviary::controller
