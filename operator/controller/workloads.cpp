@@ -27,8 +27,11 @@ WorkloadState observeDeployment(const Json* d, bool primary) {
                            : templateHash(*d);
   const Json status = d->value("status", Json::object());
   long long generation = d->value("/metadata/generation"_json_pointer, 0LL);
-  s.ready = status.value("observedGeneration", 0LL) >= generation && status.value("updatedReplicas", 0) >= s.replicas &&
-            status.value("availableReplicas", 0) >= s.replicas;
+  // As `kubectl rollout status` judges it: the current generation observed, every replica updated and
+  // available, and no old replica still running (status.replicas counts old and new).
+  int updated = status.value("updatedReplicas", 0);
+  s.ready = status.value("observedGeneration", 0LL) >= generation && updated >= s.replicas &&
+            status.value("availableReplicas", 0) >= s.replicas && status.value("replicas", 0) <= updated;
   for (const auto& c : status.value("conditions", Json::array())) {
     if (c.value("type", "") == "Progressing" && c.value("status", "") == "False" &&
         c.value("reason", "") == "ProgressDeadlineExceeded") {
