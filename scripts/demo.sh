@@ -1,67 +1,87 @@
 #!/usr/bin/env bash
-# `make demo`: starts the sandbox (Kubernetes API over HTTPS + token, live traffic through a simulated
-# Istio mesh, a real Prometheus scraping it), drives it with the real kubectl, asks Prometheus what the
-# mesh saw, points the aviary binary at it, then runs the client walkthrough.
-# The canary controller itself is not built yet (README).
+# `make demo`: the whole system on a laptop. Starts the sandbox (Kubernetes API over HTTPS + token, live
+# traffic through a simulated Istio mesh, a real Prometheus scraping it), the aviary operator pointed at
+# both, and a sample application with its Canary; then releases a healthy version (promoted step by step)
+# and a faulty one (rolled back), printing the progress as it happens. Ends by itself, leaves nothing running.
 set -euo pipefail
 build_dir=${1:-build}
 work=$(mktemp -d)
-trap 'kill "$sandbox_pid" 2>/dev/null || true; wait "$sandbox_pid" 2>/dev/null || true; rm -rf "$work"' EXIT
+cleanup() {
+  kill "${aviary_pid:-}" 2>/dev/null || true
+  wait "${aviary_pid:-}" 2>/dev/null || true
+  kill "${sandbox_pid:-}" 2>/dev/null || true
+  wait "${sandbox_pid:-}" 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
 
 step() { printf '\n==> %s\n' "$*"; }
 
-"$build_dir/sandbox/aviary-sandbox" --tls --kubeconfig-out "$work/kubeconfig" \
-  --apply sandbox/crds --apply sandbox/examples/podinfo.yaml --apply sandbox/examples/podinfo-istio.yaml \
-  --prometheus > "$work/sandbox.log" 2>&1 &
+"$build_dir/sandbox/aviary-sandbox" --tls --kubeconfig-out "$work/kubeconfig" --prometheus \
+  --apply sandbox/crds --apply crds > "$work/sandbox.log" 2>&1 &
 sandbox_pid=$!
 for _ in $(seq 600); do grep -q "prometheus listening" "$work/sandbox.log" 2>/dev/null && break; sleep 0.1; done
 grep -q "prometheus listening" "$work/sandbox.log" || { cat "$work/sandbox.log"; exit 1; }
-step "$(grep "aviary-sandbox listening" "$work/sandbox.log"), kubeconfig $work/kubeconfig"
 prometheus_url=$(grep -o 'prometheus listening on .*' "$work/sandbox.log" | awk '{print $4}')
-echo "$(grep "prometheus listening" "$work/sandbox.log"), scraping $(grep -o 'metrics at .*' "$work/sandbox.log" | awk '{print $3}')"
+step "$(grep "aviary-sandbox listening" "$work/sandbox.log") (kubeconfig $work/kubeconfig)"
+echo "$(grep "prometheus listening" "$work/sandbox.log"), scraping the mesh's metrics every second"
 export KUBECONFIG="$work/kubeconfig"
 k() { echo "\$ kubectl $*"; kubectl --cache-dir "$work/cache" "$@"; }
+kq() { kubectl --cache-dir "$work/cache" "$@"; }
 
-step "The sample application, applied at start-up"
-k get deployments,services -o wide
-k rollout status deployment/podinfo --timeout=30s
+step "The aviary operator"
+"$build_dir/operator/aviary" --kubeconfig "$work/kubeconfig" --metrics-server "$prometheus_url" \
+  > "$work/aviary.log" 2>&1 &
+aviary_pid=$!
+sleep 1
+head -2 "$work/aviary.log"
 
-step "A new release: change the image and watch the rollout"
-k set image deployment/podinfo podinfod=ghcr.io/stefanprodan/podinfo:6.5.1
-k rollout status deployment/podinfo --timeout=30s
-k get deployment podinfo -o jsonpath='{.metadata.generation} {.status.observedGeneration} {.status.availableReplicas}{"\n"}'
+step "A sample application and its Canary (Istio, steps of 20% every 5s up to 60%)"
+k apply -f sandbox/examples/podinfo-canary-demo.yaml
+kq wait --for=condition=promoted canary/podinfo -n demo --timeout=60s >/dev/null
+k get canaries,deployments -n demo
 
-# One PromQL instant query, printed as "<label values>: <value>".
-promql() {
-  python3 - "$prometheus_url" "$1" <<'PY'
-import json, sys, urllib.parse, urllib.request
-url, query = sys.argv[1], sys.argv[2]
-body = urllib.parse.urlencode({"query": query}).encode()
-data = json.load(urllib.request.urlopen(url + "/api/v1/query", body, timeout=10))["data"]["result"]
-for r in data or [{"metric": {}, "value": [0, "no data"]}]:
-    labels = ",".join(r["metric"].values()) or "value"
-    print(f"    {labels}: {float(r['value'][1]):.1f}" if r["value"][1] != "no data" else "    no data")
-PY
+# Prints phase, weight and what the last analysis measured, until the release ends (Succeeded or Failed
+# after it started progressing); succeeds when it ended in `final`.
+follow() {
+  local final=$1 last="" started=""
+  for _ in $(seq 240); do
+    read -r phase weight failed rate p99 <<< "$(kq get canary podinfo -n demo -o jsonpath='{.status.phase} {.status.canaryWeight} {.status.failedChecks} {.status.analysis.metrics[0].value} {.status.analysis.metrics[1].value}')"
+    local shown
+    shown=$(printf '%-12s weight %3s%%  failed checks %s  success rate %s  p99 %s' "$phase" "$weight" "$failed" \
+      "$( [ -n "${rate:-}" ] && printf '%.1f%%' "$rate" || echo '-')" "$( [ -n "${p99:-}" ] && printf '%.0f ms' "$p99" || echo '-')")
+    [ "$shown" != "$last" ] && echo "  $(date +%T)  $shown" && last=$shown
+    [ "$phase" = "Progressing" ] && started=1
+    if [ -n "$started" ] && { [ "$phase" = "Succeeded" ] || [ "$phase" = "Failed" ]; }; then
+      [ "$phase" = "$final" ]
+      return
+    fi
+    sleep 1
+  done
+  echo "the release did not end within 4 minutes" >&2
+  return 1
 }
 
-step "Live traffic through the Istio VirtualService (90/10), as Prometheus scraped it"
-k get virtualservices.networking.istio.io podinfo -n mesh -o jsonpath='{range .spec.http[0].route[*]}{.destination.host}={.weight} {end}{"\n"}'
-sleep 10
-echo "Flagger's request-success-rate (%), per workload, over 10s:"
-promql 'sum by (destination_workload) (rate(istio_requests_total{reporter="destination",destination_workload_namespace="mesh",response_code!~"5.*"}[10s])) / sum by (destination_workload) (rate(istio_requests_total{reporter="destination",destination_workload_namespace="mesh"}[10s])) * 100'
-echo "Flagger's request-duration (p99, ms), per workload:"
-promql 'histogram_quantile(0.99, sum by (le, destination_workload) (rate(istio_request_duration_milliseconds_bucket{reporter="destination",destination_workload_namespace="mesh"}[10s])))'
-echo "Share of user requests (%) per deployment (sandbox ground truth):"
-promql 'sum by (deployment) (rate(sandbox_user_requests_total{namespace="mesh"}[10s])) / scalar(sum(rate(sandbox_user_requests_total{namespace="mesh"}[10s]))) * 100'
+step "Release 6.5.1 (healthy): kubectl set image"
+k set image deployment/podinfo podinfod=ghcr.io/stefanprodan/podinfo:6.5.1 -n demo
+follow Succeeded
+echo "primary now runs: $(kq get deployment podinfo-primary -n demo -o jsonpath='{.spec.template.spec.containers[0].image}')"
 
-step "Shift to 50/50 with kubectl; the mesh follows within a tick"
-k patch virtualservices.networking.istio.io podinfo -n mesh --type merge -p '{"spec":{"http":[{"route":[{"destination":{"host":"podinfo-primary"},"weight":50},{"destination":{"host":"podinfo-canary"},"weight":50}]}]}}'
-sleep 4
-echo "Share of user requests (%) per deployment over the last 3s:"
-promql 'sum by (deployment) (irate(sandbox_user_requests_total{namespace="mesh"}[3s])) / scalar(sum(irate(sandbox_user_requests_total{namespace="mesh"}[3s]))) * 100'
+step "Release 6.5.2 (faulty: 20% of its requests fail)"
+k patch deployment podinfo -n demo --type merge \
+  -p '{"spec":{"template":{"metadata":{"annotations":{"sandbox.aviary.io/error-rate":"0.2"}},"spec":{"containers":[{"name":"podinfod","image":"ghcr.io/stefanprodan/podinfo:6.5.2"}]}}}}'
+follow Failed
+echo "primary still runs: $(kq get deployment podinfo-primary -n demo -o jsonpath='{.spec.template.spec.containers[0].image}')"
 
-step "The aviary binary, pointed at the sandbox"
-"$build_dir/operator/aviary" --kubeconfig "$work/kubeconfig"
+step "What kubectl describe shows"
+kq describe canary podinfo -n demo | sed -n '/^Events:/,$p'
 
-step "The Kubernetes client library, end to end"
-"$build_dir/tests/aviary-client-demo"
+step "Users hurt by the faulty release (sandbox ground truth, requests)"
+python3 - "$prometheus_url" <<'PY'
+import json, sys, urllib.parse, urllib.request
+q = 'sum by (deployment, outcome) (sandbox_user_requests_total{namespace="demo"})'
+body = urllib.parse.urlencode({"query": q}).encode()
+for r in json.load(urllib.request.urlopen(sys.argv[1] + "/api/v1/query", body, timeout=10))["data"]["result"]:
+    m = r["metric"]
+    print(f"    {m.get('deployment','?'):16} {m.get('outcome','?'):8} {float(r['value'][1]):8.0f}")
+PY

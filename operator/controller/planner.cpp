@@ -144,7 +144,7 @@ class Planner {
   // --- phases --------------------------------------------------------------------------------------
   void initialize() {
     p_.actions.push_back({ActionType::InitializePrimary, 0, 0, 0});
-    routes(0);
+    // Services and routes only once the primary serves: an apex Service without ready pods fails requests.
     if (!obs_.primary.exists || !obs_.primary.ready) {
       if (c_.status.phase != Phase::Initializing) {
         transition(Phase::Initializing);
@@ -154,6 +154,7 @@ class Planner {
       requeue(kRolloutPoll);
       return;
     }
+    routes(0);
     scaleTarget(0);
     transition(Phase::Initialized);
     p_.status.canaryWeight = 0;
