@@ -3,7 +3,8 @@
 
 namespace aviary::mesh {
 
-Result<std::unique_ptr<Router>> RouterRegistry::create(const std::string& provider, kube::KubeClient& client) const {
+Result<std::unique_ptr<Router>> RouterRegistry::create(const std::string& provider,
+                                                       kube::KubeClient& client) const {
   auto it = factories_.find(provider);
   if (it == factories_.end()) {
     std::string known;

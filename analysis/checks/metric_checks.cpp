@@ -38,7 +38,8 @@ std::string renderQuery(const std::string& text, const std::map<std::string, std
   return out;
 }
 
-api::MetricResult runCheck(const api::MetricCheck& check, const CheckContext& context, const MetricProvider& metrics) {
+api::MetricResult runCheck(const api::MetricCheck& check, const CheckContext& context,
+                           const MetricProvider& metrics) {
   api::MetricResult r{check.name, std::nullopt, check.range, false, ""};
   std::string query = check.query;
   if (query.empty()) {
@@ -74,8 +75,8 @@ api::MetricResult runCheck(const api::MetricCheck& check, const CheckContext& co
   return r;
 }
 
-std::vector<api::MetricResult> runChecks(const std::vector<api::MetricCheck>& checks, const CheckContext& context,
-                                         const MetricProvider& metrics) {
+std::vector<api::MetricResult> runChecks(const std::vector<api::MetricCheck>& checks,
+                                         const CheckContext& context, const MetricProvider& metrics) {
   std::vector<api::MetricResult> out;
   for (const auto& c : checks) out.push_back(runCheck(c, context, metrics));
   return out;

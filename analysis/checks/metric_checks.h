@@ -28,7 +28,7 @@ Result<std::string> builtInQuery(const std::string& provider, const std::string&
 
 api::MetricResult runCheck(const api::MetricCheck& check, const CheckContext& context,
                            const MetricProvider& metrics);
-std::vector<api::MetricResult> runChecks(const std::vector<api::MetricCheck>& checks, const CheckContext& context,
-                                         const MetricProvider& metrics);
+std::vector<api::MetricResult> runChecks(const std::vector<api::MetricCheck>& checks,
+                                         const CheckContext& context, const MetricProvider& metrics);
 
 }  // namespace aviary::analysis

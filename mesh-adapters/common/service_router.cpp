@@ -7,7 +7,8 @@ namespace {
 
 using kube::Json;
 
-Json service(const api::Canary& c, const std::string& name, const Json& selector, const api::CustomMetadata& extra) {
+Json service(const api::Canary& c, const std::string& name, const Json& selector,
+             const api::CustomMetadata& extra) {
   const api::ServiceSpec& s = c.spec.service;
   Json labels = {{"app.kubernetes.io/managed-by", "aviary"}};
   for (const auto& [k, v] : extra.labels) labels[k] = v;
@@ -27,9 +28,10 @@ Status reconcileServices(kube::KubeClient& client, const api::Canary& c, const s
                          const std::string& labelValue) {
   const ManagedFields fields{{"selector", "ports"}};
   const Json primary = {{labelKey, labelValue + "-primary"}};
-  for (const Json& desired : {service(c, c.apexName(), primary, c.spec.service.apex),
-                              service(c, c.primaryServiceName(), primary, c.spec.service.primary),
-                              service(c, c.canaryServiceName(), {{labelKey, labelValue}}, c.spec.service.canary)}) {
+  for (const Json& desired :
+       {service(c, c.apexName(), primary, c.spec.service.apex),
+        service(c, c.primaryServiceName(), primary, c.spec.service.primary),
+        service(c, c.canaryServiceName(), {{labelKey, labelValue}}, c.spec.service.canary)}) {
     if (auto r = syncObject(client, kube::resources::kServices, c.ns, desired, fields); !r) return r.error();
   }
   return {};

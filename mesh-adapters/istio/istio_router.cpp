@@ -29,9 +29,10 @@ Json IstioRouter::virtualService(const api::Canary& c, Weights weights) {
   for (const auto& h : s.hosts) {
     if (h != c.apexName()) hosts.push_back(h);
   }
-  Json route = {{"route",
-                 Json::array({{{"destination", {{"host", c.primaryServiceName()}}}, {"weight", weights.primary}},
-                              {{"destination", {{"host", c.canaryServiceName()}}}, {"weight", weights.canary}}})}};
+  Json route = {
+      {"route",
+       Json::array({{{"destination", {{"host", c.primaryServiceName()}}}, {"weight", weights.primary}},
+                    {{"destination", {{"host", c.canaryServiceName()}}}, {"weight", weights.canary}}})}};
   if (!s.match.is_null()) route["match"] = s.match;
   if (!s.rewrite.is_null()) route["rewrite"] = s.rewrite;
   if (!s.retries.is_null()) route["retries"] = s.retries;
@@ -57,7 +58,9 @@ Json IstioRouter::destinationRule(const api::Canary& c, const std::string& host)
 
 Status IstioRouter::reconcile(const api::Canary& c, Weights weights) {
   for (const auto& host : {c.primaryServiceName(), c.canaryServiceName()}) {
-    if (auto r = syncObject(client_, kDestinationRules, c.ns, destinationRule(c, host), kDestinationRuleFields); !r) {
+    if (auto r =
+            syncObject(client_, kDestinationRules, c.ns, destinationRule(c, host), kDestinationRuleFields);
+        !r) {
       return r.error();
     }
   }

@@ -267,9 +267,22 @@ DecodeResult decodeCanary(const Json& object) {
   spec.boolean("skipAnalysis", s.skipAnalysis);
   spec.boolean("suspend", s.suspend);
   spec.boolean("revertOnDeletion", s.revertOnDeletion);
-  for (const char* later : {"ingressRef", "routeRef", "upstreamRef"}) {
+  for (const char* later : {"ingressRef", "routeRef", "upstreamRef", "autoscalerRef"}) {
     if (spec.has(later)) s.unsupported.push_back(spec.at(later));
   }
+  // Fields with a meaning that arrives in a later release: accepted, and reported instead of ignored.
+  const AnalysisSpec& a = s.analysis;
+  auto later = [&](bool set, const char* path) {
+    if (set) s.unsupported.push_back(path);
+  };
+  later(s.revertOnDeletion, "spec.revertOnDeletion");
+  later(s.service.portDiscovery, "spec.service.portDiscovery");
+  later(a.iterations > 0, "spec.analysis.iterations (blue/green, A/B)");
+  later(!a.match.is_null(), "spec.analysis.match (A/B)");
+  later(a.mirror, "spec.analysis.mirror");
+  later(a.stepWeightPromotion > 0, "spec.analysis.stepWeightPromotion");
+  later(a.primaryReadyThreshold != 100 || a.canaryReadyThreshold != 100, "spec.analysis.*ReadyThreshold");
+  for (const auto& m : a.metrics) later(m.templateRef.has_value(), "spec.analysis.metrics[].templateRef");
   return out;
 }
 

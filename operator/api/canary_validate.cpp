@@ -26,13 +26,15 @@ std::vector<FieldError> validateCanary(const CanarySpec& spec,
     if (i > 0 && a.stepWeights[i] <= a.stepWeights[i - 1]) {
       errors.push_back({path, "must be greater than the previous step"});
     }
-    if (a.stepWeights[i] > a.maxWeight && spec.analysis.iterations == 0) {
+    if (a.stepWeights[i] > a.maxWeight) {
       errors.push_back({path, "must not exceed maxWeight " + std::to_string(a.maxWeight)});
     }
   }
-  bool weighted = a.iterations == 0 && !spec.skipAnalysis;
+  bool weighted = !spec.skipAnalysis;
   if (weighted && a.stepWeight == 0 && a.stepWeights.empty()) {
-    errors.push_back({"spec.analysis", "needs stepWeight, stepWeights or iterations to make progress"});
+    errors.push_back({"spec.analysis",
+                      "needs stepWeight or stepWeights to make progress (iterations-based blue/green and A/B "
+                      "are not supported yet)"});
   }
   if (weighted && a.stepWeight > a.maxWeight) {
     errors.push_back(

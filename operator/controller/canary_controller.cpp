@@ -31,14 +31,15 @@ CanaryController::CanaryController(kube::KubeClient& client, ControllerOptions o
       queue_(std::chrono::milliseconds(100), std::chrono::seconds(30)) {
   // Canaries by the Deployment they target, so a Deployment event finds its Canary without a scan.
   canaries_.addIndex("target", [](const kube::Json& c) {
-    return std::vector<std::string>{kube::objectKey(c["metadata"].value("namespace", ""),
-                                                    c.value("/spec/targetRef/name"_json_pointer, std::string()))};
+    return std::vector<std::string>{kube::objectKey(
+        c["metadata"].value("namespace", ""), c.value("/spec/targetRef/name"_json_pointer, std::string()))};
   });
   auto timeout = options_.prometheusTimeout;
   reconciler_ = std::make_unique<Reconciler>(
       client_, canaries_.store(), deployments_.store(), routers_, events_, options_,
       [timeout](const std::string& url) -> std::shared_ptr<analysis::MetricProvider> {
-        return std::make_shared<analysis::PrometheusClient>(analysis::PrometheusClientOptions{.url = url, .timeout = timeout});
+        return std::make_shared<analysis::PrometheusClient>(
+            analysis::PrometheusClientOptions{.url = url, .timeout = timeout});
       });
   canaries_.addHandlers({[this](const auto& c) { queue_.add(keyOf(*c)); },
                          [this](const auto&, const auto& c) { queue_.add(keyOf(*c)); },
@@ -68,7 +69,8 @@ void CanaryController::enqueueForDeployment(const kube::Json& d) {
 Status CanaryController::start() {
   canaries_.start();
   deployments_.start();
-  if (!canaries_.waitForSync(std::chrono::seconds(60)) || !deployments_.waitForSync(std::chrono::seconds(60))) {
+  if (!canaries_.waitForSync(std::chrono::seconds(60)) ||
+      !deployments_.waitForSync(std::chrono::seconds(60))) {
     return Error{ErrorCode::Timeout, "informers did not sync within 60s (is the Canary CRD installed?)"};
   }
   spdlog::info("canary controller started: {} canaries, {} deployments cached, {} workers",

@@ -25,9 +25,9 @@ Status withContext(const Status& st, const std::string& what) {
 
 }  // namespace
 
-Reconciler::Reconciler(kube::KubeClient& client, const kube::Store<Json>& canaries, const kube::Store<Json>& deployments,
-                       const mesh::RouterRegistry& routers, kube::EventRecorder& events, ControllerOptions options,
-                       MetricsFactory metrics)
+Reconciler::Reconciler(kube::KubeClient& client, const kube::Store<Json>& canaries,
+                       const kube::Store<Json>& deployments, const mesh::RouterRegistry& routers,
+                       kube::EventRecorder& events, ControllerOptions options, MetricsFactory metrics)
     : client_(client),
       canaries_(canaries),
       deployments_(deployments),
@@ -43,8 +43,8 @@ std::shared_ptr<analysis::MetricProvider> Reconciler::metricsFor(const std::stri
   return provider;
 }
 
-Status Reconciler::execute(const Action& action, const api::Canary& c, const Json* target, const Json* primary,
-                           mesh::Router& router) {
+Status Reconciler::execute(const Action& action, const api::Canary& c, const Json* target,
+                           const Json* primary, mesh::Router& router) {
   auto label = target ? selectorLabel(*target, options_.selectorLabels) : std::nullopt;
   auto needLabel = [&]() -> Status {
     if (label) return {};
@@ -58,8 +58,10 @@ Status Reconciler::execute(const Action& action, const api::Canary& c, const Jso
       if (primary) return {};  // once created, the primary follows promotions only
       if (auto st = needLabel(); !st) return st;
       int replicas = std::max(1, target->value("/spec/replicas"_json_pointer, 1));
-      auto r = client_.create(kube::resources::kDeployments, c.ns, primaryDeployment(*target, c, label->first, replicas));
-      if (!r && r.error().code != ErrorCode::AlreadyExists) return withContext(r.error(), "creating " + c.primaryName());
+      auto r = client_.create(kube::resources::kDeployments, c.ns,
+                              primaryDeployment(*target, c, label->first, replicas));
+      if (!r && r.error().code != ErrorCode::AlreadyExists)
+        return withContext(r.error(), "creating " + c.primaryName());
       return {};
     }
     case ActionType::EnsureRoutes: {
@@ -71,8 +73,8 @@ Status Reconciler::execute(const Action& action, const api::Canary& c, const Jso
     }
     case ActionType::ScaleTarget: {
       if (!target || target->value("/spec/replicas"_json_pointer, 1) == action.replicas) return {};
-      auto r = client_.patch(kube::resources::kDeployments, c.ns, c.spec.targetRef.name, kube::PatchType::Merge,
-                             {{"spec", {{"replicas", action.replicas}}}});
+      auto r = client_.patch(kube::resources::kDeployments, c.ns, c.spec.targetRef.name,
+                             kube::PatchType::Merge, {{"spec", {{"replicas", action.replicas}}}});
       return r ? Status{} : withContext(r.error(), "scaling " + c.spec.targetRef.name);
     }
     case ActionType::PromoteToPrimary: {
@@ -122,7 +124,8 @@ ReconcileOutcome Reconciler::reconcile(const std::string& key) {
     for (const auto& action : plan.actions) {
       if (auto st = execute(action, c, target.get(), primary.get(), **router); !st) {
         // Nothing recorded in status: the next attempt plans the same step again.
-        events_.record(ref, kube::EventType::Warning, "ReconcileError", c.name + "." + c.ns + ": " + st.error().message);
+        events_.record(ref, kube::EventType::Warning, "ReconcileError",
+                       c.name + "." + c.ns + ": " + st.error().message);
         spdlog::warn("canary {}: {}", key, st.error().message);
         return {std::nullopt, st};
       }

@@ -26,7 +26,7 @@ namespace aviary::controller {
 inline const kube::ResourceType kCanaries{"aviary.io", "v1beta1", "canaries", "Canary", true};
 
 struct ControllerOptions {
-  std::string ns;                   // "" = all namespaces
+  std::string ns;  // "" = all namespaces
   std::string defaultProvider = "istio";
   std::string metricsServer = "http://prometheus:9090";
   std::vector<std::string> selectorLabels = {"app", "name", "app.kubernetes.io/name"};
@@ -50,8 +50,8 @@ class Reconciler {
   ReconcileOutcome reconcile(const std::string& key);
 
  private:
-  Status execute(const Action& action, const api::Canary& canary, const kube::Json* target, const kube::Json* primary,
-                 mesh::Router& router);
+  Status execute(const Action& action, const api::Canary& canary, const kube::Json* target,
+                 const kube::Json* primary, mesh::Router& router);
   std::shared_ptr<analysis::MetricProvider> metricsFor(const std::string& url);
 
   kube::KubeClient& client_;

@@ -42,7 +42,8 @@ WorkloadState observeDeployment(const Json* d, bool primary) {
 }
 
 Json primaryDeployment(const Json& target, const api::Canary& c, const std::string& labelKey, int replicas) {
-  std::string value = target.value("/spec/template/metadata/labels"_json_pointer, Json::object()).value(labelKey, "");
+  std::string value =
+      target.value("/spec/template/metadata/labels"_json_pointer, Json::object()).value(labelKey, "");
   Json spec = target.value("spec", Json::object());
   spec["replicas"] = replicas;
   spec["selector"] = {{"matchLabels", {{labelKey, value + "-primary"}}}};

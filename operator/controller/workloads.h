@@ -26,6 +26,7 @@ std::string templateHash(const Json& deployment);
 // Rollout state; a primary's templateHash is the target template it was copied from.
 WorkloadState observeDeployment(const Json* deployment, bool primary);
 // The primary for `target`: same spec with the pod label rewritten, `replicas` replicas.
-Json primaryDeployment(const Json& target, const api::Canary& canary, const std::string& labelKey, int replicas);
+Json primaryDeployment(const Json& target, const api::Canary& canary, const std::string& labelKey,
+                       int replicas);
 
 }  // namespace aviary::controller

@@ -44,12 +44,14 @@ TEST(BuiltInQueries, RenderToFlaggersIstioQueries) {
   EXPECT_EQ(renderQuery(*q, {{"namespace", "test"}, {"target", "podinfo"}, {"interval", "1m"}}),
             "sum(rate(istio_requests_total{reporter=\"destination\",destination_workload_namespace=\"test\","
             "destination_workload=~\"podinfo\",response_code!~\"5.*\"}[1m])) / sum(rate(istio_requests_total{"
-            "reporter=\"destination\",destination_workload_namespace=\"test\",destination_workload=~\"podinfo\"}[1m]))"
+            "reporter=\"destination\",destination_workload_namespace=\"test\",destination_workload=~"
+            "\"podinfo\"}[1m]))"
             " * 100");
   EXPECT_TRUE(builtInQuery("gatewayapi", "request-duration"));
   auto missing = builtInQuery("istio", "error-budget");
   ASSERT_FALSE(missing);
-  EXPECT_EQ(missing.error().message, "provider \"istio\" has no built-in metric \"error-budget\"; use a templateRef");
+  EXPECT_EQ(missing.error().message,
+            "provider \"istio\" has no built-in metric \"error-budget\"; use a templateRef");
 }
 
 TEST(MetricChecks, CompareWithTheThresholdRangeAndSayWhy) {
@@ -60,8 +62,9 @@ TEST(MetricChecks, CompareWithTheThresholdRangeAndSayWhy) {
                                 {{"namespace", "test"}, {"target", "podinfo"}, {"interval", "1m"}});
   prometheus.answers.emplace(rate, 91.2);
   prometheus.answers.emplace(p99, 120.0);
-  auto results = runChecks({check("request-success-rate", 99, std::nullopt), check("request-duration", std::nullopt, 500)},
-                           kIstio, prometheus);
+  auto results = runChecks(
+      {check("request-success-rate", 99, std::nullopt), check("request-duration", std::nullopt, 500)}, kIstio,
+      prometheus);
   ASSERT_EQ(results.size(), 2u);
   EXPECT_FALSE(results[0].passed);
   EXPECT_EQ(results[0].message, "request-success-rate 91.20 < 99");
@@ -82,8 +85,9 @@ TEST(MetricChecks, MissingDataAndUnreachableServersFail) {
 
   api::MetricCheck inline_ = check("errors", std::nullopt, 1);
   inline_.query = "sum(rate(errors{ns=\"{{ namespace }}\"}[{{ interval }}]))";
-  prometheus.answers.emplace("sum(rate(errors{ns=\"test\"}[1m]))",
-                             Error{ErrorCode::Unavailable, "prometheus at http://p:9090 unreachable: refused"});
+  prometheus.answers.emplace(
+      "sum(rate(errors{ns=\"test\"}[1m]))",
+      Error{ErrorCode::Unavailable, "prometheus at http://p:9090 unreachable: refused"});
   auto down = runCheck(inline_, kIstio, prometheus);
   EXPECT_FALSE(down.passed);
   EXPECT_EQ(down.message, "errors: prometheus at http://p:9090 unreachable: refused");

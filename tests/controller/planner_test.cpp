@@ -97,7 +97,8 @@ TEST(Planner, InitializesThePrimaryAndWaitsForIt) {
   s.observed.primary = {};
   Plan p = s.run();
   EXPECT_EQ(p.status.phase, Phase::Initializing);
-  EXPECT_EQ(p.actions, (std::vector<Action>{kInitPrimary})) << "no Service selects pods that are not ready yet";
+  EXPECT_EQ(p.actions, (std::vector<Action>{kInitPrimary}))
+      << "no Service selects pods that are not ready yet";
   EXPECT_EQ(p.status.condition("Promoted")->status, "Unknown");
   EXPECT_EQ(p.requeueAfter, milliseconds(1000));
 
@@ -367,6 +368,29 @@ TEST(Planner, IsIdempotent) {
   Plan second = s.run();
   EXPECT_EQ(api::encodeStatus(first.status), api::encodeStatus(second.status));
   EXPECT_EQ(first.actions, second.actions);
+}
+
+}  // namespace
+}  // namespace aviary::controller
+
+namespace aviary::controller {
+namespace {
+
+TEST(Planner, FieldsOfLaterReleasesAreReportedNotIgnored) {
+  Step s;
+  s.phase(Phase::Succeeded);
+  s.observed.target = ready("v1", 0);
+  s.canary.spec.unsupported = {"spec.analysis.webhooks", "spec.autoscalerRef"};
+  Plan p = s.run();
+  const api::Condition* readyCondition = p.status.condition("Ready");
+  ASSERT_NE(readyCondition, nullptr);
+  EXPECT_EQ(readyCondition->status, "True");
+  EXPECT_EQ(readyCondition->reason, "NotSupportedYet");
+  EXPECT_EQ(readyCondition->message,
+            "accepted but not supported yet (ignored): spec.analysis.webhooks, spec.autoscalerRef");
+  EXPECT_EQ(eventsOf(p),
+            "W:Canary podinfo.test accepted but not supported yet (ignored): spec.analysis.webhooks, "
+            "spec.autoscalerRef\n");
 }
 
 }  // namespace

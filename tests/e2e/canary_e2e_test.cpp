@@ -33,8 +33,8 @@ struct World {
 
   void startOperator() {
     aviary = std::make_unique<testing::ChildProcess>(
-        std::vector<std::string>{AVIARY_BINARY, "--kubeconfig", kubeconfig, "--metrics-server", sandbox->prometheusUrl(),
-                                 "--workers", "2"},
+        std::vector<std::string>{AVIARY_BINARY, "--kubeconfig", kubeconfig, "--metrics-server",
+                                 sandbox->prometheusUrl(), "--workers", "2"},
         dir + "/aviary.log");
   }
 };
@@ -71,26 +71,34 @@ class Environment : public ::testing::Environment {
   void TearDown() override {
     if (world->aviary) world->aviary->terminate();
     std::string log = world->aviary ? world->aviary->log() : "";
-    if (::testing::UnitTest::GetInstance()->failed_test_count() > 0) std::cerr << "--- aviary log ---\n" << log;
+    if (::testing::UnitTest::GetInstance()->failed_test_count() > 0)
+      std::cerr << "--- aviary log ---\n" << log;
     delete world;
   }
 };
 [[maybe_unused]] auto* const kEnvironment = ::testing::AddGlobalTestEnvironment(new Environment);
 
 // A Deployment "podinfo" and its Canary in `ns`; `canarySpec` is extra YAML under spec.analysis-level keys.
-std::string manifests(const std::string& ns, const std::string& extraSpec = "", const std::string& analysisExtra = "",
-                      const std::string& metricsServer = "") {
-  return "apiVersion: v1\nkind: Namespace\nmetadata: {name: " + ns + "}\n---\n"
-         "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: podinfo, namespace: " + ns +
+std::string manifests(const std::string& ns, const std::string& extraSpec = "",
+                      const std::string& analysisExtra = "", const std::string& metricsServer = "") {
+  return "apiVersion: v1\nkind: Namespace\nmetadata: {name: " + ns +
+         "}\n---\n"
+         "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: podinfo, namespace: " +
+         ns +
          ", annotations: {sandbox.aviary.io/ready-after: 500ms}}\n"
          "spec:\n  replicas: 2\n  progressDeadlineSeconds: 4\n  selector: {matchLabels: {app: podinfo}}\n"
          "  template:\n    metadata: {labels: {app: podinfo}}\n"
          "    spec: {containers: [{name: podinfod, image: \"ghcr.io/stefanprodan/podinfo:6.5.0\"}]}\n---\n"
-         "apiVersion: aviary.io/v1beta1\nkind: Canary\nmetadata: {name: podinfo, namespace: " + ns + "}\n"
+         "apiVersion: aviary.io/v1beta1\nkind: Canary\nmetadata: {name: podinfo, namespace: " +
+         ns +
+         "}\n"
          "spec:\n  provider: istio\n  targetRef: {apiVersion: apps/v1, kind: Deployment, name: podinfo}\n" +
          (metricsServer.empty() ? "" : "  metricsServer: " + metricsServer + "\n") + extraSpec +
-         "  service:\n    port: 9898\n    apex: {annotations: {sandbox.aviary.io/rps: \"" + std::to_string(kRps) + "\"}}\n"
-         "  analysis:\n    interval: 3s\n    threshold: 2\n    maxWeight: 50\n    stepWeight: 25\n" + analysisExtra +
+         "  service:\n    port: 9898\n    apex: {annotations: {sandbox.aviary.io/rps: \"" +
+         std::to_string(kRps) +
+         "\"}}\n"
+         "  analysis:\n    interval: 3s\n    threshold: 2\n    maxWeight: 50\n    stepWeight: 25\n" +
+         analysisExtra +
          "    metrics:\n"
          "    - {name: request-success-rate, thresholdRange: {min: 99}, interval: 6s}\n"
          "    - {name: request-duration, thresholdRange: {max: 500}, interval: 6s}\n";
@@ -115,18 +123,22 @@ class CanaryE2E : public ::testing::Test {
     auto d = world->client->get(kube::resources::kDeployments, ns, name);
     return d ? *d : Json::object();
   }
-  std::string phase(const std::string& ns) { return canary(ns).value("/status/phase"_json_pointer, std::string()); }
+  std::string phase(const std::string& ns) {
+    return canary(ns).value("/status/phase"_json_pointer, std::string());
+  }
   int weight(const std::string& ns) { return canary(ns).value("/status/canaryWeight"_json_pointer, 0); }
-  bool waitPhase(const std::string& ns, const std::string& want, std::chrono::seconds timeout = std::chrono::seconds(30)) {
+  bool waitPhase(const std::string& ns, const std::string& want,
+                 std::chrono::seconds timeout = std::chrono::seconds(30)) {
     return eventually([&] { return phase(ns) == want; }, timeout);
   }
-  void initialize(const std::string& ns, const std::string& extraSpec = "", const std::string& analysisExtra = "",
-                  const std::string& metricsServer = "") {
+  void initialize(const std::string& ns, const std::string& extraSpec = "",
+                  const std::string& analysisExtra = "", const std::string& metricsServer = "") {
     apply(manifests(ns, extraSpec, analysisExtra, metricsServer));
     ASSERT_TRUE(waitPhase(ns, "Initialized")) << "phase " << phase(ns);
   }
   std::string primaryImage(const std::string& ns) {
-    return deployment(ns, "podinfo-primary").value("/spec/template/spec/containers/0/image"_json_pointer, std::string());
+    return deployment(ns, "podinfo-primary")
+        .value("/spec/template/spec/containers/0/image"_json_pointer, std::string());
   }
   // User requests by the sandbox's ground truth in `ns` (one deployment, or all when empty) with `outcome`.
   double userRequests(const std::string& ns, const std::string& deployment, const std::string& outcome) {
@@ -137,7 +149,8 @@ class CanaryE2E : public ::testing::Test {
     for (std::string line; std::getline(in, line);) {
       if (line.rfind(prefix, 0) != 0) continue;
       if (line.find("namespace=\"" + ns + "\"") == std::string::npos) continue;
-      if (!deployment.empty() && line.find("deployment=\"" + deployment + "\"") == std::string::npos) continue;
+      if (!deployment.empty() && line.find("deployment=\"" + deployment + "\"") == std::string::npos)
+        continue;
       if (line.find("outcome=\"" + outcome + "\"") == std::string::npos) continue;
       sum += std::stod(line.substr(line.rfind(' ') + 1));
     }
@@ -148,21 +161,26 @@ class CanaryE2E : public ::testing::Test {
 TEST_F(CanaryE2E, InitializationCreatesThePrimaryAndScalesTheTargetToZero) {
   initialize("e2e-init");
   auto primary = deployment("e2e-init", "podinfo-primary");
-  EXPECT_EQ(primary.value("/spec/template/metadata/labels/app"_json_pointer, std::string()), "podinfo-primary");
+  EXPECT_EQ(primary.value("/spec/template/metadata/labels/app"_json_pointer, std::string()),
+            "podinfo-primary");
   EXPECT_EQ(primary.value("/status/availableReplicas"_json_pointer, 0), 2);
   EXPECT_EQ(deployment("e2e-init", "podinfo").value("/spec/replicas"_json_pointer, -1), 0);
   auto get = kubectl("get canaries -n e2e-init");
   EXPECT_NE(get.output.find("Initialized"), std::string::npos) << get.output;
   auto wait = kubectl("wait --for=condition=promoted canary/podinfo -n e2e-init --timeout=10s");
   EXPECT_EQ(wait.exitCode, 0) << wait.output;
-  auto vs = kubectl("get virtualservices.networking.istio.io podinfo -n e2e-init -o jsonpath={.spec.http[0].route[0].weight}");
+  auto vs = kubectl(
+      "get virtualservices.networking.istio.io podinfo -n e2e-init -o "
+      "jsonpath={.spec.http[0].route[0].weight}");
   EXPECT_EQ(vs.output, "100");
 }
 
 TEST_F(CanaryE2E, AHealthyReleaseIsPromotedStepByStepWithNoUserErrors) {
   initialize("e2e-healthy");
   double errorsBefore = userRequests("e2e-healthy", "", "error");
-  ASSERT_EQ(kubectl("set image deployment/podinfo podinfod=ghcr.io/stefanprodan/podinfo:6.5.1 -n e2e-healthy").exitCode, 0);
+  ASSERT_EQ(kubectl("set image deployment/podinfo podinfod=ghcr.io/stefanprodan/podinfo:6.5.1 -n e2e-healthy")
+                .exitCode,
+            0);
   std::set<int> weights;
   ASSERT_TRUE(eventually(
       [&] {
@@ -174,39 +192,49 @@ TEST_F(CanaryE2E, AHealthyReleaseIsPromotedStepByStepWithNoUserErrors) {
   EXPECT_TRUE(weights.count(25) && weights.count(50)) << ::testing::PrintToString(weights);
   EXPECT_EQ(primaryImage("e2e-healthy"), "ghcr.io/stefanprodan/podinfo:6.5.1");
   EXPECT_EQ(deployment("e2e-healthy", "podinfo").value("/spec/replicas"_json_pointer, -1), 0);
-  EXPECT_EQ(userRequests("e2e-healthy", "", "error"), errorsBefore) << "no user request failed during the release";
+  EXPECT_EQ(userRequests("e2e-healthy", "", "error"), errorsBefore)
+      << "no user request failed during the release";
   EXPECT_GT(userRequests("e2e-healthy", "podinfo", "success"), 0) << "the canary served users";
   auto events = kubectl("get events -n e2e-healthy --field-selector involvedObject.kind=Canary");
-  EXPECT_NE(events.output.find("Advance podinfo.e2e-healthy canary weight 50"), std::string::npos) << events.output;
+  EXPECT_NE(events.output.find("Advance podinfo.e2e-healthy canary weight 50"), std::string::npos)
+      << events.output;
   EXPECT_NE(events.output.find("Promotion completed!"), std::string::npos);
 }
 
 TEST_F(CanaryE2E, AFaultyReleaseIsRolledBackAfterThresholdFailedChecks) {
   initialize("e2e-faulty");
   ASSERT_EQ(kubectl("patch deployment podinfo -n e2e-faulty --type merge -p "
-                    "'{\"spec\":{\"template\":{\"metadata\":{\"annotations\":{\"sandbox.aviary.io/error-rate\":\"0.3\"}}}}}'")
+                    "'{\"spec\":{\"template\":{\"metadata\":{\"annotations\":{\"sandbox.aviary.io/"
+                    "error-rate\":\"0.3\"}}}}}'")
                 .exitCode,
             0);
   ASSERT_TRUE(waitPhase("e2e-faulty", "Failed", std::chrono::seconds(40))) << "phase " << phase("e2e-faulty");
   Json c = canary("e2e-faulty");
   EXPECT_EQ(c["status"]["canaryWeight"], 0);
   EXPECT_EQ(c["status"]["failedChecks"], 2);
-  EXPECT_NE(c["status"]["analysis"]["message"].get<std::string>().find("request-success-rate"), std::string::npos);
+  EXPECT_NE(c["status"]["analysis"]["message"].get<std::string>().find("request-success-rate"),
+            std::string::npos);
   EXPECT_EQ(primaryImage("e2e-faulty"), "ghcr.io/stefanprodan/podinfo:6.5.0");
-  EXPECT_EQ(deployment("e2e-faulty", "podinfo-primary").value("/spec/template/metadata/annotations"_json_pointer, Json::object()).count("sandbox.aviary.io/error-rate"), 0u);
+  EXPECT_EQ(deployment("e2e-faulty", "podinfo-primary")
+                .value("/spec/template/metadata/annotations"_json_pointer, Json::object())
+                .count("sandbox.aviary.io/error-rate"),
+            0u);
   // The bad version got at most its weight (25%) for at most threshold + 1 intervals (3 × 3 s).
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
-  double served = userRequests("e2e-faulty", "podinfo", "success") + userRequests("e2e-faulty", "podinfo", "error");
+  double served =
+      userRequests("e2e-faulty", "podinfo", "success") + userRequests("e2e-faulty", "podinfo", "error");
   EXPECT_GT(served, 0);
   EXPECT_LE(served, kRps * 0.25 * 9 * 1.2) << "requests the bad version served";
-  auto wait = kubectl("get canary podinfo -n e2e-faulty -o jsonpath='{.status.conditions[?(@.type==\"Promoted\")].status}'");
+  auto wait = kubectl(
+      "get canary podinfo -n e2e-faulty -o jsonpath='{.status.conditions[?(@.type==\"Promoted\")].status}'");
   EXPECT_EQ(wait.output, "False");
 }
 
 TEST_F(CanaryE2E, AVersionThatNeverBecomesReadyIsRolledBackAtItsProgressDeadline) {
   initialize("e2e-stuck");
   ASSERT_EQ(kubectl("patch deployment podinfo -n e2e-stuck --type merge -p "
-                    "'{\"spec\":{\"template\":{\"metadata\":{\"annotations\":{\"sandbox.aviary.io/never-ready\":\"true\"}}}}}'")
+                    "'{\"spec\":{\"template\":{\"metadata\":{\"annotations\":{\"sandbox.aviary.io/"
+                    "never-ready\":\"true\"}}}}}'")
                 .exitCode,
             0);
   ASSERT_TRUE(waitPhase("e2e-stuck", "Failed", std::chrono::seconds(30))) << "phase " << phase("e2e-stuck");
@@ -215,31 +243,46 @@ TEST_F(CanaryE2E, AVersionThatNeverBecomesReadyIsRolledBackAtItsProgressDeadline
 
 TEST_F(CanaryE2E, ASecondChangeDuringAnalysisRestartsItFromWeightZero) {
   initialize("e2e-restart");
-  ASSERT_EQ(kubectl("set image deployment/podinfo podinfod=ghcr.io/stefanprodan/podinfo:6.5.1 -n e2e-restart").exitCode, 0);
+  ASSERT_EQ(kubectl("set image deployment/podinfo podinfod=ghcr.io/stefanprodan/podinfo:6.5.1 -n e2e-restart")
+                .exitCode,
+            0);
   ASSERT_TRUE(eventually([&] { return weight("e2e-restart") == 25; }, std::chrono::seconds(20)));
-  ASSERT_EQ(kubectl("set image deployment/podinfo podinfod=ghcr.io/stefanprodan/podinfo:6.5.2 -n e2e-restart").exitCode, 0);
-  ASSERT_TRUE(eventually([&] { return weight("e2e-restart") == 0; }, std::chrono::seconds(10))) << "restarted";
+  ASSERT_EQ(kubectl("set image deployment/podinfo podinfod=ghcr.io/stefanprodan/podinfo:6.5.2 -n e2e-restart")
+                .exitCode,
+            0);
+  ASSERT_TRUE(eventually([&] { return weight("e2e-restart") == 0; }, std::chrono::seconds(10)))
+      << "restarted";
   ASSERT_TRUE(waitPhase("e2e-restart", "Succeeded", std::chrono::seconds(40)));
   EXPECT_EQ(primaryImage("e2e-restart"), "ghcr.io/stefanprodan/podinfo:6.5.2");
 }
 
 TEST_F(CanaryE2E, SuspendFreezesAndSkipAnalysisPromotesAtOnce) {
   initialize("e2e-suspend");
-  ASSERT_EQ(kubectl("set image deployment/podinfo podinfod=ghcr.io/stefanprodan/podinfo:6.5.1 -n e2e-suspend").exitCode, 0);
+  ASSERT_EQ(kubectl("set image deployment/podinfo podinfod=ghcr.io/stefanprodan/podinfo:6.5.1 -n e2e-suspend")
+                .exitCode,
+            0);
   ASSERT_TRUE(eventually([&] { return weight("e2e-suspend") == 25; }, std::chrono::seconds(20)));
-  ASSERT_EQ(kubectl("patch canary podinfo -n e2e-suspend --type merge -p '{\"spec\":{\"suspend\":true}}'").exitCode, 0);
+  ASSERT_EQ(
+      kubectl("patch canary podinfo -n e2e-suspend --type merge -p '{\"spec\":{\"suspend\":true}}'").exitCode,
+      0);
   std::this_thread::sleep_for(std::chrono::seconds(7));
   EXPECT_EQ(weight("e2e-suspend"), 25);
   EXPECT_EQ(phase("e2e-suspend"), "Progressing");
-  ASSERT_EQ(kubectl("patch canary podinfo -n e2e-suspend --type merge -p '{\"spec\":{\"suspend\":false,\"skipAnalysis\":true}}'").exitCode, 0);
+  ASSERT_EQ(kubectl("patch canary podinfo -n e2e-suspend --type merge -p "
+                    "'{\"spec\":{\"suspend\":false,\"skipAnalysis\":true}}'")
+                .exitCode,
+            0);
   ASSERT_TRUE(waitPhase("e2e-suspend", "Succeeded", std::chrono::seconds(20)));
   EXPECT_EQ(primaryImage("e2e-suspend"), "ghcr.io/stefanprodan/podinfo:6.5.1");
 }
 
 TEST_F(CanaryE2E, AnInvalidCanaryTouchesNothingAndSaysWhy) {
   apply(manifests("e2e-invalid", "", "    stepWeights: [20, 10]\n"));
-  ASSERT_TRUE(eventually([&] { return canary("e2e-invalid").value("/status/conditions"_json_pointer, Json::array()).size() > 0; }));
-  auto ready = kubectl("get canary podinfo -n e2e-invalid -o jsonpath='{.status.conditions[?(@.type==\"Ready\")].message}'");
+  ASSERT_TRUE(eventually([&] {
+    return canary("e2e-invalid").value("/status/conditions"_json_pointer, Json::array()).size() > 0;
+  }));
+  auto ready = kubectl(
+      "get canary podinfo -n e2e-invalid -o jsonpath='{.status.conditions[?(@.type==\"Ready\")].message}'");
   EXPECT_EQ(ready.output, "spec.analysis.stepWeights[1]: must be greater than the previous step");
   EXPECT_EQ(world->client->get(kube::resources::kDeployments, "e2e-invalid", "podinfo-primary").error().code,
             ErrorCode::NotFound);
@@ -250,16 +293,21 @@ TEST_F(CanaryE2E, AnInvalidCanaryTouchesNothingAndSaysWhy) {
 
 TEST_F(CanaryE2E, AnUnreachablePrometheusNeverPromotes) {
   initialize("e2e-noprom", "", "", "http://127.0.0.1:1");
-  ASSERT_EQ(kubectl("set image deployment/podinfo podinfod=ghcr.io/stefanprodan/podinfo:6.5.1 -n e2e-noprom").exitCode, 0);
+  ASSERT_EQ(kubectl("set image deployment/podinfo podinfod=ghcr.io/stefanprodan/podinfo:6.5.1 -n e2e-noprom")
+                .exitCode,
+            0);
   ASSERT_TRUE(waitPhase("e2e-noprom", "Failed", std::chrono::seconds(30))) << "phase " << phase("e2e-noprom");
-  EXPECT_NE(canary("e2e-noprom")["status"]["analysis"]["message"].get<std::string>().find("unreachable"), std::string::npos)
+  EXPECT_NE(canary("e2e-noprom")["status"]["analysis"]["message"].get<std::string>().find("unreachable"),
+            std::string::npos)
       << canary("e2e-noprom")["status"]["analysis"].dump();
   EXPECT_EQ(primaryImage("e2e-noprom"), "ghcr.io/stefanprodan/podinfo:6.5.0");
 }
 
 TEST_F(CanaryE2E, AnOperatorKilledMidAnalysisResumesFromStatus) {
   initialize("e2e-kill");
-  ASSERT_EQ(kubectl("set image deployment/podinfo podinfod=ghcr.io/stefanprodan/podinfo:6.5.1 -n e2e-kill").exitCode, 0);
+  ASSERT_EQ(kubectl("set image deployment/podinfo podinfod=ghcr.io/stefanprodan/podinfo:6.5.1 -n e2e-kill")
+                .exitCode,
+            0);
   ASSERT_TRUE(eventually([&] { return weight("e2e-kill") == 25; }, std::chrono::seconds(20)));
   std::string applied = canary("e2e-kill")["status"]["lastAppliedSpec"];
   world->aviary->kill();

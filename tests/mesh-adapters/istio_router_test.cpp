@@ -91,7 +91,8 @@ spec:
   hosts: [podinfo]
   exportTo: ["."]
   http: [{route: [{destination: {host: podinfo}}]}]
-)", "user");
+)",
+                                               "user");
   ASSERT_TRUE(client_->create(istio::kVirtualServices, "test", (*existing)[0]));
   istio::IstioRouter router(*client_);
   ASSERT_TRUE(router.reconcile(canary_, {100, 0}));
@@ -107,7 +108,8 @@ TEST_F(IstioRouterTest, FinalizeRemovesWhatItCreated) {
   ASSERT_TRUE(router.reconcile(canary_, {100, 0}));
   ASSERT_TRUE(router.finalize(canary_));
   EXPECT_EQ(client_->get(istio::kVirtualServices, "test", "podinfo").error().code, ErrorCode::NotFound);
-  EXPECT_EQ(client_->get(istio::kDestinationRules, "test", "podinfo-canary").error().code, ErrorCode::NotFound);
+  EXPECT_EQ(client_->get(istio::kDestinationRules, "test", "podinfo-canary").error().code,
+            ErrorCode::NotFound);
   EXPECT_TRUE(router.finalize(canary_)) << "idempotent";
   EXPECT_EQ(router.weights(canary_).error().code, ErrorCode::NotFound);
 }

@@ -13,7 +13,8 @@
 
 namespace aviary::testing {
 
-ChildProcess::ChildProcess(std::vector<std::string> argv, std::string logPath) : logPath_(std::move(logPath)) {
+ChildProcess::ChildProcess(std::vector<std::string> argv, std::string logPath)
+    : logPath_(std::move(logPath)) {
   std::vector<char*> args;
   for (auto& a : argv) args.push_back(a.data());
   args.push_back(nullptr);
@@ -46,7 +47,8 @@ void ChildProcess::terminate() {
   if (!running()) return;
   ::kill(pid_, SIGTERM);
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (running() && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  while (running() && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
   kill();
 }
 
