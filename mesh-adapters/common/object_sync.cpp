@@ -16,6 +16,13 @@ Json merged(const Json& existing, const Json& desired, const ManagedFields& mana
       next["spec"].erase(key);
     }
   }
+  for (const auto& key : managed.topKeys) {
+    if (desired.contains(key)) {
+      next[key] = desired[key];
+    } else {
+      next.erase(key);
+    }
+  }
   for (const char* field : {"labels", "annotations"}) {
     const Json values = desired["metadata"].value(field, Json::object());
     for (const auto& [k, v] : values.items()) next["metadata"][field][k] = v;

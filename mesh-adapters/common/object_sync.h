@@ -13,6 +13,7 @@ namespace aviary::mesh {
 
 struct ManagedFields {
   std::vector<std::string> specKeys;  // top-level keys of .spec the router owns (absent in desired → removed)
+  std::vector<std::string> topKeys;  // top-level keys of the object it owns (a ConfigMap's data, binaryData)
 };
 
 // Returns the object as stored after the sync.

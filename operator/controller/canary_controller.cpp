@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "analysis/prometheus/prometheus_client.h"
+#include "operator/controller/tracked_configs.h"
 
 namespace aviary::controller {
 namespace {
@@ -12,6 +13,13 @@ kube::ReflectorOptions watchOf(const kube::ResourceType& type, const std::string
   o.type = type;
   o.ns = ns;
   return o;
+}
+
+// What the caches keep of a ConfigMap or Secret: who it is and a checksum of its content, never the data.
+kube::Json configProjection(const kube::Json& object) {
+  const auto& meta = object["metadata"];
+  return {{"metadata", {{"name", meta.value("name", "")}, {"namespace", meta.value("namespace", "")}}},
+          {"checksum", configChecksum(object)}};
 }
 
 std::string keyOf(const kube::Json& object) {
@@ -28,6 +36,8 @@ CanaryController::CanaryController(kube::KubeClient& client, ControllerOptions o
       events_(client),
       canaries_(client, watchOf(kCanaries, options_.ns)),
       deployments_(client, watchOf(kube::resources::kDeployments, options_.ns)),
+      configMaps_(client, watchOf(kube::resources::kConfigMaps, options_.ns), configProjection),
+      secrets_(client, watchOf(kube::resources::kSecrets, options_.ns), configProjection),
       queue_(std::chrono::milliseconds(100), std::chrono::seconds(30)) {
   // Canaries by the Deployment they target, so a Deployment event finds its Canary without a scan.
   canaries_.addIndex("target", [](const kube::Json& c) {
@@ -36,8 +46,8 @@ CanaryController::CanaryController(kube::KubeClient& client, ControllerOptions o
   });
   auto timeout = options_.prometheusTimeout;
   reconciler_ = std::make_unique<Reconciler>(
-      client_, canaries_.store(), deployments_.store(), routers_, events_, options_,
-      [timeout](const std::string& url) -> std::shared_ptr<analysis::MetricProvider> {
+      client_, canaries_.store(), deployments_.store(), configMaps_.store(), secrets_.store(), routers_,
+      events_, options_, [timeout](const std::string& url) -> std::shared_ptr<analysis::MetricProvider> {
         return std::make_shared<analysis::PrometheusClient>(
             analysis::PrometheusClientOptions{.url = url, .timeout = timeout});
       });
@@ -47,6 +57,21 @@ CanaryController::CanaryController(kube::KubeClient& client, ControllerOptions o
   deployments_.addHandlers({[this](const auto& d) { enqueueForDeployment(*d); },
                             [this](const auto&, const auto& d) { enqueueForDeployment(*d); },
                             [this](const auto& d) { enqueueForDeployment(*d); }});
+  for (auto* configs : {&configMaps_, &secrets_}) {
+    configs->addHandlers({[this](const auto& o) { enqueueNamespace(*o); },
+                          [this](const auto& before, const auto& after) {
+                            if ((*before)["checksum"] != (*after)["checksum"]) enqueueNamespace(*after);
+                          },
+                          [this](const auto& o) { enqueueNamespace(*o); }});
+  }
+}
+
+void CanaryController::enqueueNamespace(const kube::Json& object) {
+  // A config change concerns the canaries of its namespace whose target reads it; the reconcile decides.
+  for (const auto& c : canaries_.store().byIndex(kube::Store<kube::Json>::kNamespaceIndex,
+                                                 object["metadata"].value("namespace", ""))) {
+    queue_.add(keyOf(*c));
+  }
 }
 
 CanaryController::~CanaryController() {
@@ -67,10 +92,12 @@ void CanaryController::enqueueForDeployment(const kube::Json& d) {
 }
 
 Status CanaryController::start() {
-  canaries_.start();
-  deployments_.start();
-  if (!canaries_.waitForSync(std::chrono::seconds(60)) ||
-      !deployments_.waitForSync(std::chrono::seconds(60))) {
+  for (auto* informer : {&canaries_, &deployments_, &configMaps_, &secrets_}) informer->start();
+  bool synced = true;
+  for (auto* informer : {&canaries_, &deployments_, &configMaps_, &secrets_}) {
+    synced = synced && informer->waitForSync(std::chrono::seconds(60));
+  }
+  if (!synced) {
     return Error{ErrorCode::Timeout, "informers did not sync within 60s (is the Canary CRD installed?)"};
   }
   spdlog::info("canary controller started: {} canaries, {} deployments cached, {} workers",
@@ -104,8 +131,7 @@ void CanaryController::stop() {
   queue_.shutDown();
   for (auto& w : workers_) w.join();
   workers_.clear();
-  canaries_.stop();
-  deployments_.stop();
+  for (auto* informer : {&canaries_, &deployments_, &configMaps_, &secrets_}) informer->stop();
   events_.flush();
   events_.stop();
 }

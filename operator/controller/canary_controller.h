@@ -26,6 +26,7 @@ class CanaryController {
 
  private:
   void enqueueForDeployment(const kube::Json& deployment);
+  void enqueueNamespace(const kube::Json& object);
   void work();
 
   kube::KubeClient& client_;
@@ -34,6 +35,8 @@ class CanaryController {
   kube::EventRecorder events_;
   kube::Informer<kube::Json> canaries_;
   kube::Informer<kube::Json> deployments_;
+  kube::Informer<kube::Json> configMaps_;  // projections: metadata + content checksum
+  kube::Informer<kube::Json> secrets_;
   kube::WorkQueue queue_;
   std::unique_ptr<Reconciler> reconciler_;
   std::vector<std::thread> workers_;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "operator/controller/tracked_configs.h"
 #include "operator/core/time_format.h"
 
 namespace aviary::controller {
@@ -272,7 +273,9 @@ class Planner {
 
   void promoting() {
     p_.actions.push_back({ActionType::PromoteToPrimary, 0, 0, 0});
-    bool promoted = obs_.primary.templateHash == c_.status.lastAppliedSpec && obs_.primary.ready;
+    bool promoted = obs_.primary.templateHash == c_.status.lastAppliedSpec &&
+                    obs_.primary.configsChecksum == configsChecksum(c_.status.trackedConfigs) &&
+                    obs_.primary.ready;
     if (!promoted) {
       routes(c_.status.canaryWeight);
       requeue(kRolloutPoll);

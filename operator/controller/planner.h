@@ -23,6 +23,7 @@ struct WorkloadState {
   int replicas = 0;          // spec.replicas
   bool ready = false;        // the current generation rolled out and every replica available
   bool progressDeadlineExceeded = false;
+  std::string configsChecksum;  // a primary: the checksum of the configs it was given
 };
 
 struct Observed {

@@ -26,15 +26,57 @@ Status withContext(const Status& st, const std::string& what) {
 }  // namespace
 
 Reconciler::Reconciler(kube::KubeClient& client, const kube::Store<Json>& canaries,
-                       const kube::Store<Json>& deployments, const mesh::RouterRegistry& routers,
+                       const kube::Store<Json>& deployments, const kube::Store<Json>& configMaps,
+                       const kube::Store<Json>& secrets, const mesh::RouterRegistry& routers,
                        kube::EventRecorder& events, ControllerOptions options, MetricsFactory metrics)
     : client_(client),
       canaries_(canaries),
       deployments_(deployments),
+      configMaps_(configMaps),
+      secrets_(secrets),
       routers_(routers),
       events_(events),
       options_(std::move(options)),
       metricsFactory_(std::move(metrics)) {}
+
+std::map<std::string, std::string> Reconciler::trackedConfigs(const std::string& ns,
+                                                              const std::set<ConfigRef>& refs) const {
+  std::map<std::string, std::string> out;
+  for (const auto& ref : refs) {
+    auto cached = (ref.kind == "configmap" ? configMaps_ : secrets_).get(kube::objectKey(ns, ref.name));
+    if (cached) out[ref.key()] = cached->value("checksum", "");
+  }
+  return out;
+}
+
+Status Reconciler::copyConfigsForPrimary(const api::Canary& c, const std::set<ConfigRef>& refs) {
+  for (const auto& ref : refs) {
+    const auto& type = ref.kind == "configmap" ? kube::resources::kConfigMaps : kube::resources::kSecrets;
+    // The whole object only now, when copying (the caches keep checksums).
+    auto source = client_.get(type, c.ns, ref.name);
+    if (!source) {
+      if (source.error().code == ErrorCode::NotFound) continue;  // an optional reference
+      return withContext(source.error(), "reading " + ref.key());
+    }
+    Json copy = {{"apiVersion", "v1"},
+                 {"kind", type.kind},
+                 {"metadata",
+                  {{"name", ref.name + "-primary"},
+                   {"namespace", c.ns},
+                   {"labels", {{"app.kubernetes.io/managed-by", "aviary"}}}}}};
+    if (!c.uid.empty())
+      copy["metadata"]["ownerReferences"] = Json::array({mesh::ownerReference(c.name, c.uid)});
+    mesh::ManagedFields fields;
+    for (const char* key : {"data", "binaryData", "type"}) {
+      if (source->contains(key)) copy[key] = (*source)[key];
+      if (std::string(key) != "type") fields.topKeys.push_back(key);
+    }
+    if (auto r = mesh::syncObject(client_, type, c.ns, copy, fields); !r) {
+      return withContext(r.error(), "copying " + ref.key() + " for the primary");
+    }
+  }
+  return {};
+}
 
 std::shared_ptr<analysis::MetricProvider> Reconciler::metricsFor(const std::string& url) {
   std::lock_guard lock(metricsMutex_);
@@ -57,9 +99,12 @@ Status Reconciler::execute(const Action& action, const api::Canary& c, const Jso
     case ActionType::InitializePrimary: {
       if (primary) return {};  // once created, the primary follows promotions only
       if (auto st = needLabel(); !st) return st;
+      auto configs = configRefs(target->value("/spec/template"_json_pointer, Json::object()));
+      if (auto st = copyConfigsForPrimary(c, configs); !st) return st;
       int replicas = std::max(1, target->value("/spec/replicas"_json_pointer, 1));
-      auto r = client_.create(kube::resources::kDeployments, c.ns,
-                              primaryDeployment(*target, c, label->first, replicas));
+      auto r = client_.create(
+          kube::resources::kDeployments, c.ns,
+          primaryDeployment(*target, c, label->first, replicas, configs, trackedConfigs(c.ns, configs)));
       if (!r && r.error().code != ErrorCode::AlreadyExists)
         return withContext(r.error(), "creating " + c.primaryName());
       return {};
@@ -79,10 +124,13 @@ Status Reconciler::execute(const Action& action, const api::Canary& c, const Jso
     }
     case ActionType::PromoteToPrimary: {
       if (auto st = needLabel(); !st) return st;
-      if (primary && observeDeployment(primary, true).templateHash == templateHash(*target)) return {};
+      auto configs = configRefs(target->value("/spec/template"_json_pointer, Json::object()));
+      if (auto st = copyConfigsForPrimary(c, configs); !st) return st;
       int replicas = primary ? primary->value("/spec/replicas"_json_pointer, 1) : 1;
-      auto r = mesh::syncObject(client_, kube::resources::kDeployments, c.ns,
-                                primaryDeployment(*target, c, label->first, replicas), kPromotedFields);
+      auto r = mesh::syncObject(
+          client_, kube::resources::kDeployments, c.ns,
+          primaryDeployment(*target, c, label->first, replicas, configs, trackedConfigs(c.ns, configs)),
+          kPromotedFields);
       return r ? Status{} : withContext(r.error(), "promoting to " + c.primaryName());
     }
   }
@@ -108,6 +156,10 @@ ReconcileOutcome Reconciler::reconcile(const std::string& key) {
   input.specErrors = errors;
   input.observed.target = observeDeployment(target.get(), false);
   input.observed.primary = observeDeployment(primary.get(), true);
+  if (target) {
+    input.observed.trackedConfigs =
+        trackedConfigs(c.ns, configRefs(target->value("/spec/template"_json_pointer, Json::object())));
+  }
   input.now = std::chrono::system_clock::now();
 
   if (checksDue(input)) {

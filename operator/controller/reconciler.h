@@ -17,6 +17,7 @@
 #include "analysis/checks/metric_provider.h"
 #include "mesh-adapters/router.h"
 #include "operator/controller/planner.h"
+#include "operator/controller/tracked_configs.h"
 #include "operator/kube/event_recorder.h"
 #include "operator/kube/kube_client.h"
 #include "operator/kube/store.h"
@@ -43,8 +44,10 @@ class Reconciler {
  public:
   using MetricsFactory = std::function<std::shared_ptr<analysis::MetricProvider>(const std::string& url)>;
 
+  // `configMaps` and `secrets` hold projections: metadata and the content's "checksum".
   Reconciler(kube::KubeClient& client, const kube::Store<kube::Json>& canaries,
-             const kube::Store<kube::Json>& deployments, const mesh::RouterRegistry& routers,
+             const kube::Store<kube::Json>& deployments, const kube::Store<kube::Json>& configMaps,
+             const kube::Store<kube::Json>& secrets, const mesh::RouterRegistry& routers,
              kube::EventRecorder& events, ControllerOptions options, MetricsFactory metrics);
 
   ReconcileOutcome reconcile(const std::string& key);
@@ -53,10 +56,17 @@ class Reconciler {
   Status execute(const Action& action, const api::Canary& canary, const kube::Json* target,
                  const kube::Json* primary, mesh::Router& router);
   std::shared_ptr<analysis::MetricProvider> metricsFor(const std::string& url);
+  // The target's ConfigMaps/Secrets that exist, by "kind/name", with their checksums.
+  std::map<std::string, std::string> trackedConfigs(const std::string& ns,
+                                                    const std::set<ConfigRef>& refs) const;
+  // Copies each tracked config to "<name>-primary" for the primary.
+  Status copyConfigsForPrimary(const api::Canary& canary, const std::set<ConfigRef>& refs);
 
   kube::KubeClient& client_;
   const kube::Store<kube::Json>& canaries_;
   const kube::Store<kube::Json>& deployments_;
+  const kube::Store<kube::Json>& configMaps_;
+  const kube::Store<kube::Json>& secrets_;
   const mesh::RouterRegistry& routers_;
   kube::EventRecorder& events_;
   ControllerOptions options_;

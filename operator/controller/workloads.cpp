@@ -22,9 +22,9 @@ WorkloadState observeDeployment(const Json* d, bool primary) {
   if (!d) return s;
   s.exists = true;
   s.replicas = d->value("/spec/replicas"_json_pointer, 1);
-  s.templateHash = primary ? d->value("/metadata/annotations"_json_pointer, Json::object())
-                                 .value(kTemplateHashAnnotation, std::string())
-                           : templateHash(*d);
+  const Json annotations = d->value("/metadata/annotations"_json_pointer, Json::object());
+  s.templateHash = primary ? annotations.value(kTemplateHashAnnotation, std::string()) : templateHash(*d);
+  if (primary) s.configsChecksum = annotations.value(kConfigsChecksumAnnotation, std::string());
   const Json status = d->value("status", Json::object());
   long long generation = d->value("/metadata/generation"_json_pointer, 0LL);
   // As `kubectl rollout status` judges it: the current generation observed, every replica updated and
@@ -41,20 +41,27 @@ WorkloadState observeDeployment(const Json* d, bool primary) {
   return s;
 }
 
-Json primaryDeployment(const Json& target, const api::Canary& c, const std::string& labelKey, int replicas) {
+Json primaryDeployment(const Json& target, const api::Canary& c, const std::string& labelKey, int replicas,
+                       const std::set<ConfigRef>& configs,
+                       const std::map<std::string, std::string>& trackedConfigs) {
   std::string value =
       target.value("/spec/template/metadata/labels"_json_pointer, Json::object()).value(labelKey, "");
   Json spec = target.value("spec", Json::object());
   spec["replicas"] = replicas;
   spec["selector"] = {{"matchLabels", {{labelKey, value + "-primary"}}}};
   spec["template"]["metadata"]["labels"][labelKey] = value + "-primary";
+  if (!configs.empty()) spec["template"] = renameConfigRefs(spec["template"], configs);
+  const std::string checksum = configsChecksum(trackedConfigs);
+  if (!trackedConfigs.empty())
+    spec["template"]["metadata"]["annotations"][kConfigsChecksumAnnotation] = checksum;
   Json labels = target.value("/metadata/labels"_json_pointer, Json::object());
   if (labels.contains(labelKey)) labels[labelKey] = value + "-primary";
   labels["app.kubernetes.io/managed-by"] = "aviary";
   Json meta = {{"name", c.primaryName()},
                {"namespace", c.ns},
                {"labels", labels},
-               {"annotations", {{kTemplateHashAnnotation, templateHash(target)}}}};
+               {"annotations",
+                {{kTemplateHashAnnotation, templateHash(target)}, {kConfigsChecksumAnnotation, checksum}}}};
   if (!c.uid.empty()) meta["ownerReferences"] = Json::array({mesh::ownerReference(c.name, c.uid)});
   return {{"apiVersion", "apps/v1"}, {"kind", "Deployment"}, {"metadata", meta}, {"spec", spec}};
 }

@@ -10,6 +10,7 @@
 
 #include "operator/api/canary.h"
 #include "operator/controller/planner.h"
+#include "operator/controller/tracked_configs.h"
 
 namespace aviary::controller {
 
@@ -17,6 +18,8 @@ using Json = nlohmann::json;
 
 // The primary records which target template it runs, so a promotion can be recognised.
 inline constexpr char kTemplateHashAnnotation[] = "aviary.io/template-hash";
+// …and which config contents; on the pod template too, so new config content rolls the primary's pods.
+inline constexpr char kConfigsChecksumAnnotation[] = "aviary.io/configs-checksum";
 
 // The first of `keys` the target's pod template is labelled with, and its value.
 std::optional<std::pair<std::string, std::string>> selectorLabel(const Json& target,
@@ -25,8 +28,10 @@ std::optional<std::pair<std::string, std::string>> selectorLabel(const Json& tar
 std::string templateHash(const Json& deployment);
 // Rollout state; a primary's templateHash is the target template it was copied from.
 WorkloadState observeDeployment(const Json* deployment, bool primary);
-// The primary for `target`: same spec with the pod label rewritten, `replicas` replicas.
+// The primary for `target`: same spec with the pod label rewritten, `replicas` replicas, and references to
+// `configs` renamed to their "-primary" copies.
 Json primaryDeployment(const Json& target, const api::Canary& canary, const std::string& labelKey,
-                       int replicas);
+                       int replicas, const std::set<ConfigRef>& configs = {},
+                       const std::map<std::string, std::string>& trackedConfigs = {});
 
 }  // namespace aviary::controller

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "operator/controller/planner.h"
+#include "operator/controller/tracked_configs.h"
 #include "operator/core/time_format.h"
 
 namespace aviary::controller {
@@ -31,7 +32,7 @@ api::Canary makeCanary() {
 }
 
 WorkloadState ready(const std::string& hash, int replicas = 2) {
-  return {true, hash, replicas, true, false};
+  return {true, hash, replicas, true, false, configsChecksum({})};
 }
 
 struct Step {
@@ -139,6 +140,17 @@ TEST(Planner, NothingHappensWithoutANewRevisionAndSuspendHoldsOne) {
   s.observed.target = ready("v2", 0);
   s.canary.spec.suspend = true;
   EXPECT_EQ(s.run().status.phase, Phase::Succeeded) << "suspended: the new revision waits";
+}
+
+TEST(Planner, APromotionOfNewConfigsWaitsForThePrimaryToCarryThem) {
+  Step s;
+  s.phase(Phase::Promoting, 50);
+  s.canary.status.trackedConfigs = {{"configmap/podinfo-config", "bbb"}};
+  s.observed.target = ready("v2", 2);
+  s.observed.primary = ready("v2");  // the template is promoted, the configs not yet
+  EXPECT_EQ(s.run().status.phase, Phase::Promoting);
+  s.observed.primary.configsChecksum = configsChecksum(s.canary.status.trackedConfigs);
+  EXPECT_EQ(s.run().status.phase, Phase::Finalising);
 }
 
 TEST(Planner, AConfigChangeIsANewRevision) {
@@ -275,7 +287,8 @@ TEST(Planner, PromotesAfterTheLastStepPassesThenFinalises) {
 
   s.canary.status = p.status;
   s.checks.reset();
-  s.observed.primary = {true, "v2", 2, false, false};  // rolling out the promoted template
+  s.observed.primary = {true,  "v2",  2,
+                        false, false, configsChecksum({})};  // rolling out the promoted template
   p = s.run();
   EXPECT_EQ(p.status.phase, Phase::Promoting);
   EXPECT_EQ(p.actions, (std::vector<Action>{kPromote, routes(30)})) << "the canary keeps its share meanwhile";

@@ -303,6 +303,39 @@ TEST_F(CanaryE2E, AnUnreachablePrometheusNeverPromotes) {
   EXPECT_EQ(primaryImage("e2e-noprom"), "ghcr.io/stefanprodan/podinfo:6.5.0");
 }
 
+TEST_F(CanaryE2E, AConfigMapChangeIsAReleaseAndThePrimaryGetsItsOwnCopy) {
+  apply(
+      "apiVersion: v1\nkind: Namespace\nmetadata: {name: e2e-config}\n---\n"
+      "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: podinfo-config, namespace: e2e-config}\ndata: "
+      "{color: blue}\n");
+  std::string yaml = manifests("e2e-config");
+  const std::string container = "{name: podinfod, image: \"ghcr.io/stefanprodan/podinfo:6.5.0\"}";
+  yaml.replace(yaml.find(container), container.size(),
+               "{name: podinfod, image: \"ghcr.io/stefanprodan/podinfo:6.5.0\", envFrom: [{configMapRef: "
+               "{name: podinfo-config}}]}");
+  apply(yaml);
+  ASSERT_TRUE(waitPhase("e2e-config", "Initialized")) << "phase " << phase("e2e-config");
+  auto copy = world->client->get(kube::resources::kConfigMaps, "e2e-config", "podinfo-config-primary");
+  ASSERT_TRUE(copy) << "the primary reads its own copy";
+  EXPECT_EQ((*copy)["data"]["color"], "blue");
+  EXPECT_EQ(
+      deployment("e2e-config", "podinfo-primary")
+          .value("/spec/template/spec/containers/0/envFrom/0/configMapRef/name"_json_pointer, std::string()),
+      "podinfo-config-primary");
+  EXPECT_EQ(canary("e2e-config")["status"]["trackedConfigs"].size(), 1u);
+
+  apply(
+      "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: podinfo-config, namespace: e2e-config}\ndata: "
+      "{color: green}\n");
+  ASSERT_TRUE(eventually([&] { return phase("e2e-config") == "Progressing"; }, std::chrono::seconds(10)))
+      << "a config change is a new revision";
+  ASSERT_TRUE(waitPhase("e2e-config", "Succeeded", std::chrono::seconds(40)))
+      << "phase " << phase("e2e-config");
+  EXPECT_EQ((*world->client->get(kube::resources::kConfigMaps, "e2e-config",
+                                 "podinfo-config-primary"))["data"]["color"],
+            "green");
+}
+
 TEST_F(CanaryE2E, AnOperatorKilledMidAnalysisResumesFromStatus) {
   initialize("e2e-kill");
   ASSERT_EQ(kubectl("set image deployment/podinfo podinfod=ghcr.io/stefanprodan/podinfo:6.5.1 -n e2e-kill")

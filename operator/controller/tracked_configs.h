@@ -1,0 +1,31 @@
+// The ConfigMaps and Secrets a Deployment's pods read (volumes, projected volumes, envFrom, env
+// valueFrom): changing one is a new revision, and promotion copies them to "<name>-primary" for the
+// primary, whose template is rewritten to use the copies.
+#pragma once
+
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace aviary::controller {
+
+struct ConfigRef {
+  std::string kind;  // "configmap" | "secret"
+  std::string name;
+  std::string key() const { return kind + "/" + name; }
+  bool operator<(const ConfigRef& o) const { return key() < o.key(); }
+};
+
+// Every ConfigMap/Secret the pod template references.
+std::set<ConfigRef> configRefs(const nlohmann::json& podTemplate);
+// The checksum of a ConfigMap's or Secret's content (data, binaryData, stringData).
+std::string configChecksum(const nlohmann::json& object);
+// One checksum for a set of tracked configs ("kind/name" → checksum); the primary carries it.
+std::string configsChecksum(const std::map<std::string, std::string>& tracked);
+// `podTemplate` with every reference to one of `refs` renamed to "<name>-primary".
+nlohmann::json renameConfigRefs(nlohmann::json podTemplate, const std::set<ConfigRef>& refs);
+
+}  // namespace aviary::controller
