@@ -267,8 +267,11 @@ DecodeResult decodeCanary(const Json& object) {
   spec.boolean("skipAnalysis", s.skipAnalysis);
   spec.boolean("suspend", s.suspend);
   spec.boolean("revertOnDeletion", s.revertOnDeletion);
-  for (const char* later : {"ingressRef", "routeRef", "upstreamRef", "autoscalerRef"}) {
+  for (const char* later : {"ingressRef", "routeRef", "upstreamRef"}) {
     if (spec.has(later)) s.unsupported.push_back(spec.at(later));
+  }
+  if (s.autoscalerRef && s.autoscalerRef->kind != "HorizontalPodAutoscaler") {
+    s.unsupported.push_back("spec.autoscalerRef (kind " + s.autoscalerRef->kind + ")");
   }
   // Fields with a meaning that arrives in a later release: accepted, and reported instead of ignored.
   const AnalysisSpec& a = s.analysis;

@@ -78,6 +78,28 @@ Status Reconciler::copyConfigsForPrimary(const api::Canary& c, const std::set<Co
   return {};
 }
 
+Status Reconciler::syncPrimaryAutoscaler(const api::Canary& c) {
+  if (!c.spec.autoscalerRef || c.spec.autoscalerRef->kind != "HorizontalPodAutoscaler") return {};
+  const auto& type = kube::resources::kHorizontalPodAutoscalers;
+  auto hpa = client_.get(type, c.ns, c.spec.autoscalerRef->name);
+  if (!hpa)
+    return withContext(hpa.error(), "autoscalerRef HorizontalPodAutoscaler " + c.spec.autoscalerRef->name);
+  Json spec = hpa->value("spec", Json::object());
+  spec["scaleTargetRef"] = {{"apiVersion", "apps/v1"}, {"kind", "Deployment"}, {"name", c.primaryName()}};
+  Json desired = {{"apiVersion", "autoscaling/v2"},
+                  {"kind", "HorizontalPodAutoscaler"},
+                  {"metadata",
+                   {{"name", c.spec.autoscalerRef->name + "-primary"},
+                    {"namespace", c.ns},
+                    {"labels", {{"app.kubernetes.io/managed-by", "aviary"}}}}},
+                  {"spec", spec}};
+  if (!c.uid.empty())
+    desired["metadata"]["ownerReferences"] = Json::array({mesh::ownerReference(c.name, c.uid)});
+  auto r = mesh::syncObject(client_, type, c.ns, desired,
+                            {{"scaleTargetRef", "minReplicas", "maxReplicas", "metrics", "behavior"}, {}});
+  return r ? Status{} : withContext(r.error(), "syncing " + c.spec.autoscalerRef->name + "-primary");
+}
+
 std::shared_ptr<analysis::MetricProvider> Reconciler::metricsFor(const std::string& url) {
   std::lock_guard lock(metricsMutex_);
   auto& provider = metrics_[url];
@@ -97,7 +119,7 @@ Status Reconciler::execute(const Action& action, const api::Canary& c, const Jso
   };
   switch (action.type) {
     case ActionType::InitializePrimary: {
-      if (primary) return {};  // once created, the primary follows promotions only
+      if (primary) return syncPrimaryAutoscaler(c);  // once created, the primary follows promotions only
       if (auto st = needLabel(); !st) return st;
       auto configs = configRefs(target->value("/spec/template"_json_pointer, Json::object()));
       if (auto st = copyConfigsForPrimary(c, configs); !st) return st;
@@ -107,7 +129,7 @@ Status Reconciler::execute(const Action& action, const api::Canary& c, const Jso
           primaryDeployment(*target, c, label->first, replicas, configs, trackedConfigs(c.ns, configs)));
       if (!r && r.error().code != ErrorCode::AlreadyExists)
         return withContext(r.error(), "creating " + c.primaryName());
-      return {};
+      return syncPrimaryAutoscaler(c);
     }
     case ActionType::EnsureRoutes: {
       if (auto st = needLabel(); !st) return st;
@@ -131,7 +153,8 @@ Status Reconciler::execute(const Action& action, const api::Canary& c, const Jso
           client_, kube::resources::kDeployments, c.ns,
           primaryDeployment(*target, c, label->first, replicas, configs, trackedConfigs(c.ns, configs)),
           kPromotedFields);
-      return r ? Status{} : withContext(r.error(), "promoting to " + c.primaryName());
+      if (!r) return withContext(r.error(), "promoting to " + c.primaryName());
+      return syncPrimaryAutoscaler(c);
     }
   }
   return {};

@@ -61,6 +61,8 @@ class Reconciler {
                                                     const std::set<ConfigRef>& refs) const;
   // Copies each tracked config to "<name>-primary" for the primary.
   Status copyConfigsForPrimary(const api::Canary& canary, const std::set<ConfigRef>& refs);
+  // The primary's HorizontalPodAutoscaler "<hpa>-primary", a copy of autoscalerRef's aimed at the primary.
+  Status syncPrimaryAutoscaler(const api::Canary& canary);
 
   kube::KubeClient& client_;
   const kube::Store<kube::Json>& canaries_;

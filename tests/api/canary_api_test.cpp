@@ -138,10 +138,15 @@ spec:
     stepWeight: 10
     webhooks: [{name: load, url: "http://loadtester/"}]
     alerts: [{name: slack, providerRef: {name: on-call}}]
+    mirror: true
+  autoscalerRef: {apiVersion: keda.sh/v1alpha1, kind: ScaledObject, name: app}
+  revertOnDeletion: true
 )"));
   ASSERT_TRUE(r.errors.empty());
   EXPECT_EQ(r.canary.spec.unsupported,
-            (std::vector<std::string>{"spec.analysis.webhooks", "spec.analysis.alerts"}));
+            (std::vector<std::string>{"spec.analysis.webhooks", "spec.analysis.alerts",
+                                      "spec.autoscalerRef (kind ScaledObject)", "spec.revertOnDeletion",
+                                      "spec.analysis.mirror"}));
   EXPECT_EQ(r.canary.spec.analysis.alerts[0].severity, "info") << "empty severity means info";
 }
 

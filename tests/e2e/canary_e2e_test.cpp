@@ -175,6 +175,27 @@ TEST_F(CanaryE2E, InitializationCreatesThePrimaryAndScalesTheTargetToZero) {
   EXPECT_EQ(vs.output, "100");
 }
 
+TEST_F(CanaryE2E, ThePrimaryGetsItsOwnCopyOfTheAutoscaler) {
+  apply(
+      "apiVersion: v1\nkind: Namespace\nmetadata: {name: e2e-hpa}\n---\n"
+      "apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata: {name: podinfo, namespace: "
+      "e2e-hpa}\n"
+      "spec:\n  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: podinfo}\n"
+      "  minReplicas: 2\n  maxReplicas: 4\n"
+      "  metrics: [{type: Resource, resource: {name: cpu, target: {type: Utilization, averageUtilization: "
+      "80}}}]\n");
+  initialize("e2e-hpa",
+             "  autoscalerRef: {apiVersion: autoscaling/v2, kind: HorizontalPodAutoscaler, name: podinfo}\n");
+  auto hpa = world->client->get(kube::resources::kHorizontalPodAutoscalers, "e2e-hpa", "podinfo-primary");
+  ASSERT_TRUE(hpa) << hpa.error().message;
+  EXPECT_EQ((*hpa)["spec"]["scaleTargetRef"]["name"], "podinfo-primary");
+  EXPECT_EQ((*hpa)["spec"]["minReplicas"], 2);
+  EXPECT_EQ((*hpa)["spec"]["maxReplicas"], 4);
+  auto ready = kubectl(
+      "get canary podinfo -n e2e-hpa -o jsonpath='{.status.conditions[?(@.type==\"Ready\")].reason}'");
+  EXPECT_EQ(ready.output, "Valid") << "autoscalerRef is supported, not reported as ignored";
+}
+
 TEST_F(CanaryE2E, AHealthyReleaseIsPromotedStepByStepWithNoUserErrors) {
   initialize("e2e-healthy");
   double errorsBefore = userRequests("e2e-healthy", "", "error");
