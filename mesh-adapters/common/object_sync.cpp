@@ -8,6 +8,11 @@ using kube::Json;
 // `existing` with the managed spec keys, labels, annotations and owner references of `desired`.
 Json merged(const Json& existing, const Json& desired, const ManagedFields& managed) {
   Json next = existing;
+  bool adopted =
+      existing.value("/metadata/labels"_json_pointer, Json::object()).value(kManagedByLabel, "") != "aviary";
+  if (adopted && existing.contains("spec")) {
+    next["metadata"]["annotations"][kOriginalSpecAnnotation] = existing["spec"].dump();
+  }
   const Json desiredSpec = desired.value("spec", Json::object());
   for (const auto& key : managed.specKeys) {
     if (desiredSpec.contains(key)) {
@@ -62,6 +67,21 @@ Status deleteIfExists(kube::KubeClient& client, const kube::ResourceType& type, 
   auto r = client.remove(type, ns, name);
   if (!r && r.error().code != ErrorCode::NotFound) return r.error();
   return {};
+}
+
+Status releaseObject(kube::KubeClient& client, const kube::ResourceType& type, const std::string& ns,
+                     const std::string& name) {
+  auto existing = client.get(type, ns, name);
+  if (!existing) return existing.error().code == ErrorCode::NotFound ? Status{} : Status(existing.error());
+  const Json annotations = existing->value("/metadata/annotations"_json_pointer, Json::object());
+  if (!annotations.contains(kOriginalSpecAnnotation)) return deleteIfExists(client, type, ns, name);
+  Json restored = *existing;
+  restored["spec"] = Json::parse(annotations[kOriginalSpecAnnotation].get<std::string>(), nullptr, false);
+  if (restored["spec"].is_discarded()) return deleteIfExists(client, type, ns, name);
+  restored["metadata"]["annotations"].erase(kOriginalSpecAnnotation);
+  if (restored["metadata"].contains("labels")) restored["metadata"]["labels"].erase(kManagedByLabel);
+  auto r = client.update(type, ns, restored);
+  return r ? Status{} : Status(r.error());
 }
 
 Json ownerReference(const std::string& canaryName, const std::string& canaryUid) {

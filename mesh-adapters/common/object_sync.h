@@ -20,6 +20,16 @@ struct ManagedFields {
 Result<kube::Json> syncObject(kube::KubeClient& client, const kube::ResourceType& type, const std::string& ns,
                               const kube::Json& desired, const ManagedFields& managed);
 
+// An object Aviary adopted (it existed without Aviary's managed-by label) keeps its original spec here,
+// so finalizing can give the user back exactly what they had.
+inline constexpr char kOriginalSpecAnnotation[] = "aviary.io/original-spec";
+inline constexpr char kManagedByLabel[] = "app.kubernetes.io/managed-by";
+
+// Restores an adopted object's original spec (and drops Aviary's label and annotation), or deletes an
+// object Aviary created. NotFound is success.
+Status releaseObject(kube::KubeClient& client, const kube::ResourceType& type, const std::string& ns,
+                     const std::string& name);
+
 // Deletes the object if it exists (NotFound is success).
 Status deleteIfExists(kube::KubeClient& client, const kube::ResourceType& type, const std::string& ns,
                       const std::string& name);

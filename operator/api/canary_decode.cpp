@@ -278,7 +278,6 @@ DecodeResult decodeCanary(const Json& object) {
   auto later = [&](bool set, const char* path) {
     if (set) s.unsupported.push_back(path);
   };
-  later(s.revertOnDeletion, "spec.revertOnDeletion");
   later(s.service.portDiscovery, "spec.service.portDiscovery");
   later(a.iterations > 0, "spec.analysis.iterations (blue/green, A/B)");
   later(!a.match.is_null(), "spec.analysis.match (A/B)");

@@ -24,7 +24,11 @@ class Planner {
   }
 
   Plan run() {
+    if (c_.deleting) return terminate();
     if (!in_.specErrors.empty()) return invalid();
+    bool hasFinalizer = std::count(c_.finalizers.begin(), c_.finalizers.end(), kFinalizer) > 0;
+    if (spec_.revertOnDeletion && !hasFinalizer) p_.actions.push_back({ActionType::AddFinalizer, 0, 0, 0});
+    if (!spec_.revertOnDeletion && hasFinalizer) p_.actions.push_back({ActionType::RemoveFinalizer, 0, 0, 0});
     if (!obs_.target.exists) return targetMissing();
     ready();
     switch (c_.status.phase) {
@@ -103,6 +107,31 @@ class Planner {
         !message.empty()) {
       warning("NotSupportedYet", "Canary " + id_ + " " + message);
     }
+  }
+
+  // Deleted with revertOnDeletion: bring the target back (running the last promoted version) before
+  // taking traffic away from the primary, so no request meets a Service without ready pods.
+  Plan terminate() {
+    if (std::count(c_.finalizers.begin(), c_.finalizers.end(), kFinalizer) == 0) return std::move(p_);
+    if (c_.status.phase != Phase::Terminating) {
+      transition(Phase::Terminating);
+      event("Synced", "Canary " + id_ + " deleted: restoring " + spec_.targetRef.name);
+    }
+    bool promotedBefore = !c_.status.lastPromotedSpec.empty() && obs_.primary.exists;
+    if (obs_.target.exists && promotedBefore) {
+      p_.actions.push_back({ActionType::RestoreTarget, std::max(1, obs_.primary.replicas), 0, 0});
+      bool restored = obs_.target.replicas > 0 && obs_.target.ready &&
+                      obs_.target.templateHash == c_.status.lastPromotedSpec;
+      if (!restored) {
+        requeue(kRolloutPoll);
+        return std::move(p_);
+      }
+    }
+    p_.actions.push_back({ActionType::RevertRouting, 0, 0, 0});
+    p_.actions.push_back({ActionType::RemoveFinalizer, 0, 0, 0});
+    transition(Phase::Terminated);
+    event("Synced", "Canary " + id_ + " removed: " + spec_.targetRef.name + " serves the traffic again");
+    return std::move(p_);
   }
 
   // --- revisions -----------------------------------------------------------------------------------

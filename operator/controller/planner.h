@@ -47,7 +47,14 @@ enum class ActionType {
   EnsureRoutes,       // Services and mesh objects exist, routing primaryWeight/canaryWeight
   ScaleTarget,        // set the target's replicas
   PromoteToPrimary,   // copy the target's template (and configs) to the primary
+  AddFinalizer,       // revertOnDeletion: keep the Canary until its deletion has restored the target
+  RemoveFinalizer,
+  RestoreTarget,  // scale the target back up, running the last promoted template
+  RevertRouting,  // apex Service back to the target's pods; mesh objects restored or removed;
+                  // the primary and Aviary's other objects deleted
 };
+
+inline constexpr char kFinalizer[] = "aviary.io/finalizer";
 
 struct Action {
   ActionType type;

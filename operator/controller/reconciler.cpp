@@ -144,6 +144,68 @@ Status Reconciler::execute(const Action& action, const api::Canary& c, const Jso
                              kube::PatchType::Merge, {{"spec", {{"replicas", action.replicas}}}});
       return r ? Status{} : withContext(r.error(), "scaling " + c.spec.targetRef.name);
     }
+    case ActionType::AddFinalizer:
+    case ActionType::RemoveFinalizer: {
+      Json finalizers = Json::array();
+      for (const auto& f : c.finalizers) {
+        if (f != kFinalizer) finalizers.push_back(f);
+      }
+      if (action.type == ActionType::AddFinalizer) finalizers.push_back(kFinalizer);
+      // The resourceVersion makes the list replacement safe against a concurrent change of finalizers.
+      auto r =
+          client_.patch(kCanaries, c.ns, c.name, kube::PatchType::Merge,
+                        {{"metadata", {{"finalizers", finalizers}, {"resourceVersion", c.resourceVersion}}}});
+      if (!r && r.error().code == ErrorCode::NotFound) return {};
+      return r ? Status{} : withContext(r.error(), "finalizer");
+    }
+    case ActionType::RestoreTarget: {
+      if (!target || !primary) return {};
+      if (auto st = needLabel(); !st) return st;
+      Json next = *target;
+      if (templateHash(*target) != c.status.lastPromotedSpec) {
+        next["spec"]["template"] = targetTemplateFromPrimary(*primary, label->first);
+      }
+      next["spec"]["replicas"] = action.replicas;
+      if (next == *target) return {};
+      auto r = client_.update(kube::resources::kDeployments, c.ns, next);
+      return r ? Status{} : withContext(r.error(), "restoring " + c.spec.targetRef.name);
+    }
+    case ActionType::RevertRouting: {
+      if (target) {
+        if (auto st = needLabel(); !st) return st;
+        auto apex = client_.get(kube::resources::kServices, c.ns, c.apexName());
+        if (apex && apex->value("/metadata/annotations"_json_pointer, Json::object())
+                        .contains(mesh::kOriginalSpecAnnotation)) {
+          if (auto st = mesh::releaseObject(client_, kube::resources::kServices, c.ns, c.apexName()); !st)
+            return st;
+        } else if (apex) {
+          auto r = client_.patch(kube::resources::kServices, c.ns, c.apexName(), kube::PatchType::Merge,
+                                 {{"spec", {{"selector", {{label->first, label->second}}}}}});
+          if (!r) return withContext(r.error(), "pointing " + c.apexName() + " at " + c.spec.targetRef.name);
+        }
+      }
+      if (auto st = router.finalize(c); !st) return withContext(st, "routes");
+      std::vector<std::pair<const kube::ResourceType*, std::string>> owned = {
+          {&kube::resources::kServices, c.primaryServiceName()},
+          {&kube::resources::kServices, c.canaryServiceName()},
+          {&kube::resources::kDeployments, c.primaryName()}};
+      if (target) {
+        for (const auto& ref : configRefs(target->value("/spec/template"_json_pointer, Json::object()))) {
+          owned.push_back(
+              {ref.kind == "configmap" ? &kube::resources::kConfigMaps : &kube::resources::kSecrets,
+               ref.name + "-primary"});
+        }
+      }
+      if (c.spec.autoscalerRef) {
+        owned.push_back(
+            {&kube::resources::kHorizontalPodAutoscalers, c.spec.autoscalerRef->name + "-primary"});
+      }
+      for (const auto& [type, name] : owned) {
+        if (auto st = mesh::deleteIfExists(client_, *type, c.ns, name); !st)
+          return withContext(st, "deleting " + name);
+      }
+      return {};
+    }
     case ActionType::PromoteToPrimary: {
       if (auto st = needLabel(); !st) return st;
       auto configs = configRefs(target->value("/spec/template"_json_pointer, Json::object()));
@@ -212,7 +274,9 @@ ReconcileOutcome Reconciler::reconcile(const std::string& key) {
     Json next = canaryJson;
     next["status"] = status;
     auto written = client_.update(kCanaries, c.ns, next, "status");
-    if (!written) {
+    if (!written && written.error().code == ErrorCode::NotFound && c.deleting) {
+      // The last finalizer was ours: the Canary is gone, nothing left to record on it.
+    } else if (!written) {
       spdlog::debug("canary {}: status write: {}", key, written.error().message);
       return {std::nullopt, written.error()};  // a conflict: retried from the fresh object
     }

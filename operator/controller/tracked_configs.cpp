@@ -80,6 +80,17 @@ std::string configsChecksum(const std::map<std::string, std::string>& tracked) {
   return api::canonicalHash(Json(tracked));
 }
 
+Json restoreConfigRefs(Json podTemplate) {
+  const std::string suffix = "-primary";
+  forEachRef(podTemplate, [&](const char*, Json& name) {
+    std::string n = name.get<std::string>();
+    if (n.size() > suffix.size() && n.compare(n.size() - suffix.size(), suffix.size(), suffix) == 0) {
+      name = n.substr(0, n.size() - suffix.size());
+    }
+  });
+  return podTemplate;
+}
+
 Json renameConfigRefs(Json podTemplate, const std::set<ConfigRef>& refs) {
   forEachRef(podTemplate, [&](const char* kind, Json& name) {
     if (name.is_string() && refs.count({kind, name.get<std::string>()}))

@@ -27,5 +27,7 @@ std::string configChecksum(const nlohmann::json& object);
 std::string configsChecksum(const std::map<std::string, std::string>& tracked);
 // `podTemplate` with every reference to one of `refs` renamed to "<name>-primary".
 nlohmann::json renameConfigRefs(nlohmann::json podTemplate, const std::set<ConfigRef>& refs);
+// The inverse for a primary's template: every "<name>-primary" reference back to "<name>".
+nlohmann::json restoreConfigRefs(nlohmann::json podTemplate);
 
 }  // namespace aviary::controller

@@ -66,4 +66,21 @@ Json primaryDeployment(const Json& target, const api::Canary& c, const std::stri
   return {{"apiVersion", "apps/v1"}, {"kind", "Deployment"}, {"metadata", meta}, {"spec", spec}};
 }
 
+Json targetTemplateFromPrimary(const Json& primary, const std::string& labelKey) {
+  Json t = restoreConfigRefs(primary.value("/spec/template"_json_pointer, Json::object()));
+  const std::string suffix = "-primary";
+  Json& labels = t["metadata"]["labels"];
+  if (labels.contains(labelKey) && labels[labelKey].is_string()) {
+    std::string v = labels[labelKey];
+    if (v.size() > suffix.size() && v.compare(v.size() - suffix.size(), suffix.size(), suffix) == 0) {
+      labels[labelKey] = v.substr(0, v.size() - suffix.size());
+    }
+  }
+  if (t["metadata"].contains("annotations")) {
+    t["metadata"]["annotations"].erase(kConfigsChecksumAnnotation);
+    if (t["metadata"]["annotations"].empty()) t["metadata"].erase("annotations");
+  }
+  return t;
+}
+
 }  // namespace aviary::controller

@@ -34,4 +34,8 @@ Json primaryDeployment(const Json& target, const api::Canary& canary, const std:
                        int replicas, const std::set<ConfigRef>& configs = {},
                        const std::map<std::string, std::string>& trackedConfigs = {});
 
+// The target's pod template as it was before its primary was made from it: the inverse of the label,
+// config and annotation rewriting of primaryDeployment.
+Json targetTemplateFromPrimary(const Json& primary, const std::string& labelKey);
+
 }  // namespace aviary::controller

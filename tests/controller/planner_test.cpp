@@ -408,3 +408,54 @@ TEST(Planner, FieldsOfLaterReleasesAreReportedNotIgnored) {
 
 }  // namespace
 }  // namespace aviary::controller
+
+namespace aviary::controller {
+namespace {
+
+TEST(Planner, RevertOnDeletionAddsAndRemovesTheFinalizer) {
+  Step s;
+  s.phase(Phase::Succeeded);
+  s.observed.target = ready("v1", 0);
+  s.canary.spec.revertOnDeletion = true;
+  Plan p = s.run();
+  ASSERT_FALSE(p.actions.empty());
+  EXPECT_EQ(p.actions.front(), (Action{ActionType::AddFinalizer, 0, 0, 0}));
+  s.canary.finalizers = {kFinalizer};
+  EXPECT_EQ(s.run().actions.front(), routes(0)) << "present: nothing to add";
+  s.canary.spec.revertOnDeletion = false;
+  EXPECT_EQ(s.run().actions.front(), (Action{ActionType::RemoveFinalizer, 0, 0, 0}));
+}
+
+TEST(Planner, DeletionRestoresTheTargetBeforeTakingTrafficFromThePrimary) {
+  Step s;
+  s.phase(Phase::Succeeded);
+  s.canary.status.lastPromotedSpec = "v1";
+  s.canary.deleting = true;
+  s.canary.finalizers = {kFinalizer};
+  s.observed.target = ready("v2", 0);  // scaled to zero, holding a failed revision
+  s.observed.primary = ready("v1", 3);
+  Plan p = s.run();
+  EXPECT_EQ(p.status.phase, Phase::Terminating);
+  EXPECT_EQ(p.actions, (std::vector<Action>{{ActionType::RestoreTarget, 3, 0, 0}}));
+  EXPECT_EQ(p.requeueAfter, milliseconds(1000));
+
+  s.canary.status = p.status;
+  s.observed.target = ready("v1", 3);  // restored to the promoted template and ready
+  p = s.run();
+  EXPECT_EQ(p.status.phase, Phase::Terminated);
+  EXPECT_EQ(p.actions, (std::vector<Action>{{ActionType::RestoreTarget, 3, 0, 0},
+                                            {ActionType::RevertRouting, 0, 0, 0},
+                                            {ActionType::RemoveFinalizer, 0, 0, 0}}));
+}
+
+TEST(Planner, DeletionWithoutTheFinalizerDoesNothing) {
+  Step s;
+  s.phase(Phase::Progressing, 20);
+  s.canary.deleting = true;
+  Plan p = s.run();
+  EXPECT_TRUE(p.actions.empty());
+  EXPECT_TRUE(p.events.empty());
+}
+
+}  // namespace
+}  // namespace aviary::controller

@@ -123,6 +123,11 @@ class CanaryE2E : public ::testing::Test {
     auto d = world->client->get(kube::resources::kDeployments, ns, name);
     return d ? *d : Json::object();
   }
+  // Whether the object does not exist (any other answer, object or error, is "not gone").
+  bool gone(const kube::ResourceType& type, const std::string& ns, const std::string& name) {
+    auto r = world->client->get(type, ns, name);
+    return !r && r.error().code == ErrorCode::NotFound;
+  }
   std::string phase(const std::string& ns) {
     return canary(ns).value("/status/phase"_json_pointer, std::string());
   }
@@ -305,8 +310,7 @@ TEST_F(CanaryE2E, AnInvalidCanaryTouchesNothingAndSaysWhy) {
   auto ready = kubectl(
       "get canary podinfo -n e2e-invalid -o jsonpath='{.status.conditions[?(@.type==\"Ready\")].message}'");
   EXPECT_EQ(ready.output, "spec.analysis.stepWeights[1]: must be greater than the previous step");
-  EXPECT_EQ(world->client->get(kube::resources::kDeployments, "e2e-invalid", "podinfo-primary").error().code,
-            ErrorCode::NotFound);
+  EXPECT_TRUE(gone(kube::resources::kDeployments, "e2e-invalid", "podinfo-primary"));
   EXPECT_EQ(deployment("e2e-invalid", "podinfo").value("/spec/replicas"_json_pointer, -1), 2);
   auto events = kubectl("get events -n e2e-invalid");
   EXPECT_NE(events.output.find("InvalidSpec"), std::string::npos) << events.output;
@@ -355,6 +359,48 @@ TEST_F(CanaryE2E, AConfigMapChangeIsAReleaseAndThePrimaryGetsItsOwnCopy) {
   EXPECT_EQ((*world->client->get(kube::resources::kConfigMaps, "e2e-config",
                                  "podinfo-config-primary"))["data"]["color"],
             "green");
+}
+
+TEST_F(CanaryE2E, DeletingACanaryWithRevertOnDeletionGivesTheTrafficBackToTheTarget) {
+  initialize("e2e-revert", "  revertOnDeletion: true\n");
+  ASSERT_TRUE(eventually([&] {
+    return canary("e2e-revert")
+               .value("/metadata/finalizers"_json_pointer, Json::array())
+               .dump()
+               .find("aviary.io/finalizer") != std::string::npos;
+  }));
+  // A failed release first: the target then holds a bad template, which deletion must not bring back.
+  ASSERT_EQ(kubectl("patch deployment podinfo -n e2e-revert --type merge -p "
+                    "'{\"spec\":{\"template\":{\"metadata\":{\"annotations\":{\"sandbox.aviary.io/"
+                    "error-rate\":\"0.5\"}}}}}'")
+                .exitCode,
+            0);
+  ASSERT_TRUE(waitPhase("e2e-revert", "Failed", std::chrono::seconds(40)));
+  double errorsBefore = userRequests("e2e-revert", "", "error");
+
+  auto del = kubectl("delete canary podinfo -n e2e-revert --wait=false");
+  ASSERT_EQ(del.exitCode, 0) << del.output;
+  ASSERT_TRUE(eventually([&] { return gone(kCanaries, "e2e-revert", "podinfo"); }, std::chrono::seconds(30)))
+      << "phase " << phase("e2e-revert");
+  Json target = deployment("e2e-revert", "podinfo");
+  EXPECT_EQ(target.value("/spec/replicas"_json_pointer, 0), 2) << "scaled back to the primary's replicas";
+  EXPECT_EQ(target.value("/spec/template/metadata/annotations"_json_pointer, Json::object())
+                .count("sandbox.aviary.io/error-rate"),
+            0u)
+      << "the last promoted template, not the failed one";
+  EXPECT_EQ(target.value("/spec/template/metadata/labels/app"_json_pointer, std::string()), "podinfo");
+  auto apex = world->client->get(kube::resources::kServices, "e2e-revert", "podinfo");
+  ASSERT_TRUE(apex);
+  EXPECT_EQ((*apex)["spec"]["selector"]["app"], "podinfo");
+  EXPECT_TRUE(gone(kube::resources::kDeployments, "e2e-revert", "podinfo-primary"));
+  EXPECT_TRUE(gone(kube::resources::kServices, "e2e-revert", "podinfo-canary"));
+  auto vs = kubectl("get virtualservices.networking.istio.io -n e2e-revert -o name");
+  EXPECT_EQ(vs.output, "") << "the VirtualService Aviary created is gone";
+  // Traffic moved only once the target was ready: no request met a Service without pods.
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  EXPECT_EQ(userRequests("e2e-revert", "none", "error"), 0);
+  EXPECT_EQ(userRequests("e2e-revert", "", "error"), errorsBefore) << "no user error during the revert";
+  EXPECT_GT(userRequests("e2e-revert", "podinfo", "success"), 0) << "the target serves again";
 }
 
 TEST_F(CanaryE2E, AnOperatorKilledMidAnalysisResumesFromStatus) {

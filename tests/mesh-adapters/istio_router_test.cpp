@@ -101,6 +101,13 @@ spec:
   EXPECT_EQ(v["spec"]["exportTo"], Json::array({"."}));
   EXPECT_EQ(v["spec"]["http"][0]["route"][0]["destination"]["host"], "podinfo-primary");
   EXPECT_EQ(v["metadata"]["labels"]["app.kubernetes.io/managed-by"], "aviary");
+
+  // Finalizing gives the user back exactly their VirtualService.
+  ASSERT_TRUE(router.finalize(canary_));
+  Json back = vs();
+  EXPECT_EQ(back["spec"], (*existing)[0]["spec"]);
+  EXPECT_FALSE(back["metadata"]["annotations"].contains("aviary.io/original-spec"));
+  EXPECT_FALSE(back["metadata"].value("labels", Json::object()).contains("app.kubernetes.io/managed-by"));
 }
 
 TEST_F(IstioRouterTest, FinalizeRemovesWhatItCreated) {
