@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "analysis/prometheus/prometheus_client.h"
+#include "mesh-adapters/istio/istio_router.h"
 #include "operator/controller/tracked_configs.h"
 
 namespace aviary::controller {
@@ -31,6 +32,8 @@ std::string keyOf(const kube::Json& object) {
 
 CanaryController::CanaryController(kube::KubeClient& client, ControllerOptions options)
     : client_(client),
+      ownedObjects_(client, {kube::resources::kServices, mesh::istio::kVirtualServices,
+                             mesh::istio::kDestinationRules}),
       options_(std::move(options)),
       routers_(mesh::builtInRouters()),
       events_(client),
@@ -46,7 +49,7 @@ CanaryController::CanaryController(kube::KubeClient& client, ControllerOptions o
   });
   auto timeout = options_.prometheusTimeout;
   reconciler_ = std::make_unique<Reconciler>(
-      client_, canaries_.store(), deployments_.store(), configMaps_.store(), secrets_.store(), routers_,
+      ownedObjects_, canaries_.store(), deployments_.store(), configMaps_.store(), secrets_.store(), routers_,
       events_, options_, [timeout](const std::string& url) -> std::shared_ptr<analysis::MetricProvider> {
         return std::make_shared<analysis::PrometheusClient>(
             analysis::PrometheusClientOptions{.url = url, .timeout = timeout});

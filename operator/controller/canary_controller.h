@@ -11,6 +11,7 @@
 #include "operator/controller/reconciler.h"
 #include "operator/kube/informer.h"
 #include "operator/kube/work_queue.h"
+#include "operator/kube/write_through_cache.h"
 
 namespace aviary::controller {
 
@@ -30,6 +31,9 @@ class CanaryController {
   void work();
 
   kube::KubeClient& client_;
+  // What the reconciler writes through: the objects it owns (Services, mesh routes) are remembered as last
+  // written, so a reconcile that finds them as desired reads nothing from the API server.
+  kube::WriteThroughCache ownedObjects_;
   ControllerOptions options_;
   mesh::RouterRegistry routers_;
   kube::EventRecorder events_;

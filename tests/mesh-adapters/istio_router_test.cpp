@@ -5,6 +5,7 @@
 
 #include "mesh-adapters/istio/istio_router.h"
 #include "operator/kube/http_kube_client.h"
+#include "operator/kube/write_through_cache.h"
 #include "sandbox/api/api_server.h"
 #include "sandbox/yaml_json.h"
 
@@ -80,6 +81,28 @@ TEST_F(IstioRouterTest, WritesNothingWhenNothingChanged) {
   EXPECT_NE(vs()["metadata"]["resourceVersion"], rv);
   EXPECT_EQ(*router.weights(canary_), (Weights{50, 50}));
   EXPECT_EQ(server_->store().currentResourceVersion(), clusterRv + 1) << "one write per step";
+}
+
+TEST_F(IstioRouterTest, ThroughTheWriteThroughCacheAStepCostsOneWriteAndNoRead) {
+  kube::WriteThroughCache cache(*client_, {istio::kVirtualServices, istio::kDestinationRules});
+  istio::IstioRouter router(cache);
+  ASSERT_TRUE(router.reconcile(canary_, {90, 10}));  // first sight: reads, then creates
+  auto hits = cache.hits(), misses = cache.misses();
+  long long clusterRv = server_->store().currentResourceVersion();
+  ASSERT_TRUE(router.reconcile(canary_, {80, 20}));
+  EXPECT_EQ(cache.misses(), misses) << "no read went to the API server";
+  EXPECT_EQ(cache.hits(), hits + 3);
+  EXPECT_EQ(server_->store().currentResourceVersion(), clusterRv + 1) << "one write: the VirtualService";
+  EXPECT_EQ(*router.weights(canary_), (Weights{80, 20}));
+
+  // Someone else changes the VirtualService: our stale write conflicts, and the retry reads it fresh.
+  Json theirs = vs();
+  theirs["metadata"]["annotations"]["touched-by"] = "someone";
+  ASSERT_TRUE(client_->update(istio::kVirtualServices, "test", theirs));
+  ASSERT_TRUE(router.reconcile(canary_, {70, 30}));
+  Json now = vs();
+  EXPECT_EQ(now["metadata"]["annotations"]["touched-by"], "someone") << "their change survived";
+  EXPECT_EQ(now["spec"]["http"][0]["route"][1]["weight"], 30);
 }
 
 TEST_F(IstioRouterTest, AdoptsAUsersVirtualServiceKeepingFieldsItDoesNotManage) {

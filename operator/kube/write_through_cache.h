@@ -1,0 +1,63 @@
+// A KubeClient decorator that remembers the objects of chosen types as the API server last returned
+// them (on reads and on the answers to our own writes), so that converging objects we own costs no read
+// when nothing changed: a reconcile that finds its routes as desired makes zero API calls. Entries expire
+// after `ttl`, so changes made by others are noticed within it; a Conflict or an error drops the entry, so
+// the next read goes to the server. Thread-safe.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "operator/core/clock.h"
+#include "operator/kube/kube_client.h"
+
+namespace aviary::kube {
+
+class WriteThroughCache : public KubeClient {
+ public:
+  WriteThroughCache(KubeClient& inner, std::vector<ResourceType> cachedTypes,
+                    std::chrono::milliseconds ttl = std::chrono::minutes(5),
+                    const Clock& clock = SystemClock::instance());
+
+  Result<Json> get(const ResourceType& type, const std::string& ns, const std::string& name,
+                   const std::string& subresource = "") override;
+  Result<Json> list(const ResourceType& type, const std::string& ns,
+                    const ListOptions& options = {}) override;
+  Result<Json> create(const ResourceType& type, const std::string& ns, const Json& object) override;
+  Result<Json> update(const ResourceType& type, const std::string& ns, const Json& object,
+                      const std::string& subresource = "") override;
+  Result<Json> patch(const ResourceType& type, const std::string& ns, const std::string& name,
+                     PatchType patchType, const Json& patch, const std::string& subresource = "",
+                     const std::string& fieldManager = "") override;
+  Result<Json> remove(const ResourceType& type, const std::string& ns, const std::string& name,
+                      const DeleteOptions& options = {}) override;
+  Result<std::unique_ptr<WatchStream>> watch(const ResourceType& type, const std::string& ns,
+                                             const WatchOptions& options) override;
+
+  uint64_t hits() const;
+  uint64_t misses() const;
+
+ private:
+  bool cached(const ResourceType& type) const;
+  std::string key(const ResourceType& type, const std::string& ns, const std::string& name) const;
+  // Remembers the server's answer to a write or read of the main resource; forgets on failure.
+  Result<Json> remember(const ResourceType& type, const std::string& ns, const std::string& name,
+                        Result<Json> answer);
+
+  KubeClient& inner_;
+  std::vector<ResourceType> types_;
+  std::chrono::milliseconds ttl_;
+  const Clock& clock_;
+  mutable std::mutex mutex_;
+  struct Entry {
+    Json object;
+    Clock::TimePoint at;
+  };
+  std::map<std::string, Entry> entries_;
+  uint64_t hits_ = 0, misses_ = 0;
+};
+
+}  // namespace aviary::kube
