@@ -83,6 +83,11 @@ Result<PromQueryResult> PrometheusClient::query(const std::string& promql) const
     return Error{ErrorCode::Unavailable, "prometheus at " + options_.url + " unreachable: " + e.what()};
   }
 
+  if (status == 401 || status == 403) {
+    return Error{
+        status == 401 ? ErrorCode::Unauthorized : ErrorCode::Forbidden,
+        "prometheus at " + options_.url + " refused the credentials (HTTP " + std::to_string(status) + ")"};
+  }
   Json doc = Json::parse(body, nullptr, false);
   if (doc.is_discarded() || !doc.is_object()) {
     return Error{status >= 500 ? ErrorCode::Unavailable : ErrorCode::Decode,

@@ -428,3 +428,27 @@ TEST_F(CanaryE2E, AnOperatorKilledMidAnalysisResumesFromStatus) {
 
 }  // namespace
 }  // namespace aviary::e2e
+
+namespace aviary::e2e {
+namespace {
+
+// Last in this file (gtest keeps the order): it stops the shared Prometheus.
+TEST_F(CanaryE2E, PrometheusStoppedMidAnalysisNeverPromotes) {
+  initialize("e2e-promdown");
+  ASSERT_EQ(
+      kubectl("set image deployment/podinfo podinfod=ghcr.io/stefanprodan/podinfo:6.5.1 -n e2e-promdown")
+          .exitCode,
+      0);
+  ASSERT_TRUE(eventually([&] { return weight("e2e-promdown") == 25; }, std::chrono::seconds(20)));
+  world->sandbox->prometheus()->kill();
+  ASSERT_TRUE(waitPhase("e2e-promdown", "Failed", std::chrono::seconds(30)))
+      << "phase " << phase("e2e-promdown");
+  Json c = canary("e2e-promdown");
+  EXPECT_NE(c["status"]["analysis"]["message"].get<std::string>().find("unreachable"), std::string::npos)
+      << c["status"]["analysis"].dump();
+  EXPECT_EQ(primaryImage("e2e-promdown"), "ghcr.io/stefanprodan/podinfo:6.5.0")
+      << "nothing promoted without data";
+}
+
+}  // namespace
+}  // namespace aviary::e2e
