@@ -70,21 +70,10 @@ void escapeInto(std::string& out, const std::string& value) {
   }
 }
 
-// name{labels,extra} value
+// name{labels,extra} value — counts (uint64_t) and sums (double).
+template <class Number>
 void line(std::string& out, const char* name, const char* suffix, const std::string& labels,
-          const std::string& extra, uint64_t value) {
-  out += name;
-  out += suffix;
-  out += '{';
-  out += labels;
-  out += extra;
-  out += "} ";
-  appendNumber(out, value);
-  out += '\n';
-}
-
-void lineDouble(std::string& out, const char* name, const char* suffix, const std::string& labels,
-                const std::string& extra, double value) {
+          const std::string& extra, Number value) {
   out += name;
   out += suffix;
   out += '{';
@@ -111,7 +100,7 @@ void histogramLines(std::string& out, const char* name, const Histogram& h, cons
     line(out, name, "_bucket", labels, extra, cumulative);
   }
   line(out, name, "_bucket", labels, codeLabel + ",le=\"+Inf\"", count);
-  lineDouble(out, name, "_sum", labels, codeLabel, sumMs / unitMs);
+  line(out, name, "_sum", labels, codeLabel, sumMs / unitMs);
   line(out, name, "_count", labels, codeLabel, count);
 }
 
