@@ -111,7 +111,15 @@ Result<Json> ObjectStore::create(const ResourceKind& kind, const std::string& ns
   meta["creationTimestamp"] = formatRfc3339(std::chrono::system_clock::now());
   meta.erase("deletionTimestamp");
   if (kind.hasGeneration) meta["generation"] = 1;
-  if (kind.custom && kind.statusSubresource) object.erase("status");
+  // Status is the controllers' to write: a created custom resource has none, a built-in one starts empty
+  // (the real server answers `status: {}` for a new Deployment; clients read fields of it at once).
+  if (kind.statusSubresource) {
+    if (kind.custom) {
+      object.erase("status");
+    } else {
+      object["status"] = Json::object();
+    }
+  }
   if (dryRun) {
     object["metadata"]["resourceVersion"] = "";
     return object;
