@@ -1,25 +1,17 @@
 // aviary: the operator binary. Loads the cluster configuration, checks that the API server answers, and
 // runs the canary controller until SIGINT/SIGTERM.
 #include <boost/program_options.hpp>
-#include <csignal>
 #include <iostream>
 #include <sstream>
-#include <thread>
 
 #include <spdlog/spdlog.h>
 
 #include "operator/controller/canary_controller.h"
 #include "operator/core/logging.h"
+#include "operator/core/stop_signal.h"
 #include "operator/kube/http_kube_client.h"
 
 namespace po = boost::program_options;
-
-namespace {
-volatile std::sig_atomic_t gStop = 0;
-void onSignal(int) {
-  gStop = 1;
-}
-}  // namespace
 
 int main(int argc, char** argv) {
   try {
@@ -82,14 +74,12 @@ int main(int argc, char** argv) {
     for (std::string l; std::getline(labels, l, ',');) {
       if (!l.empty()) options.selectorLabels.push_back(l);
     }
-    std::signal(SIGINT, onSignal);
-    std::signal(SIGTERM, onSignal);
     aviary::controller::CanaryController controller(**client, options);
     if (auto st = controller.start(); !st) {
       spdlog::error("{}", st.error().message);
       return 1;
     }
-    while (!gStop) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    aviary::waitForStopSignal();
     spdlog::info("shutting down");
     controller.stop();
     return 0;

@@ -2,25 +2,17 @@
 //   aviary-sandbox --listen 127.0.0.1:0 --kubeconfig-out PATH [--tls] [--apply FILE_OR_DIR]...
 //                  [--metrics-listen ADDR:PORT] [--prometheus] [--seed N]
 #include <boost/program_options.hpp>
-#include <csignal>
 #include <fstream>
 #include <iostream>
-#include <thread>
 
 #include <spdlog/spdlog.h>
 
 #include "operator/core/logging.h"
+#include "operator/core/stop_signal.h"
 #include "sandbox/sandbox.h"
 #include "sandbox/yaml_json.h"
 
 namespace po = boost::program_options;
-
-namespace {
-volatile std::sig_atomic_t gStop = 0;
-void onSignal(int) {
-  gStop = 1;
-}
-}  // namespace
 
 int main(int argc, char** argv) {
   try {
@@ -99,9 +91,7 @@ int main(int argc, char** argv) {
       std::cout << "metrics at http://" << target << "/metrics" << std::endl;
     }
     if (sandbox.prometheus()) std::cout << "prometheus listening on " << sandbox.prometheusUrl() << std::endl;
-    std::signal(SIGINT, onSignal);
-    std::signal(SIGTERM, onSignal);
-    while (!gStop) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    aviary::waitForStopSignal();
     sandbox.stop();
     return 0;
   } catch (const std::exception& e) {

@@ -2,7 +2,7 @@
 #include <algorithm>
 
 #include "operator/api/canary.h"
-#include "operator/api/duration.h"
+#include "operator/core/duration.h"
 
 namespace aviary::api {
 namespace {

@@ -1,9 +1,5 @@
 #include "sandbox/prometheus/prometheus_server.h"
 
-#include <fcntl.h>
-#include <signal.h>
-#include <sys/prctl.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <boost/asio.hpp>
@@ -54,11 +50,6 @@ bool everyTargetScraped(uint16_t port, std::size_t targets) {
   auto doc = nlohmann::json::parse(body, nullptr, false);
   if (doc.is_discarded()) return false;
   return doc.value("/data/result"_json_pointer, nlohmann::json::array()).size() >= targets;
-}
-
-bool exited(pid_t pid) {
-  int status = 0;
-  return waitpid(pid, &status, WNOHANG) == pid;
 }
 
 }  // namespace
@@ -129,40 +120,17 @@ Status PrometheusServer::launchOnce() {
                                    "--storage.tsdb.retention.time=1d",
                                    "--web.listen-address=127.0.0.1:" + std::to_string(port_),
                                    "--log.level=warn"};
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  std::string logPath = dir_ + "/prometheus.log";
-  pid_t parent = getpid();
-  pid_ = fork();
-  if (pid_ < 0) {
-    pid_ = -1;
-    return Error{ErrorCode::Unavailable, std::string("cannot start prometheus: ") + std::strerror(errno)};
-  }
-  if (pid_ == 0) {
-    // Child: only async-signal-safe calls until exec. Prometheus dies with us, even on SIGKILL.
-    prctl(PR_SET_PDEATHSIG, SIGTERM);
-    if (getppid() != parent) _exit(127);
-    int log = open(logPath.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    int devNull = open("/dev/null", O_RDONLY);
-    if (log >= 0) {
-      dup2(log, 1);
-      dup2(log, 2);
-    }
-    if (devNull >= 0) dup2(devNull, 0);
-    execv(argv[0], argv.data());
-    _exit(127);
-  }
+  process_ = std::make_unique<ChildProcess>(args, dir_ + "/prometheus.log");
   auto deadline = std::chrono::steady_clock::now() + options_.readyTimeout;
   while (std::chrono::steady_clock::now() < deadline) {
-    if (exited(pid_)) {
-      pid_ = -1;
-      return Error{ErrorCode::Unavailable, "prometheus exited during start-up:\n" + logTail()};
+    if (!process_->running()) {
+      return Error{ErrorCode::Unavailable,
+                   "prometheus did not start or exited during start-up:\n" + logTail()};
     }
     // Ready is not enough: a fresh Prometheus starts scraping only after its first target discovery
     // (up to 5 s later), and rates over windows reaching back before that would be underestimated.
     if (get(port_, "/-/ready").first == 200 && everyTargetScraped(port_, options_.scrapeTargets.size())) {
-      spdlog::info("prometheus ready at {} (pid {}, data in {})", url(), pid_, dir_);
+      spdlog::info("prometheus ready at {} (pid {}, data in {})", url(), process_->pid(), dir_);
       return {};
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
@@ -172,19 +140,8 @@ Status PrometheusServer::launchOnce() {
 }
 
 void PrometheusServer::stop() {
-  if (pid_ > 0) {
-    ::kill(pid_, SIGTERM);
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    while (!exited(pid_)) {
-      if (std::chrono::steady_clock::now() > deadline) {
-        ::kill(pid_, SIGKILL);
-        waitpid(pid_, nullptr, 0);
-        break;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    pid_ = -1;
-  }
+  if (process_) process_->terminate();
+  process_.reset();
   if (!dir_.empty()) {
     std::error_code ec;
     std::filesystem::remove_all(dir_, ec);
@@ -193,11 +150,7 @@ void PrometheusServer::stop() {
 }
 
 void PrometheusServer::kill() {
-  if (pid_ > 0) {
-    ::kill(pid_, SIGKILL);
-    waitpid(pid_, nullptr, 0);
-    pid_ = -1;
-  }
+  if (process_) process_->kill();
 }
 
 }  // namespace aviary::sandbox

@@ -7,9 +7,11 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "operator/core/child_process.h"
 #include "operator/core/result.h"
 
 namespace aviary::sandbox {
@@ -38,7 +40,7 @@ class PrometheusServer {
 
   std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
   uint16_t port() const { return port_; }
-  pid_t pid() const { return pid_; }
+  pid_t pid() const { return process_ ? process_->pid() : -1; }
   const std::string& directory() const { return dir_; }
 
  private:
@@ -48,7 +50,7 @@ class PrometheusServer {
   PrometheusOptions options_;
   std::string dir_;
   uint16_t port_ = 0;
-  pid_t pid_ = -1;
+  std::unique_ptr<ChildProcess> process_;
 };
 
 // Searches PATH; empty when not found.

@@ -2,26 +2,15 @@
 
 #include <spdlog/spdlog.h>
 
+#include "operator/core/duration.h"
 #include "operator/core/time_format.h"
 
 namespace aviary::sandbox {
 
 std::optional<std::chrono::milliseconds> parseShortDuration(const std::string& text) {
-  std::size_t i = 0;
-  while (i < text.size() && (std::isdigit(static_cast<unsigned char>(text[i])) || text[i] == '.')) ++i;
-  if (i == 0) return std::nullopt;
-  double value = std::stod(text.substr(0, i));
-  std::string unit = text.substr(i);
-  double ms;
-  if (unit == "ms")
-    ms = value;
-  else if (unit == "s" || unit.empty())
-    ms = value * 1000;
-  else if (unit == "m")
-    ms = value * 60'000;
-  else
-    return std::nullopt;
-  return std::chrono::milliseconds(static_cast<long long>(ms));
+  // A bare number is seconds (annotations are often written "2"); anything else is a Go duration.
+  bool bare = !text.empty() && text.find_first_not_of("0123456789.") == std::string::npos;
+  return parseDuration(bare ? text + "s" : text);
 }
 
 DeploymentSimulator::DeploymentSimulator(ObjectStore& store, const ResourceRegistry& registry,

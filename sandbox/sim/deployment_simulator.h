@@ -45,7 +45,7 @@ class DeploymentSimulator {
   std::thread thread_;
 };
 
-// "2s", "500ms", "1m" → duration; nullopt when malformed.
+// "2s", "500ms", "1m", or a bare number of seconds → duration; nullopt when malformed.
 std::optional<std::chrono::milliseconds> parseShortDuration(const std::string& text);
 
 }  // namespace aviary::sandbox

@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "operator/api/canary.h"
-#include "operator/api/duration.h"
+#include "operator/core/duration.h"
 #include "sandbox/yaml_json.h"
 
 namespace aviary::api {

@@ -7,12 +7,13 @@
 #include <sstream>
 #include <thread>
 
+#include "operator/core/child_process.h"
 #include "operator/kube/http_kube_client.h"
 #include "sandbox/sandbox.h"
 #include "sandbox/yaml_json.h"
-#include "tests/support/child_process.h"
 #include "tests/support/eventually.h"
 #include "tests/support/kubectl_runner.h"
+#include "tests/support/metrics_text.h"
 
 namespace aviary::e2e {
 namespace {
@@ -28,11 +29,11 @@ struct World {
   std::string dir, kubeconfig;
   std::unique_ptr<testing::Kubectl> kubectl;
   std::unique_ptr<kube::KubeClient> client;
-  std::unique_ptr<testing::ChildProcess> aviary;
+  std::unique_ptr<ChildProcess> aviary;
   std::string error;
 
   void startOperator() {
-    aviary = std::make_unique<testing::ChildProcess>(
+    aviary = std::make_unique<ChildProcess>(
         std::vector<std::string>{AVIARY_BINARY, "--kubeconfig", kubeconfig, "--metrics-server",
                                  sandbox->prometheusUrl(), "--workers", "2"},
         dir + "/aviary.log");
@@ -147,19 +148,10 @@ class CanaryE2E : public ::testing::Test {
   }
   // User requests by the sandbox's ground truth in `ns` (one deployment, or all when empty) with `outcome`.
   double userRequests(const std::string& ns, const std::string& deployment, const std::string& outcome) {
-    std::string text = world->sandbox->traffic().renderMetrics();
-    double sum = 0;
-    std::string prefix = "sandbox_user_requests_total{";
-    std::istringstream in(text);
-    for (std::string line; std::getline(in, line);) {
-      if (line.rfind(prefix, 0) != 0) continue;
-      if (line.find("namespace=\"" + ns + "\"") == std::string::npos) continue;
-      if (!deployment.empty() && line.find("deployment=\"" + deployment + "\"") == std::string::npos)
-        continue;
-      if (line.find("outcome=\"" + outcome + "\"") == std::string::npos) continue;
-      sum += std::stod(line.substr(line.rfind(' ') + 1));
-    }
-    return sum;
+    std::map<std::string, std::string> labels = {{"namespace", ns}, {"outcome", outcome}};
+    if (!deployment.empty()) labels["deployment"] = deployment;
+    return testing::sumSamples(world->sandbox->traffic().renderMetrics(), "sandbox_user_requests_total",
+                               labels);
   }
 };
 

@@ -8,7 +8,7 @@
 #include "sandbox/traffic/routing/mesh_routing.h"
 #include "sandbox/traffic/traffic_simulator.h"
 #include "sandbox/yaml_json.h"
-#include "tests/sandbox/traffic/metrics_text.h"
+#include "tests/support/metrics_text.h"
 #include "tests/support/eventually.h"
 #include "tests/support/mesh_scenarios.h"
 

@@ -9,7 +9,7 @@
 #include "sandbox/traffic/route_table.h"
 #include "sandbox/traffic/series_registry.h"
 #include "sandbox/traffic/traffic_plan.h"
-#include "tests/sandbox/traffic/metrics_text.h"
+#include "tests/support/metrics_text.h"
 
 namespace aviary::sandbox::traffic {
 namespace {

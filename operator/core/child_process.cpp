@@ -1,4 +1,4 @@
-#include "tests/support/child_process.h"
+#include "operator/core/child_process.h"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -11,7 +11,7 @@
 #include <sstream>
 #include <thread>
 
-namespace aviary::testing {
+namespace aviary {
 
 ChildProcess::ChildProcess(std::vector<std::string> argv, std::string logPath)
     : logPath_(std::move(logPath)) {
@@ -20,7 +20,12 @@ ChildProcess::ChildProcess(std::vector<std::string> argv, std::string logPath)
   args.push_back(nullptr);
   pid_t parent = getpid();
   pid_ = fork();
+  if (pid_ < 0) {
+    pid_ = -1;
+    return;
+  }
   if (pid_ == 0) {
+    // Only async-signal-safe calls until exec.
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() != parent) _exit(127);
     int log = open(logPath_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
@@ -28,6 +33,8 @@ ChildProcess::ChildProcess(std::vector<std::string> argv, std::string logPath)
       dup2(log, 1);
       dup2(log, 2);
     }
+    int devNull = open("/dev/null", O_RDONLY);
+    if (devNull >= 0) dup2(devNull, 0);
     execv(args[0], args.data());
     _exit(127);
   }
@@ -43,10 +50,10 @@ bool ChildProcess::running() {
   return pid_ > 0;
 }
 
-void ChildProcess::terminate() {
+void ChildProcess::terminate(std::chrono::milliseconds grace) {
   if (!running()) return;
   ::kill(pid_, SIGTERM);
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  auto deadline = std::chrono::steady_clock::now() + grace;
   while (running() && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   kill();
@@ -66,4 +73,4 @@ std::string ChildProcess::log() const {
   return s.str();
 }
 
-}  // namespace aviary::testing
+}  // namespace aviary

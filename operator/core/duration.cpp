@@ -1,8 +1,8 @@
-#include "operator/api/duration.h"
+#include "operator/core/duration.h"
 
 #include <cmath>
 
-namespace aviary::api {
+namespace aviary {
 
 std::optional<std::chrono::milliseconds> parseDuration(const std::string& text) {
   if (text.empty()) return std::nullopt;
@@ -56,4 +56,4 @@ std::string formatDuration(std::chrono::milliseconds d) {
   return out;
 }
 
-}  // namespace aviary::api
+}  // namespace aviary
