@@ -50,7 +50,7 @@ std::vector<std::unique_ptr<Watcher>> startWatchers(const sandbox::ApiServer& se
       auto transport = kube::HttpTransport::create(configFor(server));
       kube::HttpRequest request;
       request.target =
-          kube::resources::kConfigMaps.collectionPath(ns) +
+          *kube::resources::kConfigMaps.collectionPath(ns) +
           "?watch=true&timeoutSeconds=600&resourceVersion=" +
           std::to_string(const_cast<sandbox::ApiServer&>(server).store().currentResourceVersion());
       auto stream = (*transport)->openStream(request);

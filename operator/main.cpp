@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include "operator/controller/canary_controller.h"
+#include "operator/core/egress_policy.h"
 #include "operator/core/logging.h"
 #include "operator/core/stop_signal.h"
 #include "operator/kube/http_kube_client.h"
@@ -17,6 +18,8 @@ int main(int argc, char** argv) {
   try {
     std::string kubeconfig, context, ns, logLevel, logFormat, metricsServer, meshProvider, selectorLabels;
     int workers = 2;
+    std::vector<std::string> metricsServerAllow, allowedGateways, allowedHostSuffixes;
+    bool inlineQueries = true;
     po::options_description flags("aviary flags");
     flags.add_options()("help,h", "show this help")("version", "print the version and exit")(
         "kubeconfig", po::value(&kubeconfig)->default_value(""),
@@ -31,7 +34,17 @@ int main(int argc, char** argv) {
         "default provider (a Canary's spec.provider overrides it)")(
         "selector-labels", po::value(&selectorLabels)->default_value("app,name,app.kubernetes.io/name"),
         "pod labels that identify a workload, tried in order")(
-        "workers", po::value(&workers)->default_value(2), "canaries reconciled in parallel");
+        "workers", po::value(&workers)->default_value(2), "canaries reconciled in parallel")(
+        "metrics-server-allow", po::value(&metricsServerAllow)->multitoken()->composing(),
+        "hosts a Canary's spec.metricsServer may name besides --metrics-server's: names, *.suffix, IPs, "
+        "CIDRs (comma-separated or repeated); loopback, link-local and metadata addresses need an explicit "
+        "entry")("allowed-gateways", po::value(&allowedGateways)->multitoken()->composing(),
+                 "Istio gateways of other namespaces a Canary may bind to: namespace/name, namespace/* or *")(
+        "allowed-host-suffixes", po::value(&allowedHostSuffixes)->multitoken()->composing(),
+        "hosts outside a Canary's namespace it may route: example.com (and its subdomains) or *")(
+        "allow-inline-queries", po::value(&inlineQueries)->default_value(true),
+        "accept metrics[].query PromQL in Canaries (turn off on multi-tenant clusters: inline queries read "
+        "the shared Prometheus with the operator's access)");
     po::variables_map vm;
     po::store(po::parse_command_line(argc, argv, flags), vm);
     po::notify(vm);
@@ -51,6 +64,14 @@ int main(int argc, char** argv) {
     if (!config) {
       spdlog::error("{}", config.error().message);
       return 2;
+    }
+    if (config->server.rfind("http://", 0) == 0) {
+      spdlog::warn("API server {} is plain HTTP: requests, tokens and Secrets travel unencrypted",
+                   config->server);
+    }
+    if (config->tls.insecureSkipVerify) {
+      spdlog::warn("insecure-skip-tls-verify is set for {}: the API server's certificate is not checked",
+                   config->server);
     }
     auto client = aviary::kube::HttpKubeClient::create(*config);
     if (!client) {
@@ -74,6 +95,24 @@ int main(int argc, char** argv) {
     for (std::string l; std::getline(labels, l, ',');) {
       if (!l.empty()) options.selectorLabels.push_back(l);
     }
+    auto splitCommas = [](const std::vector<std::string>& values) {
+      std::vector<std::string> out;
+      for (const auto& v : values) {
+        std::stringstream items(v);
+        for (std::string item; std::getline(items, item, ',');) {
+          if (!item.empty()) out.push_back(item);
+        }
+      }
+      return out;
+    };
+    options.metricsServerAllow = splitCommas(metricsServerAllow);
+    if (auto allow = aviary::EgressAllowList::parse(options.metricsServerAllow); !allow) {
+      spdlog::error("--metrics-server-allow: {}", allow.error().message);
+      return 2;
+    }
+    options.trafficScope.allowedGateways = splitCommas(allowedGateways);
+    options.trafficScope.allowedHostSuffixes = splitCommas(allowedHostSuffixes);
+    options.inlineQueries = inlineQueries;
     aviary::controller::CanaryController controller(**client, options);
     if (auto st = controller.start(); !st) {
       spdlog::error("{}", st.error().message);

@@ -1,6 +1,7 @@
 // aviary-sandbox: an embedded Kubernetes API server for the demo and the tests.
 //   aviary-sandbox --listen 127.0.0.1:0 --kubeconfig-out PATH [--tls] [--apply FILE_OR_DIR]...
 //                  [--metrics-listen ADDR:PORT] [--prometheus] [--seed N]
+#include <boost/asio/ip/address.hpp>
 #include <boost/program_options.hpp>
 #include <fstream>
 #include <iostream>
@@ -8,6 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include "operator/core/logging.h"
+#include "operator/core/private_file.h"
 #include "operator/core/stop_signal.h"
 #include "sandbox/sandbox.h"
 #include "sandbox/yaml_json.h"
@@ -53,6 +55,20 @@ int main(int argc, char** argv) {
     options.bindAddress = listen.substr(0, colon);
     options.port = static_cast<uint16_t>(std::stoi(listen.substr(colon + 1)));
     options.tls = vm["tls"].as<bool>();
+    if (!options.tls) {
+      // Without --tls anyone who reaches the port is cluster-admin: keep it on this machine.
+      boost::system::error_code ec;
+      auto address = boost::asio::ip::make_address(options.bindAddress, ec);
+      bool loopback = options.bindAddress == "localhost" || (!ec && address.is_loopback());
+      if (!loopback) {
+        std::cerr << "aviary-sandbox: without --tls the API is unauthenticated; it listens on loopback only "
+                     "(got "
+                  << options.bindAddress << "); use --tls to listen elsewhere\n";
+        return 2;
+      }
+      spdlog::warn("no --tls: the API at {} is unauthenticated (anyone on this machine may use it)",
+                   options.bindAddress);
+    }
     sandboxOptions.metricsListen = metricsListen;
     sandboxOptions.prometheus = vm["prometheus"].as<bool>();
     sandboxOptions.traffic.seed = seed;
@@ -79,10 +95,9 @@ int main(int argc, char** argv) {
       }
     }
     if (!kubeconfigOut.empty()) {
-      std::ofstream out(kubeconfigOut);
-      out << server.kubeconfig();
-      if (!out) {
-        std::cerr << "aviary-sandbox: cannot write " << kubeconfigOut << "\n";
+      // It carries the bearer token under --tls: owner-only, never through a planted symbolic link.
+      if (auto st = aviary::writePrivateFile(kubeconfigOut, server.kubeconfig()); !st) {
+        std::cerr << "aviary-sandbox: " << st.error().message << "\n";
         return 1;
       }
     }

@@ -3,11 +3,17 @@
 
 #include <cpprest/http_client.h>
 
+#include <cpprest/containerstream.h>
+
 #include <cmath>
+#include <condition_variable>
+#include <mutex>
+#include <optional>
 
 #include <nlohmann/json.hpp>
 
 #include "operator/core/base64.h"
+#include "operator/core/text_safety.h"
 
 namespace aviary::analysis {
 namespace {
@@ -44,6 +50,85 @@ struct PrometheusClient::Impl {
   std::unique_ptr<http::client::http_client> client;
 };
 
+namespace {
+
+struct BodyTooLarge : std::runtime_error {
+  BodyTooLarge() : std::runtime_error("body too large") {}
+};
+
+// Reads the body in chunks into `out`, failing once it passes `maxBytes`: a huge answer is refused
+// before it is all in memory.
+pplx::task<void> readBounded(concurrency::streams::istream body,
+                             std::shared_ptr<concurrency::streams::container_buffer<std::string>> out,
+                             std::size_t maxBytes) {
+  return body.read(*out, 64 * 1024).then([body, out, maxBytes](std::size_t n) -> pplx::task<void> {
+    if (n == 0) return pplx::task_from_result();
+    if (out->collection().size() > maxBytes) throw BodyTooLarge();
+    return readBounded(body, out, maxBytes);
+  });
+}
+
+}  // namespace
+
+Result<PrometheusClient::Exchange> PrometheusClient::send(web::http::http_request& request) const {
+  // The whole exchange has one deadline. cpprestsdk's own timeout restarts on every read, so a server that
+  // drips one byte at a time would hold this worker for ever; cancelling the token at the deadline closes
+  // the connection. The state is shared with the continuations, which may outlive this call.
+  struct State {
+    std::mutex mutex;
+    std::condition_variable done;
+    bool finished = false;
+    int status = 0;
+    std::shared_ptr<concurrency::streams::container_buffer<std::string>> body =
+        std::make_shared<concurrency::streams::container_buffer<std::string>>();
+    std::optional<Error> error;
+  };
+  auto state = std::make_shared<State>();
+  pplx::cancellation_token_source cancel;
+  const std::string url = options_.url;
+  const std::size_t maxBytes = options_.maxResponseBytes;
+  impl_->client->request(request, cancel.get_token())
+      .then([state, maxBytes](http::http_response response) {
+        state->status = response.status_code();
+        if (auto length = response.headers().content_length(); length > maxBytes) throw BodyTooLarge();
+        return readBounded(response.body(), state->body, maxBytes);
+      })
+      .then([state, url, maxBytes](pplx::task<void> finished) {
+        std::optional<Error> error;
+        try {
+          finished.get();
+        } catch (const BodyTooLarge&) {
+          error = Error{ErrorCode::Decode, "prometheus at " + url + " answered more than " +
+                                               std::to_string(maxBytes) + " bytes"};
+        } catch (const pplx::task_canceled&) {
+          error = Error{ErrorCode::Timeout, "prometheus at " + url + " timed out"};
+        } catch (const http::http_exception& e) {
+          std::string what = e.what();
+          bool timedOut = e.error_code() == std::errc::timed_out ||
+                          what.find("timed out") != std::string::npos ||
+                          what.find("Timeout") != std::string::npos;
+          error = Error{timedOut ? ErrorCode::Timeout : ErrorCode::Unavailable,
+                        "prometheus at " + url + " " + (timedOut ? "timed out" : "unreachable") + ": " +
+                            truncateText(what, kMaxExternalMessageBytes)};
+        } catch (const std::exception& e) {
+          error = Error{ErrorCode::Unavailable, "prometheus at " + url + " unreachable: " +
+                                                    truncateText(e.what(), kMaxExternalMessageBytes)};
+        }
+        std::lock_guard lock(state->mutex);
+        state->error = std::move(error);
+        state->finished = true;
+        state->done.notify_all();
+      });
+  std::unique_lock lock(state->mutex);
+  if (!state->done.wait_for(lock, options_.deadline, [&] { return state->finished; })) {
+    cancel.cancel();
+    return Error{ErrorCode::Timeout, "prometheus at " + url + " did not answer within " +
+                                         std::to_string(options_.deadline.count()) + " ms"};
+  }
+  if (state->error) return *state->error;
+  return Exchange{state->status, std::move(state->body->collection())};
+}
+
 PrometheusClient::PrometheusClient(PrometheusClientOptions options)
     : options_(std::move(options)), impl_(std::make_unique<Impl>()) {
   http::client::http_client_config config;
@@ -66,23 +151,10 @@ Result<PromQueryResult> PrometheusClient::query(const std::string& promql) const
     request.headers().add("Authorization",
                           "Basic " + base64Encode(options_.username + ":" + options_.password));
   }
-  int status;
-  std::string body;
-  try {
-    http::http_response response = impl_->client->request(request).get();
-    status = response.status_code();
-    body = response.extract_utf8string(true).get();
-  } catch (const http::http_exception& e) {
-    std::string what = e.what();
-    bool timedOut = e.error_code() == std::errc::timed_out || what.find("timed out") != std::string::npos ||
-                    what.find("Timeout") != std::string::npos;
-    return Error{
-        timedOut ? ErrorCode::Timeout : ErrorCode::Unavailable,
-        "prometheus at " + options_.url + " " + (timedOut ? "timed out" : "unreachable") + ": " + what};
-  } catch (const std::exception& e) {
-    return Error{ErrorCode::Unavailable, "prometheus at " + options_.url + " unreachable: " + e.what()};
-  }
-
+  auto exchange = send(request);
+  if (!exchange) return exchange.takeError();
+  const int status = exchange->status;
+  const std::string& body = exchange->body;
   if (status == 401 || status == 403) {
     return Error{
         status == 401 ? ErrorCode::Unauthorized : ErrorCode::Forbidden,
@@ -95,7 +167,10 @@ Result<PromQueryResult> PrometheusClient::query(const std::string& promql) const
                      " without a Prometheus API body"};
   }
   if (doc.value("status", "") != "success") {
-    std::string message = doc.value("errorType", "error") + ": " + doc.value("error", "unknown error");
+    // Prometheus's own words, bounded: they reach the Canary's status, its Events and the log.
+    std::string message =
+        truncateText(doc.value("errorType", "error") + ": " + doc.value("error", "unknown error"),
+                     kMaxExternalMessageBytes);
     Error e{status >= 500 || status == 0 ? ErrorCode::Unavailable : ErrorCode::Invalid,
             "query " + shorten(promql) + " failed: " + message};
     e.httpStatus = status;
@@ -128,7 +203,8 @@ Result<PromQueryResult> PrometheusClient::query(const std::string& promql) const
     for (const auto& w : doc.value("warnings", Json::array()))
       result.warnings.push_back(w.get<std::string>());
   } catch (const std::exception& e) {
-    return Error{ErrorCode::Decode, "query " + shorten(promql) + ": unexpected answer: " + e.what()};
+    return Error{ErrorCode::Decode, "query " + shorten(promql) + ": unexpected answer: " +
+                                        truncateText(e.what(), kMaxExternalMessageBytes)};
   }
   return result;
 }

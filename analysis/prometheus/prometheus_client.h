@@ -12,11 +12,17 @@
 #include "analysis/checks/metric_provider.h"
 #include "operator/core/result.h"
 
+namespace web::http {
+class http_request;
+}
+
 namespace aviary::analysis {
 
 struct PrometheusClientOptions {
-  std::string url;  // e.g. http://prometheus:9090 (a path prefix is kept)
-  std::chrono::milliseconds timeout{5000};
+  std::string url;                                 // e.g. http://prometheus:9090 (a path prefix is kept)
+  std::chrono::milliseconds timeout{5000};         // cpprestsdk's, per connect and per read
+  std::chrono::milliseconds deadline{10'000};      // the whole query, however slowly the server answers
+  std::size_t maxResponseBytes = 8 * 1024 * 1024;  // a larger answer is an error, not a check result
   std::string bearerToken;
   std::string username, password;  // basic auth when username is set
   bool insecureSkipTlsVerify = false;
@@ -38,8 +44,9 @@ class PrometheusClient : public MetricProvider {
   explicit PrometheusClient(PrometheusClientOptions options);
   ~PrometheusClient();
 
-  // An instant query at the current time. Errors: Unavailable (connection refused, 5xx), Timeout,
-  // Invalid (Prometheus rejected the query: its message), Decode (not a Prometheus answer).
+  // An instant query at the current time. Errors: Unavailable (connection refused, 5xx), Timeout (past
+  // `deadline`), Invalid (Prometheus rejected the query: its message, at most 512 bytes), Decode (not a
+  // Prometheus answer, or more than maxResponseBytes).
   Result<PromQueryResult> query(const std::string& promql) const;
   // The single number a check query yields. An empty result, or NaN, is an error ("no values for
   // <query>") so that missing data can never pass a check.
@@ -47,6 +54,11 @@ class PrometheusClient : public MetricProvider {
   const PrometheusClientOptions& options() const { return options_; }
 
  private:
+  struct Exchange {
+    int status = 0;
+    std::string body;
+  };
+  Result<Exchange> send(web::http::http_request& request) const;
   struct Impl;
   PrometheusClientOptions options_;
   std::unique_ptr<Impl> impl_;

@@ -11,12 +11,21 @@
 
 #include <nlohmann/json.hpp>
 
+#include "operator/api/traffic_scope.h"
+
 namespace aviary::api {
 
 using Json = nlohmann::json;
 
 inline constexpr char kGroup[] = "aviary.io";
 inline constexpr char kVersion[] = "v1beta1";
+
+// Bounds on what a Canary may ask for, in the CRD and in decoding (a tenant must not be able to make the
+// operator overflow time arithmetic or hold unbounded lists): every duration (analysis and metric
+// intervals, webhook timeouts, progressDeadlineSeconds) at most 24 h, lists at most these many entries.
+inline constexpr std::chrono::hours kMaxDuration{24};
+inline constexpr std::size_t kMaxMetrics = 32, kMaxWebhooks = 32, kMaxAlerts = 16, kMaxStepWeights = 100,
+                             kMaxHostsOrGateways = 32, kMaxMapEntries = 64;
 
 struct ObjectRef {
   std::string apiVersion, kind, name, ns;  // ns: templateRef/providerRef only (empty = the canary's)
@@ -174,9 +183,19 @@ struct DecodeResult {
 // Decodes a Canary object (as the API server returns it), applying Flagger's defaults. Every problem is
 // reported with its field path; decoding continues past errors so a user sees them all at once.
 DecodeResult decodeCanary(const Json& object);
-// Checks what a schema cannot: step weights increasing, weights under maxWeight, a known provider, intervals.
-std::vector<FieldError> validateCanary(const CanarySpec& spec,
-                                       const std::vector<std::string>& knownProviders);
+// What the operator's administrator allows Canaries to ask for (flags of the aviary binary).
+struct ValidationPolicy {
+  std::vector<std::string> knownProviders;
+  TrafficScopePolicy trafficScope;  // hosts and gateways outside the Canary's namespace
+  bool inlineQueries = true;        // metrics[].query (PromQL against the shared Prometheus)
+};
+
+// Checks what a schema cannot (or what an older CRD left in place did not): names that Kubernetes accepts
+// in the referenced kind and that stay valid with Aviary's suffixes ("-primary", "-canary"), step weights
+// increasing and under maxWeight, a known provider, intervals, hosts and gateways inside namespace `ns`
+// unless allowed, inline queries only when allowed.
+std::vector<FieldError> validateCanary(const CanarySpec& spec, const std::string& ns,
+                                       const ValidationPolicy& policy);
 
 Json encodeStatus(const CanaryStatus& status);
 CanaryStatus decodeStatus(const Json& status);
@@ -184,5 +203,8 @@ CanaryStatus decodeStatus(const Json& status);
 // sha256 (hex) of the canonical JSON of `value` (keys sorted, no spaces): stable across operator
 // versions and key orders, so a restart or an upgrade never mistakes an old revision for a new one.
 std::string canonicalHash(const Json& value);
+// HMAC-SHA256 (RFC 2104, hex) of the canonical JSON of `value` under `key`: a checksum that can be shown
+// (status, pod annotations) without letting a reader test guesses of a low-entropy value offline.
+std::string canonicalHmac(const std::string& key, const Json& value);
 
 }  // namespace aviary::api

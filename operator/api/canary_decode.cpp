@@ -55,9 +55,10 @@ class Reader {
       }
     }
   }
-  void stringList(const char* key, std::vector<std::string>& out) {
+  void stringList(const char* key, std::vector<std::string>& out, std::size_t maxItems) {
     if (!has(key)) return;
     if (!object_[key].is_array()) return fail(key, "must be a list of strings");
+    if (object_[key].size() > maxItems) return tooMany(key, maxItems);
     for (std::size_t i = 0; i < object_[key].size(); ++i) {
       const Json& v = object_[key][i];
       if (!v.is_string()) {
@@ -74,6 +75,7 @@ class Reader {
     if (value.empty()) return;
     auto d = parseDuration(value);
     if (!d || d->count() <= 0) return fail(key, "\"" + value + "\" is not a duration like 30s, 1m or 1m30s");
+    if (*d > kMaxDuration) return fail(key, "\"" + value + "\" is longer than the maximum of 24h");
     out = *d;
     text = value;
   }
@@ -91,14 +93,19 @@ class Reader {
   }
   // Calls `decode` with a Reader on each object of the list at `key`.
   template <class Fn>
-  void each(const char* key, Fn&& decode) {
+  void each(const char* key, std::size_t maxItems, Fn&& decode) {
     if (!has(key)) return;
     const Json& list = object_[key];
     if (!list.is_array()) return fail(key, "must be a list");
+    if (list.size() > maxItems) return tooMany(key, maxItems);
     for (std::size_t i = 0; i < list.size(); ++i)
       decode(Reader(list[i], at(key) + "[" + std::to_string(i) + "]", errors_));
   }
   void fail(const char* key, const std::string& message) { errors_.push_back({at(key), message}); }
+  void tooMany(const char* key, std::size_t maxItems) {
+    fail(key, "must have at most " + std::to_string(maxItems) + " items, has " +
+                  std::to_string(object_[key].size()));
+  }
   std::vector<FieldError>& errors() { return errors_; }
   const std::string& path() const { return path_; }
 
@@ -141,8 +148,8 @@ void decodeService(Reader r, ServiceSpec& s) {
   if (s.targetPort.is_null()) s.targetPort = s.port;
   r.boolean("portDiscovery", s.portDiscovery);
   r.string("timeout", s.timeout);
-  r.stringList("gateways", s.gateways);
-  r.stringList("hosts", s.hosts);
+  r.stringList("gateways", s.gateways, kMaxHostsOrGateways);
+  r.stringList("hosts", s.hosts, kMaxHostsOrGateways);
   r.passthrough("trafficPolicy", s.trafficPolicy);
   r.passthrough("match", s.match);
   r.passthrough("rewrite", s.rewrite);
@@ -170,6 +177,8 @@ void decodeAnalysis(Reader r, AnalysisSpec& a, std::vector<std::string>& unsuppo
     const Json& list = r.raw("stepWeights");
     if (!list.is_array()) {
       r.fail("stepWeights", "must be a list of integers");
+    } else if (list.size() > kMaxStepWeights) {
+      r.tooMany("stepWeights", kMaxStepWeights);
     } else {
       for (std::size_t i = 0; i < list.size(); ++i) {
         if (!list[i].is_number_integer() || list[i].get<long long>() < 0 || list[i].get<long long>() > 100) {
@@ -181,7 +190,7 @@ void decodeAnalysis(Reader r, AnalysisSpec& a, std::vector<std::string>& unsuppo
       }
     }
   }
-  r.each("metrics", [&](Reader m) {
+  r.each("metrics", kMaxMetrics, [&](Reader m) {
     MetricCheck check;
     m.string("name", check.name);
     if (check.name.empty()) r.errors().push_back({m.path() + ".name", "is required"});
@@ -200,7 +209,7 @@ void decodeAnalysis(Reader r, AnalysisSpec& a, std::vector<std::string>& unsuppo
     m.stringMap("templateVariables", check.templateVariables);
     a.metrics.push_back(std::move(check));
   });
-  r.each("webhooks", [&](Reader w) {
+  r.each("webhooks", kMaxWebhooks, [&](Reader w) {
     Webhook hook;
     w.string("type", hook.type);
     if (hook.type.empty()) hook.type = "rollout";
@@ -212,7 +221,7 @@ void decodeAnalysis(Reader r, AnalysisSpec& a, std::vector<std::string>& unsuppo
     a.webhooks.push_back(std::move(hook));
   });
   if (!a.webhooks.empty()) unsupported.push_back("spec.analysis.webhooks");
-  r.each("alerts", [&](Reader al) {
+  r.each("alerts", kMaxAlerts, [&](Reader al) {
     Alert alert;
     al.string("name", alert.name);
     al.string("severity", alert.severity);
@@ -263,7 +272,8 @@ DecodeResult decodeCanary(const Json& object) {
     decodeService(spec.child("service"), s.service);
   }
   decodeAnalysis(spec.child("analysis"), s.analysis, s.unsupported);
-  spec.integer("progressDeadlineSeconds", s.progressDeadlineSeconds, 1, 1'000'000'000);
+  spec.integer("progressDeadlineSeconds", s.progressDeadlineSeconds, 1,
+               static_cast<int>(std::chrono::seconds(kMaxDuration).count()));
   spec.boolean("skipAnalysis", s.skipAnalysis);
   spec.boolean("suspend", s.suspend);
   spec.boolean("revertOnDeletion", s.revertOnDeletion);

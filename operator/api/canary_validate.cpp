@@ -3,13 +3,76 @@
 #include <algorithm>
 
 #include "operator/api/canary.h"
+#include "operator/api/names.h"
 
 namespace aviary::api {
 
-std::vector<FieldError> validateCanary(const CanarySpec& spec,
-                                       const std::vector<std::string>& knownProviders) {
-  std::vector<FieldError> errors;
+namespace {
+
+// Names Aviary derives by adding a suffix must stay valid names of their kind.
+void checkNames(const CanarySpec& spec, std::vector<FieldError>& errors) {
+  auto subdomain = [&](const std::string& path, const std::string& name, const std::string& suffix) {
+    if (auto p = dns1123SubdomainProblem(name)) return errors.push_back({path, *p});
+    if (name.size() + suffix.size() > kMaxSubdomainLength) {
+      errors.push_back({path, "must be at most " + std::to_string(kMaxSubdomainLength - suffix.size()) +
+                                  " characters, so that \"<name>" + suffix + "\" is a valid name"});
+    }
+  };
+  subdomain("spec.targetRef.name", spec.targetRef.name, "-primary");
+  if (spec.autoscalerRef) subdomain("spec.autoscalerRef.name", spec.autoscalerRef->name, "-primary");
+  // The apex Service is service.name, or the target's name; "-primary" and "-canary" Services follow it.
+  const bool named = !spec.service.name.empty();
+  const std::string apex = named ? spec.service.name : spec.targetRef.name;
+  const std::string apexPath = named ? "spec.service.name" : "spec.targetRef.name";
+  if (auto p = dns1035LabelProblem(apex)) {
+    errors.push_back(
+        {apexPath, (named ? "" : "names the apex Service when spec.service.name is unset: ") + *p});
+  } else if (apex.size() + 8 > kMaxLabelLength) {
+    errors.push_back({apexPath,
+                      "must be at most 55 characters, so that the Service \"<name>-primary\" has "
+                      "at most 63"});
+  }
   const AnalysisSpec& a = spec.analysis;
+  for (std::size_t i = 0; i < a.metrics.size(); ++i) {
+    if (!a.metrics[i].templateRef) continue;
+    const ObjectRef& ref = *a.metrics[i].templateRef;
+    std::string path = "spec.analysis.metrics[" + std::to_string(i) + "].templateRef";
+    if (auto p = dns1123SubdomainProblem(ref.name)) errors.push_back({path + ".name", *p});
+    if (!ref.ns.empty()) {
+      if (auto p = dns1123LabelProblem(ref.ns)) errors.push_back({path + ".namespace", *p});
+    }
+  }
+  for (std::size_t i = 0; i < a.alerts.size(); ++i) {
+    const ObjectRef& ref = a.alerts[i].providerRef;
+    std::string path = "spec.analysis.alerts[" + std::to_string(i) + "].providerRef";
+    if (auto p = dns1123SubdomainProblem(ref.name)) errors.push_back({path + ".name", *p});
+    if (!ref.ns.empty()) {
+      if (auto p = dns1123LabelProblem(ref.ns)) errors.push_back({path + ".namespace", *p});
+    }
+  }
+}
+
+void checkTrafficScope(const CanarySpec& spec, const std::string& ns, const TrafficScopePolicy& policy,
+                       std::vector<FieldError>& errors) {
+  for (std::size_t i = 0; i < spec.service.hosts.size(); ++i) {
+    if (auto p = hostProblem(spec.service.hosts[i], ns, policy))
+      errors.push_back({"spec.service.hosts[" + std::to_string(i) + "]", *p});
+  }
+  for (std::size_t i = 0; i < spec.service.gateways.size(); ++i) {
+    if (auto p = gatewayProblem(spec.service.gateways[i], ns, policy))
+      errors.push_back({"spec.service.gateways[" + std::to_string(i) + "]", *p});
+  }
+}
+
+}  // namespace
+
+std::vector<FieldError> validateCanary(const CanarySpec& spec, const std::string& ns,
+                                       const ValidationPolicy& policy) {
+  std::vector<FieldError> errors;
+  const std::vector<std::string>& knownProviders = policy.knownProviders;
+  const AnalysisSpec& a = spec.analysis;
+  checkNames(spec, errors);
+  checkTrafficScope(spec, ns, policy.trafficScope, errors);
   if (!spec.provider.empty() &&
       std::find(knownProviders.begin(), knownProviders.end(), spec.provider) == knownProviders.end()) {
     std::string known;
@@ -57,6 +120,12 @@ std::vector<FieldError> validateCanary(const CanarySpec& spec,
     }
     if (m.range.min && m.range.max && *m.range.min > *m.range.max) {
       errors.push_back({path + ".thresholdRange", "min must not exceed max"});
+    }
+    if (!m.query.empty() && !policy.inlineQueries) {
+      errors.push_back(
+          {path + ".query",
+           "inline queries are turned off on this operator (--allow-inline-queries=false); use a "
+           "MetricTemplate"});
     }
   }
   return errors;

@@ -17,10 +17,16 @@ kube::ReflectorOptions watchOf(const kube::ResourceType& type, const std::string
 }
 
 // What the caches keep of a ConfigMap or Secret: who it is and a checksum of its content, never the data.
-kube::Json configProjection(const kube::Json& object) {
+kube::Json configProjection(const kube::Json& object, const std::string& kind) {
   const auto& meta = object["metadata"];
   return {{"metadata", {{"name", meta.value("name", "")}, {"namespace", meta.value("namespace", "")}}},
-          {"checksum", configChecksum(object)}};
+          {"checksum", configChecksum(object, kind)}};
+}
+kube::Json configMapProjection(const kube::Json& object) {
+  return configProjection(object, "configmap");
+}
+kube::Json secretProjection(const kube::Json& object) {
+  return configProjection(object, "secret");
 }
 
 std::string keyOf(const kube::Json& object) {
@@ -39,8 +45,8 @@ CanaryController::CanaryController(kube::KubeClient& client, ControllerOptions o
       events_(client),
       canaries_(client, watchOf(kCanaries, options_.ns)),
       deployments_(client, watchOf(kube::resources::kDeployments, options_.ns)),
-      configMaps_(client, watchOf(kube::resources::kConfigMaps, options_.ns), configProjection),
-      secrets_(client, watchOf(kube::resources::kSecrets, options_.ns), configProjection),
+      configMaps_(client, watchOf(kube::resources::kConfigMaps, options_.ns), configMapProjection),
+      secrets_(client, watchOf(kube::resources::kSecrets, options_.ns), secretProjection),
       queue_(std::chrono::milliseconds(100), std::chrono::seconds(30)) {
   // Canaries by the Deployment they target, so a Deployment event finds its Canary without a scan.
   canaries_.addIndex("target", [](const kube::Json& c) {

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "analysis/checks/metric_checks.h"
+#include "analysis/prometheus/metrics_server_url.h"
 #include "mesh-adapters/common/object_sync.h"
 #include "mesh-adapters/common/service_router.h"
 #include "operator/controller/workloads.h"
@@ -37,7 +38,13 @@ Reconciler::Reconciler(kube::KubeClient& client, const kube::Store<Json>& canari
       routers_(routers),
       events_(events),
       options_(std::move(options)),
-      metricsFactory_(std::move(metrics)) {}
+      metricsFactory_(std::move(metrics)) {
+  std::vector<std::string> allowed = options_.metricsServerAllow;
+  if (auto host = analysis::urlHost(options_.metricsServer)) allowed.push_back(*host);  // always trusted
+  auto list = EgressAllowList::parse(allowed);
+  // main() parses the flag first and reports a bad entry; an entry that still fails allows nothing more.
+  if (list) metricsServers_ = std::move(*list);
+}
 
 std::map<std::string, std::string> Reconciler::trackedConfigs(const std::string& ns,
                                                               const std::set<ConfigRef>& refs) const {
@@ -100,11 +107,30 @@ Status Reconciler::syncPrimaryAutoscaler(const api::Canary& c) {
   return r ? Status{} : withContext(r.error(), "syncing " + c.spec.autoscalerRef->name + "-primary");
 }
 
-std::shared_ptr<analysis::MetricProvider> Reconciler::metricsFor(const std::string& url) {
+std::shared_ptr<analysis::MetricProvider> Reconciler::metricsFor(const std::string& canaryKey,
+                                                                 const std::string& url) {
   std::lock_guard lock(metricsMutex_);
-  auto& provider = metrics_[url];
-  if (!provider) provider = metricsFactory_(url);
-  return provider;
+  auto previous = metricsUrlOf_.find(canaryKey);
+  if (previous != metricsUrlOf_.end() && previous->second != url) {
+    auto old = metrics_.find(previous->second);
+    if (old != metrics_.end() && (old->second.users.erase(canaryKey), old->second.users.empty()))
+      metrics_.erase(old);
+  }
+  metricsUrlOf_[canaryKey] = url;
+  SharedProvider& shared = metrics_[url];
+  shared.users.insert(canaryKey);
+  if (!shared.provider) shared.provider = metricsFactory_(url);
+  return shared.provider;
+}
+
+void Reconciler::forget(const std::string& canaryKey) {
+  std::lock_guard lock(metricsMutex_);
+  auto url = metricsUrlOf_.find(canaryKey);
+  if (url == metricsUrlOf_.end()) return;
+  auto shared = metrics_.find(url->second);
+  if (shared != metrics_.end() && (shared->second.users.erase(canaryKey), shared->second.users.empty()))
+    metrics_.erase(shared);
+  metricsUrlOf_.erase(url);
 }
 
 Status Reconciler::execute(const Action& action, const api::Canary& c, const Json* target,
@@ -224,14 +250,22 @@ Status Reconciler::execute(const Action& action, const api::Canary& c, const Jso
 
 ReconcileOutcome Reconciler::reconcile(const std::string& key) {
   auto object = canaries_.get(key);
-  if (!object) return {};  // deleted; what it created is owned by it and collected by Kubernetes
+  if (!object) {  // deleted; what it created is owned by it and collected by Kubernetes
+    forget(key);
+    return {};
+  }
   const Json& canaryJson = *object;
   api::DecodeResult decoded = api::decodeCanary(canaryJson);
   api::Canary& c = decoded.canary;
   if (c.spec.provider.empty()) c.spec.provider = options_.defaultProvider;
   std::vector<api::FieldError> errors = decoded.errors;
   if (errors.empty()) {
-    for (auto& e : api::validateCanary(c.spec, routers_.providers())) errors.push_back(std::move(e));
+    api::ValidationPolicy policy{routers_.providers(), options_.trafficScope, options_.inlineQueries};
+    for (auto& e : api::validateCanary(c.spec, c.ns, policy)) errors.push_back(std::move(e));
+    if (!c.spec.metricsServer.empty()) {
+      if (auto problem = analysis::metricsServerProblem(c.spec.metricsServer, metricsServers_))
+        errors.push_back({"spec.metricsServer", *problem});
+    }
   }
 
   auto target = deployments_.get(kube::objectKey(c.ns, c.spec.targetRef.name));
@@ -248,7 +282,8 @@ ReconcileOutcome Reconciler::reconcile(const std::string& key) {
   input.now = std::chrono::system_clock::now();
 
   if (checksDue(input)) {
-    auto metrics = metricsFor(c.spec.metricsServer.empty() ? options_.metricsServer : c.spec.metricsServer);
+    auto metrics =
+        metricsFor(key, c.spec.metricsServer.empty() ? options_.metricsServer : c.spec.metricsServer);
     analysis::CheckContext context{c.ns, c.spec.targetRef.name, c.apexName(), c.spec.provider};
     input.checks = analysis::runChecks(c.spec.analysis.metrics, context, *metrics);
   }

@@ -18,6 +18,7 @@
 #include "mesh-adapters/router.h"
 #include "operator/controller/planner.h"
 #include "operator/controller/tracked_configs.h"
+#include "operator/core/egress_policy.h"
 #include "operator/kube/event_recorder.h"
 #include "operator/kube/kube_client.h"
 #include "operator/kube/store.h"
@@ -33,6 +34,11 @@ struct ControllerOptions {
   std::vector<std::string> selectorLabels = {"app", "name", "app.kubernetes.io/name"};
   int workers = 2;
   std::chrono::milliseconds prometheusTimeout{5000};
+  // Tenant limits (docs/security.md): hosts a Canary's metricsServer may name besides metricsServer's own
+  // (--metrics-server-allow), hosts and gateways outside a Canary's namespace, inline PromQL.
+  std::vector<std::string> metricsServerAllow;
+  api::TrafficScopePolicy trafficScope;
+  bool inlineQueries = true;
 };
 
 struct ReconcileOutcome {
@@ -55,7 +61,10 @@ class Reconciler {
  private:
   Status execute(const Action& action, const api::Canary& canary, const kube::Json* target,
                  const kube::Json* primary, mesh::Router& router);
-  std::shared_ptr<analysis::MetricProvider> metricsFor(const std::string& url);
+  // The metric provider for `url`, shared by the Canaries that use it; a Canary's previous URL is released.
+  std::shared_ptr<analysis::MetricProvider> metricsFor(const std::string& canaryKey, const std::string& url);
+  // Drops what is kept for a Canary that is gone (its share of the metric providers).
+  void forget(const std::string& canaryKey);
   // The target's ConfigMaps/Secrets that exist, by "kind/name", with their checksums.
   std::map<std::string, std::string> trackedConfigs(const std::string& ns,
                                                     const std::set<ConfigRef>& refs) const;
@@ -73,8 +82,14 @@ class Reconciler {
   kube::EventRecorder& events_;
   ControllerOptions options_;
   MetricsFactory metricsFactory_;
+  EgressAllowList metricsServers_;
   std::mutex metricsMutex_;
-  std::map<std::string, std::shared_ptr<analysis::MetricProvider>> metrics_;
+  struct SharedProvider {
+    std::shared_ptr<analysis::MetricProvider> provider;
+    std::set<std::string> users;  // Canary keys
+  };
+  std::map<std::string, SharedProvider> metrics_;    // by URL
+  std::map<std::string, std::string> metricsUrlOf_;  // Canary key → URL
 };
 
 }  // namespace aviary::controller

@@ -68,10 +68,18 @@ std::set<ConfigRef> configRefs(const Json& podTemplate) {
   return out;
 }
 
-std::string configChecksum(const Json& object) {
+std::string configChecksum(const Json& object, const std::string& kind) {
   Json content = Json::object();
   for (const char* field : {"data", "binaryData", "stringData"}) {
     if (object.contains(field)) content[field] = object[field];
+  }
+  // A Secret's checksum is published (the Canary's status, the primary's pod annotation) where readers of
+  // the namespace who may not read Secrets see it: a plain hash would let them test guesses of a short
+  // secret offline. It is an HMAC keyed with the Secret's uid, which only those who can read the Secret
+  // learn (and then they have the content anyway). Recreating a Secret (new uid) counts as a change.
+  if (kind == "secret") {
+    std::string uid = object.contains("metadata") ? object["metadata"].value("uid", "") : "";
+    return "hmac-sha256:" + api::canonicalHmac("aviary/secret/" + uid, content);
   }
   return api::canonicalHash(content);
 }

@@ -21,8 +21,9 @@ struct ConfigRef {
 
 // Every ConfigMap/Secret the pod template references.
 std::set<ConfigRef> configRefs(const nlohmann::json& podTemplate);
-// The checksum of a ConfigMap's or Secret's content (data, binaryData, stringData).
-std::string configChecksum(const nlohmann::json& object);
+// The checksum of a ConfigMap's or Secret's content (data, binaryData, stringData); `kind` is "configmap"
+// (sha256, hex) or "secret" ("hmac-sha256:" + HMAC keyed with the Secret's uid: safe to publish).
+std::string configChecksum(const nlohmann::json& object, const std::string& kind);
 // One checksum for a set of tracked configs ("kind/name" → checksum); the primary carries it.
 std::string configsChecksum(const std::map<std::string, std::string>& tracked);
 // `podTemplate` with every reference to one of `refs` renamed to "<name>-primary".

@@ -13,6 +13,7 @@ std::optional<std::chrono::milliseconds> parseDuration(const std::string& text) 
     while (i < text.size() && (std::isdigit(static_cast<unsigned char>(text[i])) || text[i] == '.')) ++i;
     if (i == start) return std::nullopt;
     double value;
+    if (i - start > 32) return std::nullopt;  // no real duration needs more digits
     try {
       value = std::stod(text.substr(start, i - start));
     } catch (const std::exception&) {
@@ -33,6 +34,10 @@ std::optional<std::chrono::milliseconds> parseDuration(const std::string& text) 
       return std::nullopt;
     }
   }
+  // Beyond this (about 31,700 years) the value is not a duration anyone means, and converting it to a
+  // time point would overflow: refuse it rather than wrap.
+  constexpr double kMaxMs = 1e15;
+  if (!std::isfinite(totalMs) || totalMs > kMaxMs) return std::nullopt;
   return std::chrono::milliseconds(static_cast<long long>(std::llround(totalMs)));
 }
 

@@ -8,7 +8,7 @@
 
 namespace aviary {
 
-// nullopt when malformed or empty.
+// nullopt when malformed, empty, or longer than 10^15 ms (so that no caller's time arithmetic overflows).
 std::optional<std::chrono::milliseconds> parseDuration(const std::string& text);
 // The shortest Go-style spelling: 90000 ms → "1m30s".
 std::string formatDuration(std::chrono::milliseconds d);

@@ -1,11 +1,13 @@
 #include "operator/core/logging.h"
 
 #include <spdlog/formatter.h>
+#include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <nlohmann/json.hpp>
 
+#include "operator/core/text_safety.h"
 #include "operator/core/time_format.h"
 
 namespace aviary {
@@ -30,6 +32,28 @@ class JsonLineFormatter final : public spdlog::formatter {
   std::unique_ptr<spdlog::formatter> clone() const override { return std::make_unique<JsonLineFormatter>(); }
 };
 
+// The text format: spdlog's pattern, with control bytes in the message escaped so that a name or an error
+// body carrying CR/LF cannot forge a second log record.
+class EscapingTextFormatter final : public spdlog::formatter {
+ public:
+  EscapingTextFormatter() : pattern_("%Y-%m-%dT%H:%M:%S.%fZ %^%-5l%$ %v", spdlog::pattern_time_type::utc) {}
+
+  void format(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& dest) override {
+    std::string_view payload(msg.payload.data(), msg.payload.size());
+    if (!hasControlBytes(payload)) return pattern_.format(msg, dest);
+    std::string escaped = escapeControl(payload);
+    spdlog::details::log_msg copy = msg;
+    copy.payload = spdlog::string_view_t(escaped.data(), escaped.size());
+    pattern_.format(copy, dest);
+  }
+  std::unique_ptr<spdlog::formatter> clone() const override {
+    return std::make_unique<EscapingTextFormatter>();
+  }
+
+ private:
+  spdlog::pattern_formatter pattern_;
+};
+
 }  // namespace
 
 Status initLogging(const std::string& level, const std::string& format) {
@@ -48,7 +72,7 @@ Status initLogging(const std::string& level, LogFormat format) {
   if (format == LogFormat::Json) {
     logger->set_formatter(std::make_unique<JsonLineFormatter>());
   } else {
-    logger->set_pattern("%Y-%m-%dT%H:%M:%S.%fZ %^%-5l%$ %v", spdlog::pattern_time_type::utc);
+    logger->set_formatter(std::make_unique<EscapingTextFormatter>());
   }
   logger->set_level(parsed);
   spdlog::set_default_logger(logger);

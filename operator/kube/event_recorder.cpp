@@ -4,6 +4,7 @@
 
 #include <cstdio>
 
+#include "operator/core/text_safety.h"
 #include "operator/core/time_format.h"
 
 namespace aviary::kube {
@@ -37,7 +38,9 @@ void EventRecorder::record(const ObjectReference& object, EventType type, const 
     ++dropped_;
     return;
   }
-  queue_.push_back(Pending{object, type, reason, message, clock_.now()});
+  // events.k8s.io caps a note at 1 kB; messages may carry text from outside (Prometheus errors).
+  queue_.push_back(Pending{object, type, truncateText(reason, 128),
+                           truncateText(message, kMaxEventMessageBytes), clock_.now()});
   wake_.notify_one();
 }
 
@@ -80,6 +83,11 @@ void EventRecorder::run() {
 }
 
 bool EventRecorder::allow(const std::string& objectKey, Clock::TimePoint now) {
+  // At most one sweep a minute: many live objects must not make every Event pay a scan.
+  if (buckets_.size() >= kBucketSweepSize && now - lastSweep_ >= std::chrono::minutes(1)) {
+    sweepBuckets(now);
+    lastSweep_ = now;
+  }
   auto [it, inserted] = buckets_.try_emplace(objectKey, Bucket{static_cast<double>(options_.burst), now});
   Bucket& b = it->second;
   double refill =
@@ -91,6 +99,24 @@ bool EventRecorder::allow(const std::string& objectKey, Clock::TimePoint now) {
   if (b.tokens < 1) return false;
   b.tokens -= 1;
   return true;
+}
+
+void EventRecorder::sweepBuckets(Clock::TimePoint now) {
+  // A bucket that has refilled to its burst holds no state: forgetting it changes nothing. Objects that
+  // are gone (a deleted Canary) thus leave the map within burst × refillEvery.
+  const double refillSeconds = static_cast<double>(options_.refillEvery.count());
+  for (auto it = buckets_.begin(); it != buckets_.end();) {
+    double refill = std::chrono::duration<double>(now - it->second.last).count() / refillSeconds;
+    if (it->second.tokens + refill >= options_.burst) {
+      it = buckets_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+std::size_t EventRecorder::trackedObjects() const {
+  return buckets_.size();
 }
 
 void EventRecorder::write(const Pending& p) {

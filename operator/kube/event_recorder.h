@@ -50,6 +50,12 @@ class EventRecorder {
 
   // Events not written because of the per-object limit or a full queue.
   std::size_t dropped() const;
+  // Objects with a rate-limit bucket (tests; call after flush()).
+  std::size_t trackedObjects() const;
+
+  static constexpr std::size_t kMaxEventMessageBytes = 1024;
+  // Past this many buckets, full ones are forgotten before a new one is made.
+  static constexpr std::size_t kBucketSweepSize = 1024;
 
  private:
   struct Pending {
@@ -72,6 +78,7 @@ class EventRecorder {
   void run();
   void write(const Pending& p);
   bool allow(const std::string& objectKey, Clock::TimePoint now);
+  void sweepBuckets(Clock::TimePoint now);
 
   KubeClient& client_;
   EventRecorderOptions options_;
@@ -86,6 +93,7 @@ class EventRecorder {
   std::unordered_map<std::string, Aggregate> aggregates_;
   std::list<std::string> lru_;
   std::unordered_map<std::string, Bucket> buckets_;
+  Clock::TimePoint lastSweep_{};
   unsigned long long lastNameNanos_ = 0;
   std::thread thread_;
 };

@@ -123,29 +123,34 @@ Result<Json> HttpKubeClient::getRaw(const std::string& path) {
 
 Result<Json> HttpKubeClient::get(const ResourceType& type, const std::string& ns, const std::string& name,
                                  const std::string& subresource) {
+  auto path = type.objectPath(ns, name, subresource);
+  if (!path) return path.takeError();
   HttpRequest request;
-  request.target = type.objectPath(ns, name, subresource);
+  request.target = *path;
   return send(std::move(request));
 }
 
 Result<Json> HttpKubeClient::list(const ResourceType& type, const std::string& ns,
                                   const ListOptions& options) {
+  auto path = type.collectionPath(ns);
+  if (!path) return path.takeError();
   HttpRequest request;
-  request.target =
-      type.collectionPath(ns) + Query()
-                                    .add("labelSelector", options.labelSelector)
-                                    .add("fieldSelector", options.fieldSelector)
-                                    .add("limit", options.limit > 0 ? std::to_string(options.limit) : "")
-                                    .add("continue", options.continueToken)
-                                    .add("resourceVersion", options.resourceVersion)
-                                    .str();
+  request.target = *path + Query()
+                               .add("labelSelector", options.labelSelector)
+                               .add("fieldSelector", options.fieldSelector)
+                               .add("limit", options.limit > 0 ? std::to_string(options.limit) : "")
+                               .add("continue", options.continueToken)
+                               .add("resourceVersion", options.resourceVersion)
+                               .str();
   return send(std::move(request));
 }
 
 Result<Json> HttpKubeClient::create(const ResourceType& type, const std::string& ns, const Json& object) {
+  auto path = type.collectionPath(ns);
+  if (!path) return path.takeError();
   HttpRequest request;
   request.method = "POST";
-  request.target = type.collectionPath(ns);
+  request.target = *path;
   request.contentType = "application/json";
   request.body = object.dump();
   return send(std::move(request));
@@ -155,9 +160,11 @@ Result<Json> HttpKubeClient::update(const ResourceType& type, const std::string&
                                     const std::string& subresource) {
   std::string name = nameOf(object);
   if (name.empty()) return makeError(ErrorCode::Invalid, "update: object has no metadata.name");
+  auto path = type.objectPath(ns, name, subresource);
+  if (!path) return path.takeError();
   HttpRequest request;
   request.method = "PUT";
-  request.target = type.objectPath(ns, name, subresource);
+  request.target = *path;
   request.contentType = "application/json";
   request.body = object.dump();
   return send(std::move(request));
@@ -166,10 +173,12 @@ Result<Json> HttpKubeClient::update(const ResourceType& type, const std::string&
 Result<Json> HttpKubeClient::patch(const ResourceType& type, const std::string& ns, const std::string& name,
                                    PatchType patchType, const Json& patch, const std::string& subresource,
                                    const std::string& fieldManager) {
+  auto path = type.objectPath(ns, name, subresource);
+  if (!path) return path.takeError();
   HttpRequest request;
   request.method = "PATCH";
   std::string manager = fieldManager.empty() && patchType == PatchType::Apply ? "aviary" : fieldManager;
-  request.target = type.objectPath(ns, name, subresource) + Query().add("fieldManager", manager).str();
+  request.target = *path + Query().add("fieldManager", manager).str();
   request.contentType = patchContentType(patchType);
   request.body = patch.dump();
   return send(std::move(request));
@@ -177,9 +186,11 @@ Result<Json> HttpKubeClient::patch(const ResourceType& type, const std::string& 
 
 Result<Json> HttpKubeClient::remove(const ResourceType& type, const std::string& ns, const std::string& name,
                                     const DeleteOptions& options) {
+  auto path = type.objectPath(ns, name);
+  if (!path) return path.takeError();
   HttpRequest request;
   request.method = "DELETE";
-  request.target = type.objectPath(ns, name);
+  request.target = *path;
   request.contentType = "application/json";
   Json body = {
       {"kind", "DeleteOptions"}, {"apiVersion", "v1"}, {"propagationPolicy", options.propagationPolicy}};
@@ -192,17 +203,18 @@ Result<Json> HttpKubeClient::remove(const ResourceType& type, const std::string&
 
 Result<std::unique_ptr<WatchStream>> HttpKubeClient::watch(const ResourceType& type, const std::string& ns,
                                                            const WatchOptions& options) {
+  auto path = type.collectionPath(ns);
+  if (!path) return path.takeError();
   HttpRequest request;
-  request.target =
-      type.collectionPath(ns) +
-      Query()
-          .add("watch", "true")
-          .add("labelSelector", options.labelSelector)
-          .add("fieldSelector", options.fieldSelector)
-          .add("resourceVersion", options.resourceVersion)
-          .add("allowWatchBookmarks", options.allowBookmarks ? "true" : "")
-          .add("timeoutSeconds", options.timeoutSeconds > 0 ? std::to_string(options.timeoutSeconds) : "")
-          .str();
+  request.target = *path + Query()
+                               .add("watch", "true")
+                               .add("labelSelector", options.labelSelector)
+                               .add("fieldSelector", options.fieldSelector)
+                               .add("resourceVersion", options.resourceVersion)
+                               .add("allowWatchBookmarks", options.allowBookmarks ? "true" : "")
+                               .add("timeoutSeconds",
+                                    options.timeoutSeconds > 0 ? std::to_string(options.timeoutSeconds) : "")
+                               .str();
   auto body = transport_->openStream(request);
   if (!body) return body.takeError();
   const HttpResponse& head = (*body)->head();

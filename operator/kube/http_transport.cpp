@@ -16,6 +16,7 @@
 #include <optional>
 
 #include "operator/kube/rate_limiter.h"
+#include "operator/kube/request_path.h"
 
 namespace aviary::kube {
 
@@ -137,6 +138,11 @@ struct HttpTransport::Impl {
                             ssl::context::no_tlsv1_1);
     beast::error_code ec;
     const TlsConfig& tls = config.tls;
+    if (tls.insecureSkipVerify && !tls.caPem.empty()) {
+      // As client-go: a CA and skip-verify together mean the configuration is not what its author thinks.
+      return makeError(ErrorCode::Config,
+                       "insecure-skip-tls-verify and a certificate authority are both set; remove one");
+    }
     if (tls.caPem.empty()) {
       sslContext->set_default_verify_paths(ec);
     } else {
@@ -174,11 +180,16 @@ struct HttpTransport::Impl {
       const std::string& name = config.tls.serverName.empty() ? url.host : config.tls.serverName;
       SSL* handle = conn->tls->native_handle();
       X509_VERIFY_PARAM* param = SSL_get0_param(handle);
+      // Each setup call returns 1 on success; a failure would silently skip the host check.
+      bool hostCheckSet;
       if (isIpLiteral(name)) {
-        X509_VERIFY_PARAM_set1_ip_asc(param, name.c_str());
+        hostCheckSet = X509_VERIFY_PARAM_set1_ip_asc(param, name.c_str()) == 1;
       } else {
-        SSL_set_tlsext_host_name(handle, name.c_str());
-        X509_VERIFY_PARAM_set1_host(param, name.c_str(), 0);
+        hostCheckSet = SSL_set_tlsext_host_name(handle, name.c_str()) == 1 &&
+                       X509_VERIFY_PARAM_set1_host(param, name.c_str(), 0) == 1;
+      }
+      if (!hostCheckSet) {
+        return makeError(ErrorCode::Config, "TLS: cannot set up the host name check for \"" + name + "\"");
       }
       ec = conn->run(timeout,
                      [&](auto handler) { conn->tls->async_handshake(ssl::stream_base::client, handler); });
@@ -211,6 +222,11 @@ struct HttpTransport::Impl {
     bhttp::verb verb = bhttp::string_to_verb(r.method);
     if (verb == bhttp::verb::unknown)
       return makeError(ErrorCode::Internal, "unknown HTTP method " + r.method);
+    // Beast writes the target and header values as given: refuse anything that could end the request
+    // line or a header early, whatever built it (request_path.h).
+    if (auto st = checkRequestTarget(r.target); !st) return st.error();
+    if (auto st = checkHeaderValue("Accept", r.accept); !st) return st.error();
+    if (auto st = checkHeaderValue("Content-Type", r.contentType); !st) return st.error();
     bhttp::request<bhttp::string_body> req{verb, url.pathPrefix + r.target, 11};
     req.set(bhttp::field::host, url.hostHeader);
     req.set(bhttp::field::user_agent, config.userAgent);
@@ -219,6 +235,7 @@ struct HttpTransport::Impl {
     if (config.token) {
       auto token = config.token->token();
       if (!token) return token.takeError();
+      if (auto st = checkHeaderValue("Authorization", *token); !st) return st.error();
       req.set(bhttp::field::authorization, "Bearer " + *token);
     }
     req.keep_alive(true);

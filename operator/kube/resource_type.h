@@ -3,6 +3,8 @@
 
 #include <string>
 
+#include "operator/core/result.h"
+
 namespace aviary::kube {
 
 struct ResourceType {
@@ -17,16 +19,11 @@ struct ResourceType {
   // "deployments.apps" as in error messages, or "pods" for the core group.
   std::string qualifiedName() const { return group.empty() ? plural : plural + "." + group; }
   // /apis/apps/v1/namespaces/ns/deployments; an empty namespace means all namespaces (or cluster-scoped).
-  std::string collectionPath(const std::string& ns) const {
-    std::string path = group.empty() ? "/api/" + version : "/apis/" + group + "/" + version;
-    if (namespaced && !ns.empty()) path += "/namespaces/" + ns;
-    return path + "/" + plural;
-  }
-  std::string objectPath(const std::string& ns, const std::string& name,
-                         const std::string& subresource = "") const {
-    std::string path = collectionPath(ns) + "/" + name;
-    return subresource.empty() ? path : path + "/" + subresource;
-  }
+  // Every segment is checked and percent-encoded (request_path.h). Errors: Invalid, naming the segment.
+  Result<std::string> collectionPath(const std::string& ns) const;
+  // .../deployments/<name>[/<subresource>]. Errors: Invalid (an empty or unsafe name or segment).
+  Result<std::string> objectPath(const std::string& ns, const std::string& name,
+                                 const std::string& subresource = "") const;
 };
 
 // Built-in types the operator uses.

@@ -1,5 +1,7 @@
 #include "operator/kube/status_error.h"
 
+#include "operator/core/text_safety.h"
+
 #include <nlohmann/json.hpp>
 
 namespace aviary::kube {
@@ -55,10 +57,10 @@ Error errorFromResponse(int httpStatus, const std::string& body, const std::stri
   auto status = nlohmann::json::parse(body, nullptr, false);
   if (status.is_object() && status.value("kind", "") == "Status") {
     error.reason = status.value("reason", "");
-    error.message = status.value("message", "");
+    error.message = truncateText(status.value("message", ""), kMaxExternalMessageBytes);
   } else {
     // Not a Status (a proxy's HTML page, plain text): keep the start of it for the message.
-    error.message = body.substr(0, 512);
+    error.message = truncateText(body, kMaxExternalMessageBytes);
   }
   if (error.message.empty()) error.message = "HTTP " + std::to_string(httpStatus);
   error.code = errorCodeFor(httpStatus, error.reason);

@@ -1,20 +1,30 @@
 #include "operator/kube/watch_decoder.h"
 
+#include "operator/core/text_safety.h"
 #include "operator/kube/status_error.h"
 
 namespace aviary::kube {
 
+// Decode errors name the frame's length and where parsing stopped, never its bytes: a frame may be a
+// Secret, and the message reaches the log.
 Result<WatchEvent> decodeWatchFrame(std::string_view frame) {
-  Json parsed = Json::parse(frame, nullptr, false);
-  if (parsed.is_discarded() || !parsed.is_object()) {
+  Json parsed;
+  try {
+    parsed = Json::parse(frame);
+  } catch (const Json::parse_error& e) {
+    return makeError(ErrorCode::Decode, "watch frame of " + std::to_string(frame.size()) +
+                                            " bytes is not JSON (parse error at byte " +
+                                            std::to_string(e.byte) + ")");
+  }
+  if (!parsed.is_object()) {
     return makeError(ErrorCode::Decode,
-                     "watch frame is not a JSON object: " + std::string(frame.substr(0, 200)));
+                     "watch frame of " + std::to_string(frame.size()) + " bytes is not a JSON object");
   }
   auto typeIt = parsed.find("type");
   auto objectIt = parsed.find("object");
   if (typeIt == parsed.end() || !typeIt->is_string() || objectIt == parsed.end()) {
     return makeError(ErrorCode::Decode,
-                     "watch frame without type or object: " + std::string(frame.substr(0, 200)));
+                     "watch frame of " + std::to_string(frame.size()) + " bytes has no type or object");
   }
   const std::string& type = typeIt->get_ref<const std::string&>();
   WatchEvent event;
@@ -31,7 +41,8 @@ Result<WatchEvent> decodeWatchFrame(std::string_view frame) {
     int code = status.is_object() ? status.value("code", 500) : 500;
     return errorFromResponse(code, status.dump(), "");
   } else {
-    return makeError(ErrorCode::Decode, "unknown watch event type " + type);
+    return makeError(ErrorCode::Decode,
+                     "unknown watch event type \"" + escapeControl(truncateText(type, 32)) + "\"");
   }
   event.object = std::move(*objectIt);
   return event;

@@ -8,8 +8,8 @@
 
 namespace aviary::sandbox {
 
-Result<std::vector<std::string>> ApiServer::admit(const ResourceKind& kind, const std::string& version, Json& object,
-                                                   const std::string& fieldValidation) const {
+Result<std::vector<std::string>> ApiServer::admit(const ResourceKind& kind, const std::string& version,
+                                                  Json& object, const std::string& fieldValidation) const {
   std::vector<std::string> warnings;
   if (!kind.custom || !object.is_object()) return warnings;
   auto schema = kind.schemas.find(version);
@@ -25,7 +25,8 @@ Result<std::vector<std::string>> ApiServer::admit(const ResourceKind& kind, cons
   }
   if (!report.pruned.empty() && fieldValidation == "Strict") {
     std::string joined;
-    for (const auto& f : report.pruned) joined += (joined.empty() ? "" : ", ") + std::string("unknown field \"") + f + "\"";
+    for (const auto& f : report.pruned)
+      joined += (joined.empty() ? "" : ", ") + std::string("unknown field \"") + f + "\"";
     return apiError(ErrorCode::BadRequest, 400, "BadRequest", "strict decoding error: " + joined);
   }
   if (fieldValidation != "Ignore") {
@@ -34,8 +35,9 @@ Result<std::vector<std::string>> ApiServer::admit(const ResourceKind& kind, cons
   return warnings;
 }
 
-Result<Json> ApiServer::createWithDefaults(const ResourceKind& kind, const std::string& version, const std::string& ns,
-                                           Json object, bool dryRun, const std::string& fieldValidation,
+Result<Json> ApiServer::createWithDefaults(const ResourceKind& kind, const std::string& version,
+                                           const std::string& ns, Json object, bool dryRun,
+                                           const std::string& fieldValidation,
                                            std::vector<std::string>& warnings) {
   auto admitted = admit(kind, version, object, fieldValidation);
   if (!admitted) return admitted.takeError();
@@ -45,7 +47,8 @@ Result<Json> ApiServer::createWithDefaults(const ResourceKind& kind, const std::
     if (!defined) return defined.takeError();
   }
   if (kind.namespaced && ns.empty()) {
-    return apiError(ErrorCode::BadRequest, 400, "BadRequest", "the namespace of the provided object does not match the namespace sent on the request");
+    return apiError(ErrorCode::BadRequest, 400, "BadRequest",
+                    "the namespace of the provided object does not match the namespace sent on the request");
   }
   if (kind.kind == "Namespace") object["status"] = {{"phase", "Active"}};
   if (kind.kind == "Deployment" && !object.value("/spec/replicas"_json_pointer, Json()).is_number()) {
@@ -66,17 +69,29 @@ void ApiServer::afterCreate(const ResourceKind& kind, const Json& stored) {
   Json status = {{"acceptedNames", stored["spec"]["names"]},
                  {"storedVersions", {defined->storageVersion}},
                  {"conditions",
-                  {{{"type", "NamesAccepted"}, {"status", "True"}, {"reason", "NoConflicts"},
-                    {"message", "no conflicts found"}, {"lastTransitionTime", now}},
-                   {{"type", "Established"}, {"status", "True"}, {"reason", "InitialNamesAccepted"},
-                    {"message", "the initial names have been accepted"}, {"lastTransitionTime", now}}}}};
-  (void)store_.modify(kind, "", stored["metadata"].value("name", ""),
-                      [&](const Json& current) -> Result<Json> {
-                        Json next = current;
-                        next["status"] = status;
-                        return next;
-                      },
-                      WriteTarget::Status);
+                  {{{"type", "NamesAccepted"},
+                    {"status", "True"},
+                    {"reason", "NoConflicts"},
+                    {"message", "no conflicts found"},
+                    {"lastTransitionTime", now}},
+                   {{"type", "Established"},
+                    {"status", "True"},
+                    {"reason", "InitialNamesAccepted"},
+                    {"message", "the initial names have been accepted"},
+                    {"lastTransitionTime", now}}}}};
+  (void)store_.modify(
+      kind, "", stored["metadata"].value("name", ""),
+      [&](const Json& current) -> Result<Json> {
+        Json next = current;
+        next["status"] = status;
+        return next;
+      },
+      WriteTarget::Status);
+}
+
+void ApiServer::afterUpdate(const ResourceKind& kind, const Json& stored) {
+  if (kind.kind != "CustomResourceDefinition") return;
+  if (auto defined = ResourceRegistry::kindFromCrd(stored)) registry_.add(*defined);
 }
 
 void ApiServer::afterDelete(const ResourceKind& kind, const Json& removed) {
@@ -89,24 +104,30 @@ void ApiServer::afterDelete(const ResourceKind& kind, const Json& removed) {
 
 Result<Json> ApiServer::apply(const Json& object) {
   std::string apiVersion = object.value("apiVersion", "");
-  std::string group = apiVersion.find('/') == std::string::npos ? "" : apiVersion.substr(0, apiVersion.find('/'));
+  std::string group =
+      apiVersion.find('/') == std::string::npos ? "" : apiVersion.substr(0, apiVersion.find('/'));
   auto kind = registry_.findByKind(group, object.value("kind", ""));
   if (!kind) {
-    return apiError(ErrorCode::NotFound, 404, "NotFound",
-                    "no matches for kind \"" + object.value("kind", "") + "\" in version \"" + apiVersion + "\"");
+    return apiError(
+        ErrorCode::NotFound, 404, "NotFound",
+        "no matches for kind \"" + object.value("kind", "") + "\" in version \"" + apiVersion + "\"");
   }
-  std::string ns = kind->namespaced ? object.value("/metadata/namespace"_json_pointer, std::string("default")) : "";
+  std::string ns =
+      kind->namespaced ? object.value("/metadata/namespace"_json_pointer, std::string("default")) : "";
   std::string name = object.value("/metadata/name"_json_pointer, "");
   auto existing = store_.get(*kind, ns, name);
   std::vector<std::string> warnings;
-  if (!existing) return createWithDefaults(*kind, kind->storageVersion, ns, object, false, "Strict", warnings);
-  return store_.modify(*kind, ns, name, [&](const Json& current) -> Result<Json> {
+  if (!existing)
+    return createWithDefaults(*kind, kind->storageVersion, ns, object, false, "Strict", warnings);
+  auto stored = store_.modify(*kind, ns, name, [&](const Json& current) -> Result<Json> {
     Json next = applyMergePatch(current, object);
     next["metadata"]["resourceVersion"] = current["metadata"]["resourceVersion"];
     auto admitted = admit(*kind, kind->storageVersion, next, "Strict");
     if (!admitted) return admitted.takeError();
     return next;
   });
+  if (stored) afterUpdate(*kind, *stored);
+  return stored;
 }
 
 }  // namespace aviary::sandbox

@@ -404,6 +404,7 @@ void ApiServer::serveUpdate(const http::Request& req, const Target& t, http::Res
     warnings = std::move(*admitted);
     stored = store_.update(*t.storage, t.ns, t.name, intake(t, std::move(*body)),
                            t.subresource == "status" ? WriteTarget::Status : WriteTarget::Main, dryRun);
+    if (stored && !dryRun && t.subresource.empty()) afterUpdate(*t.kind, *stored);
   }
   if (!stored) return sendStatusError(w, stored.error());
   if (t.subresource != "scale") *stored = present(t, std::move(*stored));
@@ -477,6 +478,7 @@ void ApiServer::servePatch(const http::Request& req, const Target& t, http::Resp
   } else {
     stored = store_.modify(*t.storage, t.ns, t.name, applyPatch,
                            t.subresource == "status" ? WriteTarget::Status : WriteTarget::Main, dryRun);
+    if (stored && !dryRun && t.subresource.empty()) afterUpdate(*t.kind, *stored);
     if (stored) *stored = present(t, std::move(*stored));
   }
   if (!stored) return sendStatusError(w, stored.error());

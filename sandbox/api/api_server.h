@@ -48,7 +48,9 @@ class ApiServer {
   Result<Json> apply(const Json& object);
   // Serves `path` with `handler` (after authentication), e.g. the simulated cluster's /metrics. Call
   // before start().
-  void addHandler(const std::string& path, http::Handler handler) { extraHandlers_[path] = std::move(handler); }
+  void addHandler(const std::string& path, http::Handler handler) {
+    extraHandlers_[path] = std::move(handler);
+  }
 
  private:
   // A parsed resource path: /apis/<group>/<version>/namespaces/<ns>/<plural>/<name>/<subresource>.
@@ -74,6 +76,8 @@ class ApiServer {
   void serveFaults(const http::Request& req, http::ResponseWriter& w);
   // Side effects of writes: registering CRDs, defaulting built-ins.
   void afterCreate(const ResourceKind& kind, const Json& stored);
+  // A CRD changed: its kind (schema, columns, subresources) is registered again, as a real server does.
+  void afterUpdate(const ResourceKind& kind, const Json& stored);
   void afterDelete(const ResourceKind& kind, const Json& removed);
   // Admission of a custom object: schema defaults, pruning and validation. Returns the warnings to send
   // (pruned fields under fieldValidation=Warn), 422 on invalid values, 400 on unknown fields under Strict.

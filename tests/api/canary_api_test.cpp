@@ -70,7 +70,7 @@ TEST(CanaryDecode, AFlaggerManifestDecodesWithFlaggersDefaults) {
   EXPECT_EQ(c.spec.analysis.metrics[1].interval.count(), 30'000);
   EXPECT_EQ(c.spec.service.retries["attempts"], 3) << "Istio fields pass through";
   EXPECT_TRUE(c.spec.unsupported.empty());
-  EXPECT_TRUE(validateCanary(c.spec, {"istio"}).empty());
+  EXPECT_TRUE(validateCanary(c.spec, c.ns, ValidationPolicy{{"istio"}}).empty());
 }
 
 TEST(CanaryDecode, ReportsEveryTypeErrorWithItsFieldPath) {
@@ -114,7 +114,8 @@ spec:
 )"));
   ASSERT_TRUE(r.errors.empty());
   std::vector<std::string> got;
-  for (const auto& e : validateCanary(r.canary.spec, {"istio", "kubernetes"})) got.push_back(e.describe());
+  for (const auto& e : validateCanary(r.canary.spec, "test", ValidationPolicy{{"istio", "kubernetes"}}))
+    got.push_back(e.describe());
   std::vector<std::string> expected = {
       "spec.provider: unknown provider \"linkerd2\" (known: istio, kubernetes)",
       "spec.targetRef.kind: \"DaemonSet\" is not supported yet; use Deployment",

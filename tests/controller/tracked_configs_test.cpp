@@ -52,9 +52,28 @@ TEST(TrackedConfigs, RenamesOnlyTheTrackedOnesAndAddsNothingElse) {
 TEST(TrackedConfigs, ChecksumsFollowTheContentOnly) {
   Json a = {{"metadata", {{"name", "x"}, {"resourceVersion", "1"}}}, {"data", {{"k", "v"}}}};
   Json b = {{"metadata", {{"name", "x"}, {"resourceVersion", "2"}}}, {"data", {{"k", "v"}}}};
-  EXPECT_EQ(configChecksum(a), configChecksum(b));
+  EXPECT_EQ(configChecksum(a, "configmap"), configChecksum(b, "configmap"));
   b["data"]["k"] = "w";
-  EXPECT_NE(configChecksum(a), configChecksum(b));
+  EXPECT_NE(configChecksum(a, "configmap"), configChecksum(b, "configmap"));
+}
+
+TEST(TrackedConfigs, ASecretsChecksumIsKeyedAndRevealsNoPlainHash) {
+  // "aGk=" is base64 of "hi": a guess anyone could hash.
+  Json secret = {{"metadata", {{"name", "db"}, {"uid", "3f1c-uid"}, {"resourceVersion", "1"}}},
+                 {"data", {{"password", "aGk="}}}};
+  std::string sum = configChecksum(secret, "secret");
+  EXPECT_EQ(sum.rfind("hmac-sha256:", 0), 0u) << sum;
+  // Not the unkeyed hash of the same content, so a reader of the status cannot test guesses offline.
+  EXPECT_EQ(sum.find(configChecksum(secret, "configmap")), std::string::npos);
+  Json relabelled = secret;
+  relabelled["metadata"]["resourceVersion"] = "7";
+  EXPECT_EQ(configChecksum(relabelled, "secret"), sum);  // metadata edits are not a new revision
+  Json changed = secret;
+  changed["data"]["password"] = "aG8=";
+  EXPECT_NE(configChecksum(changed, "secret"), sum);
+  Json recreated = secret;
+  recreated["metadata"]["uid"] = "9a2b-uid";
+  EXPECT_NE(configChecksum(recreated, "secret"), sum);
 }
 
 TEST(Workloads, ThePrimaryCarriesRewrittenLabelsConfigsAndItsSource) {

@@ -32,5 +32,18 @@ TEST(Logging, JsonLinesAreValidJsonWithEscapedMessages) {
   ASSERT_TRUE(initLogging("info", "text").ok());
 }
 
+TEST(Logging, TextRecordsStayOneLineWhateverTheMessageHolds) {
+  ASSERT_TRUE(initLogging("info", "text").ok());
+  ::testing::internal::CaptureStderr();
+  // A tenant-chosen name that tries to forge a second record.
+  spdlog::warn("canary {}: not found", "web\r\n2026-01-01T00:00:00Z INFO  promoted victim\x01");
+  std::string out = ::testing::internal::GetCapturedStderr();
+  ASSERT_FALSE(out.empty());
+  EXPECT_EQ(out.find('\n'), out.size() - 1) << out;
+  EXPECT_EQ(out.find('\r'), std::string::npos) << out;
+  EXPECT_NE(out.find("web\\r\\n2026"), std::string::npos) << out;
+  EXPECT_NE(out.find("\\x01"), std::string::npos) << out;
+}
+
 }  // namespace
 }  // namespace aviary

@@ -123,5 +123,23 @@ TEST_F(EventRecorderTest, ServerErrorsDoNotBlockOrCrash) {
   EXPECT_EQ(e["message"], "kept");
 }
 
+TEST_F(EventRecorderTest, MessagesAreBoundedAndBucketsOfGoneObjectsAreForgotten) {
+  EventRecorder recorder(*client_, {}, clock_);
+  recorder.record(canary(), EventType::Warning, "Failed", std::string(100'000, 'x'));
+  recorder.flush();
+  EXPECT_LE(onlyEvent()["message"].get<std::string>().size(), EventRecorder::kMaxEventMessageBytes + 3);
+  // Many short-lived objects (Canaries created and deleted), one Event each.
+  for (int i = 0; i < 1500; ++i)
+    recorder.record(canary("c" + std::to_string(i)), EventType::Normal, "Synced", "m");
+  recorder.flush();
+  EXPECT_GE(recorder.trackedObjects(), 1024u);
+  // Long after their last Event their buckets are full again and carry nothing: a new object's Event
+  // sweeps them away.
+  clock_.advance(std::chrono::hours(3));
+  recorder.record(canary("late"), EventType::Normal, "Synced", "m");
+  recorder.flush();
+  EXPECT_EQ(recorder.trackedObjects(), 1u);
+}
+
 }  // namespace
 }  // namespace aviary::kube

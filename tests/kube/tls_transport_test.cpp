@@ -46,9 +46,17 @@ TEST(TlsTransport, UnknownCertificateAuthorityIsRejected) {
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code, ErrorCode::Unavailable);
   EXPECT_NE(r.error().message.find("TLS handshake"), std::string::npos) << r.error().message;
-  // insecure-skip-tls-verify accepts it (as kubectl does).
+  // A CA together with insecure-skip-tls-verify is a configuration error, as in client-go.
   config.tls.insecureSkipVerify = true;
+  auto both = HttpKubeClient::create(config);
+  ASSERT_FALSE(both);
+  EXPECT_EQ(both.error().code, ErrorCode::Config);
+  EXPECT_NE(both.error().message.find("insecure-skip-tls-verify and a certificate authority"),
+            std::string::npos);
+  // insecure-skip-tls-verify alone accepts it (as kubectl does).
+  config.tls.caPem.clear();
   auto insecure = HttpKubeClient::create(config);
+  ASSERT_TRUE(insecure) << insecure.error().message;
   EXPECT_TRUE((*insecure)->getRaw("/version").ok());
 }
 
