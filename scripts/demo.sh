@@ -26,8 +26,10 @@ prometheus_url=$(grep -o 'prometheus listening on .*' "$work/sandbox.log" | awk 
 step "$(grep "aviary-sandbox listening" "$work/sandbox.log") (kubeconfig $work/kubeconfig)"
 echo "$(grep "prometheus listening" "$work/sandbox.log"), scraping the mesh's metrics every second"
 export KUBECONFIG="$work/kubeconfig"
-k() { echo "\$ kubectl $*"; kubectl --cache-dir "$work/cache" "$@"; }
-kq() { kubectl --cache-dir "$work/cache" "$@"; }
+# The pinned kubectl that make deps built (a kubectl on PATH may be too old or too new for the sandbox).
+kubectl_bin="$(bash "$(dirname "$0")/build-kube.sh")/kubectl"
+k() { echo "\$ kubectl $*"; "$kubectl_bin" --cache-dir "$work/cache" "$@"; }
+kq() { "$kubectl_bin" --cache-dir "$work/cache" "$@"; }
 
 step "The aviary operator"
 "$build_dir/operator/aviary" --kubeconfig "$work/kubeconfig" --metrics-server "$prometheus_url" \

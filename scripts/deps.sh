@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# Installs every Debian package Aviary needs to build, test and run its demo.
-# Idempotent: apt is not touched when everything is already present.
+# Installs every Debian package Aviary needs to build, test and run its demo, then builds the pinned
+# Kubernetes components of the real test bed (scripts/build-kube.sh: kube-apiserver, kube-controller-manager,
+# kube-scheduler, kubectl, etcd, kwok) into ~/.cache/aviary with the machine's Go toolchain.
+# Idempotent: apt is not touched when everything is already present, Go builds nothing when the cache holds
+# the pinned versions.
 set -euo pipefail
 
 packages=(
@@ -9,6 +12,7 @@ packages=(
   libcpprest-dev libyaml-cpp-dev libspdlog-dev nlohmann-json3-dev libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   prometheus python3 python3-kubernetes clang-format
+  openssl curl util-linux
 )
 
 missing=()
@@ -17,13 +21,22 @@ for p in "${packages[@]}"; do
     missing+=("$p")
   fi
 done
-# kubectl: keep whatever kubectl is on PATH; Debian's kubernetes-client conflicts with other installs.
-if ! command -v kubectl >/dev/null 2>&1; then
-  missing+=(kubernetes-client)
-fi
+# kubectl: tests and the demo use the pinned build below (Debian's kubernetes-client is far too old); a
+# kubectl already on PATH is left alone.
+
+build_kube() {
+  local go=${GO:-$(command -v go || true)}
+  [ -n "$go" ] || go=/usr/local/go/bin/go
+  if [ ! -x "$go" ]; then
+    echo "deps: the real test bed needs the Go toolchain (1.26; go on PATH, /usr/local/go/bin/go or GO=...)" >&2
+    exit 1
+  fi
+  GO="$go" bash "$(dirname "$0")/build-kube.sh" >/dev/null
+}
 
 if [ ${#missing[@]} -eq 0 ]; then
   echo "deps: all packages present"
+  build_kube
   exit 0
 fi
 
@@ -39,3 +52,4 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 "${sudo_cmd[@]}" apt-get update -qq
 "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+build_kube

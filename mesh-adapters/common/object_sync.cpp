@@ -8,11 +8,17 @@ using kube::Json;
 // `existing` with the managed spec keys, labels, annotations and owner references of `desired`.
 Json merged(const Json& existing, const Json& desired, const ManagedFields& managed) {
   Json next = existing;
-  bool adopted =
+  bool adoptingNow =
       existing.value("/metadata/labels"_json_pointer, Json::object()).value(kManagedByLabel, "") != "aviary";
-  if (adopted && existing.contains("spec")) {
+  if (adoptingNow && existing.contains("spec")) {
     next["metadata"]["annotations"][kOriginalSpecAnnotation] = existing["spec"].dump();
   }
+  // The user's object (adopted now or earlier) never points at a Canary: on a real cluster the garbage
+  // collector would delete it with the Canary (found on the real control plane, issue 9). An owner
+  // reference that an earlier build left on it is removed.
+  const bool usersObject =
+      adoptingNow ||
+      existing.value("/metadata/annotations"_json_pointer, Json::object()).contains(kOriginalSpecAnnotation);
   const Json desiredSpec = desired.value("spec", Json::object());
   for (const auto& key : managed.specKeys) {
     if (desiredSpec.contains(key)) {
@@ -32,12 +38,31 @@ Json merged(const Json& existing, const Json& desired, const ManagedFields& mana
     const Json values = desired["metadata"].value(field, Json::object());
     for (const auto& [k, v] : values.items()) next["metadata"][field][k] = v;
   }
-  for (const auto& owner : desired["metadata"].value("ownerReferences", Json::array())) {
+  for (auto owner : desired["metadata"].value("ownerReferences", Json::array())) {
+    if (!next["metadata"].contains("ownerReferences") || !next["metadata"]["ownerReferences"].is_array()) {
+      if (usersObject) continue;
+      next["metadata"]["ownerReferences"] = Json::array();
+    }
     Json& owners = next["metadata"]["ownerReferences"];
-    if (!owners.is_array()) owners = Json::array();
-    bool present = false;
-    for (const auto& o : owners) present = present || o.value("uid", "") == owner.value("uid", "");
-    if (!present) owners.push_back(owner);
+    const std::string uid = owner.value("uid", "");
+    if (usersObject) {
+      for (auto it = owners.begin(); it != owners.end();)
+        it = it->value("uid", "") == uid ? owners.erase(it) : it + 1;
+      if (owners.empty()) next["metadata"].erase("ownerReferences");
+      continue;
+    }
+    bool present = false, controlled = false;
+    for (const auto& o : owners) {
+      present = present || o.value("uid", "") == uid;
+      controlled = controlled || o.value("controller", false);
+    }
+    // An object two Canaries share (a ConfigMap's "-primary" copy) gets one controller reference and
+    // plain owner references after it: the API server refuses two controllers, and the garbage collector
+    // deletes it only when no owner is left.
+    if (!present) {
+      if (controlled) owner["controller"] = false;
+      owners.push_back(owner);
+    }
   }
   return next;
 }

@@ -219,9 +219,24 @@ class Planner {
     const int weight = c_.status.canaryWeight;
     auto last = parseRfc3339(c_.status.lastTransitionTime);
     auto due = last ? *last + spec_.analysis.interval : in_.now;
+    // The Canary's own deadline, measured by Aviary from the last transition and checked before the step
+    // time: a real Deployment scaled up from zero after its template changed reports Progressing=True
+    // (NewReplicaSetAvailable) for ever and never sets ProgressDeadlineExceeded (found on the real control
+    // plane, issue 9), so the Deployment's condition is only one more signal.
+    const auto deadline = std::chrono::seconds(spec_.progressDeadlineSeconds);
+    if (!obs_.target.ready && last && in_.now - *last >= deadline) {
+      rollback("Rolling back " + id_ + ": canary deployment " + spec_.targetRef.name +
+               " not ready within the progress deadline (" + std::to_string(spec_.progressDeadlineSeconds) +
+               "s)");
+      return;
+    }
     if (in_.now < due) {
       routes(weight);
-      requeue(std::chrono::duration_cast<milliseconds>(due - in_.now));
+      milliseconds wait = std::chrono::duration_cast<milliseconds>(due - in_.now);
+      if (!obs_.target.ready && last) {
+        wait = std::min(wait, std::chrono::duration_cast<milliseconds>(*last + deadline - in_.now));
+      }
+      requeue(wait);
       return;
     }
     if (obs_.target.progressDeadlineExceeded) {
@@ -233,7 +248,9 @@ class Planner {
       routes(weight);
       event("Synced",
             "Halt advancement " + id_ + ": waiting for " + spec_.targetRef.name + " rollout to finish");
-      requeue(std::min(spec_.analysis.interval, kRolloutPoll));
+      const milliseconds untilDeadline =
+          last ? std::chrono::duration_cast<milliseconds>(*last + deadline - in_.now) : kRolloutPoll;
+      requeue(std::min<milliseconds>({spec_.analysis.interval, kRolloutPoll, untilDeadline}));
       return;
     }
     if (spec_.skipAnalysis) {

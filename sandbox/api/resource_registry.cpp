@@ -149,6 +149,19 @@ Result<ResourceKind> ResourceRegistry::kindFromCrd(const Json& crd) {
   k.plural = names.value("plural", "");
   k.kind = names.value("kind", "");
   if (k.group.empty()) return invalidCrd(name, "spec.group", "Required value");
+  // As the real server: groups under k8s.io and kubernetes.io are protected (found on the real bed).
+  auto endsWith = [&](const std::string& suffix) {
+    return k.group == suffix.substr(1) ||
+           (k.group.size() > suffix.size() &&
+            k.group.compare(k.group.size() - suffix.size(), suffix.size(), suffix) == 0);
+  };
+  if ((endsWith(".k8s.io") || endsWith(".kubernetes.io")) &&
+      crd.value("/metadata/annotations/api-approved.kubernetes.io"_json_pointer, std::string()).empty()) {
+    return invalidCrd(
+        name, "metadata.annotations[api-approved.kubernetes.io]",
+        "Required value: protected groups must have approval annotation \"api-approved.kubernetes.io\", "
+        "see https://github.com/kubernetes/enhancements/pull/1111");
+  }
   if (k.plural.empty()) return invalidCrd(name, "spec.names.plural", "Required value");
   if (k.kind.empty()) return invalidCrd(name, "spec.names.kind", "Required value");
   if (name != k.plural + "." + k.group) {

@@ -42,6 +42,9 @@ void DeploymentSimulator::observe(const Json& d, std::chrono::steady_clock::time
   Rollout r;
   r.generation = generation;
   r.startedAt = now;
+  r.templateKey = d.value("/spec/template"_json_pointer, Json::object()).dump();
+  r.scalingOnly = it != rollouts_.end() && it->second.templateKey == r.templateKey &&
+                  ((it->second.finished && !it->second.neverReady) || it->second.scalingOnly);
   std::string readyAfter =
       meta.value("annotations", Json::object()).value("sandbox.aviary.io/ready-after", std::string());
   auto delay = readyAfter.empty() ? std::optional(defaultReadyAfter_) : parseShortDuration(readyAfter);
@@ -49,6 +52,11 @@ void DeploymentSimulator::observe(const Json& d, std::chrono::steady_clock::time
   r.neverReady = d.value("/spec/template/metadata/annotations"_json_pointer, Json::object())
                      .value("sandbox.aviary.io/never-ready", "") == "true";
   r.deadline = now + std::chrono::seconds(d.value("/spec/progressDeadlineSeconds"_json_pointer, 600));
+  if (d.value("/spec/replicas"_json_pointer, 1) == 0) {
+    // Nothing to start: the rollout of this template is complete at once.
+    r.neverReady = false;
+    r.readyAt = now;
+  }
   rollouts_[key] = r;
   writeStatus(meta.value("namespace", ""), meta.value("name", ""), r, false, false);
 }
@@ -87,7 +95,7 @@ void DeploymentSimulator::writeStatus(const std::string& ns, const std::string& 
         if (failed) {
           conditions.push_back(condition("Progressing", "False", "ProgressDeadlineExceeded",
                                          "ReplicaSet \"" + name + "\" has timed out progressing."));
-        } else if (ready) {
+        } else if (ready || r.scalingOnly) {
           conditions.push_back(condition("Progressing", "True", "NewReplicaSetAvailable",
                                          "ReplicaSet \"" + name + "\" has successfully progressed."));
         } else {
@@ -113,7 +121,8 @@ void DeploymentSimulator::run() {
   while (!stopping_) {
     auto wakeAt = std::chrono::steady_clock::now() + std::chrono::milliseconds(200);
     for (const auto& [key, r] : rollouts_) {
-      if (!r.finished) wakeAt = std::min(wakeAt, r.neverReady ? r.deadline : r.readyAt);
+      if (!r.finished && !(r.neverReady && r.scalingOnly))
+        wakeAt = std::min(wakeAt, r.neverReady ? r.deadline : r.readyAt);
     }
     auto events = store_.eventsAfter(*kind_, "", cursor, wakeAt);
     now = std::chrono::steady_clock::now();
@@ -143,7 +152,7 @@ void DeploymentSimulator::run() {
       if (!r.neverReady && now >= r.readyAt) {
         r.finished = true;
         writeStatus(ns, name, r, true, false);
-      } else if (r.neverReady && now >= r.deadline) {
+      } else if (r.neverReady && !r.scalingOnly && now >= r.deadline) {
         r.finished = true;
         writeStatus(ns, name, r, false, true);
       }

@@ -32,6 +32,11 @@ class DeploymentSimulator {
     std::chrono::steady_clock::time_point deadline;
     bool neverReady = false;
     bool finished = false;
+    std::string templateKey;  // the pod template as JSON text
+    // Only the replica count changed after this template's rollout completed (e.g. at zero replicas):
+    // Kubernetes does not track progress for scaling, so no ProgressDeadlineExceeded ever comes and
+    // Progressing stays True (NewReplicaSetAvailable), as the real control plane showed (issue 9).
+    bool scalingOnly = false;
   };
   void run();
   void observe(const Json& deployment, std::chrono::steady_clock::time_point now);

@@ -278,6 +278,24 @@ TEST(Planner, AnUnreadyCanaryHaltsAndTheProgressDeadlineRollsBack) {
   EXPECT_EQ(p.actions, (std::vector<Action>{routes(0), scale(0)}));
 }
 
+// Issue 9 (real control plane): a Deployment scaled up from zero never reports ProgressDeadlineExceeded,
+// so the Canary's own progressDeadlineSeconds, counted from the last transition, decides.
+TEST(Planner, TheCanarysOwnProgressDeadlineRollsBackWithoutTheDeploymentsCondition) {
+  Step s;
+  s.canary.spec.progressDeadlineSeconds = 30;
+  s.phase(Phase::Progressing, 0).at(seconds(20));
+  s.observed.target = {true, "v2", 2, false, false};
+  Plan p = s.run();
+  EXPECT_EQ(p.status.phase, Phase::Progressing) << "still waiting at 20 s";
+  EXPECT_LE(p.requeueAfter, milliseconds(10'000)) << "woken at the deadline, not at the next step";
+  s.at(seconds(30));
+  p = s.run();
+  EXPECT_EQ(p.status.phase, Phase::Failed);
+  EXPECT_EQ(p.actions, (std::vector<Action>{routes(0), scale(0)}));
+  EXPECT_NE(eventsOf(p).find("not ready within the progress deadline (30s)"), std::string::npos)
+      << eventsOf(p);
+}
+
 TEST(Planner, PromotesAfterTheLastStepPassesThenFinalises) {
   Step s;
   s.phase(Phase::Progressing, 30).at(seconds(60)).passing();

@@ -1,4 +1,5 @@
-// End to end: the aviary binary against the sandbox (live Istio traffic, a real Prometheus), driven with
+// End to end: the aviary binary against a test bed — the sandbox (live Istio traffic, a real Prometheus)
+// or the real control plane (AVIARY_E2E_BED=kube; the operator under its own ServiceAccount) — driven with
 // the real kubectl as a user would. Short intervals (3 s steps, 6 s metric windows).
 #include <gtest/gtest.h>
 
@@ -9,11 +10,11 @@
 
 #include "operator/core/child_process.h"
 #include "operator/kube/http_kube_client.h"
-#include "sandbox/sandbox.h"
 #include "sandbox/yaml_json.h"
 #include "tests/support/eventually.h"
 #include "tests/support/kubectl_runner.h"
 #include "tests/support/metrics_text.h"
+#include "tests/support/test_bed.h"
 
 namespace aviary::e2e {
 namespace {
@@ -25,7 +26,7 @@ constexpr int kRps = 200;
 const kube::ResourceType kCanaries{"aviary.io", "v1beta1", "canaries", "Canary", true};
 
 struct World {
-  std::unique_ptr<sandbox::Sandbox> sandbox;
+  std::unique_ptr<testing::TestBed> bed;
   std::string dir, kubeconfig;
   std::unique_ptr<testing::Kubectl> kubectl;
   std::unique_ptr<kube::KubeClient> client;
@@ -33,9 +34,11 @@ struct World {
   std::string error;
 
   void startOperator() {
+    // A bed without Prometheus gets an address where nothing listens: checks fail, nothing promotes.
+    std::string prometheus = bed->prometheusUrl().empty() ? "http://127.0.0.1:1" : bed->prometheusUrl();
     aviary = std::make_unique<ChildProcess>(
-        std::vector<std::string>{AVIARY_BINARY, "--kubeconfig", kubeconfig, "--metrics-server",
-                                 sandbox->prometheusUrl(), "--workers", "2"},
+        std::vector<std::string>{AVIARY_BINARY, "--kubeconfig", bed->operatorKubeconfig(), "--metrics-server",
+                                 prometheus, "--workers", "2"},
         dir + "/aviary.log");
   }
 };
@@ -45,17 +48,14 @@ class Environment : public ::testing::Environment {
  public:
   void SetUp() override {
     world = new World;
-    sandbox::SandboxOptions options;
-    options.prometheus = true;
-    world->sandbox = std::make_unique<sandbox::Sandbox>(options);
-    if (auto st = world->sandbox->start(); !st) {
+    char pattern[] = "/tmp/aviary-e2e-XXXXXX";
+    world->dir = mkdtemp(pattern);
+    world->bed = testing::makeTestBed(testing::testBedFromEnvironment(), world->dir);
+    if (auto st = world->bed->start(); !st) {
       world->error = st.error().message;
       return;
     }
-    char pattern[] = "/tmp/aviary-e2e-XXXXXX";
-    world->dir = mkdtemp(pattern);
-    world->kubeconfig = world->dir + "/kubeconfig";
-    std::ofstream(world->kubeconfig) << world->sandbox->api().kubeconfig();
+    world->kubeconfig = world->bed->adminKubeconfig();
     world->kubectl = std::make_unique<testing::Kubectl>(world->kubeconfig);
     for (const char* dir : {"/sandbox/crds", "/crds"}) {
       auto r = (*world->kubectl)(std::string("apply -f ") + AVIARY_SOURCE_DIR + dir);
@@ -64,16 +64,19 @@ class Environment : public ::testing::Environment {
         return;
       }
     }
-    kube::ClusterConfig config;
-    config.server = world->sandbox->api().url();
-    world->client = std::move(*kube::HttpKubeClient::create(config));
+    auto config = kube::resolveClusterConfig(world->kubeconfig, "");
+    if (!config) {
+      world->error = config.error().message;
+      return;
+    }
+    world->client = std::move(*kube::HttpKubeClient::create(*config));
     world->startOperator();
   }
   void TearDown() override {
     if (world->aviary) world->aviary->terminate();
     std::string log = world->aviary ? world->aviary->log() : "";
     if (::testing::UnitTest::GetInstance()->failed_test_count() > 0)
-      std::cerr << "--- aviary log ---\n" << log;
+      std::cerr << "--- aviary log (" << (world->bed ? world->bed->name() : "?") << " bed) ---\n" << log;
     delete world;
   }
 };
@@ -150,8 +153,7 @@ class CanaryE2E : public ::testing::Test {
   double userRequests(const std::string& ns, const std::string& deployment, const std::string& outcome) {
     std::map<std::string, std::string> labels = {{"namespace", ns}, {"outcome", outcome}};
     if (!deployment.empty()) labels["deployment"] = deployment;
-    return testing::sumSamples(world->sandbox->traffic().renderMetrics(), "sandbox_user_requests_total",
-                               labels);
+    return testing::sumSamples(world->bed->trafficMetrics(), "sandbox_user_requests_total", labels);
   }
 };
 
@@ -249,7 +251,9 @@ TEST_F(CanaryE2E, AFaultyReleaseIsRolledBackAfterThresholdFailedChecks) {
 }
 
 TEST_F(CanaryE2E, AVersionThatNeverBecomesReadyIsRolledBackAtItsProgressDeadline) {
-  initialize("e2e-stuck");
+  // The Canary's deadline (10 s) decides: on a real cluster a Deployment scaled up from zero never reports
+  // its own (4 s) as exceeded.
+  initialize("e2e-stuck", "  progressDeadlineSeconds: 10\n");
   ASSERT_EQ(kubectl("patch deployment podinfo -n e2e-stuck --type merge -p "
                     "'{\"spec\":{\"template\":{\"metadata\":{\"annotations\":{\"sandbox.aviary.io/"
                     "never-ready\":\"true\"}}}}}'")
@@ -306,6 +310,55 @@ TEST_F(CanaryE2E, AnInvalidCanaryTouchesNothingAndSaysWhy) {
   EXPECT_EQ(deployment("e2e-invalid", "podinfo").value("/spec/replicas"_json_pointer, -1), 2);
   auto events = kubectl("get events -n e2e-invalid");
   EXPECT_NE(events.output.find("InvalidSpec"), std::string::npos) << events.output;
+}
+
+// Issue 9 §6: on a real cluster the garbage collector deletes whatever carries an ownerReference to a
+// deleted Canary. What the user made (the Deployment, an apex Service it had before, a ConfigMap) must
+// carry none and survive; what Aviary made goes.
+TEST_F(CanaryE2E, DeletingACanaryNeverCostsTheUserAnObject) {
+  apply(
+      "apiVersion: v1\nkind: Namespace\nmetadata: {name: e2e-owned}\n---\n"
+      "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: podinfo-config, namespace: e2e-owned}\ndata: {a: "
+      "b}\n"
+      "---\napiVersion: v1\nkind: Service\nmetadata: {name: podinfo, namespace: e2e-owned, labels: {team: "
+      "web}}\n"
+      "spec: {selector: {app: podinfo}, ports: [{name: http, port: 9898, targetPort: 9898}]}\n");
+  std::string yaml = manifests("e2e-owned");
+  const std::string container = "{name: podinfod, image: \"ghcr.io/stefanprodan/podinfo:6.5.0\"}";
+  yaml.replace(yaml.find(container), container.size(),
+               "{name: podinfod, image: \"ghcr.io/stefanprodan/podinfo:6.5.0\", envFrom: [{configMapRef: "
+               "{name: podinfo-config}}]}");
+  apply(yaml);
+  ASSERT_TRUE(waitPhase("e2e-owned", "Initialized")) << "phase " << phase("e2e-owned");
+  std::string uid = canary("e2e-owned")["metadata"]["uid"];
+  auto ownedByCanary = [&](const kube::ResourceType& type, const std::string& name) {
+    auto object = world->client->get(type, "e2e-owned", name);
+    if (!object) return false;
+    return (*object).value("/metadata/ownerReferences"_json_pointer, Json::array()).dump().find(uid) !=
+           std::string::npos;
+  };
+  EXPECT_FALSE(ownedByCanary(kube::resources::kServices, "podinfo")) << "an adopted Service is not owned";
+  EXPECT_FALSE(ownedByCanary(kube::resources::kDeployments, "podinfo"));
+  EXPECT_FALSE(ownedByCanary(kube::resources::kConfigMaps, "podinfo-config"));
+  EXPECT_TRUE(ownedByCanary(kube::resources::kDeployments, "podinfo-primary"));
+  EXPECT_TRUE(ownedByCanary(kube::resources::kConfigMaps, "podinfo-config-primary"));
+
+  ASSERT_EQ(kubectl("delete canary podinfo -n e2e-owned").exitCode, 0);
+  if (world->bed->name() == "kube") {
+    // The garbage collector has run once Aviary's own objects are gone.
+    EXPECT_TRUE(
+        eventually([&] { return gone(kube::resources::kDeployments, "e2e-owned", "podinfo-primary"); },
+                   std::chrono::seconds(30)));
+    EXPECT_TRUE(eventually([&] { return gone(kube::resources::kServices, "e2e-owned", "podinfo-canary"); },
+                           std::chrono::seconds(30)));
+  } else {
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+  }
+  EXPECT_FALSE(gone(kube::resources::kDeployments, "e2e-owned", "podinfo"));
+  EXPECT_FALSE(gone(kube::resources::kConfigMaps, "e2e-owned", "podinfo-config"));
+  auto apex = world->client->get(kube::resources::kServices, "e2e-owned", "podinfo");
+  ASSERT_TRUE(apex) << "the user's Service survived";
+  EXPECT_EQ((*apex)["metadata"]["labels"]["team"], "web");
 }
 
 TEST_F(CanaryE2E, AnUnreachablePrometheusNeverPromotes) {
@@ -432,7 +485,7 @@ TEST_F(CanaryE2E, PrometheusStoppedMidAnalysisNeverPromotes) {
           .exitCode,
       0);
   ASSERT_TRUE(eventually([&] { return weight("e2e-promdown") == 25; }, std::chrono::seconds(20)));
-  world->sandbox->prometheus()->kill();
+  world->bed->killPrometheus();
   ASSERT_TRUE(waitPhase("e2e-promdown", "Failed", std::chrono::seconds(30)))
       << "phase " << phase("e2e-promdown");
   Json c = canary("e2e-promdown");

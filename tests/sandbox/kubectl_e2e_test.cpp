@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "sandbox/api/api_server.h"
+#include "tests/support/kube_components.h"
 #include "tests/support/kubectl_runner.h"
 
 namespace aviary::sandbox {
@@ -142,8 +143,8 @@ TEST_F(KubectlE2E, WatchSeesAChangeMadeMeanwhile) {
     std::this_thread::sleep_for(1500ms);
     (*kubectl_)("label deployment web changed=yes");
   });
-  auto r = aviary::testing::runCommand("timeout 5 kubectl --kubeconfig " + kubectl_->kubeconfig() +
-                                       " get deployments -w --show-labels");
+  auto r = aviary::testing::runCommand("timeout 5 " + aviary::testing::kubectlBinary() + " --kubeconfig " +
+                                       kubectl_->kubeconfig() + " get deployments -w --show-labels");
   changer.join();
   // First the current row, then the row again after the label change.
   std::size_t first = r.output.find("web");

@@ -1,5 +1,7 @@
 #include "tests/support/kubectl_runner.h"
 
+#include "tests/support/kube_components.h"
+
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -48,9 +50,9 @@ Kubectl::~Kubectl() {
 }
 
 CommandResult Kubectl::operator()(const std::string& args, const std::string& input) const {
-  return runCommand(
-      "kubectl --kubeconfig " + kubeconfig_ + " --cache-dir " + cacheDir_ + " --request-timeout=20s " + args,
-      input);
+  return runCommand(kubectlBinary() + " --kubeconfig " + kubeconfig_ + " --cache-dir " + cacheDir_ +
+                        " --request-timeout=20s " + args,
+                    input);
 }
 
 }  // namespace aviary::testing

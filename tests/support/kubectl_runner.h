@@ -1,4 +1,5 @@
-// Runs the real kubectl on PATH against a kubeconfig, with a fresh discovery cache per runner.
+// Runs the real kubectl (the pinned build, kube_components.h) against a kubeconfig, with a fresh discovery
+// cache per runner.
 #pragma once
 
 #include <string>

@@ -1,0 +1,6 @@
+//go:build tools
+
+// Package tools keeps the command that scripts/build-kube.sh builds in go.mod.
+package tools
+
+import _ "go.etcd.io/etcd/server/v3"
