@@ -1,5 +1,6 @@
 // Issue 17, end to end: a tenant with edit rights on Canaries in its own namespace attacks the operator
-// (the aviary binary against the sandbox, driven with the real kubectl). Each attack must fail with an
+// (the aviary binary on a test bed — the sandbox, or the real control plane with AVIARY_E2E_BED=kube —
+// driven with the real kubectl). Each attack must fail with an
 // InvalidSpec that names the field, and touch nothing outside the tenant's namespace.
 #include <gtest/gtest.h>
 
@@ -13,9 +14,9 @@
 
 #include "operator/core/child_process.h"
 #include "operator/kube/http_kube_client.h"
-#include "sandbox/sandbox.h"
 #include "tests/support/eventually.h"
 #include "tests/support/kubectl_runner.h"
+#include "tests/support/test_bed.h"
 
 namespace aviary::e2e {
 namespace {
@@ -28,7 +29,7 @@ const char* kSmuggled =
     "podinfo\r\n\r\nDELETE /api/v1/namespaces/victim/configmaps/precious HTTP/1.1\r\nHost: x\r\n\r\n";
 
 struct World {
-  std::unique_ptr<sandbox::Sandbox> sandbox;
+  std::unique_ptr<testing::TestBed> bed;
   std::string dir, kubeconfig, shippedCrd, olderCrd;
   std::unique_ptr<testing::Kubectl> kubectl;
   std::unique_ptr<kube::KubeClient> client;
@@ -48,15 +49,14 @@ class Environment : public ::testing::Environment {
  public:
   void SetUp() override {
     world = new World;
-    world->sandbox = std::make_unique<sandbox::Sandbox>(sandbox::SandboxOptions{});
-    if (auto st = world->sandbox->start(); !st) {
+    char pattern[] = "/tmp/aviary-security-XXXXXX";
+    world->dir = mkdtemp(pattern);
+    world->bed = testing::makeTestBed(testing::testBedFromEnvironment(), world->dir);
+    if (auto st = world->bed->start(); !st) {
       world->error = st.error().message;
       return;
     }
-    char pattern[] = "/tmp/aviary-security-XXXXXX";
-    world->dir = mkdtemp(pattern);
-    world->kubeconfig = world->dir + "/kubeconfig";
-    std::ofstream(world->kubeconfig) << world->sandbox->api().kubeconfig();
+    world->kubeconfig = world->bed->adminKubeconfig();
     world->kubectl = std::make_unique<testing::Kubectl>(world->kubeconfig);
     // The CRD as an older release shipped it, without name patterns and bounds: what a cluster keeps when
     // Helm (which never upgrades CRDs) installs a newer operator. The operator must defend itself.
@@ -74,13 +74,16 @@ class Environment : public ::testing::Environment {
         return;
       }
     }
-    kube::ClusterConfig config;
-    config.server = world->sandbox->api().url();
-    world->client = std::move(*kube::HttpKubeClient::create(config));
+    auto config = kube::resolveClusterConfig(world->kubeconfig, "");
+    if (!config) {
+      world->error = config.error().message;
+      return;
+    }
+    world->client = std::move(*kube::HttpKubeClient::create(*config));
     // Nothing listens on the default Prometheus: these Canaries never get as far as a query.
     world->aviary = std::make_unique<ChildProcess>(
-        std::vector<std::string>{AVIARY_BINARY, "--kubeconfig", world->kubeconfig, "--metrics-server",
-                                 "http://prometheus.monitoring:9090", "--workers", "2"},
+        std::vector<std::string>{AVIARY_BINARY, "--kubeconfig", world->bed->operatorKubeconfig(),
+                                 "--metrics-server", "http://prometheus.monitoring:9090", "--workers", "2"},
         world->dir + "/aviary.log");
   }
   void TearDown() override {
