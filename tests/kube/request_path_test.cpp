@@ -27,9 +27,10 @@ TEST(RequestPath, EveryNamePositionRefusesHostileSegments) {
   for (const auto& bad : kHostile) {
     SCOPED_TRACE(::testing::PrintToString(bad));
     EXPECT_FALSE(resources::kConfigMaps.objectPath("ns", bad));
-    if (!bad.empty()) EXPECT_FALSE(resources::kConfigMaps.objectPath(bad, "name"));  // "" = cluster-wide
     EXPECT_FALSE(resources::kDeployments.objectPath("ns", "name", bad.empty() ? "x/y" : bad));
-    if (!bad.empty()) EXPECT_FALSE(resources::kConfigMaps.collectionPath(bad));  // "" = all namespaces
+    if (bad.empty()) continue;  // an empty namespace means all namespaces (or a cluster-scoped object)
+    EXPECT_FALSE(resources::kConfigMaps.objectPath(bad, "name"));
+    EXPECT_FALSE(resources::kConfigMaps.collectionPath(bad));
   }
 }
 
