@@ -1,6 +1,6 @@
 // Watches (KUBE-API.md §4): synthetic ADDED for resourceVersion ""/"0", events after N, 410 as an
-// ERROR event, bookmarks when asked, timeoutSeconds, Table frames for `kubectl get -w`, and the
-// dropped-stream fault.
+// ERROR event, bookmarks when asked, streaming lists (sendInitialEvents), timeoutSeconds, Table frames for
+// `kubectl get -w`, and the dropped-stream fault.
 #include <spdlog/spdlog.h>
 
 #include <thread>
@@ -72,12 +72,24 @@ void ApiServer::serveWatch(const http::Request& req, const Target& t, http::Resp
                                  std::to_string(store_.currentResourceVersion()) + ")"));
     return w.finishChunked();
   }
-  if (from.empty() || from == "0") {
+  // Streaming lists (KEP-3157, "WatchList"; kubectl 1.37's rollout status and wait use it): the current
+  // state as ADDED events whatever resourceVersion says (it only bounds how old that state may be), then a
+  // bookmark annotated k8s.io/initial-events-end. Without that bookmark client-go waits, then gives up.
+  const bool initialEvents = req.flag("sendInitialEvents");
+  if (from.empty() || from == "0" || initialEvents) {
     auto current = store_.list(*t.storage, t.ns, *labels, *fields, 0, "");
     if (!current) return w.finishChunked();
     cursor = std::stoll(current->resourceVersion);
     for (const auto& object : current->items) {
       if (!frame("ADDED", object)) return;
+    }
+    if (initialEvents) {
+      Json end = {{"kind", t.kind->kind},
+                  {"apiVersion", t.kind->apiVersion(t.version)},
+                  {"metadata",
+                   {{"resourceVersion", current->resourceVersion},
+                    {"annotations", {{"k8s.io/initial-events-end", "true"}}}}}};
+      if (!frame("BOOKMARK", end)) return;
     }
   }
   const long long dropGeneration = faults_.dropGeneration();
