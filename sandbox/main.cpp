@@ -1,6 +1,8 @@
 // aviary-sandbox: an embedded Kubernetes API server for the demo and the tests.
 //   aviary-sandbox --listen 127.0.0.1:0 --kubeconfig-out PATH [--tls] [--apply FILE_OR_DIR]...
 //                  [--metrics-listen ADDR:PORT] [--prometheus] [--seed N]
+// or only its traffic simulator, as a client of another API server (a real control plane):
+//   aviary-sandbox --traffic-only --kubeconfig PATH [--metrics-listen ADDR:PORT] [--prometheus] [--seed N]
 #include <boost/asio/ip/address.hpp>
 #include <boost/program_options.hpp>
 #include <fstream>
@@ -12,13 +14,46 @@
 #include "operator/core/private_file.h"
 #include "operator/core/stop_signal.h"
 #include "sandbox/sandbox.h"
+#include "sandbox/traffic/remote/remote_traffic.h"
 #include "sandbox/yaml_json.h"
 
 namespace po = boost::program_options;
 
+namespace {
+
+// --traffic-only: live traffic and its metrics for the cluster `kubeconfig` points at.
+int runTrafficOnly(const std::string& kubeconfig, const std::string& metricsListen, bool prometheus,
+                   uint64_t seed) {
+  aviary::sandbox::traffic::RemoteTrafficOptions options;
+  options.traffic.seed = seed;
+  if (!metricsListen.empty()) options.metricsListen = metricsListen;
+  aviary::sandbox::traffic::RemoteTraffic traffic(options);
+  if (auto st = traffic.start(kubeconfig); !st) {
+    std::cerr << "aviary-sandbox: " << st.error().describe() << "\n";
+    return 1;
+  }
+  std::cout << "metrics at " << traffic.metricsUrl() << std::endl;
+  std::unique_ptr<aviary::sandbox::PrometheusServer> server;
+  if (prometheus) {
+    server = std::make_unique<aviary::sandbox::PrometheusServer>(
+        aviary::sandbox::PrometheusOptions{.scrapeTargets = {traffic.metricsTarget()}});
+    if (auto st = server->start(); !st) {
+      std::cerr << "aviary-sandbox: " << st.error().describe() << "\n";
+      return 1;
+    }
+    std::cout << "prometheus listening on " << server->url() << std::endl;
+  }
+  aviary::waitForStopSignal();
+  if (server) server->stop();
+  traffic.stop();
+  return 0;
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   try {
-    std::string listen, kubeconfigOut, logLevel, metricsListen;
+    std::string listen, kubeconfigOut, kubeconfig, logLevel, metricsListen;
     uint64_t seed = 1;
     std::vector<std::string> manifests;
     po::options_description flags("aviary-sandbox flags");
@@ -33,7 +68,11 @@ int main(int argc, char** argv) {
         "metrics-listen", po::value(&metricsListen)->default_value(""),
         "also serve the simulated cluster's /metrics over plain HTTP here (address:port)")(
         "prometheus", po::bool_switch(), "start a real Prometheus server scraping /metrics every second")(
-        "seed", po::value(&seed)->default_value(1), "seed of the traffic simulation");
+        "seed", po::value(&seed)->default_value(1), "seed of the traffic simulation")(
+        "traffic-only", po::bool_switch(),
+        "no API server: simulate the traffic of the cluster --kubeconfig points at (metrics on "
+        "--metrics-listen, default 127.0.0.1:0)")("kubeconfig", po::value(&kubeconfig)->default_value(""),
+                                                  "with --traffic-only: the cluster to follow");
     po::variables_map vm;
     po::store(po::parse_command_line(argc, argv, flags), vm);
     po::notify(vm);
@@ -43,6 +82,19 @@ int main(int argc, char** argv) {
     }
     if (auto st = aviary::initLogging(logLevel, "text"); !st) {
       std::cerr << "aviary-sandbox: " << st.error().message << "\n";
+      return 2;
+    }
+    if (vm["traffic-only"].as<bool>()) {
+      if (kubeconfig.empty() || !manifests.empty() || !kubeconfigOut.empty() || vm["tls"].as<bool>()) {
+        std::cerr << "aviary-sandbox: --traffic-only needs --kubeconfig and takes none of --apply, "
+                     "--kubeconfig-out, --tls\n";
+        return 2;
+      }
+      return runTrafficOnly(kubeconfig, metricsListen, vm["prometheus"].as<bool>(), seed);
+    }
+    if (!kubeconfig.empty()) {
+      std::cerr << "aviary-sandbox: --kubeconfig is for --traffic-only (the sandbox writes one: "
+                   "--kubeconfig-out)\n";
       return 2;
     }
     aviary::sandbox::SandboxOptions sandboxOptions;

@@ -1,31 +1,20 @@
 #include "sandbox/sandbox.h"
 
+#include <stdexcept>
+
 namespace aviary::sandbox {
-namespace {
-constexpr char kMetricsContentType[] = "text/plain; version=0.0.4; charset=utf-8";
-}
 
 Sandbox::Sandbox(SandboxOptions options) : options_(std::move(options)) {
   api_ = std::make_unique<ApiServer>(options_.api);
   traffic_ = std::make_unique<traffic::TrafficSimulator>(api_->store(), api_->registry(), options_.traffic);
-  auto serveMetrics = [this](const http::Request&, http::ResponseWriter& w) {
-    w.send(200, kMetricsContentType, traffic_->renderMetrics());
-  };
-  api_->addHandler("/metrics", serveMetrics);
+  api_->addHandler("/metrics", traffic::metricsHandler(*traffic_));
   if (options_.metricsListen.empty() && options_.prometheus && options_.api.tls) {
     options_.metricsListen = "127.0.0.1:0";
   }
   if (!options_.metricsListen.empty()) {
-    http::ServerOptions serverOptions;
-    auto colon = options_.metricsListen.rfind(':');
-    serverOptions.bindAddress = options_.metricsListen.substr(0, colon);
-    metricsBindAddress_ = serverOptions.bindAddress;
-    serverOptions.port = static_cast<uint16_t>(std::stoi(options_.metricsListen.substr(colon + 1)));
-    metricsServer_ = std::make_unique<http::HttpServer>(
-        serverOptions, [serveMetrics](const http::Request& r, http::ResponseWriter& w) {
-          if (r.path == "/metrics") return serveMetrics(r, w);
-          w.send(404, "text/plain", "only /metrics is served here\n");
-        });
+    auto listen = traffic::parseListenAddress(options_.metricsListen);
+    if (!listen) throw std::invalid_argument("--metrics-listen: " + listen.error().message);
+    metricsServer_ = std::make_unique<traffic::MetricsListener>(*traffic_, *listen);
   }
 }
 
@@ -56,7 +45,7 @@ void Sandbox::stop() {
 }
 
 std::string Sandbox::metricsTarget() const {
-  if (metricsServer_) return metricsBindAddress_ + ":" + std::to_string(metricsServer_->port());
+  if (metricsServer_) return metricsServer_->target();
   if (options_.api.tls) return "";
   std::string url = api_->url();  // http://host:port
   return url.substr(url.find("//") + 2);

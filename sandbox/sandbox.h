@@ -8,6 +8,7 @@
 
 #include "sandbox/api/api_server.h"
 #include "sandbox/prometheus/prometheus_server.h"
+#include "sandbox/traffic/metrics_endpoint.h"
 #include "sandbox/traffic/traffic_simulator.h"
 
 namespace aviary::sandbox {
@@ -22,6 +23,7 @@ struct SandboxOptions {
 
 class Sandbox {
  public:
+  // Throws std::invalid_argument when metricsListen is not address:port (a start-up error).
   explicit Sandbox(SandboxOptions options = {});
   ~Sandbox();
 
@@ -39,8 +41,7 @@ class Sandbox {
   SandboxOptions options_;
   std::unique_ptr<ApiServer> api_;
   std::unique_ptr<traffic::TrafficSimulator> traffic_;
-  std::unique_ptr<http::HttpServer> metricsServer_;
-  std::string metricsBindAddress_;
+  std::unique_ptr<traffic::MetricsListener> metricsServer_;
   std::unique_ptr<PrometheusServer> prometheus_;
 };
 

@@ -6,10 +6,24 @@
 #include "analysis/prometheus/metrics_server_url.h"
 #include "mesh-adapters/common/object_sync.h"
 #include "mesh-adapters/common/service_router.h"
+#include "operator/controller/service_endpoints.h"
 #include "operator/controller/workloads.h"
 
 namespace aviary::controller {
 namespace {
+
+// An action that cannot finish until the cluster catches up (endpoints following a selector change) says
+// so with this error; the reconcile requeues after kWaitPoll instead of recording a failure.
+constexpr std::chrono::seconds kWaitPoll{1};
+Error waitingFor(const std::string& what) {
+  Error e{ErrorCode::Unavailable, "waiting for " + what};
+  e.retryAfter = kWaitPoll;
+  return e;
+}
+bool isWaiting(const Error& e) {
+  return e.code == ErrorCode::Unavailable && e.retryAfter == kWaitPoll &&
+         e.message.rfind("waiting for ", 0) == 0;
+}
 
 using kube::Json;
 
@@ -205,12 +219,35 @@ Status Reconciler::execute(const Action& action, const api::Canary& c, const Jso
           if (auto st = mesh::releaseObject(client_, kube::resources::kServices, c.ns, c.apexName()); !st)
             return st;
         } else if (apex) {
-          auto r = client_.patch(kube::resources::kServices, c.ns, c.apexName(), kube::PatchType::Merge,
-                                 {{"spec", {{"selector", {{label->first, label->second}}}}}});
+          // The apex Service Aviary created now carries the user's traffic to the target: it is handed over
+          // to the user (no ownerReference to the Canary, no managed-by label), or the garbage collector
+          // would delete it with the Canary (found on the real control plane, issue 9).
+          Json owners = Json::array();
+          for (const auto& o : apex->value("/metadata/ownerReferences"_json_pointer, Json::array())) {
+            if (o.value("uid", "") != c.uid) owners.push_back(o);
+          }
+          Json patch = {{"metadata",
+                         {{"ownerReferences", owners.empty() ? Json(nullptr) : owners},
+                          {"labels", {{mesh::kManagedByLabel, nullptr}}}}},
+                        {"spec", {{"selector", {{label->first, label->second}}}}}};
+          auto r =
+              client_.patch(kube::resources::kServices, c.ns, c.apexName(), kube::PatchType::Merge, patch);
           if (!r) return withContext(r.error(), "pointing " + c.apexName() + " at " + c.spec.targetRef.name);
         }
       }
+      // Routes first; the Services and pods they pointed at go on a later pass, so that the mesh has
+      // dropped the routes before their destinations disappear (no request routed to a deleted Service).
+      const bool routesExisted = router.weights(c).ok();
       if (auto st = router.finalize(c); !st) return withContext(st, "routes");
+      if (routesExisted) return waitingFor("the mesh to drop the routes of " + c.apexName());
+      if (target) {
+        // The primary's pods go only once the apex Service's endpoints are the target's.
+        auto followed =
+            endpointsFollowSelector(client_, c.ns, c.apexName(), c.spec.targetRef.name, c.primaryName());
+        if (!followed) return withContext(followed.error(), "reading the endpoints of " + c.apexName());
+        if (!*followed)
+          return waitingFor("Service " + c.apexName() + " to list the pods of " + c.spec.targetRef.name);
+      }
       std::vector<std::pair<const kube::ResourceType*, std::string>> owned = {
           {&kube::resources::kServices, c.primaryServiceName()},
           {&kube::resources::kServices, c.canaryServiceName()},
@@ -295,6 +332,10 @@ ReconcileOutcome Reconciler::reconcile(const std::string& key) {
     if (!router) return {std::nullopt, router.error()};
     for (const auto& action : plan.actions) {
       if (auto st = execute(action, c, target.get(), primary.get(), **router); !st) {
+        if (isWaiting(st.error())) {  // not a failure: the cluster has not caught up yet
+          spdlog::debug("canary {}: {}", key, st.error().message);
+          return {std::chrono::duration_cast<std::chrono::milliseconds>(kWaitPoll), {}};
+        }
         // Nothing recorded in status: the next attempt plans the same step again.
         events_.record(ref, kube::EventType::Warning, "ReconcileError",
                        c.name + "." + c.ns + ": " + st.error().message);

@@ -35,6 +35,7 @@ inline const ResourceType kSecrets{"", "v1", "secrets", "Secret", true};
 inline const ResourceType kPods{"", "v1", "pods", "Pod", true};
 inline const ResourceType kEvents{"", "v1", "events", "Event", true};
 inline const ResourceType kDeployments{"apps", "v1", "deployments", "Deployment", true};
+inline const ResourceType kEndpointSlices{"discovery.k8s.io", "v1", "endpointslices", "EndpointSlice", true};
 inline const ResourceType kLeases{"coordination.k8s.io", "v1", "leases", "Lease", true};
 inline const ResourceType kHorizontalPodAutoscalers{"autoscaling", "v2", "horizontalpodautoscalers",
                                                     "HorizontalPodAutoscaler", true};

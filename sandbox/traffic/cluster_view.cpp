@@ -5,25 +5,11 @@
 
 #include <spdlog/spdlog.h>
 
+#include "sandbox/traffic/pod_workloads.h"
+#include "sandbox/traffic/store_source.h"
+
 namespace aviary::sandbox::traffic {
 namespace {
-
-// Slot order: Services, Deployments, then MeshResource in enum order.
-constexpr std::size_t kServices = 0, kDeployments = 1, kFirstMesh = 2;
-struct TrackedName {
-  const char *group, *version, *plural;
-};
-constexpr TrackedName kTrackedNames[] = {
-    {"", "v1", "services"},
-    {"apps", "v1", "deployments"},
-    {"networking.istio.io", "v1beta1", "virtualservices"},
-    {"networking.istio.io", "v1beta1", "destinationrules"},
-    {"appmesh.k8s.aws", "v1beta2", "virtualservices"},
-    {"appmesh.k8s.aws", "v1beta2", "virtualrouters"},
-    {"appmesh.k8s.aws", "v1beta2", "virtualnodes"},
-    {"traefik.io", "v1alpha1", "traefikservices"},
-    {"gateway.networking.k8s.io", "v1", "httproutes"},
-};
 
 // The characters Kubernetes uses in generated names (no vowels, no look-alikes).
 constexpr char kSafeAlphabet[] = "bcdfghjklmnpqrstvwxz2456789";
@@ -34,16 +20,6 @@ uint32_t fnv1a(std::string_view text, uint32_t hash = 2166136261u) {
     hash *= 16777619u;
   }
   return hash;
-}
-
-Labels labelsOf(const Json& object) {
-  Labels out;
-  if (object.is_object()) {
-    for (const auto& [k, v] : object.items()) {
-      if (v.is_string()) out[k] = v.get<std::string>();
-    }
-  }
-  return out;
 }
 
 std::string annotation(const Json& meta, const char* key) {
@@ -74,6 +50,41 @@ std::string trim(std::string s) {
 const std::map<std::string, Json> kNoObjects;
 
 }  // namespace
+
+ClusterView::ClusterView() = default;
+ClusterView::~ClusterView() = default;
+
+Labels ClusterView::labelsOf(const Json& labels) {
+  Labels out;
+  if (labels.is_object()) {
+    for (const auto& [k, v] : labels.items()) {
+      if (v.is_string()) out[k] = v.get<std::string>();
+    }
+  }
+  return out;
+}
+
+void ClusterView::readBehaviour(const Json& podMetadata, const std::string& owner, Workload& w) {
+  w.errorRate = 0;
+  if (std::string rate = annotation(podMetadata, kErrorRateAnnotation); !rate.empty()) {
+    auto value = parseNumber(rate);
+    if (value && *value >= 0 && *value <= 1) {
+      w.errorRate = *value;
+    } else {
+      spdlog::warn("sandbox traffic: {}: {} \"{}\" must be a share in [0,1]", owner, kErrorRateAnnotation,
+                   rate);
+    }
+  }
+  w.latency = defaultLatencyModel();
+  if (std::string latency = annotation(podMetadata, kLatencyAnnotation); !latency.empty()) {
+    if (auto model = LatencyModel::parse(latency)) {
+      w.latency = std::make_shared<const LatencyModel>(*model);
+    } else {
+      spdlog::warn("sandbox traffic: {}: {} \"{}\" is not like \"p50=20,p99=150\"", owner, kLatencyAnnotation,
+                   latency);
+    }
+  }
+}
 
 std::vector<HeaderShare> ClusterView::parseHeaderMix(const std::string& annotationValue) {
   std::vector<HeaderShare> out;
@@ -150,118 +161,122 @@ void ClusterView::upsertDeployment(const Json& object) {
   int replicas = object.value("/spec/replicas"_json_pointer, 1);
   const Json status = object.value("status", Json::object());
   long long generation = meta.value("generation", 0LL);
-  bool rolledOut = status.value("observedGeneration", 0LL) >= generation &&
-                   status.value("updatedReplicas", 0) >= replicas &&
-                   status.value("availableReplicas", 0) >= replicas;
+  // Complete as `kubectl rollout status` judges it: while old pods are still counted in status.replicas
+  // (a surge rollout in progress), they are the ones serving.
+  int updated = status.value("updatedReplicas", 0);
+  bool rolledOut = status.value("observedGeneration", 0LL) >= generation && updated >= replicas &&
+                   status.value("replicas", 0) <= updated && status.value("availableReplicas", 0) >= updated;
   if (isNew || rolledOut || replicas == 0) {
     const Json& podTemplate = object.value("/spec/template"_json_pointer, Json::object());
     const Json templateMeta = podTemplate.value("metadata", Json::object());
     w.podLabels = labelsOf(templateMeta.value("labels", Json()));
     w.podTemplateHash = podTemplateHash(podTemplate);
-    w.errorRate = 0;
-    if (std::string rate = annotation(templateMeta, kErrorRateAnnotation); !rate.empty()) {
-      auto value = parseNumber(rate);
-      if (value && *value >= 0 && *value <= 1) {
-        w.errorRate = *value;
-      } else {
-        spdlog::warn("sandbox traffic: deployment {}/{}: {} \"{}\" must be a share in [0,1]", ns, name,
-                     kErrorRateAnnotation, rate);
-      }
-    }
-    w.latency = defaultLatencyModel();
-    if (std::string latency = annotation(templateMeta, kLatencyAnnotation); !latency.empty()) {
-      if (auto model = LatencyModel::parse(latency)) {
-        w.latency = std::make_shared<const LatencyModel>(*model);
-      } else {
-        spdlog::warn("sandbox traffic: deployment {}/{}: {} \"{}\" is not like \"p50=20,p99=150\"", ns, name,
-                     kLatencyAnnotation, latency);
-      }
-    }
+    readBehaviour(templateMeta, "deployment " + ns + "/" + name, w);
   }
   w.readyPods = std::max(0, std::min(status.value("readyReplicas", 0), replicas));
   w.podNames.clear();
   for (int i = 0; i < w.readyPods; ++i) w.podNames.push_back(podName(name, w.podTemplateHash, i));
 }
 
-void ClusterView::applyEvent(std::size_t slot, const std::string& type, const Json& object,
-                             std::set<std::string>& changed) {
+void ClusterView::apply(const ClusterChange& change, std::set<std::string>& changed) {
+  if (change.kind == ClusterChange::Kind::Reset || change.kind == ClusterChange::Kind::Unserved) {
+    if (change.feed == kEndpointSlicesFeed) {
+      bool served = change.kind == ClusterChange::Kind::Reset;
+      // How every Service finds its pods changes: every plan is rebuilt.
+      if (served != endpointSlicesServed_) {
+        for (const auto& [ns, _] : services_) changed.insert(ns);
+      }
+      endpointSlicesServed_ = served;
+    }
+    return clearFeed(change.feed, changed);
+  }
+  const Json& object = *change.object;
   const Json& meta = object["metadata"];
   std::string ns = meta.value("namespace", ""), name = meta.value("name", "");
   changed.insert(ns);
-  bool deleted = type == "DELETED";
-  if (slot == kServices) {
-    if (deleted) {
-      services_[ns].erase(name);
-    } else {
-      upsertService(object);
-    }
-  } else if (slot == kDeployments) {
-    if (deleted) {
-      workloads_[ns].erase(name);
-    } else {
-      upsertDeployment(object);
-    }
-  } else {
-    auto& objects = mesh_[static_cast<MeshResource>(slot - kFirstMesh)][ns];
-    if (deleted) {
-      objects.erase(name);
-    } else {
-      objects[name] = object;
+  bool deleted = change.kind == ClusterChange::Kind::Delete;
+  switch (change.feed) {
+    case kServicesFeed:
+      if (deleted) {
+        services_[ns].erase(name);
+      } else {
+        upsertService(object);
+      }
+      return;
+    case kDeploymentsFeed:
+      if (deleted) {
+        workloads_[ns].erase(name);
+      } else {
+        upsertDeployment(object);
+      }
+      return;
+    case kPodsFeed:
+      if (!podWorkloads_) return;  // not a feed of PodModel::Deployments
+      if (deleted) {
+        podWorkloads_->deletePod(object);
+      } else {
+        podWorkloads_->upsertPod(object);
+      }
+      return;
+    case kEndpointSlicesFeed:
+      if (!podWorkloads_) return;
+      if (deleted) {
+        podWorkloads_->deleteSlice(object);
+      } else {
+        podWorkloads_->upsertSlice(object);
+      }
+      return;
+    default: {
+      auto& objects = mesh_[meshResourceOf(change.feed)][ns];
+      if (deleted) {
+        objects.erase(name);
+      } else {
+        objects[name] = object;
+      }
     }
   }
 }
 
-void ClusterView::clearSlot(std::size_t slot, std::set<std::string>& changed) {
-  if (slot == kServices) {
-    for (const auto& [ns, _] : services_) changed.insert(ns);
-    services_.clear();
-  } else if (slot == kDeployments) {
-    for (const auto& [ns, _] : workloads_) changed.insert(ns);
-    workloads_.clear();
-  } else {
-    auto& byNs = mesh_[static_cast<MeshResource>(slot - kFirstMesh)];
+void ClusterView::clearFeed(FeedId feed, std::set<std::string>& changed) {
+  auto clearMap = [&](auto& byNs) {
     for (const auto& [ns, _] : byNs) changed.insert(ns);
     byNs.clear();
+  };
+  switch (feed) {
+    case kServicesFeed:
+      return clearMap(services_);
+    case kDeploymentsFeed:
+      return clearMap(workloads_);
+    case kPodsFeed:
+      if (podWorkloads_) changed.merge(podWorkloads_->clearPods());
+      return;
+    case kEndpointSlicesFeed:
+      if (podWorkloads_) changed.merge(podWorkloads_->clearSlices());
+      return;
+    default:
+      return clearMap(mesh_[meshResourceOf(feed)]);
   }
 }
 
-void ClusterView::resync(Tracked& t, const ObjectStore& store, std::set<std::string>& changed) {
-  std::size_t slot = static_cast<std::size_t>(&t - tracked_.data());
-  clearSlot(slot, changed);
-  if (!t.kind) return;
-  auto all = store.list(*t.kind, "", LabelSelector(), FieldSelector(), 0, "");
-  if (!all) return;
-  t.cursor = std::stoll(all->resourceVersion);
-  for (const auto& object : all->items) applyEvent(slot, "ADDED", object, changed);
-}
-
-std::set<std::string> ClusterView::sync(const ObjectStore& store, const ResourceRegistry& registry) {
+std::set<std::string> ClusterView::sync(ClusterSource& source) {
+  if (source.podModel() == PodModel::PodsAndEndpointSlices && !podWorkloads_) {
+    podWorkloads_ = std::make_unique<PodWorkloads>();
+  }
   std::set<std::string> changed;
-  if (tracked_.empty()) {
-    for (const auto& n : kTrackedNames) tracked_.push_back({n.group, n.version, n.plural, nullptr, 0});
-  }
-  auto now = std::chrono::steady_clock::now();
-  for (auto& t : tracked_) {
-    // Custom resources come and go with their CRDs: a different kind object means start over.
-    auto kind = registry.find(t.group, t.version, t.plural);
-    if (kind != t.kind) {
-      t.kind = kind;
-      resync(t, store, changed);
-      continue;
-    }
-    if (!t.kind) continue;
-    auto events = store.eventsAfter(*t.kind, "", t.cursor, now);
-    if (!events) {  // our position left the history (a burst of writes): start over
-      resync(t, store, changed);
-      continue;
-    }
-    std::size_t slot = static_cast<std::size_t>(&t - tracked_.data());
-    for (const auto& e : *events) {
-      t.cursor = e.rv;
-      applyEvent(slot, e.type, *e.object, changed);
+  for (const auto& change : source.takeChanges()) apply(change, changed);
+  if (podWorkloads_) {
+    // Workloads follow from all of a namespace's pods and slices: recompute the namespaces that changed.
+    for (const auto& ns : changed) {
+      podWorkloads_->rebuild(ns, workloads_[ns]);
+      if (workloads_[ns].empty()) workloads_.erase(ns);
     }
   }
   return changed;
+}
+
+std::set<std::string> ClusterView::sync(const ObjectStore& store, const ResourceRegistry& registry) {
+  if (!storeSource_) storeSource_ = std::make_unique<StoreSource>(store, registry);
+  return sync(*storeSource_);
 }
 
 const ServiceInfo* ClusterView::service(const std::string& ns, const std::string& name) const {
@@ -297,11 +312,30 @@ std::vector<const Workload*> ClusterView::workloadsSelectedBy(const std::string&
   auto n = workloads_.find(ns);
   if (selector.empty() || n == workloads_.end()) return out;
   for (const auto& [name, w] : n->second) {
-    bool all = std::all_of(selector.begin(), selector.end(), [&](const auto& kv) {
-      auto l = w.podLabels.find(kv.first);
-      return l != w.podLabels.end() && l->second == kv.second;
-    });
-    if (all) out.push_back(&w);
+    if (hasEveryLabel(w.podLabels, selector)) out.push_back(&w);
+  }
+  return out;
+}
+
+std::vector<const Workload*> ClusterView::workloadsServing(const std::string& ns, const std::string& name,
+                                                           const Labels& subsetLabels) const {
+  if (podWorkloads_ && endpointSlicesServed_) return podWorkloads_->serving(ns, name, subsetLabels);
+  const ServiceInfo* s = service(ns, name);
+  if (!s || s->selector.empty()) return {};
+  Labels selector = s->selector;
+  selector.insert(subsetLabels.begin(), subsetLabels.end());
+  return workloadsSelectedBy(ns, selector);
+}
+
+std::map<std::string, std::vector<std::string>> ClusterView::podsByNamespace() const {
+  std::map<std::string, std::vector<std::string>> out;
+  for (const auto& [ns, byKey] : workloads_) {
+    auto& names = out[ns];
+    if (podWorkloads_) {
+      names = podWorkloads_->podNames(ns);
+      continue;
+    }
+    for (const auto& [key, w] : byKey) names.insert(names.end(), w.podNames.begin(), w.podNames.end());
   }
   return out;
 }

@@ -5,12 +5,18 @@
 #include <spdlog/spdlog.h>
 
 #include "sandbox/traffic/routing/mesh_routing.h"
+#include "sandbox/traffic/store_source.h"
 
 namespace aviary::sandbox::traffic {
 
 TrafficSimulator::TrafficSimulator(const ObjectStore& store, const ResourceRegistry& registry,
                                    TrafficOptions options)
-    : store_(store), registry_(registry), options_(options) {}
+    : ownedSource_(std::make_unique<StoreSource>(store, registry)),
+      source_(*ownedSource_),
+      options_(options) {}
+
+TrafficSimulator::TrafficSimulator(ClusterSource& source, TrafficOptions options)
+    : source_(source), options_(options) {}
 
 TrafficSimulator::~TrafficSimulator() {
   stop();
@@ -37,7 +43,7 @@ void TrafficSimulator::run() {
 }
 
 void TrafficSimulator::syncLocked() {
-  std::set<std::string> changed = view_.sync(store_, registry_);
+  std::set<std::string> changed = view_.sync(source_);
   if (changed.empty()) return;
   std::set<std::string> affected;
   for (const auto& ns : changed) {
@@ -62,11 +68,11 @@ void TrafficSimulator::syncLocked() {
   }
   // Series of pods and workloads that no longer exist disappear, as their scrape targets would.
   std::set<std::string> owners;
-  for (const auto& [ns, byName] : view_.workloads()) {
-    for (const auto& [name, w] : byName) {
-      owners.insert(workloadOwner(ns, name));
-      for (const auto& pod : w.podNames) owners.insert(podOwner(ns, pod));
-    }
+  for (const auto& [ns, byKey] : view_.workloads()) {
+    for (const auto& [key, w] : byKey) owners.insert(workloadOwner(ns, w.name));
+  }
+  for (const auto& [ns, pods] : view_.podsByNamespace()) {
+    for (const auto& pod : pods) owners.insert(podOwner(ns, pod));
   }
   series_.collectGarbage(owners);
 }

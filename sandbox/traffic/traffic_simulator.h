@@ -1,4 +1,5 @@
-// The sandbox's live traffic: every tick (100 ms by default) it brings its view of the cluster up to date,
+// The sandbox's live traffic: every tick (100 ms by default) it brings its view of the cluster up to date
+// from its source (the sandbox's store, or a watch of a real API server: cluster_source.h),
 // rebuilds the traffic plans of Services whose routing inputs changed, and generates each loaded Service's
 // requests for the elapsed time, recording them in the series /metrics exposes. Routing changes therefore
 // take effect within one tick. Thread-safe.
@@ -7,6 +8,7 @@
 #include <atomic>
 #include <chrono>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -30,14 +32,17 @@ struct TrafficStats {
 
 class TrafficSimulator {
  public:
+  // The sandbox's store as the source; both must outlive the simulator.
   TrafficSimulator(const ObjectStore& store, const ResourceRegistry& registry, TrafficOptions options = {});
+  // Any source (it must outlive the simulator).
+  explicit TrafficSimulator(ClusterSource& source, TrafficOptions options = {});
   ~TrafficSimulator();
 
   // Runs step() every tick on a thread of its own.
   void start();
   void stop();
 
-  // Syncs with the store and generates the load for `elapsed` of simulated time.
+  // Syncs with the source and generates the load for `elapsed` of simulated time.
   void step(std::chrono::duration<double> elapsed);
   // Only the routing half of step() (benchmarks measure the two apart).
   void syncRouting();
@@ -51,8 +56,8 @@ class TrafficSimulator {
   void syncLocked();
   void run();
 
-  const ObjectStore& store_;
-  const ResourceRegistry& registry_;
+  std::unique_ptr<ClusterSource> ownedSource_;
+  ClusterSource& source_;
   TrafficOptions options_;
   mutable std::mutex mutex_;
   ClusterView view_;

@@ -3,8 +3,11 @@
 #include <cstdlib>
 #include <fstream>
 
+#include "sandbox/prometheus/prometheus_server.h"
 #include "sandbox/sandbox.h"
+#include "sandbox/traffic/remote/remote_traffic.h"
 #include "tests/support/control_plane.h"
+#include "tests/support/kubectl_runner.h"
 
 namespace aviary::testing {
 namespace {
@@ -36,6 +39,9 @@ class SandboxBed final : public TestBed {
   std::unique_ptr<sandbox::Sandbox> sandbox_;
 };
 
+// The real control plane, with the traffic simulator as its client (watching Services, Pods,
+// EndpointSlices and the mesh objects as admin; it plays the mesh, not the operator) and a real Prometheus
+// scraping it.
 class KubeBed final : public TestBed {
  public:
   std::string name() const override { return "kube"; }
@@ -45,18 +51,28 @@ class KubeBed final : public TestBed {
     auto op = plane_.operatorKubeconfig();
     if (!op) return op.error();
     operator_ = *op;
-    return {};
+    // The mesh CRDs first: the simulator watches only what the server serves.
+    Kubectl admin(admin_);
+    auto crds = admin(std::string("apply -f ") + AVIARY_SOURCE_DIR + "/sandbox/crds");
+    if (crds.exitCode != 0) return makeError(ErrorCode::Unavailable, "mesh CRDs: " + crds.output);
+    if (auto st = traffic_.start(admin_); !st) return st;
+    sandbox::PrometheusOptions options;
+    options.scrapeTargets = {traffic_.metricsTarget()};
+    prometheus_ = std::make_unique<sandbox::PrometheusServer>(options);
+    return prometheus_->start();
   }
   const std::string& adminKubeconfig() const override { return admin_; }
   const std::string& operatorKubeconfig() const override { return operator_; }
-  // Traffic on the real bed arrives with the watch-driven simulator (issue 9 §3); until then there is no
-  // Prometheus here and the scenarios that need metrics run on the sandbox only (see tests/CMakeLists.txt).
-  std::string prometheusUrl() const override { return ""; }
-  std::string trafficMetrics() override { return ""; }
-  void killPrometheus() override {}
+  std::string prometheusUrl() const override { return prometheus_ ? prometheus_->url() : ""; }
+  std::string trafficMetrics() override { return traffic_.simulator().renderMetrics(); }
+  void killPrometheus() override {
+    if (prometheus_) prometheus_->kill();
+  }
 
  private:
   ControlPlane plane_;
+  sandbox::traffic::RemoteTraffic traffic_;
+  std::unique_ptr<sandbox::PrometheusServer> prometheus_;
   std::string admin_, operator_;
 };
 

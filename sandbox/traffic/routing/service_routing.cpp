@@ -8,11 +8,7 @@ Destination serviceDestination(const ClusterView& view, const std::string& ns, c
   d.telemetry = telemetry;
   d.serviceNs = ns;
   d.serviceName = name;
-  if (const ServiceInfo* s = view.service(ns, name); s && !s->selector.empty()) {
-    Labels selector = s->selector;
-    selector.insert(subsetLabels.begin(), subsetLabels.end());
-    d.workloads = view.workloadsSelectedBy(ns, selector);
-  }
+  d.workloads = view.workloadsServing(ns, name, subsetLabels);
   return d;
 }
 
