@@ -3,36 +3,74 @@
 # traffic through a simulated Istio mesh, a real Prometheus scraping it), the aviary operator pointed at
 # both, and a sample application with its Canary; then releases a healthy version (promoted step by step)
 # and a faulty one (rolled back), printing the progress as it happens. Ends by itself, leaves nothing running.
+# CLUSTER=kube (`make demo CLUSTER=kube`) tells the same story on the real control plane (tests/cluster/),
+# with the traffic simulator as its client and the operator under its own ServiceAccount (config/rbac).
 set -euo pipefail
 build_dir=${1:-build}
+cluster=${CLUSTER:-sandbox}
 work=$(mktemp -d)
 cleanup() {
   kill "${aviary_pid:-}" 2>/dev/null || true
   wait "${aviary_pid:-}" 2>/dev/null || true
   kill "${sandbox_pid:-}" 2>/dev/null || true
   wait "${sandbox_pid:-}" 2>/dev/null || true
+  kill "${cluster_pid:-}" 2>/dev/null || true
+  wait "${cluster_pid:-}" 2>/dev/null || true
   rm -rf "$work"
 }
 trap cleanup EXIT
 
 step() { printf '\n==> %s\n' "$*"; }
-
-"$build_dir/sandbox/aviary-sandbox" --tls --kubeconfig-out "$work/kubeconfig" --prometheus \
-  --apply sandbox/crds --apply crds > "$work/sandbox.log" 2>&1 &
-sandbox_pid=$!
-for _ in $(seq 600); do grep -q "prometheus listening" "$work/sandbox.log" 2>/dev/null && break; sleep 0.1; done
-grep -q "prometheus listening" "$work/sandbox.log" || { cat "$work/sandbox.log"; exit 1; }
-prometheus_url=$(grep -o 'prometheus listening on .*' "$work/sandbox.log" | awk '{print $4}')
-step "$(grep "aviary-sandbox listening" "$work/sandbox.log") (kubeconfig $work/kubeconfig)"
-echo "$(grep "prometheus listening" "$work/sandbox.log"), scraping the mesh's metrics every second"
-export KUBECONFIG="$work/kubeconfig"
 # The pinned kubectl that make deps built (a kubectl on PATH may be too old or too new for the sandbox).
 kubectl_bin="$(bash "$(dirname "$0")/build-kube.sh")/kubectl"
 k() { echo "\$ kubectl $*"; "$kubectl_bin" --cache-dir "$work/cache" "$@"; }
 kq() { "$kubectl_bin" --cache-dir "$work/cache" "$@"; }
+wait_for_line() { # wait_for_line FILE TEXT: up to 60 s
+  for _ in $(seq 600); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done
+  cat "$1"
+  return 1
+}
+
+if [ "$cluster" = kube ]; then
+  bash tests/cluster/start-control-plane.sh "$work/cp" > "$work/cluster.log" 2>&1 &
+  cluster_pid=$!
+  wait_for_line "$work/cluster.log" "control plane ready"
+  step "A real Kubernetes control plane, $(grep -o 'ready in [0-9.]* s' "$work/cluster.log"): etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok nodes"
+  export KUBECONFIG="$work/cp/admin.kubeconfig"
+  kq apply -f sandbox/crds -f crds > /dev/null
+  kq create namespace aviary-system > /dev/null
+  kq apply -f config/rbac/service_account.yaml -f config/rbac/cluster_role.yaml \
+    -f config/rbac/cluster_role_binding.yaml > /dev/null
+  # The operator's own identity: a token of its ServiceAccount, never the admin's certificate.
+  server=$(kq config view --raw --minify -o jsonpath='{.clusters[0].cluster.server}')
+  ca=$(kq config view --raw --minify -o jsonpath='{.clusters[0].cluster.certificate-authority-data}')
+  token=$(kq create token aviary -n aviary-system --duration=2h)
+  printf '%s\n' "apiVersion: v1" "kind: Config" \
+    "clusters: [{name: kube, cluster: {server: \"$server\", certificate-authority-data: \"$ca\"}}]" \
+    "users: [{name: aviary, user: {token: \"$token\"}}]" \
+    "contexts: [{name: aviary, context: {cluster: kube, user: aviary}}]" "current-context: aviary" \
+    > "$work/operator.kubeconfig"
+  operator_kubeconfig="$work/operator.kubeconfig"
+  echo "the operator runs as system:serviceaccount:aviary-system:aviary (config/rbac)"
+  "$build_dir/sandbox/aviary-sandbox" --traffic-only --kubeconfig "$KUBECONFIG" --prometheus \
+    > "$work/sandbox.log" 2>&1 &
+  sandbox_pid=$!
+  wait_for_line "$work/sandbox.log" "prometheus listening"
+  echo "live traffic: the mesh simulator follows the cluster's Services, EndpointSlices and VirtualServices"
+else
+  "$build_dir/sandbox/aviary-sandbox" --tls --kubeconfig-out "$work/kubeconfig" --prometheus \
+    --apply sandbox/crds --apply crds > "$work/sandbox.log" 2>&1 &
+  sandbox_pid=$!
+  wait_for_line "$work/sandbox.log" "prometheus listening"
+  step "$(grep "aviary-sandbox listening" "$work/sandbox.log") (kubeconfig $work/kubeconfig)"
+  export KUBECONFIG="$work/kubeconfig"
+  operator_kubeconfig="$KUBECONFIG"
+fi
+prometheus_url=$(grep -o 'prometheus listening on .*' "$work/sandbox.log" | awk '{print $4}')
+echo "$(grep "prometheus listening" "$work/sandbox.log"), scraping the mesh's metrics every second"
 
 step "The aviary operator"
-"$build_dir/operator/aviary" --kubeconfig "$work/kubeconfig" --metrics-server "$prometheus_url" \
+"$build_dir/operator/aviary" --kubeconfig "$operator_kubeconfig" --metrics-server "$prometheus_url" \
   > "$work/aviary.log" 2>&1 &
 aviary_pid=$!
 sleep 1
