@@ -41,7 +41,7 @@ std::string shorten(const std::string& query) {
     }
   }
   while (!flat.empty() && flat.back() == ' ') flat.pop_back();
-  return flat.size() > 300 ? flat.substr(0, 300) + "…" : flat;
+  return truncateText(flat, 300);  // on a character boundary: the text reaches JSON (status, Events)
 }
 
 }  // namespace
@@ -56,15 +56,19 @@ struct BodyTooLarge : std::runtime_error {
   BodyTooLarge() : std::runtime_error("body too large") {}
 };
 
-// Reads the body in chunks into `out`, failing once it passes `maxBytes`: a huge answer is refused
-// before it is all in memory.
+// Reads the body in chunks into `out`, failing once it passes `maxBytes`. cpprestsdk keeps receiving into
+// its own buffer whether or not anyone reads, so passing the cap also cancels the request, which closes
+// the connection: a huge or endless answer costs at most about maxBytes plus what is in flight.
 pplx::task<void> readBounded(concurrency::streams::istream body,
                              std::shared_ptr<concurrency::streams::container_buffer<std::string>> out,
-                             std::size_t maxBytes) {
-  return body.read(*out, 64 * 1024).then([body, out, maxBytes](std::size_t n) -> pplx::task<void> {
+                             std::size_t maxBytes, pplx::cancellation_token_source cancel) {
+  return body.read(*out, 64 * 1024).then([body, out, maxBytes, cancel](std::size_t n) -> pplx::task<void> {
     if (n == 0) return pplx::task_from_result();
-    if (out->collection().size() > maxBytes) throw BodyTooLarge();
-    return readBounded(body, out, maxBytes);
+    if (out->collection().size() > maxBytes) {
+      cancel.cancel();
+      throw BodyTooLarge();
+    }
+    return readBounded(body, out, maxBytes, cancel);
   });
 }
 
@@ -88,10 +92,13 @@ Result<PrometheusClient::Exchange> PrometheusClient::send(web::http::http_reques
   const std::string url = options_.url;
   const std::size_t maxBytes = options_.maxResponseBytes;
   impl_->client->request(request, cancel.get_token())
-      .then([state, maxBytes](http::http_response response) {
+      .then([state, maxBytes, cancel](http::http_response response) {
         state->status = response.status_code();
-        if (auto length = response.headers().content_length(); length > maxBytes) throw BodyTooLarge();
-        return readBounded(response.body(), state->body, maxBytes);
+        if (auto length = response.headers().content_length(); length > maxBytes) {
+          cancel.cancel();  // do not let cpprestsdk download what was announced
+          throw BodyTooLarge();
+        }
+        return readBounded(response.body(), state->body, maxBytes, cancel);
       })
       .then([state, url, maxBytes](pplx::task<void> finished) {
         std::optional<Error> error;
@@ -121,6 +128,7 @@ Result<PrometheusClient::Exchange> PrometheusClient::send(web::http::http_reques
       });
   std::unique_lock lock(state->mutex);
   if (!state->done.wait_for(lock, options_.deadline, [&] { return state->finished; })) {
+    lock.unlock();  // a continuation run by cancel() takes the same mutex
     cancel.cancel();
     return Error{ErrorCode::Timeout, "prometheus at " + url + " did not answer within " +
                                          std::to_string(options_.deadline.count()) + " ms"};
@@ -166,11 +174,15 @@ Result<PromQueryResult> PrometheusClient::query(const std::string& promql) const
                  "prometheus at " + options_.url + " answered HTTP " + std::to_string(status) +
                      " without a Prometheus API body"};
   }
-  if (doc.value("status", "") != "success") {
+  // Fields read as strings only when they are strings: a hostile body must not throw out of here.
+  auto text = [&doc](const char* key, const std::string& fallback) {
+    auto it = doc.find(key);
+    return it != doc.end() && it->is_string() ? it->get<std::string>() : fallback;
+  };
+  if (text("status", "") != "success") {
     // Prometheus's own words, bounded: they reach the Canary's status, its Events and the log.
-    std::string message =
-        truncateText(doc.value("errorType", "error") + ": " + doc.value("error", "unknown error"),
-                     kMaxExternalMessageBytes);
+    std::string message = truncateText(text("errorType", "error") + ": " + text("error", "unknown error"),
+                                       kMaxExternalMessageBytes);
     Error e{status >= 500 || status == 0 ? ErrorCode::Unavailable : ErrorCode::Invalid,
             "query " + shorten(promql) + " failed: " + message};
     e.httpStatus = status;

@@ -36,7 +36,11 @@ Json merged(const Json& existing, const Json& desired, const ManagedFields& mana
   }
   for (const char* field : {"labels", "annotations"}) {
     const Json values = desired["metadata"].value(field, Json::object());
-    for (const auto& [k, v] : values.items()) next["metadata"][field][k] = v;
+    for (const auto& [k, v] : values.items()) {
+      // Only merged() records an original spec: one arriving in desired came from a Canary's metadata.
+      if (k == kOriginalSpecAnnotation) continue;
+      next["metadata"][field][k] = v;
+    }
   }
   for (auto owner : desired["metadata"].value("ownerReferences", Json::array())) {
     if (!next["metadata"].contains("ownerReferences") || !next["metadata"]["ownerReferences"].is_array()) {
@@ -75,7 +79,10 @@ Result<Json> syncObject(kube::KubeClient& client, const kube::ResourceType& type
   for (int attempt = 0;; ++attempt) {
     auto existing = client.get(type, ns, name);
     if (!existing && existing.error().code == ErrorCode::NotFound) {
-      auto created = client.create(type, ns, desired);
+      Json fresh = desired;
+      if (fresh["metadata"].contains("annotations"))
+        fresh["metadata"]["annotations"].erase(kOriginalSpecAnnotation);
+      auto created = client.create(type, ns, fresh);
       if (created || created.error().code != ErrorCode::AlreadyExists || attempt >= 3) return created;
       continue;  // someone else created it meanwhile: merge into theirs
     }
@@ -87,22 +94,32 @@ Result<Json> syncObject(kube::KubeClient& client, const kube::ResourceType& type
   }
 }
 
-Status deleteIfExists(kube::KubeClient& client, const kube::ResourceType& type, const std::string& ns,
-                      const std::string& name) {
-  auto r = client.remove(type, ns, name);
+Status deleteIfOwned(kube::KubeClient& client, const kube::ResourceType& type, const std::string& ns,
+                     const std::string& name, const std::string& ownerUid) {
+  auto existing = client.get(type, ns, name);
+  if (!existing) return existing.error().code == ErrorCode::NotFound ? Status{} : Status(existing.error());
+  bool owned = false;
+  for (const auto& o : existing->value("/metadata/ownerReferences"_json_pointer, Json::array())) {
+    owned = owned || (!ownerUid.empty() && o.value("uid", "") == ownerUid);
+  }
+  if (!owned) return {};
+  kube::DeleteOptions options;
+  options.preconditionResourceVersion =
+      existing->value("/metadata/resourceVersion"_json_pointer, std::string());
+  auto r = client.remove(type, ns, name, options);
   if (!r && r.error().code != ErrorCode::NotFound) return r.error();
   return {};
 }
 
 Status releaseObject(kube::KubeClient& client, const kube::ResourceType& type, const std::string& ns,
-                     const std::string& name) {
+                     const std::string& name, const std::string& ownerUid) {
   auto existing = client.get(type, ns, name);
   if (!existing) return existing.error().code == ErrorCode::NotFound ? Status{} : Status(existing.error());
   const Json annotations = existing->value("/metadata/annotations"_json_pointer, Json::object());
-  if (!annotations.contains(kOriginalSpecAnnotation)) return deleteIfExists(client, type, ns, name);
+  if (!annotations.contains(kOriginalSpecAnnotation)) return deleteIfOwned(client, type, ns, name, ownerUid);
   Json restored = *existing;
   restored["spec"] = Json::parse(annotations[kOriginalSpecAnnotation].get<std::string>(), nullptr, false);
-  if (restored["spec"].is_discarded()) return deleteIfExists(client, type, ns, name);
+  if (restored["spec"].is_discarded()) return deleteIfOwned(client, type, ns, name, ownerUid);
   restored["metadata"]["annotations"].erase(kOriginalSpecAnnotation);
   if (restored["metadata"].contains("labels")) restored["metadata"]["labels"].erase(kManagedByLabel);
   auto r = client.update(type, ns, restored);

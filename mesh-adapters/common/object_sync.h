@@ -26,13 +26,15 @@ inline constexpr char kOriginalSpecAnnotation[] = "aviary.io/original-spec";
 inline constexpr char kManagedByLabel[] = "app.kubernetes.io/managed-by";
 
 // Restores an adopted object's original spec (and drops Aviary's label and annotation), or deletes an
-// object Aviary created. NotFound is success.
+// object Aviary created for the Canary whose uid is `ownerUid`. NotFound is success.
 Status releaseObject(kube::KubeClient& client, const kube::ResourceType& type, const std::string& ns,
-                     const std::string& name);
+                     const std::string& name, const std::string& ownerUid);
 
-// Deletes the object if it exists (NotFound is success).
-Status deleteIfExists(kube::KubeClient& client, const kube::ResourceType& type, const std::string& ns,
-                      const std::string& name);
+// Deletes the object if it exists and carries an ownerReference to `ownerUid` (the Canary that created
+// it), with its resourceVersion as a precondition; an object of the same name that someone else made is
+// left alone, so a Canary can never be used to delete what its author could not. NotFound is success.
+Status deleteIfOwned(kube::KubeClient& client, const kube::ResourceType& type, const std::string& ns,
+                     const std::string& name, const std::string& ownerUid);
 
 // metadata.ownerReferences entry pointing at the Canary, so Kubernetes collects what Aviary created.
 kube::Json ownerReference(const std::string& canaryName, const std::string& canaryUid);

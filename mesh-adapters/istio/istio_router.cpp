@@ -85,9 +85,9 @@ Result<Weights> IstioRouter::weights(const api::Canary& c) {
 }
 
 Status IstioRouter::finalize(const api::Canary& c) {
-  if (auto st = releaseObject(client_, kVirtualServices, c.ns, c.apexName()); !st) return st;
+  if (auto st = releaseObject(client_, kVirtualServices, c.ns, c.apexName(), c.uid); !st) return st;
   for (const auto& host : {c.primaryServiceName(), c.canaryServiceName()}) {
-    if (auto st = deleteIfExists(client_, kDestinationRules, c.ns, host); !st) return st;
+    if (auto st = releaseObject(client_, kDestinationRules, c.ns, host, c.uid); !st) return st;
   }
   return {};
 }

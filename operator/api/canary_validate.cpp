@@ -4,6 +4,7 @@
 
 #include "operator/api/canary.h"
 #include "operator/api/names.h"
+#include "operator/core/text_safety.h"
 
 namespace aviary::api {
 
@@ -52,6 +53,29 @@ void checkNames(const CanarySpec& spec, std::vector<FieldError>& errors) {
   }
 }
 
+// Keys Aviary itself writes on the objects it manages ("aviary.io/original-spec" is what revertOnDeletion
+// restores; the managed-by label marks what it may delete): a tenant setting them through
+// spec.service.{apex,primary,canary} could make the operator write or delete what it chose.
+void checkReservedMetadata(const ServiceSpec& service, std::vector<FieldError>& errors) {
+  auto reserved = [](const std::string& key) {
+    // Exactly the aviary.io/ prefix: the sandbox's own keys (sandbox.aviary.io/rps, …) are the user's.
+    return key.rfind("aviary.io/", 0) == 0 || key == "app.kubernetes.io/managed-by";
+  };
+  const std::pair<const char*, const CustomMetadata*> parts[] = {
+      {"apex", &service.apex}, {"primary", &service.primary}, {"canary", &service.canary}};
+  for (const auto& [part, metadata] : parts) {
+    for (const auto& [field, values] :
+         {std::pair{"labels", &metadata->labels}, std::pair{"annotations", &metadata->annotations}}) {
+      for (const auto& [key, value] : *values) {
+        if (reserved(key)) {
+          errors.push_back({std::string("spec.service.") + part + "." + field,
+                            "\"" + escapeControl(truncateText(key, 80)) + "\" is reserved for Aviary"});
+        }
+      }
+    }
+  }
+}
+
 void checkTrafficScope(const CanarySpec& spec, const std::string& ns, const TrafficScopePolicy& policy,
                        std::vector<FieldError>& errors) {
   for (std::size_t i = 0; i < spec.service.hosts.size(); ++i) {
@@ -72,16 +96,19 @@ std::vector<FieldError> validateCanary(const CanarySpec& spec, const std::string
   const std::vector<std::string>& knownProviders = policy.knownProviders;
   const AnalysisSpec& a = spec.analysis;
   checkNames(spec, errors);
+  checkReservedMetadata(spec.service, errors);
   checkTrafficScope(spec, ns, policy.trafficScope, errors);
   if (!spec.provider.empty() &&
       std::find(knownProviders.begin(), knownProviders.end(), spec.provider) == knownProviders.end()) {
     std::string known;
     for (const auto& p : knownProviders) known += (known.empty() ? "" : ", ") + p;
-    errors.push_back({"spec.provider", "unknown provider \"" + spec.provider + "\" (known: " + known + ")"});
+    errors.push_back({"spec.provider", "unknown provider \"" +
+                                           escapeControl(truncateText(spec.provider, 80)) +
+                                           "\" (known: " + known + ")"});
   }
   if (spec.targetRef.kind != "Deployment") {
-    errors.push_back(
-        {"spec.targetRef.kind", "\"" + spec.targetRef.kind + "\" is not supported yet; use Deployment"});
+    errors.push_back({"spec.targetRef.kind", "\"" + escapeControl(truncateText(spec.targetRef.kind, 80)) +
+                                                 "\" is not supported yet; use Deployment"});
   }
   for (std::size_t i = 0; i < a.stepWeights.size(); ++i) {
     std::string path = "spec.analysis.stepWeights[" + std::to_string(i) + "]";
@@ -111,7 +138,7 @@ std::vector<FieldError> validateCanary(const CanarySpec& spec, const std::string
     std::string path = "spec.analysis.metrics[" + std::to_string(i) + "]";
     if (m.builtIn() && m.name != "request-success-rate" && m.name != "request-duration") {
       errors.push_back(
-          {path + ".name", "\"" + m.name +
+          {path + ".name", "\"" + escapeControl(truncateText(m.name, 80)) +
                                "\" is not a built-in check (request-success-rate, request-duration); "
                                "give it a templateRef"});
     }

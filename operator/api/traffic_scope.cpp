@@ -30,10 +30,12 @@ std::vector<std::string_view> splitDots(std::string_view s) {
   }
 }
 
-// "<name>.<ns>", "<name>.<ns>.svc", "<name>.<ns>.svc.cluster.local" → ns; else nullopt.
-std::optional<std::string> namespaceOfServiceName(std::string_view host) {
+// "<name>.<ns>.svc", "<name>.<ns>.svc.cluster.local" (and "<name>.<ns>" when `twoLabels`) → ns. A host
+// "<name>.<ns>" is not read as a Service by Istio: it is a DNS name, and in a namespace called like a
+// top-level domain ("dev", "app") it is someone's public site.
+std::optional<std::string> namespaceOfServiceName(std::string_view host, bool twoLabels = false) {
   auto parts = splitDots(host);
-  bool shape = parts.size() == 2 || (parts.size() == 3 && parts[2] == "svc") ||
+  bool shape = (twoLabels && parts.size() == 2) || (parts.size() == 3 && parts[2] == "svc") ||
                (parts.size() == 5 && parts[2] == "svc" && parts[3] == "cluster" && parts[4] == "local");
   if (!shape) return std::nullopt;
   return std::string(parts[1]);
@@ -87,7 +89,7 @@ std::optional<std::string> gatewayProblem(std::string_view rawGateway, const std
   } else if (gateway.find('.') == std::string::npos) {
     gwNs = ns;
     name = gateway;
-  } else if (auto inNs = namespaceOfServiceName(gateway)) {
+  } else if (auto inNs = namespaceOfServiceName(gateway, true)) {
     gwNs = *inNs;
     name = std::string(splitDots(gateway).front());
   } else {

@@ -216,7 +216,7 @@ Status Reconciler::execute(const Action& action, const api::Canary& c, const Jso
         auto apex = client_.get(kube::resources::kServices, c.ns, c.apexName());
         if (apex && apex->value("/metadata/annotations"_json_pointer, Json::object())
                         .contains(mesh::kOriginalSpecAnnotation)) {
-          if (auto st = mesh::releaseObject(client_, kube::resources::kServices, c.ns, c.apexName()); !st)
+          if (auto st = mesh::releaseObject(client_, kube::resources::kServices, c.ns, c.apexName(), c.uid); !st)
             return st;
         } else if (apex) {
           // The apex Service Aviary created now carries the user's traffic to the target: it is handed over
@@ -264,7 +264,7 @@ Status Reconciler::execute(const Action& action, const api::Canary& c, const Jso
             {&kube::resources::kHorizontalPodAutoscalers, c.spec.autoscalerRef->name + "-primary"});
       }
       for (const auto& [type, name] : owned) {
-        if (auto st = mesh::deleteIfExists(client_, *type, c.ns, name); !st)
+        if (auto st = mesh::deleteIfOwned(client_, *type, c.ns, name, c.uid); !st)
           return withContext(st, "deleting " + name);
       }
       return {};

@@ -1,5 +1,7 @@
 #include "operator/core/egress_policy.h"
 
+#include <arpa/inet.h>
+
 #include <algorithm>
 #include <boost/asio/ip/address.hpp>
 
@@ -65,7 +67,7 @@ const std::vector<Cidr>& refusedRanges() {
   static const std::vector<Cidr> ranges = [] {
     std::vector<Cidr> r;
     for (const char* text : {"127.0.0.0/8", "169.254.0.0/16", "0.0.0.0/8", "100.100.100.200/32", "::1/128",
-                             "::/128", "fe80::/10", "fd00:ec2::254/128"})
+                             "::/128", "fe80::/10", "fd00:ec2::254/128", "fd20:ce::254/128"})
       r.push_back(*parseCidr(text));
     return r;
   }();
@@ -129,6 +131,11 @@ std::optional<std::string> EgressAllowList::problem(std::string_view rawHost) co
     return shown + " is not in the operator's allow-list" + allowed;
   }
   if (!validName(host)) return shown + " is not a host name";
+  // "127.1", "2130706433", "0x7f.1": not addresses to inet_pton (above) but to inet_aton, which the
+  // resolver behind the HTTP client uses; they would reach the address they spell.
+  in_addr legacy{};
+  if (::inet_aton(host.c_str(), &legacy) != 0)
+    return shown + " is an IPv4 address in a non-standard notation";
   if (std::find(names_.begin(), names_.end(), host) != names_.end()) return std::nullopt;
   if (refusedName(host))
     return shown + " is a loopback or metadata host and is not allowed explicitly" + allowed;

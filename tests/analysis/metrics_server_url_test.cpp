@@ -34,6 +34,11 @@ TEST(MetricsServerUrl, MetadataAndLoopbackNeedAnExplicitEntry) {
   EXPECT_TRUE(metricsServerProblem("http://127.0.0.1:9090", wide));
   EXPECT_TRUE(metricsServerProblem("http://localhost:9090", wide));
   EXPECT_TRUE(metricsServerProblem("http://[fd00:ec2::254]/", wide));
+  // Spellings the resolver reads as IPv4 addresses, and the clouds' IPv6 metadata addresses.
+  for (const char* sneaky : {"http://127.1:9090", "http://2130706433/", "http://0x7f.1/", "http://0177.0.0.1/",
+                             "http://[fd20:ce::254]/"}) {
+    EXPECT_TRUE(metricsServerProblem(sneaky, wide)) << sneaky;
+  }
   auto loopback = allow({"127.0.0.0/8"});
   EXPECT_FALSE(metricsServerProblem("http://127.0.0.1:9090", loopback));
   EXPECT_TRUE(metricsServerProblem("http://169.254.169.254/", loopback));

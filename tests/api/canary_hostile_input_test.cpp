@@ -105,22 +105,26 @@ TEST(NameRules, FollowKubernetes) {
 
 TEST(TrafficScope, HostsAndGatewaysStayInTheCanarysNamespaceUnlessAllowed) {
   ValidationPolicy strict{{"istio"}};
-  EXPECT_TRUE(problems(canaryWith({{"service",
-                                    {{"hosts", {"podinfo", "podinfo.test", "podinfo.test.svc.cluster.local"}},
-                                     {"gateways", {"mesh", "public", "test/public"}}}}}),
-                       strict)
-                  .empty());
+  EXPECT_TRUE(
+      problems(canaryWith({{"service",
+                            {{"hosts", {"podinfo", "podinfo.test.svc", "podinfo.test.svc.cluster.local"}},
+                             {"gateways", {"mesh", "public", "test/public"}}}}}),
+               strict)
+          .empty());
   auto got = problems(
       canaryWith({{"service",
-                   {{"hosts", {"reviews.prod", "reviews.prod.svc.cluster.local", "app.example.com", "*"}},
+                   {{"hosts",
+                     {"reviews.prod", "reviews.prod.svc.cluster.local", "app.example.com", "*", "web.test"}},
                     {"gateways",
                      {"istio-system/public-gateway", "public-gateway.istio-system.svc.cluster.local"}}}}}),
       strict);
-  for (const char* path : {"spec.service.hosts[0]", "spec.service.hosts[1]", "spec.service.hosts[2]",
-                           "spec.service.hosts[3]", "spec.service.gateways[0]", "spec.service.gateways[1]"}) {
+  // "web.test" is a DNS name, not a Service: in a namespace named like a top-level domain it is a website.
+  for (const char* path :
+       {"spec.service.hosts[0]", "spec.service.hosts[1]", "spec.service.hosts[2]", "spec.service.hosts[3]",
+        "spec.service.hosts[4]", "spec.service.gateways[0]", "spec.service.gateways[1]"}) {
     EXPECT_TRUE(anyAt(got, path)) << path << " in " << ::testing::PrintToString(got);
   }
-  EXPECT_EQ(got.size(), 6u);
+  EXPECT_EQ(got.size(), 7u);
   // Flagger's tutorial (a public gateway in istio-system, app.example.com) with the operator's permission.
   ValidationPolicy allowing{{"istio"}, {{"istio-system/public-gateway"}, {"example.com"}}};
   EXPECT_TRUE(problems(canaryWith({{"service",
@@ -133,6 +137,22 @@ TEST(TrafficScope, HostsAndGatewaysStayInTheCanarysNamespaceUnlessAllowed) {
       canaryWith({{"service", {{"hosts", {"evilexample.com"}}, {"gateways", {"istio-system/other"}}}}}),
       allowing);
   EXPECT_EQ(lookAlike.size(), 2u) << ::testing::PrintToString(lookAlike);
+}
+
+TEST(ReservedMetadata, ATenantCannotWriteAviarysOwnKeys) {
+  // revertOnDeletion restores "aviary.io/original-spec": set by a tenant it would be a spec of its choice.
+  auto got = problems(canaryWith(
+      {{"revertOnDeletion", true},
+       {"service",
+        {{"apex", {{"annotations", {{"aviary.io/original-spec", R"({"hosts":["payments.prod"]})"}}}}},
+         {"canary", {{"labels", {{"app.kubernetes.io/managed-by", "aviary"}}}}}}}}));
+  EXPECT_TRUE(anyAt(got, "spec.service.apex.annotations")) << ::testing::PrintToString(got);
+  EXPECT_TRUE(anyAt(got, "spec.service.canary.labels")) << ::testing::PrintToString(got);
+  EXPECT_TRUE(
+      problems(
+          canaryWith({{"service",
+                       {{"apex", {{"annotations", {{"team", "web"}, {"sandbox.aviary.io/rps", "10"}}}}}}}}))
+          .empty());
 }
 
 TEST(InlineQueries, CanBeTurnedOffForMultiTenantClusters) {
