@@ -25,11 +25,7 @@ using testing::eventually;
 constexpr int kRps = 200;
 const kube::ResourceType kCanaries{"aviary.io", "v1beta1", "canaries", "Canary", true};
 
-struct World {
-  std::unique_ptr<testing::TestBed> bed;
-  std::string dir, kubeconfig;
-  std::unique_ptr<testing::Kubectl> kubectl;
-  std::unique_ptr<kube::KubeClient> client;
+struct World : testing::BedSession {
   std::unique_ptr<ChildProcess> aviary;
   std::string error;
 
@@ -48,28 +44,13 @@ class Environment : public ::testing::Environment {
  public:
   void SetUp() override {
     world = new World;
-    char pattern[] = "/tmp/aviary-e2e-XXXXXX";
-    world->dir = mkdtemp(pattern);
-    world->bed = testing::makeTestBed(testing::testBedFromEnvironment(), world->dir);
-    if (auto st = world->bed->start(); !st) {
-      world->error = st.error().message;
+    const std::string source = AVIARY_SOURCE_DIR;
+    Status ready = world->open("e2e");
+    if (ready) ready = world->apply({source + "/sandbox/crds", source + "/crds"});
+    if (!ready) {
+      world->error = ready.error().message;
       return;
     }
-    world->kubeconfig = world->bed->adminKubeconfig();
-    world->kubectl = std::make_unique<testing::Kubectl>(world->kubeconfig);
-    for (const char* dir : {"/sandbox/crds", "/crds"}) {
-      auto r = (*world->kubectl)(std::string("apply -f ") + AVIARY_SOURCE_DIR + dir);
-      if (r.exitCode != 0) {
-        world->error = r.output;
-        return;
-      }
-    }
-    auto config = kube::resolveClusterConfig(world->kubeconfig, "");
-    if (!config) {
-      world->error = config.error().message;
-      return;
-    }
-    world->client = std::move(*kube::HttpKubeClient::create(*config));
     world->startOperator();
   }
   void TearDown() override {

@@ -28,11 +28,8 @@ const kube::ResourceType kCanaries{"aviary.io", "v1beta1", "canaries", "Canary",
 const char* kSmuggled =
     "podinfo\r\n\r\nDELETE /api/v1/namespaces/victim/configmaps/precious HTTP/1.1\r\nHost: x\r\n\r\n";
 
-struct World {
-  std::unique_ptr<testing::TestBed> bed;
-  std::string dir, kubeconfig, shippedCrd, olderCrd;
-  std::unique_ptr<testing::Kubectl> kubectl;
-  std::unique_ptr<kube::KubeClient> client;
+struct World : testing::BedSession {
+  std::string shippedCrd, olderCrd;
   std::unique_ptr<ChildProcess> aviary;
   std::string error;
 };
@@ -49,15 +46,10 @@ class Environment : public ::testing::Environment {
  public:
   void SetUp() override {
     world = new World;
-    char pattern[] = "/tmp/aviary-security-XXXXXX";
-    world->dir = mkdtemp(pattern);
-    world->bed = testing::makeTestBed(testing::testBedFromEnvironment(), world->dir);
-    if (auto st = world->bed->start(); !st) {
+    if (auto st = world->open("security"); !st) {
       world->error = st.error().message;
       return;
     }
-    world->kubeconfig = world->bed->adminKubeconfig();
-    world->kubectl = std::make_unique<testing::Kubectl>(world->kubeconfig);
     // The CRD as an older release shipped it, without name patterns and bounds: what a cluster keeps when
     // Helm (which never upgrades CRDs) installs a newer operator. The operator must defend itself.
     world->shippedCrd = std::string(AVIARY_SOURCE_DIR) + "/crds/canary.yaml";
@@ -67,19 +59,10 @@ class Environment : public ::testing::Environment {
     older = std::regex_replace(older, std::regex(", maximum: 86400"), "");
     world->olderCrd = world->dir + "/older-canary-crd.yaml";
     std::ofstream(world->olderCrd) << older;
-    for (const std::string& file : {std::string(AVIARY_SOURCE_DIR) + "/sandbox/crds", world->olderCrd}) {
-      auto r = (*world->kubectl)("apply -f " + file);
-      if (r.exitCode != 0) {
-        world->error = r.output;
-        return;
-      }
-    }
-    auto config = kube::resolveClusterConfig(world->kubeconfig, "");
-    if (!config) {
-      world->error = config.error().message;
+    if (auto st = world->apply({std::string(AVIARY_SOURCE_DIR) + "/sandbox/crds", world->olderCrd}); !st) {
+      world->error = st.error().message;
       return;
     }
-    world->client = std::move(*kube::HttpKubeClient::create(*config));
     // Nothing listens on the default Prometheus: these Canaries never get as far as a query.
     world->aviary = std::make_unique<ChildProcess>(
         std::vector<std::string>{AVIARY_BINARY, "--kubeconfig", world->bed->operatorKubeconfig(),

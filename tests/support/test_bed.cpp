@@ -1,8 +1,11 @@
 #include "tests/support/test_bed.h"
 
+#include <stdlib.h>
+
 #include <cstdlib>
 #include <fstream>
 
+#include "operator/kube/http_kube_client.h"
 #include "sandbox/prometheus/prometheus_server.h"
 #include "sandbox/sandbox.h"
 #include "sandbox/traffic/remote/remote_traffic.h"
@@ -81,6 +84,29 @@ class KubeBed final : public TestBed {
 std::unique_ptr<TestBed> makeTestBed(const std::string& name, const std::string& dir) {
   if (name == "kube") return std::make_unique<KubeBed>();
   return std::make_unique<SandboxBed>(dir);
+}
+
+Status BedSession::open(const std::string& name) {
+  std::string pattern = "/tmp/aviary-" + name + "-XXXXXX";
+  dir = ::mkdtemp(pattern.data());
+  bed = makeTestBed(testBedFromEnvironment(), dir);
+  if (auto st = bed->start(); !st) return st;
+  kubectl = std::make_unique<Kubectl>(bed->adminKubeconfig());
+  auto config = kube::resolveClusterConfig(bed->adminKubeconfig(), "");
+  if (!config) return config.error();
+  auto created = kube::HttpKubeClient::create(*config);
+  if (!created) return created.error();
+  client = std::move(*created);
+  return {};
+}
+
+Status BedSession::apply(const std::vector<std::string>& paths) {
+  for (const auto& path : paths) {
+    auto r = (*kubectl)("apply -f " + path);
+    if (r.exitCode != 0)
+      return makeError(ErrorCode::Unavailable, "kubectl apply -f " + path + ": " + r.output);
+  }
+  return {};
 }
 
 std::string testBedFromEnvironment() {

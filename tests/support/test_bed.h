@@ -5,8 +5,11 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "operator/core/result.h"
+#include "operator/kube/kube_client.h"
+#include "tests/support/kubectl_runner.h"
 
 namespace aviary::testing {
 
@@ -25,6 +28,20 @@ class TestBed {
   virtual std::string trafficMetrics() = 0;
   // Kills the Prometheus (a fault scenario).
   virtual void killPrometheus() = 0;
+};
+
+// What an end-to-end suite holds for its whole run: the bed chosen by AVIARY_E2E_BED, a scratch folder, and
+// an admin kubectl and API client for setting scenarios up and checking them.
+struct BedSession {
+  std::unique_ptr<TestBed> bed;
+  std::string dir;
+  std::unique_ptr<Kubectl> kubectl;
+  std::unique_ptr<kube::KubeClient> client;
+
+  // Makes /tmp/aviary-<name>-XXXXXX, starts the bed, connects. Errors: the bed's.
+  Status open(const std::string& name);
+  // `kubectl apply -f` each path (files or folders). Errors: kubectl's output.
+  Status apply(const std::vector<std::string>& paths);
 };
 
 // "sandbox" or "kube"; `dir` is a scratch folder for kubeconfigs and logs.
