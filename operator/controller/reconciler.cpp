@@ -216,7 +216,8 @@ Status Reconciler::execute(const Action& action, const api::Canary& c, const Jso
         auto apex = client_.get(kube::resources::kServices, c.ns, c.apexName());
         if (apex && apex->value("/metadata/annotations"_json_pointer, Json::object())
                         .contains(mesh::kOriginalSpecAnnotation)) {
-          if (auto st = mesh::releaseObject(client_, kube::resources::kServices, c.ns, c.apexName(), c.uid); !st)
+          if (auto st = mesh::releaseObject(client_, kube::resources::kServices, c.ns, c.apexName(), c.uid);
+              !st)
             return st;
         } else if (apex) {
           // The apex Service Aviary created now carries the user's traffic to the target: it is handed over
@@ -235,19 +236,20 @@ Status Reconciler::execute(const Action& action, const api::Canary& c, const Jso
           if (!r) return withContext(r.error(), "pointing " + c.apexName() + " at " + c.spec.targetRef.name);
         }
       }
-      // Routes first; the Services and pods they pointed at go on a later pass, so that the mesh has
-      // dropped the routes before their destinations disappear (no request routed to a deleted Service).
-      const bool routesExisted = router.weights(c).ok();
-      if (auto st = router.finalize(c); !st) return withContext(st, "routes");
-      if (routesExisted) return waitingFor("the mesh to drop the routes of " + c.apexName());
+      // Order matters on a real cluster, where each step is followed with a delay: (1) the apex Service
+      // selects the target (above) while the routes still send users to the primary; (2) once the apex
+      // EndpointSlices list the target's pods and none of the primary's, the routes go; (3) a pass later,
+      // when the mesh has dropped them, the primary and its Services. No request meets an empty Service.
       if (target) {
-        // The primary's pods go only once the apex Service's endpoints are the target's.
         auto followed =
             endpointsFollowSelector(client_, c.ns, c.apexName(), c.spec.targetRef.name, c.primaryName());
         if (!followed) return withContext(followed.error(), "reading the endpoints of " + c.apexName());
         if (!*followed)
           return waitingFor("Service " + c.apexName() + " to list the pods of " + c.spec.targetRef.name);
       }
+      const bool routesExisted = router.weights(c).ok();
+      if (auto st = router.finalize(c); !st) return withContext(st, "routes");
+      if (routesExisted) return waitingFor("the mesh to drop the routes of " + c.apexName());
       std::vector<std::pair<const kube::ResourceType*, std::string>> owned = {
           {&kube::resources::kServices, c.primaryServiceName()},
           {&kube::resources::kServices, c.canaryServiceName()},
