@@ -18,31 +18,36 @@ std::optional<web::uri> parse(const std::string& url) {
   }
 }
 
-}  // namespace
+bool isHttp(const web::uri& uri) {
+  return uri.scheme() == "http" || uri.scheme() == "https";
+}
 
-std::optional<std::string> urlHost(const std::string& url) {
-  auto uri = parse(url);
-  if (!uri || (uri->scheme() != "http" && uri->scheme() != "https") || uri->host().empty()) {
-    return std::nullopt;
-  }
-  std::string host = uri->host();
+// The host as the allow-list takes it: an IPv6 literal without its brackets.
+std::string hostOf(const web::uri& uri) {
+  std::string host = uri.host();
   if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
   return host;
 }
 
-std::optional<std::string> metricsServerProblem(const std::string& url, const EgressAllowList& allowed) {
-  const std::string shown = "\"" + escapeControl(truncateText(url, 200)) + "\"";
+}  // namespace
+
+std::optional<std::string> urlHost(const std::string& url) {
   auto uri = parse(url);
-  if (!uri) return shown + " is not a URL";
-  if (uri->scheme() != "http" && uri->scheme() != "https")
-    return shown + " must be an http:// or https:// URL";
-  if (uri->host().empty()) return shown + " has no host";
+  if (!uri || !isHttp(*uri) || uri->host().empty()) return std::nullopt;
+  return hostOf(*uri);
+}
+
+std::optional<std::string> metricsServerProblem(const std::string& url, const EgressAllowList& allowed) {
+  auto shown = [&] { return quoteForMessage(url, 200); };
+  auto uri = parse(url);
+  if (!uri) return shown() + " is not a URL";
+  if (!isHttp(*uri)) return shown() + " must be an http:// or https:// URL";
+  if (uri->host().empty()) return shown() + " has no host";
   if (!uri->user_info().empty()) {
-    return shown + " carries credentials; the operator does not send credentials found in a Canary";
+    return shown() + " carries credentials; the operator does not send credentials found in a Canary";
   }
-  if (!uri->query().empty() || !uri->fragment().empty()) return shown + " may not have a query or fragment";
-  auto host = urlHost(url);
-  if (auto problem = allowed.problem(*host))
+  if (!uri->query().empty() || !uri->fragment().empty()) return shown() + " may not have a query or fragment";
+  if (auto problem = allowed.problem(hostOf(*uri)))
     return "metrics server " + *problem + " (--metrics-server-allow)";
   return std::nullopt;
 }

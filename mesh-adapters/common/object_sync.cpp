@@ -43,30 +43,26 @@ Json merged(const Json& existing, const Json& desired, const ManagedFields& mana
     }
   }
   for (auto owner : desired["metadata"].value("ownerReferences", Json::array())) {
-    if (!next["metadata"].contains("ownerReferences") || !next["metadata"]["ownerReferences"].is_array()) {
-      if (usersObject) continue;
-      next["metadata"]["ownerReferences"] = Json::array();
-    }
-    Json& owners = next["metadata"]["ownerReferences"];
     const std::string uid = owner.value("uid", "");
     if (usersObject) {
-      for (auto it = owners.begin(); it != owners.end();)
-        it = it->value("uid", "") == uid ? owners.erase(it) : it + 1;
-      if (owners.empty()) next["metadata"].erase("ownerReferences");
+      Json rest = ownerReferencesWithout(next, uid);
+      if (rest.is_null()) {
+        next["metadata"].erase("ownerReferences");
+      } else {
+        next["metadata"]["ownerReferences"] = std::move(rest);
+      }
       continue;
     }
-    bool present = false, controlled = false;
-    for (const auto& o : owners) {
-      present = present || o.value("uid", "") == uid;
-      controlled = controlled || o.value("controller", false);
-    }
+    if (ownedBy(next, uid)) continue;
+    Json& owners = next["metadata"]["ownerReferences"];
+    if (!owners.is_array()) owners = Json::array();
     // An object two Canaries share (a ConfigMap's "-primary" copy) gets one controller reference and
     // plain owner references after it: the API server refuses two controllers, and the garbage collector
     // deletes it only when no owner is left.
-    if (!present) {
-      if (controlled) owner["controller"] = false;
-      owners.push_back(owner);
-    }
+    bool controlled = false;
+    for (const auto& o : owners) controlled = controlled || o.value("controller", false);
+    if (controlled) owner["controller"] = false;
+    owners.push_back(owner);
   }
   return next;
 }
@@ -98,11 +94,7 @@ Status deleteIfOwned(kube::KubeClient& client, const kube::ResourceType& type, c
                      const std::string& name, const std::string& ownerUid) {
   auto existing = client.get(type, ns, name);
   if (!existing) return existing.error().code == ErrorCode::NotFound ? Status{} : Status(existing.error());
-  bool owned = false;
-  for (const auto& o : existing->value("/metadata/ownerReferences"_json_pointer, Json::array())) {
-    owned = owned || (!ownerUid.empty() && o.value("uid", "") == ownerUid);
-  }
-  if (!owned) return {};
+  if (!ownedBy(*existing, ownerUid)) return {};
   kube::DeleteOptions options;
   options.preconditionResourceVersion =
       existing->value("/metadata/resourceVersion"_json_pointer, std::string());
@@ -133,6 +125,22 @@ Json ownerReference(const std::string& canaryName, const std::string& canaryUid)
           {"uid", canaryUid},
           {"controller", true},
           {"blockOwnerDeletion", true}};
+}
+
+bool ownedBy(const Json& object, const std::string& ownerUid) {
+  if (ownerUid.empty()) return false;
+  for (const auto& o : object.value("/metadata/ownerReferences"_json_pointer, Json::array())) {
+    if (o.value("uid", "") == ownerUid) return true;
+  }
+  return false;
+}
+
+Json ownerReferencesWithout(const Json& object, const std::string& ownerUid) {
+  Json rest = Json::array();
+  for (const auto& o : object.value("/metadata/ownerReferences"_json_pointer, Json::array())) {
+    if (o.value("uid", "") != ownerUid) rest.push_back(o);
+  }
+  return rest.empty() ? Json(nullptr) : rest;
 }
 
 }  // namespace aviary::mesh

@@ -39,4 +39,10 @@ Status deleteIfOwned(kube::KubeClient& client, const kube::ResourceType& type, c
 // metadata.ownerReferences entry pointing at the Canary, so Kubernetes collects what Aviary created.
 kube::Json ownerReference(const std::string& canaryName, const std::string& canaryUid);
 
+// Whether `object` carries an ownerReference to `ownerUid` (false for an empty uid).
+bool ownedBy(const kube::Json& object, const std::string& ownerUid);
+// `object`'s ownerReferences without those to `ownerUid`; null when none is left (a merge patch then
+// removes the field).
+kube::Json ownerReferencesWithout(const kube::Json& object, const std::string& ownerUid);
+
 }  // namespace aviary::mesh

@@ -69,7 +69,7 @@ void checkReservedMetadata(const ServiceSpec& service, std::vector<FieldError>& 
       for (const auto& [key, value] : *values) {
         if (reserved(key)) {
           errors.push_back({std::string("spec.service.") + part + "." + field,
-                            "\"" + escapeControl(truncateText(key, 80)) + "\" is reserved for Aviary"});
+                            quoteForMessage(key) + " is reserved for Aviary"});
         }
       }
     }
@@ -100,15 +100,12 @@ std::vector<FieldError> validateCanary(const CanarySpec& spec, const std::string
   checkTrafficScope(spec, ns, policy.trafficScope, errors);
   if (!spec.provider.empty() &&
       std::find(knownProviders.begin(), knownProviders.end(), spec.provider) == knownProviders.end()) {
-    std::string known;
-    for (const auto& p : knownProviders) known += (known.empty() ? "" : ", ") + p;
-    errors.push_back({"spec.provider", "unknown provider \"" +
-                                           escapeControl(truncateText(spec.provider, 80)) +
-                                           "\" (known: " + known + ")"});
+    errors.push_back({"spec.provider", "unknown provider " + quoteForMessage(spec.provider) +
+                                           " (known: " + listForMessage(knownProviders) + ")"});
   }
   if (spec.targetRef.kind != "Deployment") {
-    errors.push_back({"spec.targetRef.kind", "\"" + escapeControl(truncateText(spec.targetRef.kind, 80)) +
-                                                 "\" is not supported yet; use Deployment"});
+    errors.push_back({"spec.targetRef.kind",
+                      quoteForMessage(spec.targetRef.kind) + " is not supported yet; use Deployment"});
   }
   for (std::size_t i = 0; i < a.stepWeights.size(); ++i) {
     std::string path = "spec.analysis.stepWeights[" + std::to_string(i) + "]";
@@ -138,8 +135,8 @@ std::vector<FieldError> validateCanary(const CanarySpec& spec, const std::string
     std::string path = "spec.analysis.metrics[" + std::to_string(i) + "]";
     if (m.builtIn() && m.name != "request-success-rate" && m.name != "request-duration") {
       errors.push_back(
-          {path + ".name", "\"" + escapeControl(truncateText(m.name, 80)) +
-                               "\" is not a built-in check (request-success-rate, request-duration); "
+          {path + ".name", quoteForMessage(m.name) +
+                               " is not a built-in check (request-success-rate, request-duration); "
                                "give it a templateRef"});
     }
     if (!m.range.min && !m.range.max) {

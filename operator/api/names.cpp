@@ -20,10 +20,6 @@ bool isLabel(std::string_view s, bool letterFirst) {
   return true;
 }
 
-std::string quoted(std::string_view name) {
-  return "\"" + escapeControl(truncateText(name, 80)) + "\"";
-}
-
 }  // namespace
 
 std::optional<std::string> dns1123LabelProblem(std::string_view name) {
@@ -31,7 +27,7 @@ std::optional<std::string> dns1123LabelProblem(std::string_view name) {
     return "must be no more than 63 characters (" + std::to_string(name.size()) + " given)";
   }
   if (isLabel(name, false)) return std::nullopt;
-  return quoted(name) +
+  return quoteForMessage(name) +
          " is not a lowercase RFC 1123 label: lower case alphanumeric characters or '-', starting and "
          "ending with an alphanumeric character";
 }
@@ -52,7 +48,7 @@ std::optional<std::string> dns1123SubdomainProblem(std::string_view name) {
     start = dot + 1;
   }
   if (ok) return std::nullopt;
-  return quoted(name) +
+  return quoteForMessage(name) +
          " is not a lowercase RFC 1123 subdomain: lower case alphanumeric characters, '-' or '.', starting "
          "and ending with an alphanumeric character";
 }
@@ -62,7 +58,7 @@ std::optional<std::string> dns1035LabelProblem(std::string_view name) {
     return "must be no more than 63 characters (" + std::to_string(name.size()) + " given)";
   }
   if (isLabel(name, true)) return std::nullopt;
-  return quoted(name) +
+  return quoteForMessage(name) +
          " is not an RFC 1035 label: lower case alphanumeric characters or '-', starting with a letter "
          "and ending with an alphanumeric character";
 }

@@ -1,23 +1,11 @@
 #include "operator/api/traffic_scope.h"
 
-#include <algorithm>
-
 #include "operator/api/names.h"
 #include "operator/core/text_safety.h"
+#include "operator/core/url.h"
 
 namespace aviary::api {
 namespace {
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
-  while (!out.empty() && out.back() == '.') out.pop_back();  // "a.example.com." is "a.example.com"
-  return out;
-}
-
-bool endsWith(std::string_view s, std::string_view suffix) {
-  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
-}
 
 std::vector<std::string_view> splitDots(std::string_view s) {
   std::vector<std::string_view> parts;
@@ -41,46 +29,35 @@ std::optional<std::string> namespaceOfServiceName(std::string_view host, bool tw
   return std::string(parts[1]);
 }
 
-std::string shown(std::string_view s) {
-  return "\"" + escapeControl(truncateText(s, 120)) + "\"";
-}
-
-std::string listed(const std::vector<std::string>& items) {
-  if (items.empty()) return "none";
-  std::string out;
-  for (const auto& i : items) out += (out.empty() ? "" : ", ") + i;
-  return out;
-}
-
 }  // namespace
 
 std::optional<std::string> hostProblem(std::string_view rawHost, const std::string& ns,
                                        const TrafficScopePolicy& policy) {
-  std::string host = lower(rawHost);
+  std::string host = normalizeHostName(rawHost);
   for (char c : host) {
     bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '*';
-    if (!ok) return shown(rawHost) + " is not a host name";
+    if (!ok) return quoteForMessage(rawHost, 120) + " is not a host name";
   }
   if (host.empty()) return "may not be empty";
   for (const auto& allowed : policy.allowedHostSuffixes) {
-    std::string suffix = lower(allowed);
+    std::string suffix = normalizeHostName(allowed);
     if (suffix == "*") return std::nullopt;
     if (!suffix.empty() && suffix.front() == '.') suffix.erase(0, 1);
-    if (host == suffix || endsWith(host, "." + suffix)) return std::nullopt;
+    if (host == suffix || host.ends_with("." + suffix)) return std::nullopt;
   }
   if (host.find('*') == std::string::npos) {
     if (host.find('.') == std::string::npos) return std::nullopt;  // a Service of the Canary's namespace
     auto hostNs = namespaceOfServiceName(host);
     if (hostNs && *hostNs == ns) return std::nullopt;
   }
-  return shown(rawHost) + " would route traffic that is not namespace " + ns +
-         "'s; the operator allows host suffixes: " + listed(policy.allowedHostSuffixes) +
+  return quoteForMessage(rawHost, 120) + " would route traffic that is not namespace " + ns +
+         "'s; the operator allows host suffixes: " + listForMessage(policy.allowedHostSuffixes) +
          " (--allowed-host-suffixes)";
 }
 
 std::optional<std::string> gatewayProblem(std::string_view rawGateway, const std::string& ns,
                                           const TrafficScopePolicy& policy) {
-  std::string gateway = lower(rawGateway);
+  std::string gateway = normalizeHostName(rawGateway);
   if (gateway == "mesh") return std::nullopt;
   std::string gwNs, name;
   if (auto slash = gateway.find('/'); slash != std::string::npos) {
@@ -93,22 +70,22 @@ std::optional<std::string> gatewayProblem(std::string_view rawGateway, const std
     gwNs = *inNs;
     name = std::string(splitDots(gateway).front());
   } else {
-    return shown(rawGateway) +
+    return quoteForMessage(rawGateway, 120) +
            " is not a gateway reference (mesh, <name>, <namespace>/<name> or "
            "<name>.<namespace>.svc.cluster.local)";
   }
   if (dns1123LabelProblem(gwNs) || dns1123SubdomainProblem(name)) {
-    return shown(rawGateway) +
+    return quoteForMessage(rawGateway, 120) +
            " is not a gateway reference (mesh, <name>, <namespace>/<name> or "
            "<name>.<namespace>.svc.cluster.local)";
   }
   if (gwNs == ns) return std::nullopt;
   for (const auto& allowed : policy.allowedGateways) {
-    std::string a = lower(allowed);
+    std::string a = normalizeHostName(allowed);
     if (a == "*" || a == gwNs + "/*" || a == gwNs + "/" + name) return std::nullopt;
   }
-  return shown(rawGateway) + " is gateway " + gwNs + "/" + name +
-         " of another namespace; the operator allows: " + listed(policy.allowedGateways) +
+  return quoteForMessage(rawGateway, 120) + " is gateway " + gwNs + "/" + name +
+         " of another namespace; the operator allows: " + listForMessage(policy.allowedGateways) +
          " (--allowed-gateways)";
 }
 

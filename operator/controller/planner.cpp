@@ -224,6 +224,10 @@ class Planner {
     // (NewReplicaSetAvailable) for ever and never sets ProgressDeadlineExceeded (found on the real control
     // plane, issue 9), so the Deployment's condition is only one more signal.
     const auto deadline = std::chrono::seconds(spec_.progressDeadlineSeconds);
+    // When an unready target must be looked at again at the latest (without a transition time, due is
+    // now: the next rollout poll).
+    const milliseconds untilDeadline =
+        last ? std::chrono::duration_cast<milliseconds>(*last + deadline - in_.now) : kRolloutPoll;
     if (!obs_.target.ready && last && in_.now - *last >= deadline) {
       rollback("Rolling back " + id_ + ": canary deployment " + spec_.targetRef.name +
                " not ready within the progress deadline (" + std::to_string(spec_.progressDeadlineSeconds) +
@@ -233,10 +237,7 @@ class Planner {
     if (in_.now < due) {
       routes(weight);
       milliseconds wait = std::chrono::duration_cast<milliseconds>(due - in_.now);
-      if (!obs_.target.ready && last) {
-        wait = std::min(wait, std::chrono::duration_cast<milliseconds>(*last + deadline - in_.now));
-      }
-      requeue(wait);
+      requeue(obs_.target.ready ? wait : std::min(wait, untilDeadline));
       return;
     }
     if (obs_.target.progressDeadlineExceeded) {
@@ -248,8 +249,6 @@ class Planner {
       routes(weight);
       event("Synced",
             "Halt advancement " + id_ + ": waiting for " + spec_.targetRef.name + " rollout to finish");
-      const milliseconds untilDeadline =
-          last ? std::chrono::duration_cast<milliseconds>(*last + deadline - in_.now) : kRolloutPoll;
       requeue(std::min<milliseconds>({spec_.analysis.interval, kRolloutPoll, untilDeadline}));
       return;
     }

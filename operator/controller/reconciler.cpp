@@ -125,11 +125,7 @@ std::shared_ptr<analysis::MetricProvider> Reconciler::metricsFor(const std::stri
                                                                  const std::string& url) {
   std::lock_guard lock(metricsMutex_);
   auto previous = metricsUrlOf_.find(canaryKey);
-  if (previous != metricsUrlOf_.end() && previous->second != url) {
-    auto old = metrics_.find(previous->second);
-    if (old != metrics_.end() && (old->second.users.erase(canaryKey), old->second.users.empty()))
-      metrics_.erase(old);
-  }
+  if (previous != metricsUrlOf_.end() && previous->second != url) releaseShare(canaryKey, previous->second);
   metricsUrlOf_[canaryKey] = url;
   SharedProvider& shared = metrics_[url];
   shared.users.insert(canaryKey);
@@ -137,13 +133,18 @@ std::shared_ptr<analysis::MetricProvider> Reconciler::metricsFor(const std::stri
   return shared.provider;
 }
 
+void Reconciler::releaseShare(const std::string& canaryKey, const std::string& url) {
+  auto shared = metrics_.find(url);
+  if (shared == metrics_.end()) return;
+  shared->second.users.erase(canaryKey);
+  if (shared->second.users.empty()) metrics_.erase(shared);  // its last Canary went elsewhere or away
+}
+
 void Reconciler::forget(const std::string& canaryKey) {
   std::lock_guard lock(metricsMutex_);
   auto url = metricsUrlOf_.find(canaryKey);
   if (url == metricsUrlOf_.end()) return;
-  auto shared = metrics_.find(url->second);
-  if (shared != metrics_.end() && (shared->second.users.erase(canaryKey), shared->second.users.empty()))
-    metrics_.erase(shared);
+  releaseShare(canaryKey, url->second);
   metricsUrlOf_.erase(url);
 }
 
@@ -223,12 +224,8 @@ Status Reconciler::execute(const Action& action, const api::Canary& c, const Jso
           // The apex Service Aviary created now carries the user's traffic to the target: it is handed over
           // to the user (no ownerReference to the Canary, no managed-by label), or the garbage collector
           // would delete it with the Canary (found on the real control plane, issue 9).
-          Json owners = Json::array();
-          for (const auto& o : apex->value("/metadata/ownerReferences"_json_pointer, Json::array())) {
-            if (o.value("uid", "") != c.uid) owners.push_back(o);
-          }
           Json patch = {{"metadata",
-                         {{"ownerReferences", owners.empty() ? Json(nullptr) : owners},
+                         {{"ownerReferences", mesh::ownerReferencesWithout(*apex, c.uid)},
                           {"labels", {{mesh::kManagedByLabel, nullptr}}}}},
                         {"spec", {{"selector", {{label->first, label->second}}}}}};
           auto r =

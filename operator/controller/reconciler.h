@@ -65,6 +65,9 @@ class Reconciler {
   std::shared_ptr<analysis::MetricProvider> metricsFor(const std::string& canaryKey, const std::string& url);
   // Drops what is kept for a Canary that is gone (its share of the metric providers).
   void forget(const std::string& canaryKey);
+  // Drops `canaryKey` from the users of the provider for `url`, and the provider with its last user.
+  // Called with metricsMutex_ held.
+  void releaseShare(const std::string& canaryKey, const std::string& url);
   // The target's ConfigMaps/Secrets that exist, by "kind/name", with their checksums.
   std::map<std::string, std::string> trackedConfigs(const std::string& ns,
                                                     const std::set<ConfigRef>& refs) const;

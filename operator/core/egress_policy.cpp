@@ -6,18 +6,12 @@
 #include <boost/asio/ip/address.hpp>
 
 #include "operator/core/text_safety.h"
+#include "operator/core/url.h"
 
 namespace aviary {
 namespace {
 
 using Cidr = EgressAllowList::Cidr;
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
-  while (!out.empty() && out.back() == '.') out.pop_back();
-  return out;
-}
 
 // The address's bytes; an IPv4-mapped IPv6 address (::ffff:a.b.c.d) is its IPv4 address.
 std::optional<std::vector<unsigned char>> addressBytes(std::string_view text) {
@@ -91,7 +85,7 @@ bool validName(const std::string& name) {
 Result<EgressAllowList> EgressAllowList::parse(const std::vector<std::string>& entries) {
   EgressAllowList list;
   for (const auto& raw : entries) {
-    std::string entry = lower(raw);
+    std::string entry = normalizeHostName(raw);
     if (entry.empty()) continue;
     list.entries_.push_back(entry);
     if (entry == "*") {
@@ -111,10 +105,11 @@ Result<EgressAllowList> EgressAllowList::parse(const std::vector<std::string>& e
 }
 
 std::optional<std::string> EgressAllowList::problem(std::string_view rawHost) const {
-  std::string host = lower(rawHost);
+  std::string host = normalizeHostName(rawHost);
   if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
-  const std::string shown = "\"" + escapeControl(truncateText(rawHost, 120)) + "\"";
-  const std::string allowed = " (allowed: " + describe() + ")";
+  auto shown = [&] { return quoteForMessage(rawHost, 120); };
+  // Built only for a refusal: an allowed host (every reconcile of a Canary naming one) pays nothing.
+  auto allowed = [this] { return " (allowed: " + describe() + ")"; };
   if (auto address = addressBytes(host)) {
     bool refused = std::any_of(refusedRanges().begin(), refusedRanges().end(),
                                [&](const Cidr& r) { return contains(r, *address); });
@@ -127,30 +122,28 @@ std::optional<std::string> EgressAllowList::problem(std::string_view rawHost) co
       if (!refused || explicitEntry) return std::nullopt;
     }
     if (refused)
-      return shown + " is a loopback, link-local or metadata address and is not allowed explicitly" + allowed;
-    return shown + " is not in the operator's allow-list" + allowed;
+      return shown() + " is a loopback, link-local or metadata address and is not allowed explicitly" +
+             allowed();
+    return shown() + " is not in the operator's allow-list" + allowed();
   }
-  if (!validName(host)) return shown + " is not a host name";
+  if (!validName(host)) return shown() + " is not a host name";
   // "127.1", "2130706433", "0x7f.1": not addresses to inet_pton (above) but to inet_aton, which the
   // resolver behind the HTTP client uses; they would reach the address they spell.
   in_addr legacy{};
   if (::inet_aton(host.c_str(), &legacy) != 0)
-    return shown + " is an IPv4 address in a non-standard notation";
+    return shown() + " is an IPv4 address in a non-standard notation";
   if (std::find(names_.begin(), names_.end(), host) != names_.end()) return std::nullopt;
   if (refusedName(host))
-    return shown + " is a loopback or metadata host and is not allowed explicitly" + allowed;
+    return shown() + " is a loopback or metadata host and is not allowed explicitly" + allowed();
   if (anyName_) return std::nullopt;
   for (const auto& suffix : suffixes_) {
     if (host.ends_with(suffix)) return std::nullopt;
   }
-  return shown + " is not in the operator's allow-list" + allowed;
+  return shown() + " is not in the operator's allow-list" + allowed();
 }
 
 std::string EgressAllowList::describe() const {
-  if (entries_.empty()) return "none";
-  std::string out;
-  for (const auto& e : entries_) out += (out.empty() ? "" : ", ") + e;
-  return out;
+  return listForMessage(entries_);
 }
 
 }  // namespace aviary

@@ -42,6 +42,17 @@ std::string escapeControl(std::string_view text) {
   return out;
 }
 
+std::string quoteForMessage(std::string_view text, std::size_t maxBytes) {
+  return "\"" + escapeControl(truncateText(text, maxBytes)) + "\"";
+}
+
+std::string listForMessage(const std::vector<std::string>& items) {
+  if (items.empty()) return "none";
+  std::string out;
+  for (const auto& item : items) out += (out.empty() ? "" : ", ") + item;
+  return out;
+}
+
 bool hasControlBytes(std::string_view text) {
   for (char ch : text) {
     if (isControl(static_cast<unsigned char>(ch))) return true;

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace aviary {
 
@@ -19,6 +20,13 @@ std::string escapeControl(std::string_view text);
 
 // True when `text` has a byte that escapeControl would rewrite other than '\'.
 bool hasControlBytes(std::string_view text);
+
+// Outside text as messages quote it: at most `maxBytes` (truncateText), control bytes escaped, in double
+// quotes. One spelling for every message that names a tenant's value.
+std::string quoteForMessage(std::string_view text, std::size_t maxBytes = 80);
+
+// "a, b, c" for messages, or "none" for an empty list.
+std::string listForMessage(const std::vector<std::string>& items);
 
 // The sizes used where outside text enters status, Events and logs (bytes).
 inline constexpr std::size_t kMaxExternalMessageBytes = 512;

@@ -1,5 +1,7 @@
 #include "operator/core/url.h"
 
+#include <cctype>
+
 namespace aviary {
 namespace {
 
@@ -11,6 +13,13 @@ int hexValue(char c) {
 }
 
 }  // namespace
+
+std::string normalizeHostName(std::string_view host) {
+  std::string out(host);
+  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  while (!out.empty() && out.back() == '.') out.pop_back();
+  return out;
+}
 
 std::string percentEncode(std::string_view text) {
   static constexpr char kHex[] = "0123456789ABCDEF";

@@ -4,30 +4,21 @@
 #include "operator/core/url.h"
 
 namespace aviary::kube {
-namespace {
-
-// For messages: the offending text, escaped and short.
-std::string shown(std::string_view text) {
-  return "\"" + escapeControl(truncateText(text, 80)) + "\"";
-}
-
-}  // namespace
-
 Result<std::string> encodePathSegment(std::string_view segment, std::string_view what) {
   std::string label(what);
   if (segment.empty()) return makeError(ErrorCode::Invalid, label + " may not be empty");
   if (segment == "." || segment == "..") {
-    return makeError(ErrorCode::Invalid, label + " may not be " + shown(segment));
+    return makeError(ErrorCode::Invalid, label + " may not be " + quoteForMessage(segment));
   }
   for (char ch : segment) {
     auto c = static_cast<unsigned char>(ch);
     if (c == '/' || c == '%') {
-      return makeError(ErrorCode::Invalid,
-                       label + " " + shown(segment) + " may not contain '" + std::string(1, ch) + "'");
+      return makeError(ErrorCode::Invalid, label + " " + quoteForMessage(segment) + " may not contain '" +
+                                               std::string(1, ch) + "'");
     }
     if (c <= 0x20 || c >= 0x7f) {
       return makeError(ErrorCode::Invalid,
-                       label + " " + shown(segment) + " may only hold printable ASCII characters");
+                       label + " " + quoteForMessage(segment) + " may only hold printable ASCII characters");
     }
   }
   return percentEncode(segment);
@@ -35,17 +26,19 @@ Result<std::string> encodePathSegment(std::string_view segment, std::string_view
 
 Status checkRequestTarget(std::string_view target) {
   if (target.empty() || target.front() != '/') {
-    return makeError(ErrorCode::Invalid, "request target " + shown(target) + " must start with '/'");
+    return makeError(ErrorCode::Invalid,
+                     "request target " + quoteForMessage(target) + " must start with '/'");
   }
   bool query = false;
   for (char ch : target) {
     auto c = static_cast<unsigned char>(ch);
     if (c <= 0x20 || c >= 0x7f || c == '#' || c == '"') {
-      return makeError(ErrorCode::Invalid,
-                       "request target " + shown(target) + " holds a character that must be percent-encoded");
+      return makeError(ErrorCode::Invalid, "request target " + quoteForMessage(target) +
+                                               " holds a character that must be percent-encoded");
     }
     if (c == '?') {
-      if (query) return makeError(ErrorCode::Invalid, "request target " + shown(target) + " has two '?'");
+      if (query)
+        return makeError(ErrorCode::Invalid, "request target " + quoteForMessage(target) + " has two '?'");
       query = true;
     }
   }

@@ -41,8 +41,7 @@ Result<WatchEvent> decodeWatchFrame(std::string_view frame) {
     int code = status.is_object() ? status.value("code", 500) : 500;
     return errorFromResponse(code, status.dump(), "");
   } else {
-    return makeError(ErrorCode::Decode,
-                     "unknown watch event type \"" + escapeControl(truncateText(type, 32)) + "\"");
+    return makeError(ErrorCode::Decode, "unknown watch event type " + quoteForMessage(type, 32));
   }
   event.object = std::move(*objectIt);
   return event;

@@ -27,6 +27,16 @@ bool isReady(const Json& pod) {
   return false;
 }
 
+// Removes the entry of `object` from a namespace → name → info map, and the namespace once empty.
+template <class Map>
+void eraseByNsAndName(Map& byNs, const Json& object) {
+  auto [ns, name] = nsAndName(object);
+  if (auto it = byNs.find(ns); it != byNs.end()) {
+    it->second.erase(name);
+    if (it->second.empty()) byNs.erase(it);
+  }
+}
+
 template <class Map>
 std::set<std::string> clearAll(Map& byNs) {
   std::set<std::string> namespaces;
@@ -63,11 +73,7 @@ void PodWorkloads::upsertPod(const Json& pod) {
 }
 
 void PodWorkloads::deletePod(const Json& pod) {
-  auto [ns, name] = nsAndName(pod);
-  if (auto it = pods_.find(ns); it != pods_.end()) {
-    it->second.erase(name);
-    if (it->second.empty()) pods_.erase(it);
-  }
+  eraseByNsAndName(pods_, pod);
 }
 
 void PodWorkloads::upsertSlice(const Json& slice) {
@@ -85,11 +91,7 @@ void PodWorkloads::upsertSlice(const Json& slice) {
 }
 
 void PodWorkloads::deleteSlice(const Json& slice) {
-  auto [ns, name] = nsAndName(slice);
-  if (auto it = slices_.find(ns); it != slices_.end()) {
-    it->second.erase(name);
-    if (it->second.empty()) slices_.erase(it);
-  }
+  eraseByNsAndName(slices_, slice);
 }
 
 std::set<std::string> PodWorkloads::clearPods() {

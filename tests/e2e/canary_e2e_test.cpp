@@ -89,6 +89,16 @@ std::string manifests(const std::string& ns, const std::string& extraSpec = "",
          "    - {name: request-duration, thresholdRange: {max: 500}, interval: 6s}\n";
 }
 
+// `yaml` from manifests() with the container reading its environment from ConfigMap `configMap`.
+std::string withConfigMapEnv(std::string yaml, const std::string& configMap) {
+  const std::string container = "{name: podinfod, image: \"ghcr.io/stefanprodan/podinfo:6.5.0\"}";
+  yaml.replace(yaml.find(container), container.size(),
+               "{name: podinfod, image: \"ghcr.io/stefanprodan/podinfo:6.5.0\", envFrom: [{configMapRef: "
+               "{name: " +
+                   configMap + "}}]}");
+  return yaml;
+}
+
 class CanaryE2E : public ::testing::Test {
  protected:
   void SetUp() override { ASSERT_TRUE(world->error.empty()) << world->error; }
@@ -304,12 +314,7 @@ TEST_F(CanaryE2E, DeletingACanaryNeverCostsTheUserAnObject) {
       "---\napiVersion: v1\nkind: Service\nmetadata: {name: podinfo, namespace: e2e-owned, labels: {team: "
       "web}}\n"
       "spec: {selector: {app: podinfo}, ports: [{name: http, port: 9898, targetPort: 9898}]}\n");
-  std::string yaml = manifests("e2e-owned");
-  const std::string container = "{name: podinfod, image: \"ghcr.io/stefanprodan/podinfo:6.5.0\"}";
-  yaml.replace(yaml.find(container), container.size(),
-               "{name: podinfod, image: \"ghcr.io/stefanprodan/podinfo:6.5.0\", envFrom: [{configMapRef: "
-               "{name: podinfo-config}}]}");
-  apply(yaml);
+  apply(withConfigMapEnv(manifests("e2e-owned"), "podinfo-config"));
   ASSERT_TRUE(waitPhase("e2e-owned", "Initialized")) << "phase " << phase("e2e-owned");
   std::string uid = canary("e2e-owned")["metadata"]["uid"];
   auto ownedByCanary = [&](const kube::ResourceType& type, const std::string& name) {
@@ -359,12 +364,7 @@ TEST_F(CanaryE2E, AConfigMapChangeIsAReleaseAndThePrimaryGetsItsOwnCopy) {
       "apiVersion: v1\nkind: Namespace\nmetadata: {name: e2e-config}\n---\n"
       "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: podinfo-config, namespace: e2e-config}\ndata: "
       "{color: blue}\n");
-  std::string yaml = manifests("e2e-config");
-  const std::string container = "{name: podinfod, image: \"ghcr.io/stefanprodan/podinfo:6.5.0\"}";
-  yaml.replace(yaml.find(container), container.size(),
-               "{name: podinfod, image: \"ghcr.io/stefanprodan/podinfo:6.5.0\", envFrom: [{configMapRef: "
-               "{name: podinfo-config}}]}");
-  apply(yaml);
+  apply(withConfigMapEnv(manifests("e2e-config"), "podinfo-config"));
   ASSERT_TRUE(waitPhase("e2e-config", "Initialized")) << "phase " << phase("e2e-config");
   auto copy = world->client->get(kube::resources::kConfigMaps, "e2e-config", "podinfo-config-primary");
   ASSERT_TRUE(copy) << "the primary reads its own copy";

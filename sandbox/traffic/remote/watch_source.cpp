@@ -17,11 +17,6 @@ bool isOptional(FeedId id) {
   return id == kEndpointSlicesFeed || isMeshFeed(id);
 }
 
-std::string nameOf(FeedId id) {
-  const FeedType& t = feedTypes()[id];
-  return t.group.empty() ? t.plural : t.plural + "." + t.group;
-}
-
 std::shared_ptr<const Json> trimmed(Json&& object) {
   // Field ownership is most of a real object's size and the view never reads it.
   if (object.contains("metadata") && object["metadata"].is_object())
@@ -131,13 +126,14 @@ void WatchSource::probeOptionalTypes(bool first) {
       watched = feeds_.count(id) > 0;
     }
     if (*isServed && !watched) {
-      if (!first) spdlog::info("traffic: {} is served now; watching it", nameOf(id));
+      if (!first) spdlog::info("traffic: {} is served now; watching it", resourceTypeOf(id).qualifiedName());
       startFeed(id);
     } else if (!*isServed && watched) {
-      spdlog::info("traffic: {} is no longer served; forgetting its objects", nameOf(id));
+      spdlog::info("traffic: {} is no longer served; forgetting its objects",
+                   resourceTypeOf(id).qualifiedName());
       stopFeed(id);
     } else if (!*isServed) {
-      unserved.push_back(nameOf(id));
+      unserved.push_back(resourceTypeOf(id).qualifiedName());
     }
   }
   if (first && !unserved.empty()) {
