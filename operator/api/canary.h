@@ -78,6 +78,7 @@ struct AnalysisSpec {
   std::string intervalText = "1m";
   int threshold = 1;
   int maxWeight = 100;
+  bool maxWeightSet = false;  // given in the spec (it is ignored, with a warning, when stepWeights is set)
   int stepWeight = 0;
   std::vector<int> stepWeights;
   int stepWeightPromotion = 0;  // 0: route back to the primary in one step
@@ -192,8 +193,8 @@ struct ValidationPolicy {
 
 // Checks what a schema cannot (or what an older CRD left in place did not): names that Kubernetes accepts
 // in the referenced kind and that stay valid with Aviary's suffixes ("-primary", "-canary"), step weights
-// increasing and under maxWeight, a known provider, intervals, hosts and gateways inside namespace `ns`
-// unless allowed, inline queries only when allowed.
+// increasing (maxWeight does not bound them, as in Flagger), a known provider, intervals, hosts and gateways
+// inside namespace `ns` unless allowed, inline queries only when allowed.
 std::vector<FieldError> validateCanary(const CanarySpec& spec, const std::string& ns,
                                        const ValidationPolicy& policy);
 

@@ -165,6 +165,7 @@ void decodeAnalysis(Reader r, AnalysisSpec& a, std::vector<std::string>& unsuppo
   r.duration("interval", a.interval, a.intervalText);
   r.integer("threshold", a.threshold, 1, 1'000'000);
   r.integer("maxWeight", a.maxWeight, 0, 100);
+  a.maxWeightSet = r.has("maxWeight");
   r.integer("stepWeight", a.stepWeight, 0, 100);
   r.integer("stepWeightPromotion", a.stepWeightPromotion, 0, 100);
   r.integer("iterations", a.iterations, 0, 1'000'000);

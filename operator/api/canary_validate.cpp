@@ -1,5 +1,5 @@
-// What the CRD schema cannot say: weights that increase and stay under maxWeight, a step configuration
-// that can progress, a provider the operator knows, and a target the operator can release.
+// What the CRD schema cannot say: weights that increase (and a stepWeight under maxWeight), a step
+// configuration that can progress, a provider the operator knows, and a target the operator can release.
 #include <algorithm>
 
 #include "operator/api/canary.h"
@@ -28,10 +28,12 @@ void checkNames(const CanarySpec& spec, std::vector<FieldError>& errors) {
   if (auto p = dns1035LabelProblem(apex)) {
     errors.push_back(
         {apexPath, (named ? "" : "names the apex Service when spec.service.name is unset: ") + *p});
-  } else if (apex.size() + 8 > kMaxLabelLength) {
-    errors.push_back({apexPath,
-                      "must be at most 55 characters, so that the Service \"<name>-primary\" has "
-                      "at most 63"});
+  } else if (const std::string longest = apex + "-primary"; longest.size() > kMaxLabelLength) {
+    // Name the generated name itself: the user sees what Aviary would have to create, and the limit.
+    errors.push_back({apexPath, "the generated Service name " + quoteForMessage(longest) + " has " +
+                                    std::to_string(longest.size()) + " characters, over the limit of " +
+                                    std::to_string(kMaxLabelLength) + " (use at most " +
+                                    std::to_string(kMaxLabelLength - 8) + " characters)"});
   }
   const AnalysisSpec& a = spec.analysis;
   for (std::size_t i = 0; i < a.metrics.size(); ++i) {
@@ -112,9 +114,6 @@ std::vector<FieldError> validateCanary(const CanarySpec& spec, const std::string
     if (a.stepWeights[i] <= 0) errors.push_back({path, "must be greater than 0"});
     if (i > 0 && a.stepWeights[i] <= a.stepWeights[i - 1]) {
       errors.push_back({path, "must be greater than the previous step"});
-    }
-    if (a.stepWeights[i] > a.maxWeight) {
-      errors.push_back({path, "must not exceed maxWeight " + std::to_string(a.maxWeight)});
     }
   }
   bool weighted = !spec.skipAnalysis;

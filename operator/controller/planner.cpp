@@ -24,21 +24,39 @@ class Planner {
   }
 
   Plan run() {
+    Plan p = decide();
+    // Every condition speaks for the current spec (`kubectl wait --for=condition=promoted` compares
+    // observedGeneration): a spec edit that changes no condition must still move their generation.
+    for (auto& condition : p.status.conditions) condition.observedGeneration = c_.generation;
+    return p;
+  }
+
+ private:
+  Plan decide() {
     if (c_.deleting) return terminate();
     if (!in_.specErrors.empty()) return invalid();
     bool hasFinalizer = std::count(c_.finalizers.begin(), c_.finalizers.end(), kFinalizer) > 0;
     if (spec_.revertOnDeletion && !hasFinalizer) p_.actions.push_back({ActionType::AddFinalizer, 0, 0, 0});
     if (!spec_.revertOnDeletion && hasFinalizer) p_.actions.push_back({ActionType::RemoveFinalizer, 0, 0, 0});
     if (!obs_.target.exists) return targetMissing();
+    if (!obs_.targetSelectorProblem.empty()) return unselectable();
+    if (!spec_.unsupported.empty()) return notSupportedYet();
     ready();
     switch (c_.status.phase) {
       case Phase::None:
       case Phase::Initializing:
         initialize();
         break;
+      case Phase::Failed:
+        // A Canary whose initialization failed has nothing promoted yet: it goes on initializing.
+        if (c_.status.lastPromotedSpec.empty()) {
+          initialize();
+        } else {
+          idle();
+        }
+        break;
       case Phase::Initialized:
       case Phase::Succeeded:
-      case Phase::Failed:
         idle();
         break;
       case Phase::Progressing:
@@ -59,7 +77,6 @@ class Planner {
     return std::move(p_);
   }
 
- private:
   // --- conditions and events -------------------------------------------------------------------
   bool setCondition(const std::string& type, const std::string& status, const std::string& reason,
                     const std::string& message) {
@@ -99,14 +116,53 @@ class Planner {
     return std::move(p_);
   }
 
+  // A field whose feature is not built yet stops the Canary where it is, like an invalid spec: a gate such
+  // as confirm-promotion (a human approval) must never turn into an automatic promotion.
+  Plan notSupportedYet() {
+    std::string fields;
+    for (const auto& u : spec_.unsupported) fields += (fields.empty() ? "" : ", ") + u;
+    const std::string message = "not supported yet: " + fields +
+                                "; the Canary is stopped (nothing is changed) until these fields are removed";
+    if (setCondition("Ready", "False", "NotSupportedYet", message))
+      warning("NotSupportedYet", "Canary " + id_ + " " + message);
+    return std::move(p_);
+  }
+
+  // The target's pods cannot be told apart from the primary's: nothing can be routed. The status says why
+  // and the next Deployment change wakes the Canary (no retries meanwhile).
+  Plan unselectable() {
+    if (setCondition("Ready", "False", "TargetNotSelectable", obs_.targetSelectorProblem))
+      warning("TargetNotSelectable", "Canary " + id_ + ": " + obs_.targetSelectorProblem);
+    return std::move(p_);
+  }
+
   void ready() {
     std::string message;
-    for (const auto& u : spec_.unsupported) message += (message.empty() ? "" : ", ") + u;
-    if (!message.empty()) message = "accepted but not supported yet (ignored): " + message;
-    if (setCondition("Ready", "True", message.empty() ? "Valid" : "NotSupportedYet", message) &&
-        !message.empty()) {
-      warning("NotSupportedYet", "Canary " + id_ + " " + message);
+    // Flagger ignores maxWeight when stepWeights is set; so does Aviary, and says so.
+    if (!spec_.analysis.stepWeights.empty() && spec_.analysis.maxWeightSet) {
+      message = "spec.analysis.maxWeight (" + std::to_string(spec_.analysis.maxWeight) +
+                ") is ignored because spec.analysis.stepWeights is set";
     }
+    if (setCondition("Ready", "True", "Valid", message) && !message.empty())
+      warning("MaxWeightIgnored", "Canary " + id_ + ": " + message);
+  }
+
+  // --- deadlines -----------------------------------------------------------------------------------
+  // Every wait is bounded by the Canary's progressDeadlineSeconds, measured by Aviary from the transition
+  // that started it (status.lastTransitionTime); a Deployment's own condition is only one more signal.
+  std::chrono::seconds deadline() const { return std::chrono::seconds(spec_.progressDeadlineSeconds); }
+  bool pastDeadline() const {
+    auto last = parseRfc3339(c_.status.lastTransitionTime);
+    return last && in_.now - *last >= deadline();
+  }
+  // When to look again while waiting: the rollout poll, or the deadline if it comes first.
+  milliseconds waitPoll() const {
+    auto last = parseRfc3339(c_.status.lastTransitionTime);
+    if (!last) return kRolloutPoll;
+    return std::min(kRolloutPoll, std::chrono::duration_cast<milliseconds>(*last + deadline() - in_.now));
+  }
+  std::string deadlineText() const {
+    return "the progress deadline (" + std::to_string(spec_.progressDeadlineSeconds) + "s)";
   }
 
   // Deleted with revertOnDeletion: bring the target back (running the last promoted version) before
@@ -123,7 +179,19 @@ class Planner {
       bool restored = obs_.target.replicas > 0 && obs_.target.ready &&
                       obs_.target.templateHash == c_.status.lastPromotedSpec;
       if (!restored) {
-        requeue(kRolloutPoll);
+        if (c_.status.phase == Phase::Terminating && pastDeadline()) {
+          // Moving the traffic to pods that are not ready would be an outage: the Canary keeps its
+          // finalizer, the primary keeps serving, and the status says what is awaited.
+          const std::string message = "restoring " + spec_.targetRef.name + ": not ready within " +
+                                      deadlineText() + "; " + c_.primaryName() +
+                                      " keeps serving until it is (remove the finalizer " + kFinalizer +
+                                      " to give up)";
+          if (setCondition("Ready", "False", "ProgressDeadlineExceeded", message))
+            warning("ProgressDeadlineExceeded", "Canary " + id_ + " " + message);
+          requeue(spec_.analysis.interval);
+        } else {
+          requeue(c_.status.phase == Phase::Terminating ? waitPoll() : kRolloutPoll);
+        }
         return std::move(p_);
       }
     }
@@ -141,7 +209,14 @@ class Planner {
   bool revisionChangedSinceApplied() const {
     return obs_.target.templateHash != c_.status.lastAppliedSpec || configsChanged();
   }
-  int canaryReplicas() const { return std::max(1, obs_.primary.replicas); }
+  // The canary runs what the user asked for when the new revision sets replicas (2 → 4), else as many as
+  // the primary (the target was scaled to zero by Aviary, and `kubectl apply` leaves that alone).
+  int canaryReplicas() const {
+    return obs_.target.replicas > 0 ? obs_.target.replicas : std::max(1, obs_.primary.replicas);
+  }
+  // What a promotion gives the primary: the canary's replicas (Flagger's behaviour), unless an autoscaler
+  // owns the count (0: the primary keeps its own).
+  int promotedReplicas() const { return spec_.autoscalerRef ? 0 : obs_.target.replicas; }
 
   void startAnalysis(const std::string& why) {
     transition(Phase::Progressing);
@@ -176,12 +251,21 @@ class Planner {
     p_.actions.push_back({ActionType::InitializePrimary, 0, 0, 0});
     // Services and routes only once the primary serves: an apex Service without ready pods fails requests.
     if (!obs_.primary.exists || !obs_.primary.ready) {
-      if (c_.status.phase != Phase::Initializing) {
+      if (c_.status.phase == Phase::None) {
         transition(Phase::Initializing);
         setCondition("Promoted", "Unknown", "Initializing", "Primary " + c_.primaryName() + " is starting.");
         event("Synced", "Initializing " + id_ + ": starting " + c_.primaryName());
+        requeue(kRolloutPoll);
+      } else if (c_.status.phase == Phase::Initializing && pastDeadline()) {
+        const std::string why = "Initialization of " + id_ + " failed: " + c_.primaryName() +
+                                " not ready within " + deadlineText();
+        transition(Phase::Failed);
+        setCondition("Promoted", "False", "ProgressDeadlineExceeded", why);
+        warning("Synced", why);
+        requeue(spec_.analysis.interval);  // the primary's Deployment events wake it sooner
+      } else {
+        requeue(c_.status.phase == Phase::Initializing ? waitPoll() : spec_.analysis.interval);
       }
-      requeue(kRolloutPoll);
       return;
     }
     routes(0);
@@ -198,12 +282,36 @@ class Planner {
     requeue(spec_.analysis.interval);
   }
 
+  // Whether the target is back at what the primary runs (template and config contents).
+  bool targetIsPromotedRevision() const {
+    return obs_.target.templateHash == c_.status.lastPromotedSpec &&
+           configsChecksum(obs_.trackedConfigs) == obs_.primary.configsChecksum;
+  }
+
   void idle() {
-    bool differs = obs_.target.templateHash != c_.status.lastAppliedSpec &&
-                   obs_.target.templateHash != c_.status.lastPromotedSpec;
-    if ((differs || configsChanged()) && !spec_.suspend) {
-      startAnalysis("New revision detected! Scaling up " + id_);
+    if (targetIsPromotedRevision()) {
+      // Reverted to what runs (after a failed release, say): nothing to analyse, but it is the revision
+      // applied now, so applying the failed one again is a new revision.
+      p_.status.lastAppliedSpec = obs_.target.templateHash;
+      p_.status.trackedConfigs = obs_.trackedConfigs;
+    } else {
+      bool differs = obs_.target.templateHash != c_.status.lastAppliedSpec &&
+                     obs_.target.templateHash != c_.status.lastPromotedSpec;
+      if ((differs || configsChanged()) && !spec_.suspend) {
+        startAnalysis("New revision detected! Scaling up " + id_);
+        return;
+      }
+    }
+    if (c_.status.phase == Phase::Failed && c_.status.canaryWeight > 0 && !promotionDone()) {
+      // A promotion that missed its deadline: the canary keeps its share until the primary serves.
+      routes(c_.status.canaryWeight);
+      requeue(spec_.analysis.interval);
       return;
+    }
+    if (c_.status.canaryWeight > 0) {
+      p_.status.canaryWeight = 0;
+      p_.status.lastPromotedSpec = c_.status.lastAppliedSpec;
+      event("Synced", "Primary " + c_.primaryName() + " is ready: routing all traffic to it");
     }
     routes(0);
     if (obs_.target.replicas != 0) scaleTarget(0);
@@ -219,25 +327,18 @@ class Planner {
     const int weight = c_.status.canaryWeight;
     auto last = parseRfc3339(c_.status.lastTransitionTime);
     auto due = last ? *last + spec_.analysis.interval : in_.now;
-    // The Canary's own deadline, measured by Aviary from the last transition and checked before the step
-    // time: a real Deployment scaled up from zero after its template changed reports Progressing=True
-    // (NewReplicaSetAvailable) for ever and never sets ProgressDeadlineExceeded (found on the real control
-    // plane, issue 9), so the Deployment's condition is only one more signal.
-    const auto deadline = std::chrono::seconds(spec_.progressDeadlineSeconds);
-    // When an unready target must be looked at again at the latest (without a transition time, due is
-    // now: the next rollout poll).
-    const milliseconds untilDeadline =
-        last ? std::chrono::duration_cast<milliseconds>(*last + deadline - in_.now) : kRolloutPoll;
-    if (!obs_.target.ready && last && in_.now - *last >= deadline) {
-      rollback("Rolling back " + id_ + ": canary deployment " + spec_.targetRef.name +
-               " not ready within the progress deadline (" + std::to_string(spec_.progressDeadlineSeconds) +
-               "s)");
+    // The Canary's own deadline comes before the step time: a real Deployment scaled up from zero after its
+    // template changed reports Progressing=True (NewReplicaSetAvailable) for ever and never sets
+    // ProgressDeadlineExceeded (found on the real control plane, issue 9).
+    if (!obs_.target.ready && pastDeadline()) {
+      rollback("Rolling back " + id_ + ": canary deployment " + spec_.targetRef.name + " not ready within " +
+               deadlineText());
       return;
     }
     if (in_.now < due) {
       routes(weight);
       milliseconds wait = std::chrono::duration_cast<milliseconds>(due - in_.now);
-      requeue(obs_.target.ready ? wait : std::min(wait, untilDeadline));
+      requeue(obs_.target.ready ? wait : std::min(wait, waitPoll()));
       return;
     }
     if (obs_.target.progressDeadlineExceeded) {
@@ -249,7 +350,7 @@ class Planner {
       routes(weight);
       event("Synced",
             "Halt advancement " + id_ + ": waiting for " + spec_.targetRef.name + " rollout to finish");
-      requeue(std::min<milliseconds>({spec_.analysis.interval, kRolloutPoll, untilDeadline}));
+      requeue(std::min<milliseconds>(spec_.analysis.interval, waitPoll()));
       return;
     }
     if (spec_.skipAnalysis) {
@@ -309,21 +410,38 @@ class Planner {
   }
 
   void promote(int weight, const std::string& message) {
-    p_.actions.push_back({ActionType::PromoteToPrimary, 0, 0, 0});
+    p_.actions.push_back({ActionType::PromoteToPrimary, promotedReplicas(), 0, 0});
     routes(weight);
     transition(Phase::Promoting);
     event("Synced", message);
     requeue(kRolloutPoll);
   }
 
+  // The primary runs the promoted template, configs and replicas, and every replica is ready.
+  bool promotionDone() const {
+    const int replicas = promotedReplicas();
+    return obs_.primary.templateHash == c_.status.lastAppliedSpec &&
+           obs_.primary.configsChecksum == configsChecksum(c_.status.trackedConfigs) && obs_.primary.ready &&
+           (replicas == 0 || obs_.primary.replicas == replicas);
+  }
+
   void promoting() {
-    p_.actions.push_back({ActionType::PromoteToPrimary, 0, 0, 0});
-    bool promoted = obs_.primary.templateHash == c_.status.lastAppliedSpec &&
-                    obs_.primary.configsChecksum == configsChecksum(c_.status.trackedConfigs) &&
-                    obs_.primary.ready;
-    if (!promoted) {
+    p_.actions.push_back({ActionType::PromoteToPrimary, promotedReplicas(), 0, 0});
+    if (!promotionDone()) {
+      // Traffic never moves to a primary that is not ready: the canary keeps its share meanwhile.
       routes(c_.status.canaryWeight);
-      requeue(kRolloutPoll);
+      if (pastDeadline()) {
+        const std::string why = "Promotion of " + id_ + " halted: " + c_.primaryName() +
+                                " did not finish its rollout within " + deadlineText() + "; " +
+                                std::to_string(c_.status.canaryWeight) +
+                                "% of the traffic stays on the canary until it does";
+        transition(Phase::Failed);
+        setCondition("Promoted", "False", "ProgressDeadlineExceeded", why);
+        warning("Synced", why);
+        requeue(spec_.analysis.interval);
+        return;
+      }
+      requeue(waitPoll());
       return;
     }
     routes(0);
@@ -356,18 +474,11 @@ class Planner {
 }  // namespace
 
 int nextWeight(const api::AnalysisSpec& a, int current) {
-  int next = current;
-  if (!a.stepWeights.empty()) {
-    for (int w : a.stepWeights) {
-      if (w > current) {
-        next = w;
-        break;
-      }
-    }
-  } else {
-    next = current + a.stepWeight;
+  if (a.stepWeights.empty()) return std::min(current + a.stepWeight, a.maxWeight);
+  for (int w : a.stepWeights) {
+    if (w > current) return w;
   }
-  return std::min(next, a.maxWeight);
+  return current;
 }
 
 bool checksDue(const PlanInput& in) {

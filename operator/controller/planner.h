@@ -31,6 +31,9 @@ struct Observed {
   WorkloadState primary;  // <target>-primary, which serves the stable version
   std::map<std::string, std::string>
       trackedConfigs;  // the target's ConfigMaps/Secrets: "configmap/x" → checksum
+  // Why Aviary cannot select the target's pods (none of the selector labels, or a label value too long to
+  // carry "-primary"); "" when it can. Reported as Ready=False; nothing is touched until the target changes.
+  std::string targetSelectorProblem;
 };
 
 struct PlanInput {
@@ -58,7 +61,7 @@ inline constexpr char kFinalizer[] = "aviary.io/finalizer";
 
 struct Action {
   ActionType type;
-  int replicas = 0;       // ScaleTarget
+  int replicas = 0;       // ScaleTarget; PromoteToPrimary (0: the primary keeps its own); RestoreTarget
   int primaryWeight = 0;  // EnsureRoutes
   int canaryWeight = 0;
   bool operator==(const Action&) const = default;
@@ -83,8 +86,8 @@ bool checksDue(const PlanInput& in);
 
 Plan plan(const PlanInput& in);
 
-// The weight after `current` when the last step passed: the next stepWeights entry or current+stepWeight,
-// never above maxWeight.
+// The weight after `current` when the last step passed: the next stepWeights entry (maxWeight does not apply
+// then, as in Flagger), or current+stepWeight never above maxWeight.
 int nextWeight(const api::AnalysisSpec& analysis, int current);
 
 }  // namespace aviary::controller

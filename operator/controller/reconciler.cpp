@@ -160,14 +160,19 @@ Status Reconciler::execute(const Action& action, const api::Canary& c, const Jso
   };
   switch (action.type) {
     case ActionType::InitializePrimary: {
-      if (primary) return syncPrimaryAutoscaler(c);  // once created, the primary follows promotions only
+      // Once initialized, the primary follows promotions only; until then it follows the target, so a
+      // user who fixes a target whose primary never became ready is not stuck with the broken copy.
+      if (primary && !c.status.lastPromotedSpec.empty()) return syncPrimaryAutoscaler(c);
       if (auto st = needLabel(); !st) return st;
       auto configs = configRefs(target->value("/spec/template"_json_pointer, Json::object()));
       if (auto st = copyConfigsForPrimary(c, configs); !st) return st;
-      int replicas = std::max(1, target->value("/spec/replicas"_json_pointer, 1));
-      auto r = client_.create(
-          kube::resources::kDeployments, c.ns,
-          primaryDeployment(*target, c, label->first, replicas, configs, trackedConfigs(c.ns, configs)));
+      int replicas = primary ? primary->value("/spec/replicas"_json_pointer, 1)
+                             : std::max(1, target->value("/spec/replicas"_json_pointer, 1));
+      Json desired =
+          primaryDeployment(*target, c, label->first, replicas, configs, trackedConfigs(c.ns, configs));
+      auto r = primary
+                   ? mesh::syncObject(client_, kube::resources::kDeployments, c.ns, desired, kPromotedFields)
+                   : client_.create(kube::resources::kDeployments, c.ns, desired);
       if (!r && r.error().code != ErrorCode::AlreadyExists)
         return withContext(r.error(), "creating " + c.primaryName());
       return syncPrimaryAutoscaler(c);
@@ -272,11 +277,15 @@ Status Reconciler::execute(const Action& action, const api::Canary& c, const Jso
       if (auto st = needLabel(); !st) return st;
       auto configs = configRefs(target->value("/spec/template"_json_pointer, Json::object()));
       if (auto st = copyConfigsForPrimary(c, configs); !st) return st;
-      int replicas = primary ? primary->value("/spec/replicas"_json_pointer, 1) : 1;
+      // The planner's replica count (the canary's), or the primary's own when an autoscaler owns it.
+      int replicas = action.replicas > 0 ? action.replicas
+                                         : (primary ? primary->value("/spec/replicas"_json_pointer, 1) : 1);
+      mesh::ManagedFields fields = kPromotedFields;
+      if (action.replicas > 0) fields.specKeys.push_back("replicas");
       auto r = mesh::syncObject(
           client_, kube::resources::kDeployments, c.ns,
           primaryDeployment(*target, c, label->first, replicas, configs, trackedConfigs(c.ns, configs)),
-          kPromotedFields);
+          fields);
       if (!r) return withContext(r.error(), "promoting to " + c.primaryName());
       return syncPrimaryAutoscaler(c);
     }
@@ -314,6 +323,7 @@ ReconcileOutcome Reconciler::reconcile(const std::string& key) {
   if (target) {
     input.observed.trackedConfigs =
         trackedConfigs(c.ns, configRefs(target->value("/spec/template"_json_pointer, Json::object())));
+    input.observed.targetSelectorProblem = selectorProblem(*target, options_.selectorLabels);
   }
   input.now = std::chrono::system_clock::now();
 

@@ -1,6 +1,8 @@
 #include "operator/controller/workloads.h"
 
 #include "mesh-adapters/common/object_sync.h"
+#include "operator/api/names.h"
+#include "operator/core/text_safety.h"
 
 namespace aviary::controller {
 
@@ -11,6 +13,23 @@ std::optional<std::pair<std::string, std::string>> selectorLabel(const Json& tar
     if (labels.contains(k) && labels[k].is_string()) return std::make_pair(k, labels[k].get<std::string>());
   }
   return std::nullopt;
+}
+
+std::string selectorProblem(const Json& target, const std::vector<std::string>& keys) {
+  const std::string name = target.value("/metadata/name"_json_pointer, std::string());
+  auto label = selectorLabel(target, keys);
+  if (!label) {
+    return "the pod template of " + quoteForMessage(name) + " carries none of the selector labels (" +
+           listForMessage(keys) + ")";
+  }
+  const std::string primaryValue = label->second + "-primary";
+  if (primaryValue.size() > api::kMaxLabelLength) {
+    return "the pod label " + quoteForMessage(label->first + "=" + label->second) + " of " +
+           quoteForMessage(name) + " is too long: the primary's value " + quoteForMessage(primaryValue) +
+           " would have " + std::to_string(primaryValue.size()) + " characters, over the limit of " +
+           std::to_string(api::kMaxLabelLength);
+  }
+  return "";
 }
 
 std::string templateHash(const Json& deployment) {

@@ -24,6 +24,9 @@ inline constexpr char kConfigsChecksumAnnotation[] = "aviary.io/configs-checksum
 // The first of `keys` the target's pod template is labelled with, and its value.
 std::optional<std::pair<std::string, std::string>> selectorLabel(const Json& target,
                                                                  const std::vector<std::string>& keys);
+// Why the primary's pods could not be told from the target's: none of `keys` on the pod template, or a
+// value too long to carry "-primary" (a label value has at most 63 characters); "" when they can.
+std::string selectorProblem(const Json& target, const std::vector<std::string>& keys);
 // api::canonicalHash of spec.template.
 std::string templateHash(const Json& deployment);
 // Rollout state; a primary's templateHash is the target template it was copied from.

@@ -120,7 +120,6 @@ spec:
       "spec.provider: unknown provider \"linkerd2\" (known: istio, kubernetes)",
       "spec.targetRef.kind: \"DaemonSet\" is not supported yet; use Deployment",
       "spec.analysis.stepWeights[2]: must be greater than the previous step",
-      "spec.analysis.stepWeights[3]: must not exceed maxWeight 30",
       "spec.analysis.metrics[0].name: \"error-budget\" is not a built-in check (request-success-rate, "
       "request-duration); give it a templateRef",
       "spec.analysis.metrics[1].thresholdRange: needs min or max",

@@ -76,9 +76,8 @@ TEST(HostileNames, DerivedNamesMustStayValid) {
   std::string longName(56, 'a');
   auto got = problems(canaryWith({{"targetRef", {{"name", longName}}}}));
   ASSERT_EQ(got.size(), 1u) << ::testing::PrintToString(got);
-  EXPECT_EQ(got[0],
-            "spec.targetRef.name: must be at most 55 characters, so that the Service \"<name>-primary\" "
-            "has at most 63");
+  EXPECT_EQ(got[0], "spec.targetRef.name: the generated Service name \"" + longName +
+                        "-primary\" has 64 characters, over the limit of 63 (use at most 55 characters)");
   // With a short service.name the same target is fine.
   EXPECT_TRUE(
       problems(canaryWith({{"targetRef", {{"name", longName}}}, {"service", {{"name", "web"}}}})).empty());

@@ -205,7 +205,10 @@ TEST(Planner, StepWeightsAreFollowedInOrder) {
   EXPECT_EQ(nextWeight(a, 25), 50);
   EXPECT_EQ(nextWeight(a, 50), 50);
   a.maxWeight = 20;
-  EXPECT_EQ(nextWeight(a, 10), 20) << "never above maxWeight";
+  EXPECT_EQ(nextWeight(a, 10), 25) << "maxWeight does not apply to stepWeights (Flagger)";
+  a.stepWeights.clear();
+  a.stepWeight = 15;
+  EXPECT_EQ(nextWeight(a, 10), 20) << "stepWeight never goes above maxWeight";
 }
 
 TEST(Planner, AFailedCheckHoldsTheWeightAndTheThresholdRollsBack) {
@@ -407,21 +410,28 @@ TEST(Planner, IsIdempotent) {
 namespace aviary::controller {
 namespace {
 
-TEST(Planner, FieldsOfLaterReleasesAreReportedNotIgnored) {
-  Step s;
-  s.phase(Phase::Succeeded);
-  s.observed.target = ready("v1", 0);
-  s.canary.spec.unsupported = {"spec.analysis.webhooks", "spec.autoscalerRef"};
-  Plan p = s.run();
-  const api::Condition* readyCondition = p.status.condition("Ready");
-  ASSERT_NE(readyCondition, nullptr);
-  EXPECT_EQ(readyCondition->status, "True");
-  EXPECT_EQ(readyCondition->reason, "NotSupportedYet");
-  EXPECT_EQ(readyCondition->message,
-            "accepted but not supported yet (ignored): spec.analysis.webhooks, spec.autoscalerRef");
-  EXPECT_EQ(eventsOf(p),
-            "W:Canary podinfo.test accepted but not supported yet (ignored): spec.analysis.webhooks, "
-            "spec.autoscalerRef\n");
+// Issue 10 §7: a field whose feature is not built yet stops the Canary (a confirm-promotion gate must never
+// become an automatic promotion); nothing is touched, whatever the phase.
+TEST(Planner, FieldsOfLaterReleasesStopTheCanary) {
+  for (Phase phase : {Phase::Succeeded, Phase::Progressing}) {
+    Step s;
+    s.phase(phase, phase == Phase::Progressing ? 20 : 0).at(seconds(60)).passing();
+    s.canary.spec.unsupported = {"spec.analysis.webhooks", "spec.autoscalerRef"};
+    Plan p = s.run();
+    const api::Condition* readyCondition = p.status.condition("Ready");
+    ASSERT_NE(readyCondition, nullptr);
+    EXPECT_EQ(readyCondition->status, "False");
+    EXPECT_EQ(readyCondition->reason, "NotSupportedYet");
+    EXPECT_EQ(readyCondition->message,
+              "not supported yet: spec.analysis.webhooks, spec.autoscalerRef; the Canary is stopped "
+              "(nothing is changed) until these fields are removed");
+    EXPECT_TRUE(p.actions.empty());
+    EXPECT_EQ(p.status.canaryWeight, phase == Phase::Progressing ? 20 : 0);
+    EXPECT_EQ(p.status.phase, phase);
+    EXPECT_EQ(eventsOf(p), "W:Canary podinfo.test " + readyCondition->message + "\n");
+    s.canary.status = p.status;
+    EXPECT_TRUE(s.run().events.empty()) << "reported once";
+  }
 }
 
 }  // namespace
@@ -473,6 +483,264 @@ TEST(Planner, DeletionWithoutTheFinalizerDoesNothing) {
   Plan p = s.run();
   EXPECT_TRUE(p.actions.empty());
   EXPECT_TRUE(p.events.empty());
+}
+
+}  // namespace
+}  // namespace aviary::controller
+
+// Issue 10: the inputs replayed from public bug reports, one kind per test.
+namespace aviary::controller {
+namespace {
+
+WorkloadState unready(const std::string& hash, int replicas = 2) {
+  return {true, hash, replicas, false, false, configsChecksum({})};
+}
+
+bool hasEvent(const Plan& p, const std::string& text) {
+  return eventsOf(p).find(text) != std::string::npos;
+}
+
+// §1: progressDeadlineSeconds 30, interval 10 s, a template that never becomes ready (the Deployment's own
+// 600 s deadline never fires): still Progressing at 20 s, Failed at 30 s, within the 45 s promised.
+TEST(Deadlines, ACanaryThatNeverBecomesReadyFailsAtTheCanarysDeadline) {
+  Step s;
+  s.canary.spec.progressDeadlineSeconds = 30;
+  s.canary.spec.analysis.interval = seconds(10);
+  s.phase(Phase::Initialized);
+  s.observed.target = unready("v2", 0);
+  Plan p = s.run();  // the new revision at t0
+  ASSERT_EQ(p.status.phase, Phase::Progressing);
+  s.canary.status = p.status;
+  s.observed.target = unready("v2", 2);
+  TimePoint t = kT0;
+  while (t < kT0 + seconds(45) && s.canary.status.phase == Phase::Progressing) {
+    s.now = t;
+    p = s.run();
+    if (t <= kT0 + seconds(20)) {
+      EXPECT_EQ(p.status.phase, Phase::Progressing)
+          << "at " << std::chrono::duration_cast<seconds>(t - kT0).count() << " s";
+    }
+    s.canary.status = p.status;
+    if (p.status.phase == Phase::Progressing) t += p.requeueAfter.value_or(seconds(10));
+  }
+  EXPECT_EQ(s.canary.status.phase, Phase::Failed);
+  EXPECT_LE(t - kT0, seconds(31)) << "noticed at the deadline, not at the next step";
+  EXPECT_EQ(p.actions, (std::vector<Action>{routes(0), scale(0)}));
+  EXPECT_TRUE(hasEvent(p, "not ready within the progress deadline (30s)")) << eventsOf(p);
+}
+
+TEST(Deadlines, SkipAnalysisWithAVersionThatNeverBecomesReadyFails) {
+  Step s;
+  s.canary.spec.skipAnalysis = true;
+  s.canary.spec.progressDeadlineSeconds = 30;
+  s.phase(Phase::Progressing, 0).at(seconds(29));
+  s.observed.target = unready("v2");
+  EXPECT_EQ(s.run().status.phase, Phase::Progressing);
+  s.at(seconds(30));
+  Plan p = s.run();
+  EXPECT_EQ(p.status.phase, Phase::Failed);
+  EXPECT_EQ(p.actions, (std::vector<Action>{routes(0), scale(0)})) << "never promoted";
+}
+
+TEST(Deadlines, APrimaryThatCannotFinishItsPromotionFailsWithoutTakingTheCanarysTraffic) {
+  Step s;
+  s.canary.spec.progressDeadlineSeconds = 60;
+  s.phase(Phase::Promoting, 30).at(seconds(30));
+  s.observed.target = ready("v2", 2);
+  s.observed.primary = unready("v2");
+  Plan p = s.run();
+  EXPECT_EQ(p.status.phase, Phase::Promoting);
+  EXPECT_EQ(p.actions, (std::vector<Action>{{ActionType::PromoteToPrimary, 2, 0, 0}, routes(30)}));
+  EXPECT_LE(p.requeueAfter, milliseconds(1000));
+
+  s.at(seconds(60));
+  p = s.run();
+  EXPECT_EQ(p.status.phase, Phase::Failed);
+  EXPECT_EQ(p.status.canaryWeight, 30);
+  EXPECT_EQ(p.actions, (std::vector<Action>{{ActionType::PromoteToPrimary, 2, 0, 0}, routes(30)}))
+      << "traffic is never moved to a primary that is not ready";
+  EXPECT_EQ(p.status.condition("Promoted")->reason, "ProgressDeadlineExceeded");
+  EXPECT_TRUE(hasEvent(p,
+                       "W:Promotion of podinfo.test halted: podinfo-primary did not finish its rollout "
+                       "within the progress deadline (60s)"))
+      << eventsOf(p);
+
+  s.canary.status = p.status;  // Failed, the canary still serving 30 %
+  s.at(seconds(300));
+  p = s.run();
+  EXPECT_EQ(p.actions, (std::vector<Action>{routes(30)})) << "still waiting for the primary";
+  s.observed.primary = ready("v2");
+  p = s.run();
+  EXPECT_EQ(p.actions, (std::vector<Action>{routes(0), scale(0)})) << "the primary serves: traffic moves";
+  EXPECT_EQ(p.status.canaryWeight, 0);
+  EXPECT_EQ(p.status.lastPromotedSpec, "v2");
+}
+
+TEST(Deadlines, AnInitializationThatNeverFinishesFailsAndResumesWhenThePrimaryIsReady) {
+  Step s;
+  s.canary.spec.progressDeadlineSeconds = 30;
+  s.observed.target = ready("v1", 2);
+  s.observed.primary = {};
+  Plan p = s.run();
+  ASSERT_EQ(p.status.phase, Phase::Initializing);
+  s.canary.status = p.status;
+  s.observed.primary = unready("v1");
+  s.at(seconds(29));
+  EXPECT_EQ(s.run().status.phase, Phase::Initializing);
+  EXPECT_LE(s.run().requeueAfter, milliseconds(1000));
+  s.at(seconds(30));
+  p = s.run();
+  EXPECT_EQ(p.status.phase, Phase::Failed);
+  EXPECT_EQ(p.status.condition("Promoted")->reason, "ProgressDeadlineExceeded");
+  EXPECT_TRUE(hasEvent(p,
+                       "W:Initialization of podinfo.test failed: podinfo-primary not ready within the "
+                       "progress deadline (30s)"))
+      << eventsOf(p);
+  EXPECT_EQ(p.actions, (std::vector<Action>{kInitPrimary})) << "no Service selects unready pods";
+
+  s.canary.status = p.status;
+  s.at(seconds(90));
+  p = s.run();
+  EXPECT_EQ(p.status.phase, Phase::Failed) << "nothing promoted yet: it goes on initializing";
+  EXPECT_TRUE(p.events.empty());
+  s.observed.primary = ready("v1");
+  p = s.run();
+  EXPECT_EQ(p.status.phase, Phase::Initialized);
+  EXPECT_EQ(p.status.lastPromotedSpec, "v1");
+}
+
+TEST(Deadlines, ARestoreOnDeletionThatNeverFinishesIsReportedAndKeepsTheTrafficOnThePrimary) {
+  Step s;
+  s.canary.spec.progressDeadlineSeconds = 30;
+  s.phase(Phase::Terminating, 0, "2026-11-22T10:00:00Z").at(seconds(31));
+  s.canary.deleting = true;
+  s.canary.finalizers = {kFinalizer};
+  s.observed.target = unready("v1", 3);
+  s.observed.primary = ready("v1", 3);
+  Plan p = s.run();
+  EXPECT_EQ(p.status.phase, Phase::Terminating);
+  EXPECT_EQ(p.actions, (std::vector<Action>{{ActionType::RestoreTarget, 3, 0, 0}})) << "no RevertRouting";
+  EXPECT_EQ(p.status.condition("Ready")->reason, "ProgressDeadlineExceeded");
+  EXPECT_TRUE(hasEvent(p, "restoring podinfo: not ready within the progress deadline (30s)")) << eventsOf(p);
+  s.canary.status = p.status;
+  EXPECT_TRUE(s.run().events.empty()) << "reported once";
+}
+
+// §2: after a failed release B, the user goes back to the promoted A (nothing to analyse), then applies
+// B again: B is a new revision.
+TEST(Revisions, RevertingToThePromotedRevisionThenReapplyingTheFailedOneAnalysesItAgain) {
+  Step s;
+  s.phase(Phase::Failed);
+  s.canary.status.lastAppliedSpec = "v2";  // B failed
+  s.observed.target = ready("v1", 0);      // back to A
+  Plan p = s.run();
+  EXPECT_EQ(p.status.phase, Phase::Failed);
+  EXPECT_EQ(p.status.lastAppliedSpec, "v1");
+  EXPECT_EQ(p.actions, (std::vector<Action>{routes(0)})) << "already at zero: nothing to scale";
+  EXPECT_TRUE(p.events.empty()) << "no \"New revision\" Event";
+
+  s.canary.status = p.status;
+  s.observed.target = ready("v2", 0);  // B again
+  p = s.run();
+  EXPECT_EQ(p.status.phase, Phase::Progressing);
+  EXPECT_EQ(p.actions, (std::vector<Action>{scale(2), routes(0)}));
+  EXPECT_TRUE(hasEvent(p, "New revision detected")) << eventsOf(p);
+}
+
+TEST(Revisions, RevertingConfigsToWhatThePrimaryRunsIsNotANewRevision) {
+  Step s;
+  s.phase(Phase::Failed);
+  s.observed.target = ready("v1", 0);
+  s.canary.status.lastAppliedSpec = "v1";
+  s.canary.status.trackedConfigs = {{"configmap/cfg", "bad"}};  // the failed release changed the config
+  s.observed.trackedConfigs = {{"configmap/cfg", "good"}};      // reverted
+  s.observed.primary.configsChecksum = configsChecksum(s.observed.trackedConfigs);
+  Plan p = s.run();
+  EXPECT_EQ(p.status.phase, Phase::Failed);
+  EXPECT_EQ(p.status.trackedConfigs, s.observed.trackedConfigs);
+  s.canary.status = p.status;
+  s.observed.trackedConfigs = {{"configmap/cfg", "bad"}};
+  EXPECT_EQ(s.run().status.phase, Phase::Progressing) << "the failed config again is analysed again";
+}
+
+// §3: the new revision changes replicas 2 → 4 (no autoscaler): the canary runs 4, the primary gets 4.
+TEST(Replicas, TheCanaryAndThePromotedPrimaryRunTheReplicasTheUserAskedFor) {
+  Step s;
+  s.phase(Phase::Succeeded);
+  s.observed.primary = ready("v1", 2);
+  s.observed.target = ready("v2", 4);
+  Plan p = s.run();
+  EXPECT_EQ(p.actions, (std::vector<Action>{scale(4), routes(0)}));
+
+  s.phase(Phase::Progressing, 30).at(seconds(60)).passing();
+  p = s.run();
+  EXPECT_EQ(p.actions, (std::vector<Action>{{ActionType::PromoteToPrimary, 4, 0, 0}, routes(30)}));
+  s.canary.status = p.status;
+  s.observed.primary = ready("v2", 2);  // the template is promoted, the replicas not yet
+  EXPECT_EQ(s.run().status.phase, Phase::Promoting);
+  s.observed.primary = ready("v2", 4);
+  EXPECT_EQ(s.run().status.phase, Phase::Finalising);
+
+  s.canary.spec.autoscalerRef = api::ObjectRef{"autoscaling/v2", "HorizontalPodAutoscaler", "podinfo", ""};
+  s.phase(Phase::Progressing, 30).at(seconds(60)).passing();
+  EXPECT_EQ(s.run().actions.front(), (Action{ActionType::PromoteToPrimary, 0, 0, 0}))
+      << "an autoscaler owns the primary's count";
+}
+
+// §6: every condition carries the current generation, so `kubectl wait --for=condition=promoted` works
+// after a spec edit.
+TEST(Conditions, EveryConditionCarriesTheCurrentGeneration) {
+  Step s;
+  s.phase(Phase::Succeeded);
+  s.observed.target = ready("v1", 0);
+  s.canary.status.setCondition({"Promoted", "True", "Succeeded", "done", 1, "", ""}, "t");
+  s.canary.status.setCondition({"Ready", "True", "Valid", "", 1, "", ""}, "t");
+  s.canary.generation = 2;  // the interval was edited
+  Plan p = s.run();
+  for (const auto& c : p.status.conditions) EXPECT_EQ(c.observedGeneration, 2) << c.type;
+  EXPECT_EQ(p.status.condition("Promoted")->status, "True");
+  EXPECT_EQ(p.status.condition("Promoted")->lastTransitionTime, "t") << "no transition for a generation";
+}
+
+TEST(Conditions, ATargetWhosePodsCannotBeSelectedIsReportedOnceAndNothingIsTouched) {
+  Step s;
+  s.phase(Phase::Succeeded);
+  s.observed.targetSelectorProblem =
+      "the pod template of \"podinfo\" carries none of the selector labels "
+      "(app, name, app.kubernetes.io/name)";
+  Plan p = s.run();
+  EXPECT_TRUE(p.actions.empty());
+  EXPECT_FALSE(p.requeueAfter) << "no retry storm: the next Deployment change wakes it";
+  EXPECT_EQ(p.status.condition("Ready")->status, "False");
+  EXPECT_EQ(p.status.condition("Ready")->reason, "TargetNotSelectable");
+  EXPECT_EQ(p.status.condition("Ready")->message, s.observed.targetSelectorProblem);
+  ASSERT_EQ(p.events.size(), 1u);
+  s.canary.status = p.status;
+  EXPECT_TRUE(s.run().events.empty());
+}
+
+// §7: stepWeights with maxWeight is a valid Flagger manifest: 10 → 20 → 80, maxWeight ignored with a
+// warning.
+TEST(StepWeights, MaxWeightIsIgnoredWithAWarningWhenStepWeightsAreSet) {
+  Step s;
+  s.canary.spec.analysis.stepWeights = {10, 20, 80};
+  s.canary.spec.analysis.maxWeight = 50;
+  s.canary.spec.analysis.maxWeightSet = true;
+  std::vector<int> weights;
+  s.phase(Phase::Progressing, 0).at(seconds(60));
+  Plan p = s.run();
+  EXPECT_EQ(p.status.condition("Ready")->message,
+            "spec.analysis.maxWeight (50) is ignored because spec.analysis.stepWeights is set");
+  EXPECT_TRUE(hasEvent(p, "W:Canary podinfo.test: spec.analysis.maxWeight (50) is ignored")) << eventsOf(p);
+  for (int w = 0; s.canary.status.phase == Phase::Progressing && weights.size() < 10;) {
+    s.phase(Phase::Progressing, w).at(seconds(60)).passing();
+    p = s.run();
+    w = p.status.canaryWeight;
+    if (p.status.phase == Phase::Progressing) weights.push_back(w);
+    s.canary.status.phase = p.status.phase;
+  }
+  EXPECT_EQ(weights, (std::vector<int>{10, 20, 80}));
+  EXPECT_EQ(s.canary.status.phase, Phase::Promoting);
 }
 
 }  // namespace
