@@ -34,12 +34,18 @@ std::string keyOf(const kube::Json& object) {
   return kube::objectKey(meta.value("namespace", ""), meta.value("name", ""));
 }
 
+// What the reconciler writes through the cache and watches for edits by others.
+const std::vector<kube::ResourceType>& ownedTypes() {
+  static const std::vector<kube::ResourceType> types = {
+      kube::resources::kServices, mesh::istio::kVirtualServices, mesh::istio::kDestinationRules};
+  return types;
+}
+
 }  // namespace
 
 CanaryController::CanaryController(kube::KubeClient& client, ControllerOptions options)
     : client_(client),
-      ownedObjects_(client, {kube::resources::kServices, mesh::istio::kVirtualServices,
-                             mesh::istio::kDestinationRules}),
+      ownedObjects_(client, ownedTypes()),
       options_(std::move(options)),
       routers_(mesh::builtInRouters()),
       events_(client),
@@ -47,11 +53,22 @@ CanaryController::CanaryController(kube::KubeClient& client, ControllerOptions o
       deployments_(client, watchOf(kube::resources::kDeployments, options_.ns)),
       configMaps_(client, watchOf(kube::resources::kConfigMaps, options_.ns), configMapProjection),
       secrets_(client, watchOf(kube::resources::kSecrets, options_.ns), secretProjection),
+      ownedWatch_(client, ownedTypes(), options_.ns,
+                  [this](const auto& type, const auto& ns, const auto& name, const auto& rv) {
+                    onOwnedObjectChange(type, ns, name, rv);
+                  }),
       queue_(std::chrono::milliseconds(100), std::chrono::seconds(30)) {
   // Canaries by the Deployment they target, so a Deployment event finds its Canary without a scan.
   canaries_.addIndex("target", [](const kube::Json& c) {
     return std::vector<std::string>{kube::objectKey(
         c["metadata"].value("namespace", ""), c.value("/spec/targetRef/name"_json_pointer, std::string()))};
+  });
+  // …and by their apex Service (service.name, or the target's name), so an edit of a Service or route
+  // finds its Canary.
+  canaries_.addIndex("apex", [](const kube::Json& c) {
+    std::string apex = c.value("/spec/service/name"_json_pointer, std::string());
+    if (apex.empty()) apex = c.value("/spec/targetRef/name"_json_pointer, std::string());
+    return std::vector<std::string>{kube::objectKey(c["metadata"].value("namespace", ""), apex)};
   });
   auto timeout = options_.prometheusTimeout;
   reconciler_ = std::make_unique<Reconciler>(
@@ -83,6 +100,14 @@ void CanaryController::enqueueNamespace(const kube::Json& object) {
   }
 }
 
+void CanaryController::onOwnedObjectChange(const kube::ResourceType& type, const std::string& ns,
+                                           const std::string& name, const std::string& resourceVersion) {
+  if (!ownedObjects_.forgetIfChanged(type, ns, name, resourceVersion)) return;  // Aviary's own write
+  for (const auto& apex : apexCandidates(name)) {
+    for (const auto& c : canaries_.store().byIndex("apex", kube::objectKey(ns, apex))) queue_.add(keyOf(*c));
+  }
+}
+
 CanaryController::~CanaryController() {
   stop();
 }
@@ -109,6 +134,7 @@ Status CanaryController::start() {
   if (!synced) {
     return Error{ErrorCode::Timeout, "informers did not sync within 60s (is the Canary CRD installed?)"};
   }
+  ownedWatch_.start();  // not waited for: see OwnedObjectWatch
   spdlog::info("canary controller started: {} canaries, {} deployments cached, {} workers",
                canaries_.store().keys().size(), deployments_.store().keys().size(), options_.workers);
   for (int i = 0; i < options_.workers; ++i) workers_.emplace_back([this] { work(); });
@@ -140,6 +166,7 @@ void CanaryController::stop() {
   queue_.shutDown();
   for (auto& w : workers_) w.join();
   workers_.clear();
+  ownedWatch_.stop();
   for (auto* informer : {&canaries_, &deployments_, &configMaps_, &secrets_}) informer->stop();
   events_.flush();
   events_.stop();

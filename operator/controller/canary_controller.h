@@ -8,6 +8,7 @@
 #include <thread>
 #include <vector>
 
+#include "operator/controller/owned_object_watch.h"
 #include "operator/controller/reconciler.h"
 #include "operator/kube/informer.h"
 #include "operator/kube/work_queue.h"
@@ -28,6 +29,9 @@ class CanaryController {
  private:
   void enqueueForDeployment(const kube::Json& deployment);
   void enqueueNamespace(const kube::Json& object);
+  // Another client changed an object Aviary owns: wake the Canaries whose apex it belongs to.
+  void onOwnedObjectChange(const kube::ResourceType& type, const std::string& ns, const std::string& name,
+                           const std::string& resourceVersion);
   void work();
 
   kube::KubeClient& client_;
@@ -41,6 +45,7 @@ class CanaryController {
   kube::Informer<kube::Json> deployments_;
   kube::Informer<kube::Json> configMaps_;  // projections: metadata + content checksum
   kube::Informer<kube::Json> secrets_;
+  OwnedObjectWatch ownedWatch_;
   kube::WorkQueue queue_;
   std::unique_ptr<Reconciler> reconciler_;
   std::vector<std::thread> workers_;

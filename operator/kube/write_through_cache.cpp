@@ -93,6 +93,19 @@ Result<std::unique_ptr<WatchStream>> WriteThroughCache::watch(const ResourceType
   return inner_.watch(type, ns, options);
 }
 
+bool WriteThroughCache::forgetIfChanged(const ResourceType& type, const std::string& ns,
+                                        const std::string& name, const std::string& resourceVersion) {
+  if (!cached(type)) return false;
+  std::lock_guard lock(mutex_);
+  auto it = entries_.find(key(type, ns, name));
+  if (it == entries_.end()) return true;
+  const std::string cachedVersion =
+      it->second.object.value("/metadata/resourceVersion"_json_pointer, std::string());
+  if (!resourceVersion.empty() && cachedVersion == resourceVersion) return false;  // our own write's echo
+  entries_.erase(it);
+  return true;
+}
+
 uint64_t WriteThroughCache::hits() const {
   std::lock_guard lock(mutex_);
   return hits_;

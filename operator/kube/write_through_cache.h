@@ -37,6 +37,12 @@ class WriteThroughCache : public KubeClient {
   Result<std::unique_ptr<WatchStream>> watch(const ResourceType& type, const std::string& ns,
                                              const WatchOptions& options) override;
 
+  // Another client changed (or deleted: resourceVersion "") an object of a cached type: drops the cached
+  // copy unless it is the version Aviary wrote or read last. True when the change was not Aviary's own
+  // (the copy differed or none was kept), i.e. when whoever owns the object should look at it again.
+  bool forgetIfChanged(const ResourceType& type, const std::string& ns, const std::string& name,
+                       const std::string& resourceVersion);
+
   uint64_t hits() const;
   uint64_t misses() const;
 

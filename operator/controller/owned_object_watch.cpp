@@ -1,0 +1,50 @@
+#include "operator/controller/owned_object_watch.h"
+
+#include "mesh-adapters/common/object_sync.h"
+
+namespace aviary::controller {
+
+OwnedObjectWatch::OwnedObjectWatch(kube::KubeClient& client, const std::vector<kube::ResourceType>& types,
+                                   const std::string& ns, OnChange onChange) {
+  for (const auto& type : types) {
+    kube::ReflectorOptions options;
+    options.type = type;
+    options.ns = ns;
+    options.labelSelector = std::string(mesh::kManagedByLabel) + "=aviary";
+    auto informer = std::make_unique<kube::Informer<kube::Json>>(client, options, [](const kube::Json& o) {
+      const kube::Json& meta = o["metadata"];
+      return kube::Json{{"metadata",
+                         {{"namespace", meta.value("namespace", "")},
+                          {"name", meta.value("name", "")},
+                          {"resourceVersion", meta.value("resourceVersion", "")}}}};
+    });
+    auto report = [type, onChange](const kube::Json& o, bool deleted) {
+      const kube::Json& meta = o["metadata"];
+      onChange(type, meta.value("namespace", ""), meta.value("name", ""),
+               deleted ? std::string() : meta.value("resourceVersion", ""));
+    };
+    informer->addHandlers({[report](const auto& o) { report(*o, false); },
+                           [report](const auto&, const auto& o) { report(*o, false); },
+                           [report](const auto& o) { report(*o, true); }});
+    informers_.push_back(std::move(informer));
+  }
+}
+
+void OwnedObjectWatch::start() {
+  for (auto& informer : informers_) informer->start();
+}
+
+void OwnedObjectWatch::stop() {
+  for (auto& informer : informers_) informer->stop();
+}
+
+std::vector<std::string> apexCandidates(const std::string& name) {
+  std::vector<std::string> out = {name};
+  for (const std::string suffix : {"-primary", "-canary"}) {
+    if (name.size() > suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0)
+      out.push_back(name.substr(0, name.size() - suffix.size()));
+  }
+  return out;
+}
+
+}  // namespace aviary::controller

@@ -1,0 +1,41 @@
+// Watches what Aviary writes (Services and mesh routes labelled app.kubernetes.io/managed-by=aviary, which
+// includes the user's objects it adopted) so that another client's edit is corrected at once instead of
+// when the write-through cache expires: a change whose resourceVersion is not the one Aviary last wrote
+// drops the cached copy and wakes the Canaries the object belongs to (issue 10 §5: drift).
+//
+// The informers keep a projection (namespace, name, resourceVersion) only. They are not waited for at
+// start-up: a mesh whose CRDs are not installed leaves its informer retrying with backoff, harmlessly.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "operator/kube/informer.h"
+#include "operator/kube/resource_type.h"
+
+namespace aviary::controller {
+
+class OwnedObjectWatch {
+ public:
+  // Called on the informers' threads for every add, update and delete: the object's type, namespace,
+  // name and resourceVersion ("" when it was deleted). Must be quick and thread-safe.
+  using OnChange = std::function<void(const kube::ResourceType& type, const std::string& ns,
+                                      const std::string& name, const std::string& resourceVersion)>;
+
+  // `ns`: "" watches every namespace.
+  OwnedObjectWatch(kube::KubeClient& client, const std::vector<kube::ResourceType>& types,
+                   const std::string& ns, OnChange onChange);
+  void start();
+  void stop();
+
+ private:
+  std::vector<std::unique_ptr<kube::Informer<kube::Json>>> informers_;
+};
+
+// The apex Service names an owned object `name` can belong to: itself ("podinfo", its VirtualService)
+// and, for "<apex>-primary"/"<apex>-canary" (Services, DestinationRules), the apex.
+std::vector<std::string> apexCandidates(const std::string& name);
+
+}  // namespace aviary::controller
