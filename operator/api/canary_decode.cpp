@@ -315,7 +315,6 @@ DecodeResult decodeCanary(const Json& object) {
   for (const char* later : {"ingressRef", "routeRef", "upstreamRef"}) {
     if (spec.has(later)) s.unsupported.push_back(spec.at(later));
   }
-
   if (s.autoscalerRef && s.autoscalerRef->kind != "HorizontalPodAutoscaler") {
     s.unsupported.push_back("spec.autoscalerRef (kind " + s.autoscalerRef->kind + ")");
   }
