@@ -1,5 +1,7 @@
 #include "mesh-adapters/common/object_sync.h"
 
+#include <chrono>
+
 namespace aviary::mesh {
 namespace {
 
@@ -16,9 +18,7 @@ Json merged(const Json& existing, const Json& desired, const ManagedFields& mana
   // The user's object (adopted now or earlier) never points at a Canary: on a real cluster the garbage
   // collector would delete it with the Canary (found on the real control plane, issue 9). An owner
   // reference that an earlier build left on it is removed.
-  const bool usersObject =
-      adoptingNow ||
-      existing.value("/metadata/annotations"_json_pointer, Json::object()).contains(kOriginalSpecAnnotation);
+  const bool usersObject = adopted(existing);
   const Json desiredSpec = desired.value("spec", Json::object());
   for (const auto& key : managed.specKeys) {
     if (desiredSpec.contains(key)) {
@@ -67,6 +67,31 @@ Json merged(const Json& existing, const Json& desired, const ManagedFields& mana
   return next;
 }
 
+// Whether `stored` is an object Aviary created for the owner named in `desired` and for it alone: the
+// only kind of object syncObject may delete to recreate it.
+bool createdOnlyFor(const Json& stored, const Json& desired) {
+  const Json owners = desired["metadata"].value("ownerReferences", Json::array());
+  if (owners.empty()) return false;
+  const std::string uid = owners[0].value("uid", "");
+  return ownedBy(stored, uid) && ownerReferencesWithout(stored, uid).is_null() && !adopted(stored);
+}
+
+// The owner references left when ours goes: if ours was the controller, the first remaining Canary's
+// reference becomes the controller, so the object stays collected with the Canaries that use it.
+Json remainingOwners(const Json& stored, const std::string& ownerUid) {
+  Json rest = ownerReferencesWithout(stored, ownerUid);
+  bool controlled = false;
+  for (const auto& o : rest) controlled = controlled || o.value("controller", false);
+  if (controlled) return rest;
+  for (auto& o : rest) {
+    if (o.value("kind", "") == "Canary" && o.value("apiVersion", "").rfind("aviary.io/", 0) == 0) {
+      o["controller"] = true;
+      break;
+    }
+  }
+  return rest;
+}
+
 }  // namespace
 
 Result<Json> syncObject(kube::KubeClient& client, const kube::ResourceType& type, const std::string& ns,
@@ -83,7 +108,28 @@ Result<Json> syncObject(kube::KubeClient& client, const kube::ResourceType& type
       continue;  // someone else created it meanwhile: merge into theirs
     }
     if (!existing) return existing.error();
+    if (auto reason = managed.immutableMismatch ? managed.immutableMismatch(*existing) : std::nullopt) {
+      if (!createdOnlyFor(*existing, desired)) {
+        return Error{ErrorCode::Invalid,
+                     type.kind + " " + name + ": " + *reason +
+                         ", and Aviary recreates only objects it created for this Canary"};
+      }
+      if (existing->contains("/metadata/deletionTimestamp"_json_pointer) || attempt >= 3) {
+        Error e{ErrorCode::Unavailable, type.kind + " " + name + " is being recreated (" + *reason + ")"};
+        e.retryAfter = std::chrono::seconds(1);
+        return e;
+      }
+      kube::DeleteOptions options;
+      options.preconditionResourceVersion =
+          existing->value("/metadata/resourceVersion"_json_pointer, std::string());
+      auto removed = client.remove(type, ns, name, options);
+      if (!removed && removed.error().code != ErrorCode::NotFound &&
+          removed.error().code != ErrorCode::Conflict)
+        return removed.error();
+      continue;  // created afresh on the next pass (or, changed meanwhile, judged again)
+    }
     Json next = merged(*existing, desired, managed);
+    if (managed.keepFromStored) managed.keepFromStored(*existing, next);
     if (next == *existing) return existing;
     auto updated = client.update(type, ns, next);
     if (updated || updated.error().code != ErrorCode::Conflict || attempt >= 3) return updated;
@@ -92,15 +138,24 @@ Result<Json> syncObject(kube::KubeClient& client, const kube::ResourceType& type
 
 Status deleteIfOwned(kube::KubeClient& client, const kube::ResourceType& type, const std::string& ns,
                      const std::string& name, const std::string& ownerUid) {
-  auto existing = client.get(type, ns, name);
-  if (!existing) return existing.error().code == ErrorCode::NotFound ? Status{} : Status(existing.error());
-  if (!ownedBy(*existing, ownerUid)) return {};
-  kube::DeleteOptions options;
-  options.preconditionResourceVersion =
-      existing->value("/metadata/resourceVersion"_json_pointer, std::string());
-  auto r = client.remove(type, ns, name, options);
-  if (!r && r.error().code != ErrorCode::NotFound) return r.error();
-  return {};
+  for (int attempt = 0;; ++attempt) {
+    auto existing = client.get(type, ns, name);
+    if (!existing) return existing.error().code == ErrorCode::NotFound ? Status{} : Status(existing.error());
+    if (!ownedBy(*existing, ownerUid)) return {};
+    Result<Json> written = Json();
+    if (ownerReferencesWithout(*existing, ownerUid).is_null()) {
+      kube::DeleteOptions options;
+      options.preconditionResourceVersion =
+          existing->value("/metadata/resourceVersion"_json_pointer, std::string());
+      written = client.remove(type, ns, name, options);
+    } else {  // others still use it: only our share goes (the update carries the resourceVersion)
+      Json next = *existing;
+      next["metadata"]["ownerReferences"] = remainingOwners(*existing, ownerUid);
+      written = client.update(type, ns, next);
+    }
+    if (written || written.error().code == ErrorCode::NotFound) return {};
+    if (written.error().code != ErrorCode::Conflict || attempt >= 3) return written.error();
+  }
 }
 
 Status releaseObject(kube::KubeClient& client, const kube::ResourceType& type, const std::string& ns,
@@ -125,6 +180,12 @@ Json ownerReference(const std::string& canaryName, const std::string& canaryUid)
           {"uid", canaryUid},
           {"controller", true},
           {"blockOwnerDeletion", true}};
+}
+
+bool adopted(const Json& object) {
+  return object.value("/metadata/labels"_json_pointer, Json::object()).value(kManagedByLabel, "") !=
+             "aviary" ||
+         object.value("/metadata/annotations"_json_pointer, Json::object()).contains(kOriginalSpecAnnotation);
 }
 
 bool ownedBy(const Json& object, const std::string& ownerUid) {

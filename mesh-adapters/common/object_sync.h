@@ -3,6 +3,8 @@
 // user or other controllers set, and write nothing when nothing differs. Conflicts retry from fresh state.
 #pragma once
 
+#include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -14,9 +16,19 @@ namespace aviary::mesh {
 struct ManagedFields {
   std::vector<std::string> specKeys;  // top-level keys of .spec the router owns (absent in desired → removed)
   std::vector<std::string> topKeys;  // top-level keys of the object it owns (a ConfigMap's data, binaryData)
+  // Optional: the caller's last word on the merged object `next`, given the object as stored, before the
+  // two are compared. For values the API server allocated inside a managed key (a Service port's
+  // nodePort) and metadata the Canary leaves to others; without it they would differ on every pass.
+  std::function<void(const kube::Json& stored, kube::Json& next)> keepFromStored;
+  // Optional: why the stored object cannot reach the desired one by an update (an immutable field
+  // differs, e.g. a Service's clusterIP), or nullopt when it can.
+  std::function<std::optional<std::string>(const kube::Json& stored)> immutableMismatch;
 };
 
 // Returns the object as stored after the sync.
+// An immutableMismatch is resolved by deleting (resourceVersion precondition) and creating again only an
+// object Aviary created for the owner named in desired's ownerReferences; any other object (a user's, one
+// Aviary adopted, another Canary's) is never deleted: the answer is an Invalid error with the reason.
 Result<kube::Json> syncObject(kube::KubeClient& client, const kube::ResourceType& type, const std::string& ns,
                               const kube::Json& desired, const ManagedFields& managed);
 
@@ -30,15 +42,21 @@ inline constexpr char kManagedByLabel[] = "app.kubernetes.io/managed-by";
 Status releaseObject(kube::KubeClient& client, const kube::ResourceType& type, const std::string& ns,
                      const std::string& name, const std::string& ownerUid);
 
-// Deletes the object if it exists and carries an ownerReference to `ownerUid` (the Canary that created
-// it), with its resourceVersion as a precondition; an object of the same name that someone else made is
-// left alone, so a Canary can never be used to delete what its author could not. NotFound is success.
+// Gives up `ownerUid`'s share of the object: if it exists and carries an ownerReference to `ownerUid`
+// (the Canary that created it), it is deleted with its resourceVersion as a precondition; an object of the
+// same name that someone else made is left alone, so a Canary can never be used to delete what its author
+// could not. An object other owners still hold (a "-primary" ConfigMap two Canaries mount) is not deleted:
+// only our reference is removed (resourceVersion precondition, conflicts retried from fresh state), and if
+// ours was the controller reference the next Canary's becomes the controller. NotFound is success.
 Status deleteIfOwned(kube::KubeClient& client, const kube::ResourceType& type, const std::string& ns,
                      const std::string& name, const std::string& ownerUid);
 
 // metadata.ownerReferences entry pointing at the Canary, so Kubernetes collects what Aviary created.
 kube::Json ownerReference(const std::string& canaryName, const std::string& canaryUid);
 
+// Whether `object` is a user's that Aviary adopted (or is about to adopt): it has no managed-by=aviary
+// label, or it keeps its original spec in kOriginalSpecAnnotation.
+bool adopted(const kube::Json& object);
 // Whether `object` carries an ownerReference to `ownerUid` (false for an empty uid).
 bool ownedBy(const kube::Json& object, const std::string& ownerUid);
 // `object`'s ownerReferences without those to `ownerUid`; null when none is left (a merge patch then

@@ -1,5 +1,7 @@
 #include "mesh-adapters/common/service_router.h"
 
+#include <algorithm>
+
 #include "mesh-adapters/common/object_sync.h"
 
 namespace aviary::mesh {
@@ -10,28 +12,92 @@ using kube::Json;
 Json service(const api::Canary& c, const std::string& name, const Json& selector,
              const api::CustomMetadata& extra) {
   const api::ServiceSpec& s = c.spec.service;
-  Json labels = {{"app.kubernetes.io/managed-by", "aviary"}};
+  Json labels = {{kManagedByLabel, "aviary"}};
   for (const auto& [k, v] : extra.labels) labels[k] = v;
   Json meta = {{"name", name}, {"namespace", c.ns}, {"labels", labels}};
   if (!extra.annotations.empty()) meta["annotations"] = extra.annotations;
   if (!c.uid.empty()) meta["ownerReferences"] = Json::array({ownerReference(c.name, c.uid)});
   Json port = {{"name", s.portName}, {"port", s.port}, {"targetPort", s.targetPort}, {"protocol", "TCP"}};
-  return {{"apiVersion", "v1"},
-          {"kind", "Service"},
-          {"metadata", meta},
-          {"spec", {{"type", "ClusterIP"}, {"selector", selector}, {"ports", Json::array({port})}}}};
+  if (!s.appProtocol.empty()) port["appProtocol"] = s.appProtocol;
+  // type and clusterIP matter only when Aviary creates the Service: neither is a managed key, so an
+  // adopted Service keeps its own (NodePort, LoadBalancer, …).
+  Json spec = {{"type", "ClusterIP"}, {"selector", selector}, {"ports", Json::array({port})}};
+  if (s.headless) spec["clusterIP"] = "None";
+  return {{"apiVersion", "v1"}, {"kind", "Service"}, {"metadata", meta}, {"spec", spec}};
+}
+
+// The stored port a desired one continues: the same number and protocol, else the same name.
+const Json* storedPortFor(const Json& port, const Json& storedPorts, std::vector<bool>& taken) {
+  auto find = [&](auto&& same) -> const Json* {
+    for (std::size_t i = 0; i < storedPorts.size(); ++i) {
+      if (!taken[i] && same(storedPorts[i])) {
+        taken[i] = true;
+        return &storedPorts[i];
+      }
+    }
+    return nullptr;
+  };
+  if (auto* p = find([&](const Json& s) {
+        return s.value("port", 0) == port.value("port", 0) &&
+               s.value("protocol", "TCP") == port.value("protocol", "TCP");
+      })) {
+    return p;
+  }
+  const std::string name = port.value("name", "");
+  if (name.empty()) return nullptr;
+  return find([&](const Json& s) { return s.value("name", "") == name; });
+}
+
+// What the API server allocated and what the Canary leaves to others, carried from the stored Service
+// into the merged one: each port's nodePort (a NodePort or LoadBalancer Service the user made; dropping
+// it would allocate a new one on every pass), and the spec.service.unmanagedMetadata keys.
+void keepFromStored(const api::ServiceSpec& s, const Json& stored, Json& next) {
+  const Json storedPorts = stored.value("/spec/ports"_json_pointer, Json::array());
+  std::vector<bool> taken(storedPorts.size(), false);
+  if (next.contains("spec") && next["spec"].contains("ports") && next["spec"]["ports"].is_array()) {
+    for (Json& port : next["spec"]["ports"]) {
+      const Json* previous = storedPortFor(port, storedPorts, taken);
+      if (previous && previous->contains("nodePort")) port["nodePort"] = (*previous)["nodePort"];
+    }
+  }
+  // Aviary's own keys stay Aviary's: they say what it adopted and may delete.
+  auto ours = [](const std::string& key) {
+    return key == kManagedByLabel || key.rfind("aviary.io/", 0) == 0;
+  };
+  for (const auto& [field, keys] : {std::pair{"labels", &s.unmanagedMetadata.labels},
+                                    std::pair{"annotations", &s.unmanagedMetadata.annotations}}) {
+    const Json storedValues = stored["metadata"].value(field, Json::object());
+    for (const auto& key : *keys) {
+      if (ours(key) || !storedValues.contains(key)) continue;
+      next["metadata"][field][key] = storedValues[key];
+    }
+  }
+}
+
+// clusterIP cannot change on a real cluster: a Service Aviary made before spec.service.headless changed
+// has to be made again. A user's Service is never made headless behind their back (that would delete it);
+// a user's headless Service with headless unset stays as the user made it.
+std::optional<std::string> headlessMismatch(const api::ServiceSpec& s, const Json& stored) {
+  const bool isHeadless = stored.value("/spec/clusterIP"_json_pointer, std::string()) == "None";
+  if (isHeadless == s.headless) return std::nullopt;
+  if (!s.headless && adopted(stored)) return std::nullopt;
+  return s.headless
+             ? "spec.service.headless needs clusterIP None, which an existing Service cannot change to"
+             : "spec.service.headless is off but the Service is headless (clusterIP None cannot change)";
 }
 
 }  // namespace
 
 Status reconcileServices(kube::KubeClient& client, const api::Canary& c, const std::string& labelKey,
                          const std::string& labelValue) {
-  const ManagedFields fields{{"selector", "ports"}};
+  const api::ServiceSpec& s = c.spec.service;
+  ManagedFields fields{{"selector", "ports"}, {}};
+  fields.keepFromStored = [&s](const Json& stored, Json& next) { keepFromStored(s, stored, next); };
+  fields.immutableMismatch = [&s](const Json& stored) { return headlessMismatch(s, stored); };
   const Json primary = {{labelKey, labelValue + "-primary"}};
   for (const Json& desired :
-       {service(c, c.apexName(), primary, c.spec.service.apex),
-        service(c, c.primaryServiceName(), primary, c.spec.service.primary),
-        service(c, c.canaryServiceName(), {{labelKey, labelValue}}, c.spec.service.canary)}) {
+       {service(c, c.apexName(), primary, s.apex), service(c, c.primaryServiceName(), primary, s.primary),
+        service(c, c.canaryServiceName(), {{labelKey, labelValue}}, s.canary)}) {
     if (auto r = syncObject(client, kube::resources::kServices, c.ns, desired, fields); !r) return r.error();
   }
   return {};

@@ -1,5 +1,5 @@
 // The Kubernetes Services every provider needs: the apex <svc> (selecting the primary pods), <svc>-primary
-// and <svc>-canary, with the canary's port, port name, target port and custom metadata.
+// and <svc>-canary, with the canary's port, port name, target port, appProtocol and custom metadata.
 #pragma once
 
 #include <string>
@@ -11,6 +11,14 @@ namespace aviary::mesh {
 
 // `labelKey`/`labelValue`: the target's pod selector label (app=podinfo); the primary's pods carry
 // labelValue-primary.
+//
+// Aviary manages each Service's selector and ports (name, port, targetPort, protocol, appProtocol); all
+// else stays as it is, so a user's NodePort or LoadBalancer apex keeps its type, its ports' nodePorts
+// (carried over by port number, else by name), externalTrafficPolicy and annotations, and what the API
+// server defaults (clusterIP, sessionAffinity, ipFamilies, …) is never rewritten. A second pass with the
+// same Canary writes nothing. spec.service.headless: Services Aviary creates get clusterIP None, and one it
+// created before the setting changed is deleted and created again (clusterIP cannot change); asking a
+// user's Service with a cluster IP to be headless is an Invalid error instead.
 Status reconcileServices(kube::KubeClient& client, const api::Canary& canary, const std::string& labelKey,
                          const std::string& labelValue);
 

@@ -34,13 +34,22 @@ Json IstioRouter::virtualService(const api::Canary& c, Weights weights) {
        Json::array({{{"destination", {{"host", c.primaryServiceName()}}}, {"weight", weights.primary}},
                     {{"destination", {{"host", c.canaryServiceName()}}}, {"weight", weights.canary}}})}};
   if (!s.match.is_null()) route["match"] = s.match;
-  if (!s.rewrite.is_null()) route["rewrite"] = s.rewrite;
+  if (!s.rewrite.is_null()) {
+    route["rewrite"] = s.rewrite;
+    // Flagger's rewrite.type is for Gateway API; Istio has no such field.
+    if (route["rewrite"].is_object()) route["rewrite"].erase("type");
+  }
   if (!s.retries.is_null()) route["retries"] = s.retries;
   if (!s.headers.is_null()) route["headers"] = s.headers;
   if (!s.corsPolicy.is_null()) route["corsPolicy"] = s.corsPolicy;
   if (!s.timeout.empty()) route["timeout"] = s.timeout;
-  Json spec = {{"hosts", hosts}, {"http", Json::array({route})}};
-  if (!s.gateways.empty()) spec["gateways"] = s.gateways;
+  Json spec = {{"http", Json::array({route})}};
+  // A delegate VirtualService (spec.service.delegation) is reached only through the VirtualService that
+  // delegates to it, so it has neither hosts nor gateways (Istio refuses a delegate that has them).
+  if (!s.delegation) {
+    spec["hosts"] = hosts;
+    if (!s.gateways.empty()) spec["gateways"] = s.gateways;
+  }
   return {{"apiVersion", "networking.istio.io/v1beta1"},
           {"kind", "VirtualService"},
           {"metadata", metadataFor(c, c.apexName(), s.apex)},

@@ -1,6 +1,7 @@
 // Istio: a VirtualService <apex> that splits the apex host between <apex>-primary and <apex>-canary by
 // weight (with the canary's gateways, hosts, match, retries, timeout, rewrite, headers and corsPolicy),
-// and DestinationRules <apex>-primary / <apex>-canary carrying service.trafficPolicy.
+// and DestinationRules <apex>-primary / <apex>-canary carrying service.trafficPolicy. With
+// service.delegation the VirtualService is a delegate: no hosts, no gateways.
 #pragma once
 
 #include "mesh-adapters/router.h"

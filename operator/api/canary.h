@@ -31,6 +31,12 @@ struct ObjectRef {
   std::string apiVersion, kind, name, ns;  // ns: templateRef/providerRef only (empty = the canary's)
 };
 
+// spec.autoscalerRef: the target's autoscaler, which Aviary copies for the primary ("<name>-primary").
+struct AutoscalerRef : ObjectRef {
+  // primaryScalerReplicas: the copy's minReplicas/maxReplicas instead of the target's (each optional).
+  std::optional<int> primaryMinReplicas, primaryMaxReplicas;
+};
+
 struct ThresholdRange {
   std::optional<double> min, max;
 };
@@ -61,16 +67,26 @@ struct CustomMetadata {
   std::map<std::string, std::string> labels, annotations;
 };
 
+// Label and annotation keys Aviary never adds, changes or removes on the Services it writes, even when
+// spec.service.{apex,primary,canary} name them (Flagger's spec.service.unmanagedMetadata).
+struct UnmanagedMetadata {
+  std::vector<std::string> labels, annotations;
+};
+
 struct ServiceSpec {
   std::string name;  // default: targetRef.name
   int port = 0;
   std::string portName = "http";
-  Json targetPort;  // int or string; default: port
+  Json targetPort;          // int or string; default: port
+  std::string appProtocol;  // the ports' appProtocol on all three Services; empty: none
   bool portDiscovery = false;
+  bool headless = false;    // the Services Aviary creates get clusterIP: None
+  bool delegation = false;  // an Istio delegate VirtualService: no hosts, no gateways
   std::string timeout;
   std::vector<std::string> gateways, hosts;
   Json trafficPolicy, match, rewrite, retries, headers, corsPolicy;  // Istio shapes, passed through
   CustomMetadata apex, primary, canary;
+  UnmanagedMetadata unmanagedMetadata;
 };
 
 struct AnalysisSpec {
@@ -96,7 +112,7 @@ struct CanarySpec {
   std::string provider;       // empty: the operator's default
   std::string metricsServer;  // empty: the operator's default
   ObjectRef targetRef;
-  std::optional<ObjectRef> autoscalerRef;
+  std::optional<AutoscalerRef> autoscalerRef;
   ServiceSpec service;
   AnalysisSpec analysis;
   int progressDeadlineSeconds = 600;

@@ -1,5 +1,6 @@
 // Canary JSON → C++ with Flagger's defaults; every type error is collected with its field path.
 #include <algorithm>
+#include <cctype>
 
 #include "operator/api/canary.h"
 #include "operator/core/duration.h"
@@ -125,6 +126,25 @@ ObjectRef decodeRef(Reader r) {
   return ref;
 }
 
+AutoscalerRef decodeAutoscalerRef(Reader r) {
+  AutoscalerRef ref;
+  static_cast<ObjectRef&>(ref) = decodeRef(r);
+  Reader replicas = r.child("primaryScalerReplicas");
+  auto optional = [&](const char* key, std::optional<int>& out, int min) {
+    if (!replicas.has(key)) return;
+    int value = 0;
+    const std::size_t errorsBefore = replicas.errors().size();
+    replicas.integer(key, value, min, 1'000'000);
+    if (replicas.errors().size() == errorsBefore) out = value;
+  };
+  optional("minReplicas", ref.primaryMinReplicas, 0);
+  optional("maxReplicas", ref.primaryMaxReplicas, 1);
+  if (ref.primaryMinReplicas && ref.primaryMaxReplicas && *ref.primaryMinReplicas > *ref.primaryMaxReplicas) {
+    replicas.fail("minReplicas", "must not exceed maxReplicas " + std::to_string(*ref.primaryMaxReplicas));
+  }
+  return ref;
+}
+
 CustomMetadata decodeMetadata(Reader r) {
   CustomMetadata m;
   r.stringMap("labels", m.labels);
@@ -132,7 +152,7 @@ CustomMetadata decodeMetadata(Reader r) {
   return m;
 }
 
-void decodeService(Reader r, ServiceSpec& s) {
+void decodeService(Reader r, ServiceSpec& s, std::vector<std::string>& unsupported) {
   r.string("name", s.name);
   if (!r.has("port")) r.errors().push_back({r.at("port"), "is required"});
   r.integer("port", s.port, 1, 65535);
@@ -146,7 +166,10 @@ void decodeService(Reader r, ServiceSpec& s) {
     }
   }
   if (s.targetPort.is_null()) s.targetPort = s.port;
+  r.string("appProtocol", s.appProtocol);
   r.boolean("portDiscovery", s.portDiscovery);
+  r.boolean("headless", s.headless);
+  r.boolean("delegation", s.delegation);
   r.string("timeout", s.timeout);
   r.stringList("gateways", s.gateways, kMaxHostsOrGateways);
   r.stringList("hosts", s.hosts, kMaxHostsOrGateways);
@@ -159,6 +182,15 @@ void decodeService(Reader r, ServiceSpec& s) {
   s.apex = decodeMetadata(r.child("apex"));
   s.primary = decodeMetadata(r.child("primary"));
   s.canary = decodeMetadata(r.child("canary"));
+  Reader unmanaged = r.child("unmanagedMetadata");
+  unmanaged.stringList("labels", s.unmanagedMetadata.labels, kMaxMapEntries);
+  unmanaged.stringList("annotations", s.unmanagedMetadata.annotations, kMaxMapEntries);
+  // Fields of providers Aviary has no router for yet (Gateway API, App Mesh) and a Service field it does
+  // not write yet: reported, never dropped without a word.
+  for (const char* later :
+       {"trafficDistribution", "backendTimeout", "gatewayRefs", "mirror", "meshName", "backends"}) {
+    if (r.has(later)) unsupported.push_back(r.at(later));
+  }
 }
 
 void decodeAnalysis(Reader r, AnalysisSpec& a, std::vector<std::string>& unsupported) {
@@ -266,13 +298,16 @@ DecodeResult decodeCanary(const Json& object) {
   } else {
     s.targetRef = decodeRef(spec.child("targetRef"));
   }
-  if (spec.has("autoscalerRef")) s.autoscalerRef = decodeRef(spec.child("autoscalerRef"));
+  if (spec.has("autoscalerRef")) s.autoscalerRef = decodeAutoscalerRef(spec.child("autoscalerRef"));
   if (!spec.has("service")) {
     out.errors.push_back({"spec.service", "is required"});
   } else {
-    decodeService(spec.child("service"), s.service);
+    decodeService(spec.child("service"), s.service, s.unsupported);
   }
-  decodeAnalysis(spec.child("analysis"), s.analysis, s.unsupported);
+  // Flagger's deprecated spec.canaryAnalysis is read when spec.analysis is absent (its GetAnalysis()).
+  decodeAnalysis(
+      spec.child(spec.has("analysis") || !spec.has("canaryAnalysis") ? "analysis" : "canaryAnalysis"),
+      s.analysis, s.unsupported);
   spec.integer("progressDeadlineSeconds", s.progressDeadlineSeconds, 1,
                static_cast<int>(std::chrono::seconds(kMaxDuration).count()));
   spec.boolean("skipAnalysis", s.skipAnalysis);
@@ -290,6 +325,11 @@ DecodeResult decodeCanary(const Json& object) {
     if (set) s.unsupported.push_back(path);
   };
   later(s.service.portDiscovery, "spec.service.portDiscovery");
+  std::string appProtocol = s.service.appProtocol;
+  std::transform(appProtocol.begin(), appProtocol.end(), appProtocol.begin(),
+                 [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+  // Flagger routes appProtocol tcp with L4 (tcp) routes instead of http ones; Aviary's routes are http.
+  later(appProtocol == "tcp", "spec.service.appProtocol tcp (TCP routes)");
   later(a.iterations > 0, "spec.analysis.iterations (blue/green, A/B)");
   later(!a.match.is_null(), "spec.analysis.match (A/B)");
   later(a.mirror, "spec.analysis.mirror");

@@ -105,6 +105,10 @@ std::vector<FieldError> validateCanary(const CanarySpec& spec, const std::string
     errors.push_back({"spec.provider", "unknown provider " + quoteForMessage(spec.provider) +
                                            " (known: " + listForMessage(knownProviders) + ")"});
   }
+  if (spec.service.delegation && (!spec.service.hosts.empty() || !spec.service.gateways.empty())) {
+    // A delegate route is reached through the route that delegates to it, never by host or gateway.
+    errors.push_back({"spec.service.delegation", "cannot be combined with spec.service.hosts or gateways"});
+  }
   if (spec.targetRef.kind != "Deployment") {
     errors.push_back({"spec.targetRef.kind",
                       quoteForMessage(spec.targetRef.kind) + " is not supported yet; use Deployment"});

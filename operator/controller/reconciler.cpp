@@ -6,6 +6,7 @@
 #include "analysis/prometheus/metrics_server_url.h"
 #include "mesh-adapters/common/object_sync.h"
 #include "mesh-adapters/common/service_router.h"
+#include "operator/controller/primary_autoscaler.h"
 #include "operator/controller/service_endpoints.h"
 #include "operator/controller/workloads.h"
 
@@ -105,19 +106,7 @@ Status Reconciler::syncPrimaryAutoscaler(const api::Canary& c) {
   auto hpa = client_.get(type, c.ns, c.spec.autoscalerRef->name);
   if (!hpa)
     return withContext(hpa.error(), "autoscalerRef HorizontalPodAutoscaler " + c.spec.autoscalerRef->name);
-  Json spec = hpa->value("spec", Json::object());
-  spec["scaleTargetRef"] = {{"apiVersion", "apps/v1"}, {"kind", "Deployment"}, {"name", c.primaryName()}};
-  Json desired = {{"apiVersion", "autoscaling/v2"},
-                  {"kind", "HorizontalPodAutoscaler"},
-                  {"metadata",
-                   {{"name", c.spec.autoscalerRef->name + "-primary"},
-                    {"namespace", c.ns},
-                    {"labels", {{"app.kubernetes.io/managed-by", "aviary"}}}}},
-                  {"spec", spec}};
-  if (!c.uid.empty())
-    desired["metadata"]["ownerReferences"] = Json::array({mesh::ownerReference(c.name, c.uid)});
-  auto r = mesh::syncObject(client_, type, c.ns, desired,
-                            {{"scaleTargetRef", "minReplicas", "maxReplicas", "metrics", "behavior"}, {}});
+  auto r = mesh::syncObject(client_, type, c.ns, primaryAutoscaler(c, *hpa), {kPrimaryAutoscalerKeys, {}});
   return r ? Status{} : withContext(r.error(), "syncing " + c.spec.autoscalerRef->name + "-primary");
 }
 

@@ -35,6 +35,29 @@ Result<std::vector<std::string>> ApiServer::admit(const ResourceKind& kind, cons
   return warnings;
 }
 
+void ApiServer::keepAllocatedValues(const ResourceKind& kind, const Json& stored, Json& next) {
+  if (kind.custom || kind.kind != "Service" || !next.contains("spec") || !next["spec"].is_object()) return;
+  Json& spec = next["spec"];
+  const Json storedSpec = stored.value("spec", Json::object());
+  for (const char* key : {"clusterIP", "clusterIPs"}) {
+    if (!spec.contains(key) && storedSpec.contains(key)) spec[key] = storedSpec[key];
+  }
+  auto needsNodePorts = [](const Json& s) {
+    const std::string type = s.value("type", "ClusterIP");
+    return type == "NodePort" || type == "LoadBalancer";
+  };
+  if (!needsNodePorts(storedSpec) || !needsNodePorts(spec) || !spec.contains("ports")) return;
+  for (Json& port : spec["ports"]) {
+    if (!port.is_object() || port.contains("nodePort")) continue;
+    for (const auto& old : storedSpec.value("ports", Json::array())) {
+      if (old.value("name", "") == port.value("name", "") && old.contains("nodePort")) {
+        port["nodePort"] = old["nodePort"];
+        break;
+      }
+    }
+  }
+}
+
 Result<Json> ApiServer::createWithDefaults(const ResourceKind& kind, const std::string& version,
                                            const std::string& ns, Json object, bool dryRun,
                                            const std::string& fieldValidation,

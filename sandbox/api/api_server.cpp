@@ -399,6 +399,9 @@ void ApiServer::serveUpdate(const http::Request& req, const Target& t, http::Res
         WriteTarget::Main, dryRun);
     if (stored) stored = scaleOf(*t.kind, *stored);
   } else {
+    if (t.subresource.empty()) {
+      if (auto current = store_.get(*t.storage, t.ns, t.name)) keepAllocatedValues(*t.kind, *current, *body);
+    }
     auto admitted = admit(*t.kind, t.version, *body, req.param("fieldValidation"));
     if (!admitted) return sendStatusError(w, admitted.error());
     warnings = std::move(*admitted);
@@ -445,6 +448,7 @@ void ApiServer::servePatch(const http::Request& req, const Target& t, http::Resp
     // Patches apply to the shape the client sees; the result is stored in the storage shape.
     auto next = patchOnly(t.kind == t.storage ? current : present(t, current));
     if (!next) return next;
+    if (t.subresource.empty()) keepAllocatedValues(*t.kind, current, *next);
     auto admitted = admit(*t.kind, t.version, *next, req.param("fieldValidation"));
     if (!admitted) return admitted.takeError();
     warnings = std::move(*admitted);

@@ -83,6 +83,10 @@ class ApiServer {
   // (pruned fields under fieldValidation=Warn), 422 on invalid values, 400 on unknown fields under Strict.
   Result<std::vector<std::string>> admit(const ResourceKind& kind, const std::string& version, Json& object,
                                          const std::string& fieldValidation) const;
+  // What a real API server keeps from the stored object when an update or patch leaves it out: a
+  // Service's allocated clusterIP(s) and its ports' nodePorts (matched by port name), so a client that
+  // drops them sees what it would see on a real cluster.
+  static void keepAllocatedValues(const ResourceKind& kind, const Json& stored, Json& next);
   Result<Json> createWithDefaults(const ResourceKind& kind, const std::string& version, const std::string& ns,
                                   Json object, bool dryRun, const std::string& fieldValidation,
                                   std::vector<std::string>& warnings);

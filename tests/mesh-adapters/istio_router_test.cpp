@@ -133,6 +133,31 @@ spec:
   EXPECT_FALSE(back["metadata"].value("labels", Json::object()).contains("app.kubernetes.io/managed-by"));
 }
 
+TEST_F(IstioRouterTest, ADelegateVirtualServiceHasNoHostsAndNoGateways) {
+  istio::IstioRouter router(*client_);
+  ASSERT_TRUE(router.reconcile(canary_, {90, 10}));  // first an ordinary one, with hosts and gateways
+  ASSERT_TRUE(vs()["spec"].contains("hosts"));
+  canary_.spec.service.delegation = true;
+  canary_.spec.service.hosts.clear();  // validation refuses hosts or gateways with delegation
+  canary_.spec.service.gateways.clear();
+  ASSERT_TRUE(router.reconcile(canary_, {80, 20}));
+  Json v = vs();
+  EXPECT_FALSE(v["spec"].contains("hosts"));
+  EXPECT_FALSE(v["spec"].contains("gateways"));
+  EXPECT_EQ(v["spec"]["http"][0]["route"][1]["destination"]["host"], "podinfo-canary");
+  EXPECT_EQ(*router.weights(canary_), (Weights{80, 20}));
+  const long long clusterRv = server_->store().currentResourceVersion();
+  ASSERT_TRUE(router.reconcile(canary_, {80, 20}));
+  EXPECT_EQ(server_->store().currentResourceVersion(), clusterRv) << "no write when nothing changed";
+}
+
+TEST_F(IstioRouterTest, RewriteKeepsOnlyIstiosFields) {
+  canary_.spec.service.rewrite = {{"uri", "/"}, {"type", "ReplacePrefixMatch"}};
+  istio::IstioRouter router(*client_);
+  ASSERT_TRUE(router.reconcile(canary_, {100, 0}));
+  EXPECT_EQ(vs()["spec"]["http"][0]["rewrite"], Json({{"uri", "/"}}));
+}
+
 TEST_F(IstioRouterTest, FinalizeRemovesWhatItCreated) {
   istio::IstioRouter router(*client_);
   ASSERT_TRUE(router.reconcile(canary_, {100, 0}));
