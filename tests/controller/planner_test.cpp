@@ -681,7 +681,7 @@ TEST(Replicas, TheCanaryAndThePromotedPrimaryRunTheReplicasTheUserAskedFor) {
   s.observed.primary = ready("v2", 4);
   EXPECT_EQ(s.run().status.phase, Phase::Finalising);
 
-  s.canary.spec.autoscalerRef = api::ObjectRef{"autoscaling/v2", "HorizontalPodAutoscaler", "podinfo", ""};
+  s.canary.spec.autoscalerRef = api::AutoscalerRef{{"autoscaling/v2", "HorizontalPodAutoscaler", "podinfo", ""}};
   s.phase(Phase::Progressing, 30).at(seconds(60)).passing();
   EXPECT_EQ(s.run().actions.front(), (Action{ActionType::PromoteToPrimary, 0, 0, 0}))
       << "an autoscaler owns the primary's count";
