@@ -10,15 +10,25 @@ using kube::Json;
 // `existing` with the managed spec keys, labels, annotations and owner references of `desired`.
 Json merged(const Json& existing, const Json& desired, const ManagedFields& managed) {
   Json next = existing;
+  // Adopted now: not labelled as Aviary's and not owned by the Canary writing it (someone removing the
+  // label of an object Aviary created does not make it the user's), and no original spec recorded yet (a
+  // recorded one is never overwritten with what Aviary itself wrote since).
+  bool ownedByWriter = false;
+  for (const auto& owner : desired["metadata"].value("ownerReferences", Json::array()))
+    ownedByWriter = ownedByWriter || ownedBy(existing, owner.value("uid", ""));
+  const bool hasOriginal =
+      existing.value("/metadata/annotations"_json_pointer, Json::object()).contains(kOriginalSpecAnnotation);
   bool adoptingNow =
-      existing.value("/metadata/labels"_json_pointer, Json::object()).value(kManagedByLabel, "") != "aviary";
-  if (adoptingNow && existing.contains("spec")) {
+      existing.value("/metadata/labels"_json_pointer, Json::object()).value(kManagedByLabel, "") !=
+          "aviary" &&
+      !ownedByWriter;
+  if (adoptingNow && !hasOriginal && existing.contains("spec")) {
     next["metadata"]["annotations"][kOriginalSpecAnnotation] = existing["spec"].dump();
   }
   // The user's object (adopted now or earlier) never points at a Canary: on a real cluster the garbage
   // collector would delete it with the Canary (found on the real control plane, issue 9). An owner
   // reference that an earlier build left on it is removed.
-  const bool usersObject = adopted(existing);
+  const bool usersObject = adoptingNow || hasOriginal;
   const Json desiredSpec = desired.value("spec", Json::object());
   for (const auto& key : managed.specKeys) {
     if (desiredSpec.contains(key)) {

@@ -67,8 +67,9 @@ struct CustomMetadata {
   std::map<std::string, std::string> labels, annotations;
 };
 
-// Label and annotation keys Aviary never adds, changes or removes on the Services it writes, even when
-// spec.service.{apex,primary,canary} name them (Flagger's spec.service.unmanagedMetadata).
+// Label and annotation keys whose stored value Aviary never changes or removes on the Services it writes,
+// even when spec.service.{apex,primary,canary} name them; a key that is absent is still set from those
+// (Flagger's spec.service.unmanagedMetadata).
 struct UnmanagedMetadata {
   std::vector<std::string> labels, annotations;
 };

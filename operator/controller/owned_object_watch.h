@@ -27,7 +27,9 @@ class OwnedObjectWatch {
   // `ns`: "" watches every namespace.
   OwnedObjectWatch(kube::KubeClient& client, const std::vector<kube::ResourceType>& types,
                    const std::string& ns, OnChange onChange);
+  // Starts the informers (list, then watch, retrying with backoff). Call once.
   void start();
+  // Stops them and waits for their threads; no callback runs after it returns. Idempotent.
   void stop();
 
  private:

@@ -159,7 +159,8 @@ class Planner {
   milliseconds waitPoll() const {
     auto last = parseRfc3339(c_.status.lastTransitionTime);
     if (!last) return kRolloutPoll;
-    return std::min(kRolloutPoll, std::chrono::duration_cast<milliseconds>(*last + deadline() - in_.now));
+    // Rounded up: a wait that ends within the next millisecond must not become a requeue of zero.
+    return std::min(kRolloutPoll, std::chrono::ceil<milliseconds>(*last + deadline() - in_.now));
   }
   std::string deadlineText() const {
     return "the progress deadline (" + std::to_string(spec_.progressDeadlineSeconds) + "s)";
@@ -250,7 +251,11 @@ class Planner {
   void initialize() {
     p_.actions.push_back({ActionType::InitializePrimary, 0, 0, 0});
     // Services and routes only once the primary serves: an apex Service without ready pods fails requests.
-    if (!obs_.primary.exists || !obs_.primary.ready) {
+    // Ready, and running what the target runs now (the primary follows the target until initialized).
+    const bool primaryServes = obs_.primary.exists && obs_.primary.ready &&
+                               obs_.primary.templateHash == obs_.target.templateHash &&
+                               obs_.primary.configsChecksum == configsChecksum(obs_.trackedConfigs);
+    if (!primaryServes) {
       if (c_.status.phase == Phase::None) {
         transition(Phase::Initializing);
         setCondition("Promoted", "Unknown", "Initializing", "Primary " + c_.primaryName() + " is starting.");
@@ -289,6 +294,10 @@ class Planner {
   }
 
   void idle() {
+    if (c_.status.phase == Phase::Failed && c_.status.canaryWeight > 0) {
+      haltedPromotion();
+      return;
+    }
     if (targetIsPromotedRevision()) {
       // Reverted to what runs (after a failed release, say): nothing to analyse, but it is the revision
       // applied now, so applying the failed one again is a new revision.
@@ -301,17 +310,6 @@ class Planner {
         startAnalysis("New revision detected! Scaling up " + id_);
         return;
       }
-    }
-    if (c_.status.phase == Phase::Failed && c_.status.canaryWeight > 0 && !promotionDone()) {
-      // A promotion that missed its deadline: the canary keeps its share until the primary serves.
-      routes(c_.status.canaryWeight);
-      requeue(spec_.analysis.interval);
-      return;
-    }
-    if (c_.status.canaryWeight > 0) {
-      p_.status.canaryWeight = 0;
-      p_.status.lastPromotedSpec = c_.status.lastAppliedSpec;
-      event("Synced", "Primary " + c_.primaryName() + " is ready: routing all traffic to it");
     }
     routes(0);
     if (obs_.target.replicas != 0) scaleTarget(0);
@@ -415,6 +413,42 @@ class Planner {
     transition(Phase::Promoting);
     event("Synced", message);
     requeue(kRolloutPoll);
+  }
+
+  // A promotion that missed its deadline (Failed with the canary still serving its share). Traffic moves to
+  // the primary only once it is ready: with the promoted revision (the promotion finished late), or with
+  // the last promoted one if the user went back to it (the primary is given it back). A new revision
+  // waits meanwhile: starting its analysis would route everything to the primary that is not ready.
+  void haltedPromotion() {
+    if (promotionDone()) {
+      transition(Phase::Succeeded);
+      p_.status.canaryWeight = 0;
+      p_.status.lastPromotedSpec = c_.status.lastAppliedSpec;
+      setCondition("Promoted", "True", "Succeeded", "Promotion finished after its progress deadline.");
+      event("Synced", "Promotion completed late! " + c_.primaryName() + " is ready; scaling down " + id_);
+      routes(0);
+      scaleTarget(0);
+      requeue(spec_.analysis.interval);
+      return;
+    }
+    // Back at the stable revision: it was analysed before, so the primary may run it again.
+    const bool reverted = obs_.target.templateHash == c_.status.lastPromotedSpec;
+    const bool restored = reverted && obs_.primary.ready &&
+                          obs_.primary.templateHash == obs_.target.templateHash &&
+                          obs_.primary.configsChecksum == configsChecksum(obs_.trackedConfigs);
+    requeue(spec_.analysis.interval);
+    if (restored) {
+      p_.status.canaryWeight = 0;
+      p_.status.lastAppliedSpec = obs_.target.templateHash;
+      p_.status.trackedConfigs = obs_.trackedConfigs;
+      event("Synced",
+            "Primary " + c_.primaryName() + " is back at the promoted revision; scaling down " + id_);
+      routes(0);
+      scaleTarget(0);
+      return;
+    }
+    if (reverted) p_.actions.push_back({ActionType::PromoteToPrimary, 0, 0, 0});
+    routes(c_.status.canaryWeight);
   }
 
   // The primary runs the promoted template, configs and replicas, and every replica is ready.

@@ -22,8 +22,13 @@ Result<Json> WriteThroughCache::remember(const ResourceType& type, const std::st
                                          const std::string& name, Result<Json> answer) {
   if (!cached(type)) return answer;
   std::lock_guard lock(mutex_);
-  if (answer && answer->is_object() && answer->contains("metadata")) {
-    entries_[key(type, ns, name)] = {*answer, clock_.now()};
+  const std::string k = key(type, ns, name);
+  auto seen = seen_.find(k);
+  const bool stale = seen != seen_.end() && answer &&
+                     answer->value("/metadata/resourceVersion"_json_pointer, std::string()) != seen->second;
+  if (seen != seen_.end()) seen_.erase(seen);
+  if (answer && !stale && answer->is_object() && answer->contains("metadata")) {
+    entries_[k] = {*answer, clock_.now()};
   } else {
     entries_.erase(key(type, ns, name));  // a conflict or any failure: the next read asks the server
   }
@@ -97,12 +102,18 @@ bool WriteThroughCache::forgetIfChanged(const ResourceType& type, const std::str
                                         const std::string& name, const std::string& resourceVersion) {
   if (!cached(type)) return false;
   std::lock_guard lock(mutex_);
-  auto it = entries_.find(key(type, ns, name));
-  if (it == entries_.end()) return true;
-  const std::string cachedVersion =
-      it->second.object.value("/metadata/resourceVersion"_json_pointer, std::string());
-  if (!resourceVersion.empty() && cachedVersion == resourceVersion) return false;  // our own write's echo
-  entries_.erase(it);
+  const std::string k = key(type, ns, name);
+  auto it = entries_.find(k);
+  if (it != entries_.end() && !resourceVersion.empty() &&
+      it->second.object.value("/metadata/resourceVersion"_json_pointer, std::string()) == resourceVersion) {
+    return false;  // the echo of what Aviary wrote or read
+  }
+  if (it != entries_.end()) entries_.erase(it);
+  if (resourceVersion.empty()) {
+    seen_.erase(k);
+  } else {
+    seen_[k] = resourceVersion;
+  }
   return true;
 }
 

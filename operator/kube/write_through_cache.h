@@ -37,9 +37,12 @@ class WriteThroughCache : public KubeClient {
   Result<std::unique_ptr<WatchStream>> watch(const ResourceType& type, const std::string& ns,
                                              const WatchOptions& options) override;
 
-  // Another client changed (or deleted: resourceVersion "") an object of a cached type: drops the cached
-  // copy unless it is the version Aviary wrote or read last. True when the change was not Aviary's own
-  // (the copy differed or none was kept), i.e. when whoever owns the object should look at it again.
+  // A watch saw a change (or a deletion: resourceVersion "") of an object of a cached type: drops the
+  // cached copy unless it is the version Aviary wrote or read last. True when the change was not Aviary's
+  // own (the copy differed or none was kept), i.e. when whoever owns the object should look at it again.
+  // The version seen is remembered until the next answer for the object, so an answer that arrives after
+  // a newer change was seen (a write's echo and another client's edit, both before the write returned) is
+  // not cached: the next read goes to the server.
   bool forgetIfChanged(const ResourceType& type, const std::string& ns, const std::string& name,
                        const std::string& resourceVersion);
 
@@ -63,6 +66,7 @@ class WriteThroughCache : public KubeClient {
     Clock::TimePoint at;
   };
   std::map<std::string, Entry> entries_;
+  std::map<std::string, std::string> seen_;  // key → resourceVersion a watch saw with no cached match
   uint64_t hits_ = 0, misses_ = 0;
 };
 

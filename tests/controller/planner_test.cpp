@@ -569,11 +569,48 @@ TEST(Deadlines, APrimaryThatCannotFinishItsPromotionFailsWithoutTakingTheCanarys
   s.at(seconds(300));
   p = s.run();
   EXPECT_EQ(p.actions, (std::vector<Action>{routes(30)})) << "still waiting for the primary";
+  s.observed.target = ready("v3", 2);  // a new revision waits: its analysis would route to the primary
+  p = s.run();
+  EXPECT_EQ(p.actions, (std::vector<Action>{routes(30)}));
+  EXPECT_EQ(p.status.phase, Phase::Failed);
+  s.observed.target = ready("v2", 2);
   s.observed.primary = ready("v2");
   p = s.run();
   EXPECT_EQ(p.actions, (std::vector<Action>{routes(0), scale(0)})) << "the primary serves: traffic moves";
   EXPECT_EQ(p.status.canaryWeight, 0);
   EXPECT_EQ(p.status.lastPromotedSpec, "v2");
+  EXPECT_EQ(p.status.phase, Phase::Succeeded) << "the promotion finished, late";
+  EXPECT_EQ(p.status.condition("Promoted")->status, "True");
+}
+
+TEST(Deadlines, RevertingDuringAHaltedPromotionGivesThePrimaryTheStableRevisionBack) {
+  Step s;
+  s.phase(Phase::Failed, 30);  // a promotion of v2 that missed its deadline
+  s.canary.status.lastAppliedSpec = "v2";
+  s.observed.primary = unready("v2");
+  s.observed.target = ready("v1", 2);  // the user went back to the promoted v1
+  Plan p = s.run();
+  EXPECT_EQ(p.actions, (std::vector<Action>{{ActionType::PromoteToPrimary, 0, 0, 0}, routes(30)}))
+      << "the primary gets v1 back; the canary (now v1 too) keeps its share meanwhile";
+  s.observed.primary = ready("v1");
+  p = s.run();
+  EXPECT_EQ(p.actions, (std::vector<Action>{routes(0), scale(0)}));
+  EXPECT_EQ(p.status.canaryWeight, 0);
+  EXPECT_EQ(p.status.lastAppliedSpec, "v1");
+  s.canary.status = p.status;
+  s.observed.target = ready("v2", 0);
+  EXPECT_EQ(s.run().status.phase, Phase::Progressing) << "v2 again is analysed again";
+}
+
+TEST(Deadlines, InitializationWaitsForThePrimaryToRunWhatTheTargetRuns) {
+  Step s;
+  s.canary.status.phase = Phase::Initializing;
+  s.canary.status.lastTransitionTime = "2026-11-22T10:00:00Z";
+  s.observed.target = ready("v2", 2);  // edited while the primary (v1) was starting
+  s.observed.primary = ready("v1");
+  EXPECT_EQ(s.run().status.phase, Phase::Initializing);
+  s.observed.primary = ready("v2");
+  EXPECT_EQ(s.run().status.phase, Phase::Initialized);
 }
 
 TEST(Deadlines, AnInitializationThatNeverFinishesFailsAndResumesWhenThePrimaryIsReady) {
@@ -681,7 +718,8 @@ TEST(Replicas, TheCanaryAndThePromotedPrimaryRunTheReplicasTheUserAskedFor) {
   s.observed.primary = ready("v2", 4);
   EXPECT_EQ(s.run().status.phase, Phase::Finalising);
 
-  s.canary.spec.autoscalerRef = api::AutoscalerRef{{"autoscaling/v2", "HorizontalPodAutoscaler", "podinfo", ""}};
+  s.canary.spec.autoscalerRef =
+      api::AutoscalerRef{{"autoscaling/v2", "HorizontalPodAutoscaler", "podinfo", ""}};
   s.phase(Phase::Progressing, 30).at(seconds(60)).passing();
   EXPECT_EQ(s.run().actions.front(), (Action{ActionType::PromoteToPrimary, 0, 0, 0}))
       << "an autoscaler owns the primary's count";

@@ -105,6 +105,40 @@ TEST_F(IstioRouterTest, ThroughTheWriteThroughCacheAStepCostsOneWriteAndNoRead) 
   EXPECT_EQ(now["spec"]["http"][0]["route"][1]["weight"], 30);
 }
 
+// Issue 10 §5 (drift): the watch's report of a change decides whether the cached copy may still be used.
+TEST_F(IstioRouterTest, AnEditSeenByTheWatchIsNotHiddenByTheCache) {
+  kube::WriteThroughCache cache(*client_, {istio::kVirtualServices, istio::kDestinationRules});
+  istio::IstioRouter router(cache);
+  ASSERT_TRUE(router.reconcile(canary_, {100, 0}));
+  const std::string ours = vs()["metadata"]["resourceVersion"];
+  EXPECT_FALSE(cache.forgetIfChanged(istio::kVirtualServices, "test", "podinfo", ours))
+      << "the echo of our own write changes nothing";
+
+  // Someone sets 50/50; the watch reports it: the next pass reads it and restores 100/0.
+  Json theirs = vs();
+  theirs["spec"]["http"][0]["route"][0]["weight"] = 50;
+  theirs["spec"]["http"][0]["route"][1]["weight"] = 50;
+  auto edited = client_->update(istio::kVirtualServices, "test", theirs);
+  ASSERT_TRUE(edited);
+  EXPECT_TRUE(cache.forgetIfChanged(istio::kVirtualServices, "test", "podinfo",
+                                    (*edited)["metadata"]["resourceVersion"]));
+  ASSERT_TRUE(router.reconcile(canary_, {100, 0}));
+  EXPECT_EQ(vs()["spec"]["http"][0]["route"][0]["weight"], 100);
+
+  // The race: a change is seen (version "999999") before an answer that predates it arrives (here: the
+  // read that follows); that answer is not cached, so the next pass asks the server again.
+  EXPECT_TRUE(cache.forgetIfChanged(istio::kVirtualServices, "test", "podinfo", "999999"));
+  auto misses = cache.misses();
+  EXPECT_TRUE(cache.get(istio::kVirtualServices, "test", "podinfo"));
+  EXPECT_TRUE(cache.get(istio::kVirtualServices, "test", "podinfo"));
+  EXPECT_EQ(cache.misses(), misses + 2) << "the older answer was not cached";
+  EXPECT_TRUE(cache.get(istio::kVirtualServices, "test", "podinfo"));
+  EXPECT_EQ(cache.misses(), misses + 2) << "the next answer is";
+
+  // A deletion drops the copy too.
+  EXPECT_TRUE(cache.forgetIfChanged(istio::kVirtualServices, "test", "podinfo", ""));
+}
+
 TEST_F(IstioRouterTest, AdoptsAUsersVirtualServiceKeepingFieldsItDoesNotManage) {
   auto existing = sandbox::yamlDocumentsToJson(R"(
 apiVersion: networking.istio.io/v1beta1
