@@ -2,6 +2,10 @@
 
 #include <cmath>
 #include <cstdio>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <variant>
 
 namespace aviary::analysis {
 namespace {
@@ -38,8 +42,11 @@ std::string renderQuery(const std::string& text, const std::map<std::string, std
   return out;
 }
 
-api::MetricResult runCheck(const api::MetricCheck& check, const CheckContext& context,
-                           const MetricProvider& metrics) {
+namespace {
+
+// The query a check runs, or the failed result when it cannot run.
+std::variant<std::string, api::MetricResult> prepare(const api::MetricCheck& check,
+                                                     const CheckContext& context) {
   api::MetricResult r{check.name, std::nullopt, check.range, false, ""};
   std::string query = check.query;
   if (query.empty()) {
@@ -54,11 +61,15 @@ api::MetricResult runCheck(const api::MetricCheck& check, const CheckContext& co
     }
     query = *builtIn;
   }
-  query = renderQuery(query, {{"namespace", context.ns},
-                              {"target", context.target},
-                              {"service", context.service},
-                              {"interval", check.intervalText}});
-  auto value = metrics.queryValue(query);
+  return renderQuery(query, {{"namespace", context.ns},
+                             {"target", context.target},
+                             {"service", context.service},
+                             {"interval", check.intervalText}});
+}
+
+// The verdict on the value a check's query returned (an error fails the check).
+api::MetricResult judge(const api::MetricCheck& check, const Result<double>& value) {
+  api::MetricResult r{check.name, std::nullopt, check.range, false, ""};
   if (!value) {
     r.message = check.name + ": " + value.error().message;
     return r;
@@ -73,6 +84,49 @@ api::MetricResult runCheck(const api::MetricCheck& check, const CheckContext& co
     r.message = check.name + " " + number(*value) + " within range";
   }
   return r;
+}
+
+}  // namespace
+
+api::MetricResult runCheck(const api::MetricCheck& check, const CheckContext& context,
+                           const MetricProvider& metrics) {
+  auto prepared = prepare(check, context);
+  if (auto* failed = std::get_if<api::MetricResult>(&prepared)) return *failed;
+  return judge(check, metrics.queryValue(std::get<std::string>(prepared)));
+}
+
+void runChecksAsync(const std::vector<api::MetricCheck>& checks, const CheckContext& context,
+                    const MetricProvider& metrics, std::function<void(std::vector<api::MetricResult>)> done) {
+  // Every query is in flight at once; the last answer, whichever it is, delivers the results in order.
+  struct Gathering {
+    std::mutex mutex;
+    std::vector<api::MetricResult> results;
+    std::size_t pending = 0;
+    std::function<void(std::vector<api::MetricResult>)> done;
+  };
+  auto g = std::make_shared<Gathering>();
+  g->results.resize(checks.size());
+  g->pending = checks.size() + 1;  // +1: the loop below, so no answer can finish before every start
+  g->done = std::move(done);
+  auto finishOne = [g](std::size_t i, std::optional<api::MetricResult> r) {
+    std::unique_lock lock(g->mutex);
+    if (r) g->results[i] = std::move(*r);
+    if (--g->pending > 0) return;
+    auto results = std::move(g->results);
+    lock.unlock();
+    g->done(std::move(results));
+  };
+  for (std::size_t i = 0; i < checks.size(); ++i) {
+    auto prepared = prepare(checks[i], context);
+    if (auto* failed = std::get_if<api::MetricResult>(&prepared)) {
+      finishOne(i, *failed);
+      continue;
+    }
+    metrics.queryValueAsync(
+        std::get<std::string>(prepared),
+        [finishOne, i, check = checks[i]](Result<double> value) { finishOne(i, judge(check, value)); });
+  }
+  finishOne(0, std::nullopt);
 }
 
 std::vector<api::MetricResult> runChecks(const std::vector<api::MetricCheck>& checks,

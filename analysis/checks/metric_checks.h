@@ -4,6 +4,7 @@
 // unreachable server is a failed check whose message says why.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -30,5 +31,10 @@ api::MetricResult runCheck(const api::MetricCheck& check, const CheckContext& co
                            const MetricProvider& metrics);
 std::vector<api::MetricResult> runChecks(const std::vector<api::MetricCheck>& checks,
                                          const CheckContext& context, const MetricProvider& metrics);
+// The same without blocking: every query is sent at once and `done` gets the results, in the order of
+// `checks`, once the last one answered (on a provider's thread, or before this returns when none is
+// asynchronous). Holds no reference to `checks` or `context` after it returns.
+void runChecksAsync(const std::vector<api::MetricCheck>& checks, const CheckContext& context,
+                    const MetricProvider& metrics, std::function<void(std::vector<api::MetricResult>)> done);
 
 }  // namespace aviary::analysis

@@ -5,14 +5,16 @@
 
 #include <cpprest/containerstream.h>
 
+#include <atomic>
 #include <cmath>
-#include <condition_variable>
+#include <future>
 #include <mutex>
 #include <optional>
 
 #include <nlohmann/json.hpp>
 
 #include "operator/core/base64.h"
+#include "operator/core/deadline_timer.h"
 #include "operator/core/text_safety.h"
 
 namespace aviary::analysis {
@@ -46,132 +48,19 @@ std::string shorten(const std::string& query) {
 
 }  // namespace
 
-struct PrometheusClient::Impl {
-  std::unique_ptr<http::client::http_client> client;
-};
-
 namespace {
 
-struct BodyTooLarge : std::runtime_error {
-  BodyTooLarge() : std::runtime_error("body too large") {}
-};
-
-// Reads the body in chunks into `out`, failing once it passes `maxBytes`. cpprestsdk keeps receiving into
-// its own buffer whether or not anyone reads, so passing the cap also cancels the request, which closes
-// the connection: a huge or endless answer costs at most about maxBytes plus what is in flight.
-pplx::task<void> readBounded(concurrency::streams::istream body,
-                             std::shared_ptr<concurrency::streams::container_buffer<std::string>> out,
-                             std::size_t maxBytes, pplx::cancellation_token_source cancel) {
-  return body.read(*out, 64 * 1024).then([body, out, maxBytes, cancel](std::size_t n) -> pplx::task<void> {
-    if (n == 0) return pplx::task_from_result();
-    if (out->collection().size() > maxBytes) {
-      cancel.cancel();
-      throw BodyTooLarge();
-    }
-    return readBounded(body, out, maxBytes, cancel);
-  });
-}
-
-}  // namespace
-
-Result<PrometheusClient::Exchange> PrometheusClient::send(web::http::http_request& request) const {
-  // The whole exchange has one deadline. cpprestsdk's own timeout restarts on every read, so a server that
-  // drips one byte at a time would hold this worker for ever; cancelling the token at the deadline closes
-  // the connection. The state is shared with the continuations, which may outlive this call.
-  struct State {
-    std::mutex mutex;
-    std::condition_variable done;
-    bool finished = false;
-    int status = 0;
-    std::shared_ptr<concurrency::streams::container_buffer<std::string>> body =
-        std::make_shared<concurrency::streams::container_buffer<std::string>>();
-    std::optional<Error> error;
-  };
-  auto state = std::make_shared<State>();
-  pplx::cancellation_token_source cancel;
-  const std::string url = options_.url;
-  const std::size_t maxBytes = options_.maxResponseBytes;
-  impl_->client->request(request, cancel.get_token())
-      .then([state, maxBytes, cancel](http::http_response response) {
-        state->status = response.status_code();
-        if (auto length = response.headers().content_length(); length > maxBytes) {
-          cancel.cancel();  // do not let cpprestsdk download what was announced
-          throw BodyTooLarge();
-        }
-        return readBounded(response.body(), state->body, maxBytes, cancel);
-      })
-      .then([state, url, maxBytes](pplx::task<void> finished) {
-        std::optional<Error> error;
-        try {
-          finished.get();
-        } catch (const BodyTooLarge&) {
-          error = Error{ErrorCode::Decode, "prometheus at " + url + " answered more than " +
-                                               std::to_string(maxBytes) + " bytes"};
-        } catch (const pplx::task_canceled&) {
-          error = Error{ErrorCode::Timeout, "prometheus at " + url + " timed out"};
-        } catch (const http::http_exception& e) {
-          std::string what = e.what();
-          bool timedOut = e.error_code() == std::errc::timed_out ||
-                          what.find("timed out") != std::string::npos ||
-                          what.find("Timeout") != std::string::npos;
-          error = Error{timedOut ? ErrorCode::Timeout : ErrorCode::Unavailable,
-                        "prometheus at " + url + " " + (timedOut ? "timed out" : "unreachable") + ": " +
-                            truncateText(what, kMaxExternalMessageBytes)};
-        } catch (const std::exception& e) {
-          error = Error{ErrorCode::Unavailable, "prometheus at " + url + " unreachable: " +
-                                                    truncateText(e.what(), kMaxExternalMessageBytes)};
-        }
-        std::lock_guard lock(state->mutex);
-        state->error = std::move(error);
-        state->finished = true;
-        state->done.notify_all();
-      });
-  std::unique_lock lock(state->mutex);
-  if (!state->done.wait_for(lock, options_.deadline, [&] { return state->finished; })) {
-    lock.unlock();  // a continuation run by cancel() takes the same mutex
-    cancel.cancel();
-    return Error{ErrorCode::Timeout, "prometheus at " + url + " did not answer within " +
-                                         std::to_string(options_.deadline.count()) + " ms"};
-  }
-  if (state->error) return *state->error;
-  return Exchange{state->status, std::move(state->body->collection())};
-}
-
-PrometheusClient::PrometheusClient(PrometheusClientOptions options)
-    : options_(std::move(options)), impl_(std::make_unique<Impl>()) {
-  http::client::http_client_config config;
-  config.set_timeout(std::chrono::duration_cast<std::chrono::microseconds>(options_.timeout));
-  config.set_validate_certificates(!options_.insecureSkipTlsVerify);
-  std::string base = options_.url;
-  while (!base.empty() && base.back() == '/') base.pop_back();
-  impl_->client = std::make_unique<http::client::http_client>(base, config);
-}
-
-PrometheusClient::~PrometheusClient() = default;
-
-Result<PromQueryResult> PrometheusClient::query(const std::string& promql) const {
-  http::http_request request(http::methods::POST);
-  request.set_request_uri("/api/v1/query");
-  request.set_body("query=" + web::uri::encode_data_string(promql), "application/x-www-form-urlencoded");
-  if (!options_.bearerToken.empty()) {
-    request.headers().add("Authorization", "Bearer " + options_.bearerToken);
-  } else if (!options_.username.empty()) {
-    request.headers().add("Authorization",
-                          "Basic " + base64Encode(options_.username + ":" + options_.password));
-  }
-  auto exchange = send(request);
-  if (!exchange) return exchange.takeError();
-  const int status = exchange->status;
-  const std::string& body = exchange->body;
+// A Prometheus API answer to `promql` from `url` (HTTP `status`, `body`) as a query result or an error.
+Result<PromQueryResult> parseAnswer(const std::string& url, const std::string& promql, int status,
+                                    const std::string& body) {
   if (status == 401 || status == 403) {
-    return Error{
-        status == 401 ? ErrorCode::Unauthorized : ErrorCode::Forbidden,
-        "prometheus at " + options_.url + " refused the credentials (HTTP " + std::to_string(status) + ")"};
+    return Error{status == 401 ? ErrorCode::Unauthorized : ErrorCode::Forbidden,
+                 "prometheus at " + url + " refused the credentials (HTTP " + std::to_string(status) + ")"};
   }
   Json doc = Json::parse(body, nullptr, false);
   if (doc.is_discarded() || !doc.is_object()) {
     return Error{status >= 500 ? ErrorCode::Unavailable : ErrorCode::Decode,
-                 "prometheus at " + options_.url + " answered HTTP " + std::to_string(status) +
+                 "prometheus at " + url + " answered HTTP " + std::to_string(status) +
                      " without a Prometheus API body"};
   }
   // Fields read as strings only when they are strings: a hostile body must not throw out of here.
@@ -221,13 +110,166 @@ Result<PromQueryResult> PrometheusClient::query(const std::string& promql) const
   return result;
 }
 
-Result<double> PrometheusClient::queryValue(const std::string& promql) const {
-  auto result = query(promql);
+}  // namespace
+
+struct PrometheusClient::Impl {
+  std::shared_ptr<http::client::http_client> client;
+};
+
+namespace {
+
+struct BodyTooLarge : std::runtime_error {
+  BodyTooLarge() : std::runtime_error("body too large") {}
+};
+
+// Reads the body in chunks into `out`, failing once it passes `maxBytes`. cpprestsdk keeps receiving into
+// its own buffer whether or not anyone reads, so passing the cap also cancels the request, which closes
+// the connection: a huge or endless answer costs at most about maxBytes plus what is in flight.
+pplx::task<void> readBounded(concurrency::streams::istream body,
+                             std::shared_ptr<concurrency::streams::container_buffer<std::string>> out,
+                             std::size_t maxBytes, pplx::cancellation_token_source cancel) {
+  return body.read(*out, 64 * 1024).then([body, out, maxBytes, cancel](std::size_t n) -> pplx::task<void> {
+    if (n == 0) return pplx::task_from_result();
+    if (out->collection().size() > maxBytes) {
+      cancel.cancel();
+      throw BodyTooLarge();
+    }
+    return readBounded(body, out, maxBytes, cancel);
+  });
+}
+
+}  // namespace
+
+void PrometheusClient::sendAsync(web::http::http_request request,
+                                 std::function<void(Result<Exchange>)> done) const {
+  // The whole exchange has one deadline. cpprestsdk's own timeout restarts on every read, so a server that
+  // drips one byte at a time would hold the exchange for ever; at the deadline (the shared timer thread)
+  // the token is cancelled, which closes the connection. Whichever comes first, the answer or the
+  // deadline, calls `done`, exactly once. The state is shared with the continuations and the timer.
+  struct State {
+    std::atomic<bool> answered{false};
+    int status = 0;
+    std::shared_ptr<concurrency::streams::container_buffer<std::string>> body =
+        std::make_shared<concurrency::streams::container_buffer<std::string>>();
+    std::function<void(Result<Exchange>)> done;
+    std::shared_ptr<DeadlineTimer::Pending> deadline;
+    std::mutex deadlineMutex;
+    bool claim() { return !answered.exchange(true); }
+  };
+  auto state = std::make_shared<State>();
+  state->done = std::move(done);
+  pplx::cancellation_token_source cancel;
+  const std::string url = options_.url;
+  const std::size_t maxBytes = options_.maxResponseBytes;
+  const auto deadline = options_.deadline;
+  {
+    std::lock_guard lock(state->deadlineMutex);
+    state->deadline = DeadlineTimer::shared().schedule(deadline, [state, cancel, url, deadline] {
+      if (!state->claim()) return;
+      cancel.cancel();
+      state->done(Error{ErrorCode::Timeout, "prometheus at " + url + " did not answer within " +
+                                                std::to_string(deadline.count()) + " ms"});
+    });
+  }
+  auto client = impl_->client;  // kept alive by the continuations if this client goes first
+  client->request(request, cancel.get_token())
+      .then([state, maxBytes, cancel](http::http_response response) {
+        state->status = response.status_code();
+        if (auto length = response.headers().content_length(); length > maxBytes) {
+          cancel.cancel();  // do not let cpprestsdk download what was announced
+          throw BodyTooLarge();
+        }
+        return readBounded(response.body(), state->body, maxBytes, cancel);
+      })
+      .then([state, url, maxBytes, client](pplx::task<void> finished) {
+        std::optional<Error> error;
+        try {
+          finished.get();
+        } catch (const BodyTooLarge&) {
+          error = Error{ErrorCode::Decode, "prometheus at " + url + " answered more than " +
+                                               std::to_string(maxBytes) + " bytes"};
+        } catch (const pplx::task_canceled&) {
+          error = Error{ErrorCode::Timeout, "prometheus at " + url + " timed out"};
+        } catch (const http::http_exception& e) {
+          std::string what = e.what();
+          bool timedOut = e.error_code() == std::errc::timed_out ||
+                          what.find("timed out") != std::string::npos ||
+                          what.find("Timeout") != std::string::npos;
+          error = Error{timedOut ? ErrorCode::Timeout : ErrorCode::Unavailable,
+                        "prometheus at " + url + " " + (timedOut ? "timed out" : "unreachable") + ": " +
+                            truncateText(what, kMaxExternalMessageBytes)};
+        } catch (const std::exception& e) {
+          error = Error{ErrorCode::Unavailable, "prometheus at " + url + " unreachable: " +
+                                                    truncateText(e.what(), kMaxExternalMessageBytes)};
+        }
+        if (!state->claim()) return;  // the deadline answered first
+        {
+          std::lock_guard lock(state->deadlineMutex);
+          if (state->deadline) state->deadline->cancel();
+        }
+        if (error) {
+          state->done(std::move(*error));
+        } else {
+          state->done(Exchange{state->status, std::move(state->body->collection())});
+        }
+      });
+}
+
+PrometheusClient::PrometheusClient(PrometheusClientOptions options)
+    : options_(std::move(options)), impl_(std::make_unique<Impl>()) {
+  http::client::http_client_config config;
+  config.set_timeout(std::chrono::duration_cast<std::chrono::microseconds>(options_.timeout));
+  config.set_validate_certificates(!options_.insecureSkipTlsVerify);
+  std::string base = options_.url;
+  while (!base.empty() && base.back() == '/') base.pop_back();
+  impl_->client = std::make_shared<http::client::http_client>(base, config);
+}
+
+PrometheusClient::~PrometheusClient() = default;
+
+void PrometheusClient::queryAsync(const std::string& promql,
+                                  std::function<void(Result<PromQueryResult>)> done) const {
+  http::http_request request(http::methods::POST);
+  request.set_request_uri("/api/v1/query");
+  request.set_body("query=" + web::uri::encode_data_string(promql), "application/x-www-form-urlencoded");
+  if (!options_.bearerToken.empty()) {
+    request.headers().add("Authorization", "Bearer " + options_.bearerToken);
+  } else if (!options_.username.empty()) {
+    request.headers().add("Authorization",
+                          "Basic " + base64Encode(options_.username + ":" + options_.password));
+  }
+  sendAsync(std::move(request),
+            [url = options_.url, promql, done = std::move(done)](Result<Exchange> exchange) {
+              done(exchange ? parseAnswer(url, promql, exchange->status, exchange->body)
+                            : Result<PromQueryResult>(exchange.error()));
+            });
+}
+
+Result<PromQueryResult> PrometheusClient::query(const std::string& promql) const {
+  std::promise<Result<PromQueryResult>> answer;
+  auto future = answer.get_future();
+  queryAsync(promql, [&answer](Result<PromQueryResult> r) { answer.set_value(std::move(r)); });
+  return future.get();  // the deadline guarantees an answer
+}
+
+namespace {
+Result<double> singleValue(const std::string& promql, const Result<PromQueryResult>& result) {
   if (!result) return result.error();
   if (result->samples.empty() || std::isnan(result->samples.front().value)) {
     return Error{ErrorCode::NotFound, "no values for " + shorten(promql)};
   }
   return result->samples.front().value;
+}
+}  // namespace
+
+Result<double> PrometheusClient::queryValue(const std::string& promql) const {
+  return singleValue(promql, query(promql));
+}
+
+void PrometheusClient::queryValueAsync(const std::string& promql,
+                                       std::function<void(Result<double>)> done) const {
+  queryAsync(promql,
+             [promql, done = std::move(done)](Result<PromQueryResult> r) { done(singleValue(promql, r)); });
 }
 
 }  // namespace aviary::analysis

@@ -1,6 +1,8 @@
 // A Prometheus HTTP API client (instant queries) for the analysis: bearer or basic auth, TLS, a timeout on
 // every query, and errors that say which query failed and why. cpprestsdk stays inside the .cpp.
-// Thread-safe: one client may serve many concurrent queries.
+// Thread-safe: one client may serve many concurrent queries. The asynchronous calls hold no thread while
+// they wait (cpprestsdk's I/O pool, and the shared DeadlineTimer for the deadline); the blocking ones wait
+// for them. A client may be destroyed with queries in flight: they still answer.
 #pragma once
 
 #include <chrono>
@@ -48,9 +50,12 @@ class PrometheusClient : public MetricProvider {
   // `deadline`), Invalid (Prometheus rejected the query: its message, at most 512 bytes), Decode (not a
   // Prometheus answer, or more than maxResponseBytes).
   Result<PromQueryResult> query(const std::string& promql) const;
+  // The same, answered once on cpprestsdk's pool (or the timer's thread at the deadline).
+  void queryAsync(const std::string& promql, std::function<void(Result<PromQueryResult>)> done) const;
   // The single number a check query yields. An empty result, or NaN, is an error ("no values for
   // <query>") so that missing data can never pass a check.
   Result<double> queryValue(const std::string& promql) const override;
+  void queryValueAsync(const std::string& promql, std::function<void(Result<double>)> done) const override;
   const PrometheusClientOptions& options() const { return options_; }
 
  private:
@@ -58,7 +63,7 @@ class PrometheusClient : public MetricProvider {
     int status = 0;
     std::string body;
   };
-  Result<Exchange> send(web::http::http_request& request) const;
+  void sendAsync(web::http::http_request request, std::function<void(Result<Exchange>)> done) const;
   struct Impl;
   PrometheusClientOptions options_;
   std::unique_ptr<Impl> impl_;

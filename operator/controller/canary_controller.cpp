@@ -77,6 +77,7 @@ CanaryController::CanaryController(kube::KubeClient& client, ControllerOptions o
         return std::make_shared<analysis::PrometheusClient>(
             analysis::PrometheusClientOptions{.url = url, .timeout = timeout});
       });
+  reconciler_->setWake([this](const std::string& key) { queue_.add(key); });
   canaries_.addHandlers({[this](const auto& c) { queue_.add(keyOf(*c)); },
                          [this](const auto&, const auto& c) { queue_.add(keyOf(*c)); },
                          [this](const auto& c) { queue_.add(keyOf(*c)); }});
@@ -163,6 +164,7 @@ void CanaryController::work() {
 
 void CanaryController::stop() {
   if (stopped_.exchange(true)) return;
+  reconciler_->stopGathering();  // no check result re-queues anything from now on
   queue_.shutDown();
   for (auto& w : workers_) w.join();
   workers_.clear();

@@ -356,7 +356,17 @@ class Planner {
                           c_.primaryName());
       return;
     }
-    if (weight > 0 && !recordChecks()) return;
+    if (weight > 0) {
+      if (!in_.checks || in_.checks->step != stepId(c_)) {
+        // Gathered off the worker threads: hold the weight until the results arrive (they wake the
+        // Canary; the requeue is only a safety net).
+        p_.checksNeeded = stepId(c_);
+        routes(weight);
+        requeue(spec_.analysis.interval);
+        return;
+      }
+      if (!recordChecks(in_.checks->results)) return;
+    }
     int next = nextWeight(spec_.analysis, weight);
     if (weight > 0 && next == weight) {
       promote(weight, "Copying " + spec_.targetRef.name + "." + c_.ns + " template spec to " +
@@ -371,16 +381,7 @@ class Planner {
   }
 
   // Records the check results; false when a check failed (the step holds or rolls back).
-  bool recordChecks() {
-    std::vector<api::MetricResult> results;
-    if (in_.checks) {
-      results = *in_.checks;
-    } else {
-      // Fail safe: a reconcile that did not run the checks can never advance.
-      for (const auto& m : spec_.analysis.metrics) {
-        results.push_back({m.name, std::nullopt, m.range, false, "checks were not run"});
-      }
-    }
+  bool recordChecks(const std::vector<api::MetricResult>& results) {
     p_.status.analysisMetrics = results;
     p_.status.analysisTime = now_;
     std::vector<const api::MetricResult*> failed;
@@ -515,15 +516,9 @@ int nextWeight(const api::AnalysisSpec& a, int current) {
   return current;
 }
 
-bool checksDue(const PlanInput& in) {
-  const api::Canary& c = *in.canary;
-  if (!in.specErrors.empty() || !in.observed.target.exists) return false;
-  if (c.status.phase != Phase::Progressing || c.spec.suspend || c.spec.skipAnalysis) return false;
-  if (c.status.canaryWeight <= 0) return false;
-  if (in.observed.target.templateHash != c.status.lastAppliedSpec) return false;
-  if (!in.observed.target.ready || in.observed.target.progressDeadlineExceeded) return false;
-  auto last = parseRfc3339(c.status.lastTransitionTime);
-  return !last || in.now >= *last + c.spec.analysis.interval;
+std::string stepId(const api::Canary& c) {
+  return c.status.lastAppliedSpec + "/" + std::to_string(c.status.canaryWeight) + "/" +
+         std::to_string(c.status.failedChecks) + "/" + c.status.lastTransitionTime;
 }
 
 Plan plan(const PlanInput& in) {

@@ -1,7 +1,9 @@
 // The canary state machine as a pure function (DESIGN §2): given the Canary (spec and status), what the
-// reconciler observed in the cluster, the metric checks it ran, and the time, it returns the next status,
-// the actions that make the cluster match it, the Events to record, and when to look again. No I/O, no
-// clock, no randomness: every transition is a table-driven unit test.
+// reconciler observed in the cluster, the metric checks gathered for the step being decided, and the
+// time, it returns the next status, the actions that make the cluster match it, the Events to record,
+// when to look again, and what must be gathered before it can decide (the reconciler gathers it
+// asynchronously, off the worker threads, and reconciles again when it arrives). The planner is the only
+// author of "what is due". No I/O, no clock, no randomness: every transition is a table-driven unit test.
 #pragma once
 
 #include <chrono>
@@ -36,12 +38,18 @@ struct Observed {
   std::string targetSelectorProblem;
 };
 
+// Check results gathered for one step (stepId of the Canary when they were asked for).
+struct GatheredChecks {
+  std::string step;
+  std::vector<api::MetricResult> results;
+};
+
 struct PlanInput {
   const api::Canary* canary = nullptr;
   std::vector<api::FieldError> specErrors;  // decode + validation; non-empty → InvalidSpec, nothing touched
   Observed observed;
-  // The metric checks, present when checksDue() asked for them.
-  std::optional<std::vector<api::MetricResult>> checks;
+  // The checks gathered for a step; used only when that step is the one being decided.
+  std::optional<GatheredChecks> checks;
   TimePoint now;
 };
 
@@ -78,11 +86,14 @@ struct Plan {
   std::vector<PlannedEvent> events;
   // When to reconcile again; nullopt = only when something changes (informer events).
   std::optional<std::chrono::milliseconds> requeueAfter;
+  // The step (stepId) whose metric checks must be gathered before it can be decided; the plan holds the
+  // weight meanwhile and records nothing about the step.
+  std::optional<std::string> checksNeeded;
 };
 
-// Whether this reconcile must run the metric checks first (a step is due on a ready canary that has
-// traffic). The reconciler runs them and calls plan() with their results.
-bool checksDue(const PlanInput& in);
+// Identifies the step a Canary's status is at (revision, weight, failed checks, last transition): check
+// results gathered for one step are never used to decide another.
+std::string stepId(const api::Canary& canary);
 
 Plan plan(const PlanInput& in);
 

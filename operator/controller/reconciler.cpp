@@ -129,7 +129,59 @@ void Reconciler::releaseShare(const std::string& canaryKey, const std::string& u
   if (shared->second.users.empty()) metrics_.erase(shared);  // its last Canary went elsewhere or away
 }
 
+void Reconciler::setWake(std::function<void(const std::string& key)> wake) {
+  std::lock_guard lock(gathering_->mutex);
+  gathering_->wake = std::move(wake);
+}
+
+void Reconciler::stopGathering() {
+  std::lock_guard lock(gathering_->mutex);
+  gathering_->wake = nullptr;
+}
+
+std::optional<GatheredChecks> Reconciler::gathered(const std::string& key) {
+  std::lock_guard lock(gathering_->mutex);
+  auto it = gathering_->byCanary.find(key);
+  if (it == gathering_->byCanary.end() || !it->second.results) return std::nullopt;
+  return GatheredChecks{it->second.step, *it->second.results};
+}
+
+void Reconciler::dropGathered(const std::string& key, const std::string& step) {
+  std::lock_guard lock(gathering_->mutex);
+  auto it = gathering_->byCanary.find(key);
+  if (it != gathering_->byCanary.end() && it->second.step == step && !it->second.inFlight)
+    gathering_->byCanary.erase(it);
+}
+
+void Reconciler::startGathering(const std::string& key, const std::string& step, const api::Canary& c) {
+  {
+    std::lock_guard lock(gathering_->mutex);
+    Gathering& g = gathering_->byCanary[key];
+    if (g.step == step && (g.inFlight || g.results)) return;  // under way, or waiting to be consumed
+    g = {step, true, std::nullopt};
+  }
+  auto metrics =
+      metricsFor(key, c.spec.metricsServer.empty() ? options_.metricsServer : c.spec.metricsServer);
+  analysis::CheckContext context{c.ns, c.spec.targetRef.name, c.apexName(), c.spec.provider};
+  std::weak_ptr<GatherState> state = gathering_;
+  analysis::runChecksAsync(c.spec.analysis.metrics, context, *metrics,
+                           [state, key, step](std::vector<api::MetricResult> results) {
+                             auto s = state.lock();
+                             if (!s) return;  // the reconciler is gone
+                             std::lock_guard lock(s->mutex);
+                             auto it = s->byCanary.find(key);
+                             if (it == s->byCanary.end() || it->second.step != step) return;  // moved on
+                             it->second.inFlight = false;
+                             it->second.results = std::move(results);
+                             if (s->wake) s->wake(key);
+                           });
+}
+
 void Reconciler::forget(const std::string& canaryKey) {
+  {
+    std::lock_guard lock(gathering_->mutex);
+    gathering_->byCanary.erase(canaryKey);
+  }
   std::lock_guard lock(metricsMutex_);
   auto url = metricsUrlOf_.find(canaryKey);
   if (url == metricsUrlOf_.end()) return;
@@ -315,14 +367,9 @@ ReconcileOutcome Reconciler::reconcile(const std::string& key) {
     input.observed.targetSelectorProblem = selectorProblem(*target, options_.selectorLabels);
   }
   input.now = std::chrono::system_clock::now();
-
-  if (checksDue(input)) {
-    auto metrics =
-        metricsFor(key, c.spec.metricsServer.empty() ? options_.metricsServer : c.spec.metricsServer);
-    analysis::CheckContext context{c.ns, c.spec.targetRef.name, c.apexName(), c.spec.provider};
-    input.checks = analysis::runChecks(c.spec.analysis.metrics, context, *metrics);
-  }
+  input.checks = gathered(key);
   Plan plan = controller::plan(input);
+  if (plan.checksNeeded) startGathering(key, *plan.checksNeeded, c);
 
   kube::ObjectReference ref = kube::ObjectReference::fromObject(canaryJson);
   if (!plan.actions.empty()) {
@@ -355,6 +402,8 @@ ReconcileOutcome Reconciler::reconcile(const std::string& key) {
       return {std::nullopt, written.error()};  // a conflict: retried from the fresh object
     }
   }
+  // The status that used them is written: results gathered for a step the plan decided are done with.
+  if (input.checks && plan.checksNeeded != input.checks->step) dropGathered(key, input.checks->step);
   for (const auto& e : plan.events) {
     events_.record(ref, e.warning ? kube::EventType::Warning : kube::EventType::Normal, e.reason, e.message);
     spdlog::info("canary {}: {}", key, e.message);

@@ -1,8 +1,10 @@
-// One reconcile of one Canary: read the Canary and its Deployments from the informer caches, run the
-// metric checks when a step is due, ask the planner, carry out its actions (primary, Services, routes,
-// scaling, promotion), then write the status through /status with the Canary's resourceVersion and
-// record the planner's Events. Level-triggered and idempotent: a failed action leaves the status as it
-// was, so the next reconcile plans the same step again.
+// One reconcile of one Canary: read the Canary and its Deployments from the informer caches, ask the
+// planner (with the check results gathered for the step it decides, if any), carry out its actions
+// (primary, Services, routes, scaling, promotion), then write the status through /status with the
+// Canary's resourceVersion and record the planner's Events. When the planner asks for checks, they are
+// gathered asynchronously (every query in flight at once on cpprestsdk's pool, none on a worker thread)
+// and the Canary is woken when they arrive. Level-triggered and idempotent: a failed action leaves the
+// status as it was, so the next reconcile plans the same step again.
 #pragma once
 
 #include <chrono>
@@ -58,6 +60,12 @@ class Reconciler {
 
   ReconcileOutcome reconcile(const std::string& key);
 
+  // Called with a Canary's key when checks gathered for it arrive (the controller re-queues it). Set
+  // before the first reconcile.
+  void setWake(std::function<void(const std::string& key)> wake);
+  // No wake is called after this returns (gathering still in flight is dropped when it answers).
+  void stopGathering();
+
  private:
   Status execute(const Action& action, const api::Canary& canary, const kube::Json* target,
                  const kube::Json* primary, mesh::Router& router);
@@ -75,6 +83,12 @@ class Reconciler {
   Status copyConfigsForPrimary(const api::Canary& canary, const std::set<ConfigRef>& refs);
   // The primary's HorizontalPodAutoscaler "<hpa>-primary", a copy of autoscalerRef's aimed at the primary.
   Status syncPrimaryAutoscaler(const api::Canary& canary);
+  // The results gathered for a Canary, if any have arrived.
+  std::optional<GatheredChecks> gathered(const std::string& key);
+  // Starts gathering the checks of `step` unless that is already under way or done.
+  void startGathering(const std::string& key, const std::string& step, const api::Canary& canary);
+  // Drops what was gathered for `step` (consumed by a plan whose status was written).
+  void dropGathered(const std::string& key, const std::string& step);
 
   kube::KubeClient& client_;
   const kube::Store<kube::Json>& canaries_;
@@ -93,6 +107,18 @@ class Reconciler {
   };
   std::map<std::string, SharedProvider> metrics_;    // by URL
   std::map<std::string, std::string> metricsUrlOf_;  // Canary key → URL
+  // Checks being gathered or gathered, per Canary. Shared with the callbacks, which may outlive this.
+  struct Gathering {
+    std::string step;
+    bool inFlight = false;
+    std::optional<std::vector<api::MetricResult>> results;
+  };
+  struct GatherState {
+    std::mutex mutex;
+    std::map<std::string, Gathering> byCanary;
+    std::function<void(const std::string&)> wake;
+  };
+  std::shared_ptr<GatherState> gathering_ = std::make_shared<GatherState>();
 };
 
 }  // namespace aviary::controller

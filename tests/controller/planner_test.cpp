@@ -67,13 +67,17 @@ struct Step {
         {"request-success-rate", 91.2, {99, std::nullopt}, false, "request-success-rate 91.2 < 99"}};
     return *this;
   }
+  // Runs the planner with the checks (when set) gathered for the current step.
   Plan run() const {
-    PlanInput in{&canary, {}, observed, checks, now};
+    std::optional<GatheredChecks> gathered;
+    if (checks) gathered = GatheredChecks{stepId(canary), *checks};
+    PlanInput in{&canary, {}, observed, gathered, now};
     return plan(in);
   }
+  // Whether the planner asks for the checks of the current step (run without any).
   bool due() const {
-    PlanInput in{&canary, {}, observed, checks, now};
-    return checksDue(in);
+    PlanInput in{&canary, {}, observed, std::nullopt, now};
+    return plan(in).checksNeeded.has_value();
   }
 };
 
@@ -235,13 +239,49 @@ TEST(Planner, AFailedCheckHoldsTheWeightAndTheThresholdRollsBack) {
             std::string::npos);
 }
 
-TEST(Planner, MissingChecksNeverAdvance) {
+// Issue 12 §1: the checks are gathered off the worker threads. Without them the step holds, records
+// nothing and asks for them; results gathered for another step are never used.
+TEST(Planner, WithoutItsChecksAStepHoldsAndAsksForThem) {
   Step s;
   s.phase(Phase::Progressing, 20).at(seconds(60));  // checks not provided
   Plan p = s.run();
   EXPECT_EQ(p.status.canaryWeight, 20);
-  EXPECT_EQ(p.status.failedChecks, 1);
-  EXPECT_EQ(p.status.analysisMetrics.at(0).message, "checks were not run");
+  EXPECT_EQ(p.status.failedChecks, 0);
+  EXPECT_EQ(p.status.lastTransitionTime, s.canary.status.lastTransitionTime) << "nothing recorded";
+  EXPECT_TRUE(p.status.analysisMetrics.empty());
+  EXPECT_TRUE(p.status.analysisTime.empty());
+  EXPECT_EQ(p.actions, (std::vector<Action>{routes(20)}));
+  ASSERT_TRUE(p.checksNeeded);
+  EXPECT_EQ(*p.checksNeeded, stepId(s.canary));
+  EXPECT_TRUE(p.events.empty());
+
+  PlanInput stale{&s.canary, {}, s.observed, GatheredChecks{"v2/10/0/2026-11-22T09:59:00Z", {}}, s.now};
+  EXPECT_EQ(plan(stale).checksNeeded, stepId(s.canary)) << "results of an earlier step are not this step's";
+  s.passing();
+  p = s.run();
+  EXPECT_FALSE(p.checksNeeded);
+  EXPECT_EQ(p.status.canaryWeight, 30);
+}
+
+TEST(Planner, ChecksAreAskedForOnlyWhenAStepIsDue) {
+  Step s;
+  s.phase(Phase::Progressing, 20).at(seconds(30));
+  EXPECT_FALSE(s.due()) << "before the interval";
+  s.at(seconds(60));
+  EXPECT_TRUE(s.due());
+  s.observed.target.ready = false;
+  EXPECT_FALSE(s.due()) << "an unready canary halts first";
+  s.observed.target.ready = true;
+  s.canary.spec.suspend = true;
+  EXPECT_FALSE(s.due());
+  s.canary.spec.suspend = false;
+  s.canary.spec.skipAnalysis = true;
+  EXPECT_FALSE(s.due());
+  s.canary.spec.skipAnalysis = false;
+  s.phase(Phase::Progressing, 0).at(seconds(60));
+  EXPECT_FALSE(s.due()) << "no traffic yet, nothing to measure";
+  s.phase(Phase::Promoting, 30).at(seconds(60));
+  EXPECT_FALSE(s.due());
 }
 
 TEST(Planner, AFailedRevisionDoesNotRetriggerButTheNextOneDoes) {
