@@ -3,15 +3,11 @@
 
 #include <cpprest/http_client.h>
 
-#include <cpprest/containerstream.h>
-
 #include <cmath>
-#include <condition_variable>
-#include <mutex>
-#include <optional>
 
 #include <nlohmann/json.hpp>
 
+#include "analysis/outbound/http_exchange.h"
 #include "operator/core/base64.h"
 #include "operator/core/text_safety.h"
 
@@ -50,91 +46,12 @@ struct PrometheusClient::Impl {
   std::unique_ptr<http::client::http_client> client;
 };
 
-namespace {
-
-struct BodyTooLarge : std::runtime_error {
-  BodyTooLarge() : std::runtime_error("body too large") {}
-};
-
-// Reads the body in chunks into `out`, failing once it passes `maxBytes`. cpprestsdk keeps receiving into
-// its own buffer whether or not anyone reads, so passing the cap also cancels the request, which closes
-// the connection: a huge or endless answer costs at most about maxBytes plus what is in flight.
-pplx::task<void> readBounded(concurrency::streams::istream body,
-                             std::shared_ptr<concurrency::streams::container_buffer<std::string>> out,
-                             std::size_t maxBytes, pplx::cancellation_token_source cancel) {
-  return body.read(*out, 64 * 1024).then([body, out, maxBytes, cancel](std::size_t n) -> pplx::task<void> {
-    if (n == 0) return pplx::task_from_result();
-    if (out->collection().size() > maxBytes) {
-      cancel.cancel();
-      throw BodyTooLarge();
-    }
-    return readBounded(body, out, maxBytes, cancel);
-  });
-}
-
-}  // namespace
-
 Result<PrometheusClient::Exchange> PrometheusClient::send(web::http::http_request& request) const {
-  // The whole exchange has one deadline. cpprestsdk's own timeout restarts on every read, so a server that
-  // drips one byte at a time would hold this worker for ever; cancelling the token at the deadline closes
-  // the connection. The state is shared with the continuations, which may outlive this call.
-  struct State {
-    std::mutex mutex;
-    std::condition_variable done;
-    bool finished = false;
-    int status = 0;
-    std::shared_ptr<concurrency::streams::container_buffer<std::string>> body =
-        std::make_shared<concurrency::streams::container_buffer<std::string>>();
-    std::optional<Error> error;
-  };
-  auto state = std::make_shared<State>();
-  pplx::cancellation_token_source cancel;
-  const std::string url = options_.url;
-  const std::size_t maxBytes = options_.maxResponseBytes;
-  impl_->client->request(request, cancel.get_token())
-      .then([state, maxBytes, cancel](http::http_response response) {
-        state->status = response.status_code();
-        if (auto length = response.headers().content_length(); length > maxBytes) {
-          cancel.cancel();  // do not let cpprestsdk download what was announced
-          throw BodyTooLarge();
-        }
-        return readBounded(response.body(), state->body, maxBytes, cancel);
-      })
-      .then([state, url, maxBytes](pplx::task<void> finished) {
-        std::optional<Error> error;
-        try {
-          finished.get();
-        } catch (const BodyTooLarge&) {
-          error = Error{ErrorCode::Decode, "prometheus at " + url + " answered more than " +
-                                               std::to_string(maxBytes) + " bytes"};
-        } catch (const pplx::task_canceled&) {
-          error = Error{ErrorCode::Timeout, "prometheus at " + url + " timed out"};
-        } catch (const http::http_exception& e) {
-          std::string what = e.what();
-          bool timedOut = e.error_code() == std::errc::timed_out ||
-                          what.find("timed out") != std::string::npos ||
-                          what.find("Timeout") != std::string::npos;
-          error = Error{timedOut ? ErrorCode::Timeout : ErrorCode::Unavailable,
-                        "prometheus at " + url + " " + (timedOut ? "timed out" : "unreachable") + ": " +
-                            truncateText(what, kMaxExternalMessageBytes)};
-        } catch (const std::exception& e) {
-          error = Error{ErrorCode::Unavailable, "prometheus at " + url + " unreachable: " +
-                                                    truncateText(e.what(), kMaxExternalMessageBytes)};
-        }
-        std::lock_guard lock(state->mutex);
-        state->error = std::move(error);
-        state->finished = true;
-        state->done.notify_all();
-      });
-  std::unique_lock lock(state->mutex);
-  if (!state->done.wait_for(lock, options_.deadline, [&] { return state->finished; })) {
-    lock.unlock();  // a continuation run by cancel() takes the same mutex
-    cancel.cancel();
-    return Error{ErrorCode::Timeout, "prometheus at " + url + " did not answer within " +
-                                         std::to_string(options_.deadline.count()) + " ms"};
-  }
-  if (state->error) return *state->error;
-  return Exchange{state->status, std::move(state->body->collection())};
+  auto exchange = exchangeOnce(*impl_->client, request,
+                               {.deadline = options_.deadline, .maxBodyBytes = options_.maxResponseBytes},
+                               "prometheus at " + options_.url);
+  if (!exchange) return exchange.takeError();
+  return Exchange{exchange->status, std::move(exchange->body)};
 }
 
 PrometheusClient::PrometheusClient(PrometheusClientOptions options)
