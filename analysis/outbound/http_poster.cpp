@@ -124,7 +124,10 @@ Result<PostOutcome> HttpPoster::post(const PostRequest& request) {
   };
   if (auto problem = urlProblem(request.url)) return refuse("", *problem);
   http::client::http_client_config config;
-  config.set_timeout(std::chrono::duration_cast<std::chrono::microseconds>(request.attemptTimeout));
+  // The attempt's deadline (exchangeOnce) decides; cpprestsdk's per-read timeout only backs it up, later,
+  // so that a slow receiver always gets the same message.
+  config.set_timeout(std::chrono::duration_cast<std::chrono::microseconds>(request.attemptTimeout +
+                                                                           std::chrono::seconds(1)));
   config.set_validate_certificates(!request.insecureSkipTlsVerify);
   std::unique_ptr<http::client::http_client> client;
   try {
