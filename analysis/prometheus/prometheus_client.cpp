@@ -3,8 +3,6 @@
 
 #include <cpprest/http_client.h>
 
-#include <cpprest/containerstream.h>
-
 #include <atomic>
 #include <cmath>
 #include <future>
@@ -13,8 +11,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "analysis/outbound/http_exchange.h"
 #include "operator/core/base64.h"
-#include "operator/core/deadline_timer.h"
 #include "operator/core/text_safety.h"
 
 namespace aviary::analysis {
@@ -116,103 +114,14 @@ struct PrometheusClient::Impl {
   std::shared_ptr<http::client::http_client> client;
 };
 
-namespace {
-
-struct BodyTooLarge : std::runtime_error {
-  BodyTooLarge() : std::runtime_error("body too large") {}
-};
-
-// Reads the body in chunks into `out`, failing once it passes `maxBytes`. cpprestsdk keeps receiving into
-// its own buffer whether or not anyone reads, so passing the cap also cancels the request, which closes
-// the connection: a huge or endless answer costs at most about maxBytes plus what is in flight.
-pplx::task<void> readBounded(concurrency::streams::istream body,
-                             std::shared_ptr<concurrency::streams::container_buffer<std::string>> out,
-                             std::size_t maxBytes, pplx::cancellation_token_source cancel) {
-  return body.read(*out, 64 * 1024).then([body, out, maxBytes, cancel](std::size_t n) -> pplx::task<void> {
-    if (n == 0) return pplx::task_from_result();
-    if (out->collection().size() > maxBytes) {
-      cancel.cancel();
-      throw BodyTooLarge();
-    }
-    return readBounded(body, out, maxBytes, cancel);
-  });
-}
-
-}  // namespace
-
 void PrometheusClient::sendAsync(web::http::http_request request,
                                  std::function<void(Result<Exchange>)> done) const {
-  // The whole exchange has one deadline. cpprestsdk's own timeout restarts on every read, so a server that
-  // drips one byte at a time would hold the exchange for ever; at the deadline (the shared timer thread)
-  // the token is cancelled, which closes the connection. Whichever comes first, the answer or the
-  // deadline, calls `done`, exactly once. The state is shared with the continuations and the timer.
-  struct State {
-    std::atomic<bool> answered{false};
-    int status = 0;
-    std::shared_ptr<concurrency::streams::container_buffer<std::string>> body =
-        std::make_shared<concurrency::streams::container_buffer<std::string>>();
-    std::function<void(Result<Exchange>)> done;
-    std::shared_ptr<DeadlineTimer::Pending> deadline;
-    std::mutex deadlineMutex;
-    bool claim() { return !answered.exchange(true); }
-  };
-  auto state = std::make_shared<State>();
-  state->done = std::move(done);
-  pplx::cancellation_token_source cancel;
-  const std::string url = options_.url;
-  const std::size_t maxBytes = options_.maxResponseBytes;
-  const auto deadline = options_.deadline;
-  {
-    std::lock_guard lock(state->deadlineMutex);
-    state->deadline = DeadlineTimer::shared().schedule(deadline, [state, cancel, url, deadline] {
-      if (!state->claim()) return;
-      cancel.cancel();
-      state->done(Error{ErrorCode::Timeout, "prometheus at " + url + " did not answer within " +
-                                                std::to_string(deadline.count()) + " ms"});
-    });
-  }
-  auto client = impl_->client;  // kept alive by the continuations if this client goes first
-  client->request(request, cancel.get_token())
-      .then([state, maxBytes, cancel](http::http_response response) {
-        state->status = response.status_code();
-        if (auto length = response.headers().content_length(); length > maxBytes) {
-          cancel.cancel();  // do not let cpprestsdk download what was announced
-          throw BodyTooLarge();
-        }
-        return readBounded(response.body(), state->body, maxBytes, cancel);
-      })
-      .then([state, url, maxBytes, client](pplx::task<void> finished) {
-        std::optional<Error> error;
-        try {
-          finished.get();
-        } catch (const BodyTooLarge&) {
-          error = Error{ErrorCode::Decode, "prometheus at " + url + " answered more than " +
-                                               std::to_string(maxBytes) + " bytes"};
-        } catch (const pplx::task_canceled&) {
-          error = Error{ErrorCode::Timeout, "prometheus at " + url + " timed out"};
-        } catch (const http::http_exception& e) {
-          std::string what = e.what();
-          bool timedOut = e.error_code() == std::errc::timed_out ||
-                          what.find("timed out") != std::string::npos ||
-                          what.find("Timeout") != std::string::npos;
-          error = Error{timedOut ? ErrorCode::Timeout : ErrorCode::Unavailable,
-                        "prometheus at " + url + " " + (timedOut ? "timed out" : "unreachable") + ": " +
-                            truncateText(what, kMaxExternalMessageBytes)};
-        } catch (const std::exception& e) {
-          error = Error{ErrorCode::Unavailable, "prometheus at " + url + " unreachable: " +
-                                                    truncateText(e.what(), kMaxExternalMessageBytes)};
-        }
-        if (!state->claim()) return;  // the deadline answered first
-        {
-          std::lock_guard lock(state->deadlineMutex);
-          if (state->deadline) state->deadline->cancel();
-        }
-        if (error) {
-          state->done(std::move(*error));
-        } else {
-          state->done(Exchange{state->status, std::move(state->body->collection())});
-        }
-      });
+  exchangeAsync(impl_->client, std::move(request),
+                {.deadline = options_.deadline, .maxBodyBytes = options_.maxResponseBytes},
+                "prometheus at " + options_.url, [done = std::move(done)](Result<HttpExchange> exchange) {
+                  if (!exchange) return done(exchange.error());
+                  done(Exchange{exchange->status, std::move(exchange->body)});
+                });
 }
 
 PrometheusClient::PrometheusClient(PrometheusClientOptions options)
