@@ -18,7 +18,7 @@ int main(int argc, char** argv) {
   try {
     std::string kubeconfig, context, ns, logLevel, logFormat, metricsServer, meshProvider, selectorLabels;
     int workers = 2;
-    std::vector<std::string> metricsServerAllow, allowedGateways, allowedHostSuffixes;
+    std::vector<std::string> metricsServerAllow, allowedGateways, allowedHostSuffixes, webhookAllow;
     bool inlineQueries = true;
     po::options_description flags("aviary flags");
     flags.add_options()("help,h", "show this help")("version", "print the version and exit")(
@@ -42,6 +42,9 @@ int main(int argc, char** argv) {
                  "Istio gateways of other namespaces a Canary may bind to: namespace/name, namespace/* or *")(
         "allowed-host-suffixes", po::value(&allowedHostSuffixes)->multitoken()->composing(),
         "hosts outside a Canary's namespace it may route: example.com (and its subdomains) or *")(
+        "webhook-allow", po::value(&webhookAllow)->multitoken()->composing(),
+        "hosts a Canary's webhooks may call besides Services of its own namespace (name.ns[.svc…]): "
+        "names, *.suffix, IPs, CIDRs (comma-separated or repeated)")(
         "allow-inline-queries", po::value(&inlineQueries)->default_value(true),
         "accept metrics[].query PromQL in Canaries (turn off on multi-tenant clusters: inline queries read "
         "the shared Prometheus with the operator's access)");
@@ -108,6 +111,11 @@ int main(int argc, char** argv) {
     options.metricsServerAllow = splitCommas(metricsServerAllow);
     if (auto allow = aviary::EgressAllowList::parse(options.metricsServerAllow); !allow) {
       spdlog::error("--metrics-server-allow: {}", allow.error().message);
+      return 2;
+    }
+    options.webhookAllow = splitCommas(webhookAllow);
+    if (auto allow = aviary::EgressAllowList::parse(options.webhookAllow); !allow) {
+      spdlog::error("--webhook-allow: {}", allow.error().message);
       return 2;
     }
     options.trafficScope.allowedGateways = splitCommas(allowedGateways);

@@ -143,8 +143,8 @@ void exchangeAsync(std::shared_ptr<http::client::http_client> client, http::http
   } catch (const std::exception& e) {  // a request cpprestsdk refuses to start (bad URI, bad header)
     if (!state->claim()) return;
     state->cancelDeadline();
-    state->done(
-        Error{ErrorCode::Unavailable, peer + " unreachable: " + truncateText(e.what(), kMaxExternalMessageBytes)});
+    state->done(Error{ErrorCode::Unavailable,
+                      peer + " unreachable: " + truncateText(e.what(), kMaxExternalMessageBytes)});
   }
 }
 

@@ -52,9 +52,17 @@ struct MetricCheck {
   bool builtIn() const { return !templateRef && query.empty(); }
 };
 
+// Flagger's webhook types (the CRD's enum; "" decodes as rollout).
+inline constexpr const char* kWebhookTypes[] = {
+    "confirm-rollout",   "pre-rollout",  "rollout", "confirm-traffic-increase",
+    "confirm-promotion", "post-rollout", "event",   "rollback"};
+
 struct Webhook {
   std::string type = "rollout", name, url;
-  std::chrono::milliseconds timeout{10'000};
+  std::chrono::milliseconds timeout{10'000};  // per attempt
+  int retries = 0;                            // further attempts on connection failures, 429, 5xx
+  bool disableTLS = false;                    // skip certificate verification
+  bool muteAlert = false;                     // a failure of this hook sends no alert
   std::map<std::string, std::string> metadata;
 };
 

@@ -250,10 +250,12 @@ void decodeAnalysis(Reader r, AnalysisSpec& a, std::vector<std::string>& unsuppo
     w.string("url", hook.url);
     std::string timeoutText;
     w.duration("timeout", hook.timeout, timeoutText);
+    w.integer("retries", hook.retries, 0, 1'000'000);
+    w.boolean("disableTLS", hook.disableTLS);
+    w.boolean("muteAlert", hook.muteAlert);
     w.stringMap("metadata", hook.metadata);
     a.webhooks.push_back(std::move(hook));
   });
-  if (!a.webhooks.empty()) unsupported.push_back("spec.analysis.webhooks");
   r.each("alerts", kMaxAlerts, [&](Reader al) {
     Alert alert;
     al.string("name", alert.name);

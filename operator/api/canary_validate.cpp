@@ -1,6 +1,7 @@
 // What the CRD schema cannot say: weights that increase (and a stepWeight under maxWeight), a step
 // configuration that can progress, a provider the operator knows, and a target the operator can release.
 #include <algorithm>
+#include <set>
 
 #include "operator/api/canary.h"
 #include "operator/api/names.h"
@@ -129,6 +130,23 @@ std::vector<FieldError> validateCanary(const CanarySpec& spec, const std::string
   if (weighted && a.stepWeight > a.maxWeight) {
     errors.push_back(
         {"spec.analysis.stepWeight", "must not exceed maxWeight " + std::to_string(a.maxWeight)});
+  }
+  // Webhooks are gathered and answered by name: each needs one, unique, a URL and a known type.
+  std::set<std::string> hookNames;
+  for (std::size_t i = 0; i < a.webhooks.size(); ++i) {
+    const Webhook& w = a.webhooks[i];
+    const std::string path = "spec.analysis.webhooks[" + std::to_string(i) + "]";
+    if (w.name.empty()) {
+      errors.push_back({path + ".name", "is required"});
+    } else if (!hookNames.insert(w.name).second) {
+      errors.push_back({path + ".name", quoteForMessage(w.name) + " names another webhook too"});
+    }
+    if (w.url.empty()) errors.push_back({path + ".url", "is required"});
+    if (std::find(std::begin(kWebhookTypes), std::end(kWebhookTypes), w.type) == std::end(kWebhookTypes)) {
+      errors.push_back(
+          {path + ".type", quoteForMessage(w.type) + " is not a webhook type (" +
+                               listForMessage({std::begin(kWebhookTypes), std::end(kWebhookTypes)}) + ")"});
+    }
   }
   if (a.interval.count() < 1000) {
     errors.push_back({"spec.analysis.interval", "must be at least 1s"});

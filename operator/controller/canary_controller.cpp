@@ -71,12 +71,21 @@ CanaryController::CanaryController(kube::KubeClient& client, ControllerOptions o
     return std::vector<std::string>{kube::objectKey(c["metadata"].value("namespace", ""), apex)};
   });
   auto timeout = options_.prometheusTimeout;
+  // The poster admits any host name (never IP literals in refused ranges unless listed); which hosts a
+  // Canary may name is decided per namespace by validation (analysis/webhooks/webhook_scope.h).
+  std::vector<std::string> postable = options_.webhookAllow;
+  postable.push_back("*");
+  analysis::HttpPosterOptions posterOptions;
+  if (auto allowed = EgressAllowList::parse(postable)) posterOptions.allowed = std::move(*allowed);
+  poster_ = std::make_shared<analysis::HttpPoster>(std::move(posterOptions));
   reconciler_ = std::make_unique<Reconciler>(
       ownedObjects_, canaries_.store(), deployments_.store(), configMaps_.store(), secrets_.store(), routers_,
-      events_, options_, [timeout](const std::string& url) -> std::shared_ptr<analysis::MetricProvider> {
+      events_, options_,
+      [timeout](const std::string& url) -> std::shared_ptr<analysis::MetricProvider> {
         return std::make_shared<analysis::PrometheusClient>(
             analysis::PrometheusClientOptions{.url = url, .timeout = timeout});
-      });
+      },
+      std::make_shared<analysis::WebhookClient>(poster_));
   reconciler_->setWake([this](const std::string& key) { queue_.add(key); });
   canaries_.addHandlers({[this](const auto& c) { queue_.add(keyOf(*c)); },
                          [this](const auto&, const auto& c) { queue_.add(keyOf(*c)); },
@@ -165,6 +174,7 @@ void CanaryController::work() {
 void CanaryController::stop() {
   if (stopped_.exchange(true)) return;
   reconciler_->stopGathering();  // no check result re-queues anything from now on
+  poster_->shutdown();           // webhook calls waiting to be sent end as cancelled
   queue_.shutDown();
   for (auto& w : workers_) w.join();
   workers_.clear();

@@ -47,6 +47,7 @@ class CanaryController {
   kube::Informer<kube::Json> secrets_;
   OwnedObjectWatch ownedWatch_;
   kube::WorkQueue queue_;
+  std::shared_ptr<analysis::HttpPoster> poster_;  // webhooks (and alerts): off the workers
   std::unique_ptr<Reconciler> reconciler_;
   std::vector<std::thread> workers_;
   std::atomic<bool> stopped_{false};

@@ -236,7 +236,28 @@ class Planner {
     requeue(spec_.analysis.interval);
   }
 
+  // A new revision: its analysis starts now, or once its rollout is approved (confirm-rollout hooks).
+  void beginRelease(const std::string& why) {
+    if (hooks("confirm-rollout").empty()) return startAnalysis(why);
+    transition(Phase::Waiting);
+    p_.status.canaryWeight = 0;
+    p_.status.failedChecks = 0;
+    p_.status.iterations = 0;
+    p_.status.lastAppliedSpec = obs_.target.templateHash;
+    p_.status.trackedConfigs = obs_.trackedConfigs;
+    setCondition("Promoted", "Unknown", "Waiting", "New revision detected, waiting for rollout approval.");
+    if (obs_.target.replicas != 0) scaleTarget(0);
+    routes(0);
+    event("Synced", "New revision detected! Waiting for approval to start the analysis of " + id_);
+    // Asked at once (for the new status's step), then every interval while the gate is closed.
+    Needs needs{stepId(p_.status), false, hooks("confirm-rollout")};
+    for (const auto& n : hooks("rollback")) needs.hooks.push_back(n);
+    p_.needs = std::move(needs);
+    requeue(spec_.analysis.interval);
+  }
+
   void rollback(const std::string& why) {
+    p_.notify = hooks("post-rollout");
     warning("Synced", why);
     transition(Phase::Failed);
     p_.status.canaryWeight = 0;
@@ -307,7 +328,7 @@ class Planner {
       bool differs = obs_.target.templateHash != c_.status.lastAppliedSpec &&
                      obs_.target.templateHash != c_.status.lastPromotedSpec;
       if ((differs || configsChanged()) && !spec_.suspend) {
-        startAnalysis("New revision detected! Scaling up " + id_);
+        beginRelease("New revision detected! Scaling up " + id_);
         return;
       }
     }
@@ -319,7 +340,11 @@ class Planner {
   void progress() {
     if (spec_.suspend) return;  // frozen where it is; a change to the Canary wakes it
     if (revisionChangedSinceApplied()) {
-      startAnalysis("New revision detected, restarting analysis of " + id_);
+      beginRelease("New revision detected, restarting analysis of " + id_);
+      return;
+    }
+    if (c_.status.phase == Phase::Waiting) {
+      awaitRolloutApproval();
       return;
     }
     const int weight = c_.status.canaryWeight;
@@ -356,19 +381,105 @@ class Planner {
                           c_.primaryName());
       return;
     }
-    if (weight > 0) {
-      if (!in_.checks || in_.checks->step != stepId(c_)) {
-        // Gathered off the worker threads: hold the weight until the results arrive (they wake the
-        // Canary; the requeue is only a safety net).
-        p_.checksNeeded = stepId(c_);
-        routes(weight);
-        requeue(spec_.analysis.interval);
-        return;
-      }
-      if (!recordChecks(in_.checks->results)) return;
+    decideStep(weight);
+  }
+
+  // --- webhooks --------------------------------------------------------------------------------------
+  std::vector<std::string> hooks(std::string_view type) const {
+    std::vector<std::string> names;
+    for (const auto& w : spec_.analysis.webhooks) {
+      if (w.type == type) names.push_back(w.name);
     }
-    int next = nextWeight(spec_.analysis, weight);
-    if (weight > 0 && next == weight) {
+    return names;
+  }
+  // The gathered results for this step, if they are this step's.
+  const Gathered* gatheredNow() const {
+    return in_.gathered && in_.gathered->step == stepId(c_.status) ? &*in_.gathered : nullptr;
+  }
+  // The first of `names` that did not pass in `g` (a missing answer does not pass), as "name: why";
+  // nullopt when every one passed.
+  std::optional<std::string> firstClosed(const Gathered& g, const std::vector<std::string>& names) const {
+    for (const auto& n : names) {
+      auto it = g.hooks.find(n);
+      if (it == g.hooks.end()) return n + ": no answer";
+      if (!it->second.passed) return n + ": " + it->second.message;
+    }
+    return std::nullopt;
+  }
+  // A rollback hook that answered 2xx: the analysis stops now (Flagger's rollback webhook).
+  bool rollbackRequested(const Gathered& g) {
+    for (const auto& n : hooks("rollback")) {
+      auto it = g.hooks.find(n);
+      if (it != g.hooks.end() && it->second.passed) {
+        rollback("Rolling back " + id_ + ": rollback hook " + n + " approved");
+        return true;
+      }
+    }
+    return false;
+  }
+  // Asks for `needs` and holds the weight until they arrive (they wake the Canary; the requeue is only a
+  // safety net).
+  void gather(Needs needs, int weight) {
+    p_.needs = std::move(needs);
+    routes(weight);
+    requeue(spec_.analysis.interval);
+  }
+  // A gate still closed: hold where the Canary is, look again in an interval (a new step identity, so the
+  // next look asks the gate afresh).
+  void holdAtGate(int weight, const std::string& message) {
+    p_.status.lastTransitionTime = now_;
+    routes(weight);
+    event("Synced", message);
+    requeue(spec_.analysis.interval);
+  }
+
+  // A due step on a ready canary: gather what it needs (checks once there is traffic; rollback and rollout
+  // hooks; pre-rollout hooks before the first traffic; the gate of what comes next), then decide it.
+  void decideStep(int weight) {
+    const int next = nextWeight(spec_.analysis, weight);
+    const bool promotionNext = weight > 0 && next == weight;
+    Needs needs{stepId(c_.status), weight > 0, hooks("rollback")};
+    for (const auto& n : hooks("rollout")) needs.hooks.push_back(n);
+    if (weight == 0) {
+      for (const auto& n : hooks("pre-rollout")) needs.hooks.push_back(n);
+    }
+    const std::vector<std::string> gate =
+        hooks(promotionNext ? "confirm-promotion" : "confirm-traffic-increase");
+    for (const auto& n : gate) needs.hooks.push_back(n);
+    const Gathered* g = gatheredNow();
+    if ((needs.checks || !needs.hooks.empty()) && !g) return gather(std::move(needs), weight);
+    static const Gathered kNothing;
+    if (!g) g = &kNothing;
+    if (rollbackRequested(*g)) return;
+    // Failed checks and failed rollout/pre-rollout hooks count alike toward the threshold.
+    std::vector<std::string> hookFailures;
+    for (const char* type : {"pre-rollout", "rollout"}) {
+      if (std::string_view(type) == "pre-rollout" && weight != 0) continue;
+      for (const auto& n : hooks(type)) {
+        auto it = g->hooks.find(n);
+        if (it == g->hooks.end() || !it->second.passed) {
+          hookFailures.push_back(std::string(type) + " hook " + n +
+                                 " failed: " + (it == g->hooks.end() ? "no answer" : it->second.message));
+        }
+      }
+    }
+    if (!recordStep(g->checks, weight > 0, hookFailures)) return;
+    if (auto closed = firstClosed(*g, gate)) {
+      if (promotionNext) {
+        // confirm-promotion: WaitingPromotion at the full weight; checks and rollout hooks keep running.
+        if (c_.status.phase != Phase::WaitingPromotion) {
+          transition(Phase::WaitingPromotion);
+          setCondition("Promoted", "Unknown", "WaitingPromotion", "Waiting for promotion approval.");
+        }
+        holdAtGate(weight, "Halt " + id_ + " advancement: waiting for promotion approval (" + *closed + ")");
+      } else {
+        // confirm-traffic-increase holds the weight; not a failed check, and the analysis goes on.
+        holdAtGate(weight, "Halt " + id_ + " advancement: waiting for approval to increase traffic (" +
+                               *closed + ")");
+      }
+      return;
+    }
+    if (promotionNext) {
       promote(weight, "Copying " + spec_.targetRef.name + "." + c_.ns + " template spec to " +
                           c_.primaryName() + "." + c_.ns);
       return;
@@ -376,28 +487,64 @@ class Planner {
     routes(next);
     p_.status.canaryWeight = next;
     p_.status.lastTransitionTime = now_;
+    if (c_.status.phase != Phase::Progressing) p_.status.phase = Phase::Progressing;
     event("Synced", "Advance " + id_ + " canary weight " + std::to_string(next));
     requeue(spec_.analysis.interval);
   }
 
-  // Records the check results; false when a check failed (the step holds or rolls back).
-  bool recordChecks(const std::vector<api::MetricResult>& results) {
-    p_.status.analysisMetrics = results;
-    p_.status.analysisTime = now_;
-    std::vector<const api::MetricResult*> failed;
-    for (const auto& r : results) {
-      if (!r.passed) failed.push_back(&r);
+  // confirm-rollout: a new revision waits (Waiting, nothing scaled up) until every confirm-rollout hook
+  // passes; a rollback hook ends the wait as a failure.
+  void awaitRolloutApproval() {
+    auto last = parseRfc3339(c_.status.lastTransitionTime);
+    const Gathered* g = gatheredNow();
+    if (!g) {
+      routes(0);
+      // Between polls (the first was asked for on entering Waiting; results in flight wake the Canary).
+      if (last && in_.now < *last + spec_.analysis.interval) {
+        requeue(std::chrono::duration_cast<milliseconds>(*last + spec_.analysis.interval - in_.now));
+        return;
+      }
+      Needs needs{stepId(c_.status), false, hooks("confirm-rollout")};
+      for (const auto& n : hooks("rollback")) needs.hooks.push_back(n);
+      p_.needs = std::move(needs);
+      requeue(spec_.analysis.interval);
+      return;
     }
-    if (failed.empty()) {
-      p_.status.analysisMessage = results.empty() ? "no metrics configured" : "all checks passed";
+    if (rollbackRequested(*g)) return;
+    if (auto closed = firstClosed(*g, hooks("confirm-rollout"))) {
+      routes(0);
+      p_.status.lastTransitionTime = now_;  // the next poll, an interval from now, is a new step
+      event("Synced", "Halt " + id_ + " advancement: waiting for rollout approval (" + *closed + ")");
+      requeue(spec_.analysis.interval);
+      return;
+    }
+    startAnalysis("Rollout of " + id_ + " approved; scaling up " + spec_.targetRef.name);
+  }
+
+  // Records the step's check results (when it had checks) and hook failures; false when anything failed
+  // (the step holds, or rolls back at the threshold).
+  bool recordStep(const std::vector<api::MetricResult>& results, bool hadChecks,
+                  const std::vector<std::string>& hookFailures) {
+    std::vector<std::string> failures;
+    if (hadChecks) {
+      p_.status.analysisMetrics = results;
+      p_.status.analysisTime = now_;
+      for (const auto& r : results) {
+        if (!r.passed) failures.push_back(r.message);
+      }
+    }
+    failures.insert(failures.end(), hookFailures.begin(), hookFailures.end());
+    if (failures.empty()) {
+      if (hadChecks)
+        p_.status.analysisMessage = results.empty() ? "no metrics configured" : "all checks passed";
       return true;
     }
     std::string summary;
-    for (const auto* r : failed) summary += (summary.empty() ? "" : "; ") + r->message;
+    for (const auto& f : failures) summary += (summary.empty() ? "" : "; ") + f;
     p_.status.analysisMessage = summary;
     p_.status.failedChecks = c_.status.failedChecks + 1;
     p_.status.lastTransitionTime = now_;
-    for (const auto* r : failed) warning("Synced", "Halt " + id_ + " advancement: " + r->message);
+    for (const auto& f : failures) warning("Synced", "Halt " + id_ + " advancement: " + f);
     if (p_.status.failedChecks >= spec_.analysis.threshold) {
       rollback("Rolling back " + id_ + ": failed checks threshold reached " +
                std::to_string(p_.status.failedChecks));
@@ -487,6 +634,7 @@ class Planner {
   }
 
   void finalise() {
+    p_.notify = hooks("post-rollout");
     routes(0);
     scaleTarget(0);
     transition(Phase::Succeeded);
@@ -516,9 +664,9 @@ int nextWeight(const api::AnalysisSpec& a, int current) {
   return current;
 }
 
-std::string stepId(const api::Canary& c) {
-  return c.status.lastAppliedSpec + "/" + std::to_string(c.status.canaryWeight) + "/" +
-         std::to_string(c.status.failedChecks) + "/" + c.status.lastTransitionTime;
+std::string stepId(const api::CanaryStatus& s) {
+  return std::string(api::phaseName(s.phase)) + "/" + s.lastAppliedSpec + "/" +
+         std::to_string(s.canaryWeight) + "/" + std::to_string(s.failedChecks) + "/" + s.lastTransitionTime;
 }
 
 Plan plan(const PlanInput& in) {

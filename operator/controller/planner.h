@@ -38,18 +38,33 @@ struct Observed {
   std::string targetSelectorProblem;
 };
 
-// Check results gathered for one step (stepId of the Canary when they were asked for).
-struct GatheredChecks {
+// A webhook's answer: passed when the receiver answered 200–202 (Flagger's rule).
+struct HookResult {
+  bool passed = false;
+  std::string message;  // why not, for Events and the status
+};
+
+// What the planner needs before it can decide a step: the metric checks and webhooks (by name).
+struct Needs {
+  std::string step;  // stepId of the status the results are for
+  bool checks = false;
+  std::vector<std::string> hooks;
+  bool operator==(const Needs&) const = default;
+};
+
+// Results gathered for one step (stepId of the Canary when they were asked for).
+struct Gathered {
   std::string step;
-  std::vector<api::MetricResult> results;
+  std::vector<api::MetricResult> checks;    // when asked for
+  std::map<std::string, HookResult> hooks;  // by webhook name
 };
 
 struct PlanInput {
   const api::Canary* canary = nullptr;
   std::vector<api::FieldError> specErrors;  // decode + validation; non-empty → InvalidSpec, nothing touched
   Observed observed;
-  // The checks gathered for a step; used only when that step is the one being decided.
-  std::optional<GatheredChecks> checks;
+  // What was gathered for a step; used only when that step is the one being decided.
+  std::optional<Gathered> gathered;
   TimePoint now;
 };
 
@@ -86,14 +101,17 @@ struct Plan {
   std::vector<PlannedEvent> events;
   // When to reconcile again; nullopt = only when something changes (informer events).
   std::optional<std::chrono::milliseconds> requeueAfter;
-  // The step (stepId) whose metric checks must be gathered before it can be decided; the plan holds the
-  // weight meanwhile and records nothing about the step.
-  std::optional<std::string> checksNeeded;
+  // What must be gathered before the step can be decided; the plan holds the weight meanwhile and
+  // records nothing about the step. Gathered results are used once: a plan that has them and asks again
+  // (a gate still closed) gets fresh answers.
+  std::optional<Needs> needs;
+  // Webhooks to call once whose answers change nothing (post-rollout), by name.
+  std::vector<std::string> notify;
 };
 
-// Identifies the step a Canary's status is at (revision, weight, failed checks, last transition): check
-// results gathered for one step are never used to decide another.
-std::string stepId(const api::Canary& canary);
+// Identifies the step a status is at (revision, weight, failed checks, last transition): results gathered
+// for one step are never used to decide another.
+std::string stepId(const api::CanaryStatus& status);
 
 Plan plan(const PlanInput& in);
 

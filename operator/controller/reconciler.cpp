@@ -4,6 +4,7 @@
 
 #include "analysis/checks/metric_checks.h"
 #include "analysis/prometheus/metrics_server_url.h"
+#include "analysis/webhooks/webhook_scope.h"
 #include "mesh-adapters/common/object_sync.h"
 #include "mesh-adapters/common/service_router.h"
 #include "operator/controller/primary_autoscaler.h"
@@ -44,7 +45,8 @@ Status withContext(const Status& st, const std::string& what) {
 Reconciler::Reconciler(kube::KubeClient& client, const kube::Store<Json>& canaries,
                        const kube::Store<Json>& deployments, const kube::Store<Json>& configMaps,
                        const kube::Store<Json>& secrets, const mesh::RouterRegistry& routers,
-                       kube::EventRecorder& events, ControllerOptions options, MetricsFactory metrics)
+                       kube::EventRecorder& events, ControllerOptions options, MetricsFactory metrics,
+                       std::shared_ptr<analysis::WebhookClient> webhooks)
     : client_(client),
       canaries_(canaries),
       deployments_(deployments),
@@ -53,12 +55,14 @@ Reconciler::Reconciler(kube::KubeClient& client, const kube::Store<Json>& canari
       routers_(routers),
       events_(events),
       options_(std::move(options)),
-      metricsFactory_(std::move(metrics)) {
+      metricsFactory_(std::move(metrics)),
+      webhooks_(std::move(webhooks)) {
   std::vector<std::string> allowed = options_.metricsServerAllow;
   if (auto host = analysis::urlHost(options_.metricsServer)) allowed.push_back(*host);  // always trusted
   auto list = EgressAllowList::parse(allowed);
   // main() parses the flag first and reports a bad entry; an entry that still fails allows nothing more.
   if (list) metricsServers_ = std::move(*list);
+  if (auto hooks = EgressAllowList::parse(options_.webhookAllow)) webhookHosts_ = std::move(*hooks);
 }
 
 std::map<std::string, std::string> Reconciler::trackedConfigs(const std::string& ns,
@@ -139,11 +143,11 @@ void Reconciler::stopGathering() {
   gathering_->wake = nullptr;
 }
 
-std::optional<GatheredChecks> Reconciler::gathered(const std::string& key) {
+std::optional<Gathered> Reconciler::gathered(const std::string& key) {
   std::lock_guard lock(gathering_->mutex);
   auto it = gathering_->byCanary.find(key);
-  if (it == gathering_->byCanary.end() || !it->second.results) return std::nullopt;
-  return GatheredChecks{it->second.step, *it->second.results};
+  if (it == gathering_->byCanary.end() || it->second.inFlight) return std::nullopt;
+  return it->second.results;
 }
 
 void Reconciler::dropGathered(const std::string& key, const std::string& step) {
@@ -153,28 +157,84 @@ void Reconciler::dropGathered(const std::string& key, const std::string& step) {
     gathering_->byCanary.erase(it);
 }
 
-void Reconciler::startGathering(const std::string& key, const std::string& step, const api::Canary& c) {
+std::optional<analysis::WebhookCall> Reconciler::webhookCall(const api::Canary& c,
+                                                             const std::string& name) const {
+  for (const auto& w : c.spec.analysis.webhooks) {
+    if (w.name != name) continue;
+    // Flagger's payload: the Canary's phase now and a checksum of the revision under analysis.
+    analysis::WebhookPayload payload{c.name, c.ns, api::phaseName(c.status.phase), c.status.lastAppliedSpec,
+                                     w.metadata};
+    return analysis::WebhookCall{w.name, w.url, w.timeout, w.retries, w.disableTLS, std::move(payload)};
+  }
+  return std::nullopt;
+}
+
+void Reconciler::startGathering(const std::string& key, const Needs& needs, const api::Canary& c) {
+  const std::size_t answers = (needs.checks ? 1 : 0) + needs.hooks.size();
   {
     std::lock_guard lock(gathering_->mutex);
     Gathering& g = gathering_->byCanary[key];
-    if (g.step == step && (g.inFlight || g.results)) return;  // under way, or waiting to be consumed
-    g = {step, true, std::nullopt};
+    // Under way, or answered and waiting to be consumed (a consumed step is dropped, so asking for the
+    // same step again after that gathers afresh).
+    if (g.step == needs.step) return;
+    g = Gathering{needs.step, true, answers, Gathered{needs.step, {}, {}}};
   }
-  auto metrics =
-      metricsFor(key, c.spec.metricsServer.empty() ? options_.metricsServer : c.spec.metricsServer);
-  analysis::CheckContext context{c.ns, c.spec.targetRef.name, c.apexName(), c.spec.provider};
+  // Each answer lands here; the last one makes the results visible and wakes the Canary.
   std::weak_ptr<GatherState> state = gathering_;
-  analysis::runChecksAsync(c.spec.analysis.metrics, context, *metrics,
-                           [state, key, step](std::vector<api::MetricResult> results) {
-                             auto s = state.lock();
-                             if (!s) return;  // the reconciler is gone
-                             std::lock_guard lock(s->mutex);
-                             auto it = s->byCanary.find(key);
-                             if (it == s->byCanary.end() || it->second.step != step) return;  // moved on
-                             it->second.inFlight = false;
-                             it->second.results = std::move(results);
-                             if (s->wake) s->wake(key);
-                           });
+  const std::string step = needs.step;
+  auto land = [state, key, step](const std::function<void(Gathered&)>& fill) {
+    auto s = state.lock();
+    if (!s) return;  // the reconciler is gone
+    std::lock_guard lock(s->mutex);
+    auto it = s->byCanary.find(key);
+    if (it == s->byCanary.end() || it->second.step != step) return;  // the Canary moved on
+    fill(it->second.results);
+    if (--it->second.pending > 0) return;
+    it->second.inFlight = false;
+    if (s->wake) s->wake(key);
+  };
+  if (needs.checks) {
+    auto metrics =
+        metricsFor(key, c.spec.metricsServer.empty() ? options_.metricsServer : c.spec.metricsServer);
+    analysis::CheckContext context{c.ns, c.spec.targetRef.name, c.apexName(), c.spec.provider};
+    analysis::runChecksAsync(c.spec.analysis.metrics, context, *metrics,
+                             [land](std::vector<api::MetricResult> results) {
+                               land([&](Gathered& g) { g.checks = std::move(results); });
+                             });
+  }
+  for (const auto& name : needs.hooks) {
+    auto call = webhookCall(c, name);
+    if (!call || !webhooks_) {
+      land([&](Gathered& g) { g.hooks[name] = {false, "webhook " + name + " cannot be called"}; });
+      continue;
+    }
+    webhooks_->callAsync(std::move(*call), [land, name](analysis::WebhookResult r) {
+      land([&](Gathered& g) { g.hooks[name] = {r.passed, r.passed ? "" : r.message}; });
+    });
+  }
+}
+
+void Reconciler::notify(const api::Canary& c, const std::vector<std::string>& names,
+                        const std::optional<analysis::CanaryEvent>& event) {
+  if (!webhooks_) return;
+  for (const auto& name : names) {
+    auto call = webhookCall(c, name);
+    if (!call) continue;
+    if (event) call->payload = analysis::eventWebhookPayload(std::move(call->payload), *event);
+    webhooks_->callAsync(std::move(*call), [key = c.key(), name](analysis::WebhookResult r) {
+      if (!r.passed) spdlog::warn("canary {}: webhook {}: {}", key, name, r.message);
+    });
+  }
+}
+
+std::vector<api::FieldError> Reconciler::webhookProblems(const api::Canary& c) const {
+  std::vector<api::FieldError> out;
+  const auto& hooks = c.spec.analysis.webhooks;
+  for (std::size_t i = 0; i < hooks.size(); ++i) {
+    const std::string path = "spec.analysis.webhooks[" + std::to_string(i) + "].url";
+    if (auto p = analysis::webhookUrlProblem(hooks[i].url, c.ns, webhookHosts_)) out.push_back({path, *p});
+  }
+  return out;
 }
 
 void Reconciler::forget(const std::string& canaryKey) {
@@ -346,6 +406,7 @@ ReconcileOutcome Reconciler::reconcile(const std::string& key) {
   if (c.spec.provider.empty()) c.spec.provider = options_.defaultProvider;
   std::vector<api::FieldError> errors = decoded.errors;
   if (errors.empty()) {
+    for (auto& e : webhookProblems(c)) errors.push_back(std::move(e));
     api::ValidationPolicy policy{routers_.providers(), options_.trafficScope, options_.inlineQueries};
     for (auto& e : api::validateCanary(c.spec, c.ns, policy)) errors.push_back(std::move(e));
     if (!c.spec.metricsServer.empty()) {
@@ -367,9 +428,9 @@ ReconcileOutcome Reconciler::reconcile(const std::string& key) {
     input.observed.targetSelectorProblem = selectorProblem(*target, options_.selectorLabels);
   }
   input.now = std::chrono::system_clock::now();
-  input.checks = gathered(key);
+  input.gathered = gathered(key);
   Plan plan = controller::plan(input);
-  if (plan.checksNeeded) startGathering(key, *plan.checksNeeded, c);
+  if (plan.needs) startGathering(key, *plan.needs, c);
 
   kube::ObjectReference ref = kube::ObjectReference::fromObject(canaryJson);
   if (!plan.actions.empty()) {
@@ -403,10 +464,20 @@ ReconcileOutcome Reconciler::reconcile(const std::string& key) {
     }
   }
   // The status that used them is written: results gathered for a step the plan decided are done with.
-  if (input.checks && plan.checksNeeded != input.checks->step) dropGathered(key, input.checks->step);
+  if (input.gathered && (!plan.needs || plan.needs->step != input.gathered->step))
+    dropGathered(key, input.gathered->step);
+  notify(c, plan.notify);
+  std::vector<std::string> eventHooks;
+  for (const auto& w : c.spec.analysis.webhooks) {
+    if (w.type == "event") eventHooks.push_back(w.name);
+  }
   for (const auto& e : plan.events) {
     events_.record(ref, e.warning ? kube::EventType::Warning : kube::EventType::Normal, e.reason, e.message);
     spdlog::info("canary {}: {}", key, e.message);
+    if (!eventHooks.empty())
+      notify(c, eventHooks,
+             analysis::CanaryEvent{e.message, e.warning ? "Warning" : "Normal",
+                                   std::chrono::system_clock::now()});
   }
   return {plan.requeueAfter, {}};
 }

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "analysis/checks/metric_provider.h"
+#include "analysis/webhooks/webhook_client.h"
 #include "mesh-adapters/router.h"
 #include "operator/controller/planner.h"
 #include "operator/controller/tracked_configs.h"
@@ -41,6 +42,8 @@ struct ControllerOptions {
   std::vector<std::string> metricsServerAllow;
   api::TrafficScopePolicy trafficScope;
   bool inlineQueries = true;
+  // Webhook hosts a Canary may name besides Services of its own namespace (--webhook-allow).
+  std::vector<std::string> webhookAllow;
 };
 
 struct ReconcileOutcome {
@@ -56,7 +59,8 @@ class Reconciler {
   Reconciler(kube::KubeClient& client, const kube::Store<kube::Json>& canaries,
              const kube::Store<kube::Json>& deployments, const kube::Store<kube::Json>& configMaps,
              const kube::Store<kube::Json>& secrets, const mesh::RouterRegistry& routers,
-             kube::EventRecorder& events, ControllerOptions options, MetricsFactory metrics);
+             kube::EventRecorder& events, ControllerOptions options, MetricsFactory metrics,
+             std::shared_ptr<analysis::WebhookClient> webhooks = nullptr);
 
   ReconcileOutcome reconcile(const std::string& key);
 
@@ -83,10 +87,17 @@ class Reconciler {
   Status copyConfigsForPrimary(const api::Canary& canary, const std::set<ConfigRef>& refs);
   // The primary's HorizontalPodAutoscaler "<hpa>-primary", a copy of autoscalerRef's aimed at the primary.
   Status syncPrimaryAutoscaler(const api::Canary& canary);
-  // The results gathered for a Canary, if any have arrived.
-  std::optional<GatheredChecks> gathered(const std::string& key);
-  // Starts gathering the checks of `step` unless that is already under way or done.
-  void startGathering(const std::string& key, const std::string& step, const api::Canary& canary);
+  // The results gathered for a Canary, if all have arrived.
+  std::optional<Gathered> gathered(const std::string& key);
+  // Starts gathering `needs` unless that step's gathering is already under way or done.
+  void startGathering(const std::string& key, const Needs& needs, const api::Canary& canary);
+  // The webhook call for the Canary's hook `name` (its payload carries the Canary's phase and revision).
+  std::optional<analysis::WebhookCall> webhookCall(const api::Canary& canary, const std::string& name) const;
+  // Calls the Canary's hooks `names` once, logging failures (post-rollout; event hooks with `event`).
+  void notify(const api::Canary& canary, const std::vector<std::string>& names,
+              const std::optional<analysis::CanaryEvent>& event = std::nullopt);
+  // Why the Canary's webhook URLs may not be called: each outside the egress policy (docs/security.md).
+  std::vector<api::FieldError> webhookProblems(const api::Canary& canary) const;
   // Drops what was gathered for `step` (consumed by a plan whose status was written).
   void dropGathered(const std::string& key, const std::string& step);
 
@@ -100,6 +111,8 @@ class Reconciler {
   ControllerOptions options_;
   MetricsFactory metricsFactory_;
   EgressAllowList metricsServers_;
+  EgressAllowList webhookHosts_;
+  std::shared_ptr<analysis::WebhookClient> webhooks_;
   std::mutex metricsMutex_;
   struct SharedProvider {
     std::shared_ptr<analysis::MetricProvider> provider;
@@ -111,7 +124,8 @@ class Reconciler {
   struct Gathering {
     std::string step;
     bool inFlight = false;
-    std::optional<std::vector<api::MetricResult>> results;
+    std::size_t pending = 0;  // answers still to come
+    Gathered results;
   };
   struct GatherState {
     std::mutex mutex;

@@ -2,6 +2,8 @@
 // results, the planner's next status, actions, events and requeue time.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "operator/controller/planner.h"
 #include "operator/controller/tracked_configs.h"
 #include "operator/core/time_format.h"
@@ -39,6 +41,7 @@ struct Step {
   api::Canary canary = makeCanary();
   Observed observed;
   std::optional<std::vector<api::MetricResult>> checks;
+  std::map<std::string, HookResult> hooks;  // answers of webhooks, by name
   TimePoint now = kT0;
 
   Step() {
@@ -69,15 +72,16 @@ struct Step {
   }
   // Runs the planner with the checks (when set) gathered for the current step.
   Plan run() const {
-    std::optional<GatheredChecks> gathered;
-    if (checks) gathered = GatheredChecks{stepId(canary), *checks};
+    std::optional<Gathered> gathered;
+    if (checks || !hooks.empty())
+      gathered = Gathered{stepId(canary.status), checks.value_or(std::vector<api::MetricResult>{}), hooks};
     PlanInput in{&canary, {}, observed, gathered, now};
     return plan(in);
   }
   // Whether the planner asks for the checks of the current step (run without any).
   bool due() const {
     PlanInput in{&canary, {}, observed, std::nullopt, now};
-    return plan(in).checksNeeded.has_value();
+    return plan(in).needs.has_value();
   }
 };
 
@@ -251,15 +255,19 @@ TEST(Planner, WithoutItsChecksAStepHoldsAndAsksForThem) {
   EXPECT_TRUE(p.status.analysisMetrics.empty());
   EXPECT_TRUE(p.status.analysisTime.empty());
   EXPECT_EQ(p.actions, (std::vector<Action>{routes(20)}));
-  ASSERT_TRUE(p.checksNeeded);
-  EXPECT_EQ(*p.checksNeeded, stepId(s.canary));
+  ASSERT_TRUE(p.needs);
+  EXPECT_EQ(p.needs->step, stepId(s.canary.status));
+  EXPECT_TRUE(p.needs->checks);
+  EXPECT_TRUE(p.needs->hooks.empty());
   EXPECT_TRUE(p.events.empty());
 
-  PlanInput stale{&s.canary, {}, s.observed, GatheredChecks{"v2/10/0/2026-11-22T09:59:00Z", {}}, s.now};
-  EXPECT_EQ(plan(stale).checksNeeded, stepId(s.canary)) << "results of an earlier step are not this step's";
+  PlanInput stale{
+      &s.canary, {}, s.observed, Gathered{"Progressing/v2/10/0/2026-11-22T09:59:00Z", {}, {}}, s.now};
+  EXPECT_EQ(plan(stale).needs->step, stepId(s.canary.status))
+      << "results of an earlier step are not this step's";
   s.passing();
   p = s.run();
-  EXPECT_FALSE(p.checksNeeded);
+  EXPECT_FALSE(p.needs);
   EXPECT_EQ(p.status.canaryWeight, 30);
 }
 
@@ -819,6 +827,157 @@ TEST(StepWeights, MaxWeightIsIgnoredWithAWarningWhenStepWeightsAreSet) {
   }
   EXPECT_EQ(weights, (std::vector<int>{10, 20, 80}));
   EXPECT_EQ(s.canary.status.phase, Phase::Promoting);
+}
+
+}  // namespace
+}  // namespace aviary::controller
+
+// Issue 12 §3: Flagger's webhooks and their gates.
+namespace aviary::controller {
+namespace {
+
+api::Webhook hook(const std::string& type, const std::string& name) {
+  api::Webhook w;
+  w.type = type;
+  w.name = name;
+  w.url = "http://gate.test/";
+  return w;
+}
+
+std::vector<std::string> sorted(std::vector<std::string> v) {
+  std::sort(v.begin(), v.end());
+  return v;
+}
+
+TEST(Webhooks, ConfirmRolloutWaitsWithNothingScaledUntilApproved) {
+  Step s;
+  s.canary.spec.analysis.webhooks = {hook("confirm-rollout", "approve"), hook("rollback", "abort")};
+  s.phase(Phase::Succeeded);
+  s.observed.target = ready("v2", 0);
+  Plan p = s.run();
+  EXPECT_EQ(p.status.phase, Phase::Waiting);
+  EXPECT_EQ(p.status.lastAppliedSpec, "v2");
+  EXPECT_EQ(p.actions, (std::vector<Action>{routes(0)})) << "nothing scaled up before the approval";
+  ASSERT_TRUE(p.needs);
+  EXPECT_EQ(p.needs->step, stepId(p.status)) << "asked at once, for the new status";
+  EXPECT_EQ(sorted(p.needs->hooks), (std::vector<std::string>{"abort", "approve"}));
+
+  s.canary.status = p.status;
+  s.hooks = {{"approve", {false, "HTTP 403"}}, {"abort", {false, "HTTP 403"}}};
+  s.at(seconds(1));  // the answers arrive
+  p = s.run();
+  EXPECT_EQ(p.status.phase, Phase::Waiting);
+  EXPECT_NE(eventsOf(p).find("waiting for rollout approval (approve: HTTP 403)"), std::string::npos)
+      << eventsOf(p);
+  EXPECT_NE(p.status.lastTransitionTime, s.canary.status.lastTransitionTime) << "the next poll is a new step";
+
+  s.canary.status = p.status;
+  s.hooks.clear();
+  s.at(seconds(31));
+  p = s.run();
+  EXPECT_FALSE(p.needs) << "between polls";
+  s.at(seconds(61));
+  p = s.run();
+  ASSERT_TRUE(p.needs) << "an interval later it asks again";
+
+  s.hooks = {{"approve", {true, ""}}, {"abort", {false, "HTTP 403"}}};
+  p = s.run();
+  EXPECT_EQ(p.status.phase, Phase::Progressing);
+  EXPECT_EQ(p.actions, (std::vector<Action>{scale(2), routes(0)}));
+}
+
+TEST(Webhooks, ARollbackHookThatAnswers2xxRollsBackNow) {
+  Step s;
+  s.canary.spec.analysis.webhooks = {hook("rollback", "abort")};
+  s.phase(Phase::Progressing, 20).at(seconds(60)).passing();
+  s.hooks = {{"abort", {true, ""}}};
+  Plan p = s.run();
+  EXPECT_EQ(p.status.phase, Phase::Failed);
+  EXPECT_NE(eventsOf(p).find("rollback hook abort approved"), std::string::npos) << eventsOf(p);
+}
+
+TEST(Webhooks, PreRolloutAndRolloutHooksCountAsFailedChecks) {
+  Step s;
+  s.canary.spec.analysis.webhooks = {hook("pre-rollout", "smoke"), hook("rollout", "load")};
+  s.phase(Phase::Progressing, 0).at(seconds(60));
+  Plan p = s.run();
+  ASSERT_TRUE(p.needs);
+  EXPECT_FALSE(p.needs->checks) << "no traffic yet: no checks";
+  EXPECT_EQ(sorted(p.needs->hooks), (std::vector<std::string>{"load", "smoke"}));
+  s.hooks = {{"smoke", {false, "HTTP 500"}}, {"load", {true, ""}}};
+  p = s.run();
+  EXPECT_EQ(p.status.canaryWeight, 0) << "the first step waits for the pre-rollout hook";
+  EXPECT_EQ(p.status.failedChecks, 1);
+  EXPECT_NE(eventsOf(p).find("pre-rollout hook smoke failed: HTTP 500"), std::string::npos) << eventsOf(p);
+
+  s.phase(Phase::Progressing, 20).at(seconds(60)).passing();
+  s.hooks = {{"load", {true, ""}}};
+  p = s.run();
+  EXPECT_EQ(p.status.canaryWeight, 30) << "pre-rollout hooks run only before the first traffic";
+  s.hooks = {{"load", {false, "timed out"}}};
+  s.canary.status.failedChecks = 1;
+  p = s.run();
+  EXPECT_EQ(p.status.phase, Phase::Failed) << "threshold 2 reached by a failed rollout hook";
+}
+
+TEST(Webhooks, ConfirmTrafficIncreaseHoldsTheWeightWithoutCountingAFailure) {
+  Step s;
+  s.canary.spec.analysis.webhooks = {hook("confirm-traffic-increase", "more")};
+  s.phase(Phase::Progressing, 10).at(seconds(60)).passing();
+  s.hooks = {{"more", {false, "HTTP 403"}}};
+  Plan p = s.run();
+  EXPECT_EQ(p.status.canaryWeight, 10);
+  EXPECT_EQ(p.status.failedChecks, 0);
+  EXPECT_EQ(p.status.phase, Phase::Progressing);
+  EXPECT_EQ(p.actions, (std::vector<Action>{routes(10)}));
+  s.hooks = {{"more", {true, ""}}};
+  EXPECT_EQ(s.run().status.canaryWeight, 20);
+}
+
+TEST(Webhooks, ConfirmPromotionWaitsAtFullWeightWhileChecksGoOn) {
+  Step s;
+  s.canary.spec.analysis.webhooks = {hook("confirm-promotion", "ship-it"), hook("post-rollout", "done")};
+  s.phase(Phase::Progressing, 30).at(seconds(60)).passing();
+  s.hooks = {{"ship-it", {false, "HTTP 403"}}};
+  Plan p = s.run();
+  EXPECT_EQ(p.status.phase, Phase::WaitingPromotion);
+  EXPECT_EQ(p.status.canaryWeight, 30) << "the real weight is reported";
+  EXPECT_EQ(p.actions, (std::vector<Action>{routes(30)}));
+  EXPECT_EQ(p.status.condition("Promoted")->reason, "WaitingPromotion");
+
+  s.canary.status = p.status;
+  s.at(seconds(120)).failing();  // checks keep running while waiting
+  p = s.run();
+  EXPECT_EQ(p.status.failedChecks, 1);
+  EXPECT_EQ(p.status.phase, Phase::WaitingPromotion);
+
+  s.canary.status = p.status;
+  s.at(seconds(180)).passing();
+  s.hooks = {{"ship-it", {true, ""}}};
+  p = s.run();
+  EXPECT_EQ(p.status.phase, Phase::Promoting);
+  EXPECT_TRUE(p.notify.empty());
+
+  s.canary.status = p.status;
+  s.observed.primary = ready("v2");
+  s.checks.reset();
+  s.hooks.clear();
+  p = s.run();  // Finalising
+  s.canary.status = p.status;
+  p = s.run();
+  EXPECT_EQ(p.status.phase, Phase::Succeeded);
+  EXPECT_EQ(p.notify, (std::vector<std::string>{"done"})) << "post-rollout after the promotion";
+}
+
+TEST(Webhooks, PostRolloutHooksAreCalledAfterARollback) {
+  Step s;
+  s.canary.spec.analysis.webhooks = {hook("post-rollout", "done")};
+  s.canary.status.failedChecks = 1;
+  s.phase(Phase::Progressing, 20).at(seconds(60)).failing();
+  s.canary.status.failedChecks = 1;
+  Plan p = s.run();
+  EXPECT_EQ(p.status.phase, Phase::Failed);
+  EXPECT_EQ(p.notify, (std::vector<std::string>{"done"}));
 }
 
 }  // namespace

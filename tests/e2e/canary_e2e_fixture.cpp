@@ -9,7 +9,9 @@ void World::startOperator() {
   std::string prometheus = bed->prometheusUrl().empty() ? "http://127.0.0.1:1" : bed->prometheusUrl();
   aviary = std::make_unique<ChildProcess>(
       std::vector<std::string>{AVIARY_BINARY, "--kubeconfig", bed->operatorKubeconfig(), "--metrics-server",
-                               prometheus, "--workers", "2"},
+                               prometheus, "--workers", "2",
+                               // The tests' webhook receivers listen on loopback, which needs naming.
+                               "--webhook-allow", "127.0.0.1"},
       dir + "/aviary.log");
 }
 

@@ -1,0 +1,154 @@
+// Issue 12 §3 end to end: Flagger's webhooks against a local receiver, on both beds, driven with kubectl as
+// a user would — gates that hold a release until approved (confirm-rollout: Waiting with nothing scaled;
+// confirm-promotion: WaitingPromotion at the full weight while the analysis goes on), rollout hooks with
+// Flagger's payload, post-rollout and event hooks, a rollback hook that stops a release at once, and a slow
+// hook that does not delay another Canary.
+#include <atomic>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "operator/http/http_server.h"
+#include "tests/e2e/canary_e2e_fixture.h"
+
+namespace aviary::e2e {
+namespace {
+
+// A Flagger-style receiver: gates answer 200 once opened, 403 before; every call is recorded.
+class Receiver {
+ public:
+  Receiver()
+      : server_(http::ServerOptions{}, [this](const http::Request& r, http::ResponseWriter& w) {
+          int status = 200;
+          {
+            std::lock_guard lock(mutex_);
+            calls_[r.path].push_back(Json::parse(r.body, nullptr, false));
+            if (r.path.rfind("/gate/", 0) == 0) status = open_.count(r.path) ? 200 : 403;
+          }
+          if (r.path == "/slow") std::this_thread::sleep_for(std::chrono::seconds(10));
+          w.send(status, "text/plain", status == 200 ? "ok" : "closed");
+        }) {
+    EXPECT_TRUE(server_.start());
+  }
+  std::string url(const std::string& path) const { return server_.baseUrl() + path; }
+  void open(const std::string& gate) {
+    std::lock_guard lock(mutex_);
+    open_.insert(gate);
+  }
+  std::vector<Json> calls(const std::string& path) {
+    std::lock_guard lock(mutex_);
+    return calls_[path];
+  }
+
+ private:
+  std::mutex mutex_;
+  std::map<std::string, std::vector<Json>> calls_;
+  std::set<std::string> open_;
+  http::HttpServer server_;
+};
+
+std::string hook(const std::string& type, const std::string& name, const std::string& url) {
+  return "    - {type: " + type + ", name: " + name + ", url: \"" + url +
+         "\", metadata: {cmd: \"hey -z 1m\"}}\n";
+}
+
+class Webhooks : public CanaryE2E {
+ protected:
+  void release(const std::string& ns) {
+    auto r = kubectl("set image deployment/podinfo podinfod=ghcr.io/stefanprodan/podinfo:6.5.1 -n " + ns);
+    ASSERT_EQ(r.exitCode, 0) << r.output;
+  }
+  Receiver receiver;
+};
+
+TEST_F(Webhooks, GatesHoldTheReleaseUntilApprovedAndHooksGetFlaggersPayload) {
+  const std::string hooks =
+      "    webhooks:\n" + hook("confirm-rollout", "start", receiver.url("/gate/rollout")) +
+      hook("rollout", "load", receiver.url("/rollout")) +
+      hook("confirm-promotion", "ship", receiver.url("/gate/promotion")) +
+      hook("post-rollout", "done", receiver.url("/post")) + hook("event", "events", receiver.url("/event"));
+  initialize("wh-gates", "", hooks);
+  release("wh-gates");
+  ASSERT_TRUE(waitPhase("wh-gates", "Waiting", std::chrono::seconds(15))) << phase("wh-gates");
+  std::this_thread::sleep_for(std::chrono::seconds(4));
+  EXPECT_EQ(phase("wh-gates"), "Waiting") << "held until approved";
+  EXPECT_EQ(deployment("wh-gates", "podinfo").value("/spec/replicas"_json_pointer, -1), 0)
+      << "nothing scaled";
+  EXPECT_GE(receiver.calls("/gate/rollout").size(), 2u) << "the gate is asked every interval";
+
+  receiver.open("/gate/rollout");
+  ASSERT_TRUE(waitPhase("wh-gates", "WaitingPromotion", std::chrono::seconds(30))) << phase("wh-gates");
+  EXPECT_EQ(weight("wh-gates"), 50) << "the real weight while waiting";
+  auto rollout = receiver.calls("/rollout");
+  ASSERT_FALSE(rollout.empty());
+  const Json& payload = rollout.front();
+  EXPECT_EQ(payload["name"], "podinfo");
+  EXPECT_EQ(payload["namespace"], "wh-gates");
+  EXPECT_EQ(payload["phase"], "Progressing");
+  EXPECT_EQ(payload["checksum"], canary("wh-gates")["status"]["lastAppliedSpec"]);
+  EXPECT_EQ(payload["metadata"]["cmd"], "hey -z 1m");
+
+  const std::size_t loadCallsBefore = receiver.calls("/rollout").size();
+  std::this_thread::sleep_for(std::chrono::seconds(4));
+  EXPECT_EQ(phase("wh-gates"), "WaitingPromotion");
+  EXPECT_GT(receiver.calls("/rollout").size(), loadCallsBefore) << "the analysis goes on while waiting";
+  EXPECT_TRUE(receiver.calls("/post").empty());
+
+  receiver.open("/gate/promotion");
+  ASSERT_TRUE(waitPhase("wh-gates", "Succeeded", std::chrono::seconds(30))) << phase("wh-gates");
+  EXPECT_EQ(primaryImage("wh-gates"), "ghcr.io/stefanprodan/podinfo:6.5.1");
+  EXPECT_TRUE(eventually([&] { return receiver.calls("/post").size() == 1; })) << "post-rollout, once";
+  EXPECT_TRUE(eventually([&] {
+    for (const auto& e : receiver.calls("/event")) {
+      if (e.value("/metadata/eventMessage"_json_pointer, std::string()).find("Promotion completed") !=
+          std::string::npos)
+        return true;
+    }
+    return false;
+  })) << "every Event is posted to the event hook";
+}
+
+TEST_F(Webhooks, ARollbackHookStopsTheReleaseAtOnce) {
+  initialize("wh-abort", "",
+             "    webhooks:\n" + hook("rollback", "abort", receiver.url("/gate/abort")) +
+                 hook("confirm-promotion", "never", receiver.url("/gate/never")));
+  release("wh-abort");
+  ASSERT_TRUE(eventually([&] { return weight("wh-abort") > 0; }, std::chrono::seconds(20)));
+  receiver.open("/gate/abort");
+  ASSERT_TRUE(waitPhase("wh-abort", "Failed", std::chrono::seconds(10))) << phase("wh-abort");
+  EXPECT_EQ(weight("wh-abort"), 0);
+  EXPECT_EQ(primaryImage("wh-abort"), "ghcr.io/stefanprodan/podinfo:6.5.0");
+}
+
+TEST_F(Webhooks, ASlowHookDoesNotDelayAnotherCanary) {
+  initialize("wh-slow", "", "    webhooks:\n" + hook("rollout", "slow", receiver.url("/slow")));
+  initialize("wh-fast");
+  release("wh-slow");
+  release("wh-fast");
+  // The fast Canary's release takes 3 steps of 3 s; the slow one waits 10 s for each answer.
+  auto start = std::chrono::steady_clock::now();
+  ASSERT_TRUE(waitPhase("wh-fast", "Succeeded", std::chrono::seconds(30))) << phase("wh-fast");
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(20));
+  EXPECT_NE(phase("wh-slow"), "Succeeded");
+}
+
+TEST_F(Webhooks, AHookOutsideTheNamespaceIsRefused) {
+  apply(manifests("wh-scope", "",
+                  "    webhooks:\n" + hook("rollout", "elsewhere", "http://loadtester.other-team/")));
+  ASSERT_TRUE(eventually([&] {
+    return kubectl(
+               "get canary podinfo -n wh-scope -o "
+               "jsonpath='{.status.conditions[?(@.type==\"Ready\")].reason}'")
+               .output == "InvalidSpec";
+  }));
+  auto message = kubectl(
+      "get canary podinfo -n wh-scope -o jsonpath='{.status.conditions[?(@.type==\"Ready\")].message}'");
+  EXPECT_NE(
+      message.output.find("spec.analysis.webhooks[0].url: host \"loadtester.other-team\" is not a Service "
+                          "of namespace \"wh-scope\""),
+      std::string::npos)
+      << message.output;
+}
+
+}  // namespace
+}  // namespace aviary::e2e
