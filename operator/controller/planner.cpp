@@ -219,13 +219,18 @@ class Planner {
   // owns the count (0: the primary keeps its own).
   int promotedReplicas() const { return spec_.autoscalerRef ? 0 : obs_.target.replicas; }
 
-  void startAnalysis(const std::string& why) {
-    transition(Phase::Progressing);
+  // The status of a revision that starts now in `phase` (Waiting for approval, or Progressing).
+  void applyRevision(Phase phase) {
+    transition(phase);
     p_.status.canaryWeight = 0;
     p_.status.failedChecks = 0;
     p_.status.iterations = 0;
     p_.status.lastAppliedSpec = obs_.target.templateHash;
     p_.status.trackedConfigs = obs_.trackedConfigs;
+  }
+
+  void startAnalysis(const std::string& why) {
+    applyRevision(Phase::Progressing);
     p_.status.analysisMetrics.clear();
     p_.status.analysisMessage.clear();
     p_.status.analysisTime.clear();
@@ -239,12 +244,7 @@ class Planner {
   // A new revision: its analysis starts now, or once its rollout is approved (confirm-rollout hooks).
   void beginRelease(const std::string& why) {
     if (hooks("confirm-rollout").empty()) return startAnalysis(why);
-    transition(Phase::Waiting);
-    p_.status.canaryWeight = 0;
-    p_.status.failedChecks = 0;
-    p_.status.iterations = 0;
-    p_.status.lastAppliedSpec = obs_.target.templateHash;
-    p_.status.trackedConfigs = obs_.trackedConfigs;
+    applyRevision(Phase::Waiting);
     setCondition("Promoted", "Unknown", "Waiting", "New revision detected, waiting for rollout approval.");
     if (obs_.target.replicas != 0) scaleTarget(0);
     routes(0);
