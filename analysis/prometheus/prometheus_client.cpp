@@ -153,11 +153,11 @@ Result<PromQueryResult> PrometheusClient::query(const std::string& promql) const
   http::http_request request(http::methods::POST);
   request.set_request_uri("/api/v1/query");
   request.set_body("query=" + web::uri::encode_data_string(promql), "application/x-www-form-urlencoded");
+  for (const auto& [name, value] : options_.headers) request.headers().add(name, value);
   if (!options_.bearerToken.empty()) {
-    request.headers().add("Authorization", "Bearer " + options_.bearerToken);
+    request.headers()["Authorization"] = "Bearer " + options_.bearerToken;
   } else if (!options_.username.empty()) {
-    request.headers().add("Authorization",
-                          "Basic " + base64Encode(options_.username + ":" + options_.password));
+    request.headers()["Authorization"] = "Basic " + base64Encode(options_.username + ":" + options_.password);
   }
   auto exchange = send(request);
   if (!exchange) return exchange.takeError();
