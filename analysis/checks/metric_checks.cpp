@@ -3,6 +3,8 @@
 #include <cmath>
 #include <cstdio>
 
+#include "operator/core/text_safety.h"
+
 namespace aviary::analysis {
 namespace {
 
@@ -16,49 +18,17 @@ std::string number(double v) {
   return buf;
 }
 
-}  // namespace
-
-std::string renderQuery(const std::string& text, const std::map<std::string, std::string>& vars) {
-  std::string out;
-  std::size_t i = 0;
-  while (i < text.size()) {
-    auto open = text.find("{{", i);
-    if (open == std::string::npos) break;
-    auto close = text.find("}}", open + 2);
-    if (close == std::string::npos) break;
-    std::string name = text.substr(open + 2, close - open - 2);
-    auto first = name.find_first_not_of(' '), last = name.find_last_not_of(' ');
-    name = first == std::string::npos ? "" : name.substr(first, last - first + 1);
-    out += text.substr(i, open - i);
-    auto v = vars.find(name);
-    out += v != vars.end() ? v->second : text.substr(open, close + 2 - open);
-    i = close + 2;
-  }
-  out += text.substr(i);
-  return out;
-}
-
-api::MetricResult runCheck(const api::MetricCheck& check, const CheckContext& context,
-                           const MetricProvider& metrics) {
+// Renders `query`, asks `metrics` and compares the answer with the check's thresholdRange. `origin`
+// ("metric template \"ns/name\": ") says in a rendering error where the query came from.
+api::MetricResult evaluate(const api::MetricCheck& check, const std::string& query, const std::string& origin,
+                           const CheckContext& context, const MetricProvider& metrics) {
   api::MetricResult r{check.name, std::nullopt, check.range, false, ""};
-  std::string query = check.query;
-  if (query.empty()) {
-    if (check.templateRef) {
-      r.message = check.name + ": MetricTemplate references are not supported yet";
-      return r;
-    }
-    auto builtIn = builtInQuery(context.provider, check.name);
-    if (!builtIn) {
-      r.message = check.name + ": " + builtIn.error().message;
-      return r;
-    }
-    query = *builtIn;
+  auto rendered = renderTemplateQuery(query, queryVariables(check, context));
+  if (!rendered) {
+    r.message = check.name + ": " + origin + rendered.error().message;
+    return r;
   }
-  query = renderQuery(query, {{"namespace", context.ns},
-                              {"target", context.target},
-                              {"service", context.service},
-                              {"interval", check.intervalText}});
-  auto value = metrics.queryValue(query);
+  auto value = metrics.queryValue(*rendered);
   if (!value) {
     r.message = check.name + ": " + value.error().message;
     return r;
@@ -73,6 +43,35 @@ api::MetricResult runCheck(const api::MetricCheck& check, const CheckContext& co
     r.message = check.name + " " + number(*value) + " within range";
   }
   return r;
+}
+
+}  // namespace
+
+QueryVariables queryVariables(const api::MetricCheck& check, const CheckContext& context) {
+  return QueryVariables{context.name,    context.ns,         context.target,
+                        context.service, check.intervalText, check.templateVariables};
+}
+
+api::MetricResult runCheck(const api::MetricCheck& check, const CheckContext& context,
+                           const MetricProvider& metrics) {
+  if (!check.query.empty()) return evaluate(check, check.query, "", context, metrics);
+  api::MetricResult failed{check.name, std::nullopt, check.range, false, ""};
+  if (check.templateRef) {
+    failed.message = check.name + ": MetricTemplate references are not supported yet";
+    return failed;
+  }
+  auto builtIn = builtInQuery(context.provider, check.name);
+  if (!builtIn) {
+    failed.message = check.name + ": " + builtIn.error().message;
+    return failed;
+  }
+  return evaluate(check, *builtIn, "", context, metrics);
+}
+
+api::MetricResult runTemplateCheck(const api::MetricCheck& check, const MetricTemplate& metricTemplate,
+                                   const CheckContext& context, const MetricProvider& metrics) {
+  return evaluate(check, metricTemplate.query,
+                  "metric template " + quoteForMessage(metricTemplate.key()) + ": ", context, metrics);
 }
 
 std::vector<api::MetricResult> runChecks(const std::vector<api::MetricCheck>& checks,
