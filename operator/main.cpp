@@ -19,7 +19,7 @@ int main(int argc, char** argv) {
     std::string kubeconfig, context, ns, logLevel, logFormat, metricsServer, meshProvider, selectorLabels;
     int workers = 2;
     std::vector<std::string> metricsServerAllow, allowedGateways, allowedHostSuffixes, webhookAllow;
-    bool inlineQueries = true;
+    bool inlineQueries = true, noCrossNamespaceRefs = false;
     po::options_description flags("aviary flags");
     flags.add_options()("help,h", "show this help")("version", "print the version and exit")(
         "kubeconfig", po::value(&kubeconfig)->default_value(""),
@@ -45,6 +45,8 @@ int main(int argc, char** argv) {
         "webhook-allow", po::value(&webhookAllow)->multitoken()->composing(),
         "hosts a Canary's webhooks may call besides Services of its own namespace (name.ns[.svc…]): "
         "names, *.suffix, IPs, CIDRs (comma-separated or repeated)")(
+        "no-cross-namespace-refs", po::bool_switch(&noCrossNamespaceRefs),
+        "refuse metrics[].templateRef to MetricTemplates of another namespace")(
         "allow-inline-queries", po::value(&inlineQueries)->default_value(true),
         "accept metrics[].query PromQL in Canaries (turn off on multi-tenant clusters: inline queries read "
         "the shared Prometheus with the operator's access)");
@@ -121,6 +123,7 @@ int main(int argc, char** argv) {
     options.trafficScope.allowedGateways = splitCommas(allowedGateways);
     options.trafficScope.allowedHostSuffixes = splitCommas(allowedHostSuffixes);
     options.inlineQueries = inlineQueries;
+    options.crossNamespaceRefs = !noCrossNamespaceRefs;
     aviary::controller::CanaryController controller(**client, options);
     if (auto st = controller.start(); !st) {
       spdlog::error("{}", st.error().message);

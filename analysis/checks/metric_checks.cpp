@@ -7,6 +7,8 @@
 #include <optional>
 #include <variant>
 
+#include "operator/core/text_safety.h"
+
 namespace aviary::analysis {
 namespace {
 
@@ -18,53 +20,6 @@ std::string number(double v) {
     std::snprintf(buf, sizeof buf, "%.2f", v);
   }
   return buf;
-}
-
-}  // namespace
-
-std::string renderQuery(const std::string& text, const std::map<std::string, std::string>& vars) {
-  std::string out;
-  std::size_t i = 0;
-  while (i < text.size()) {
-    auto open = text.find("{{", i);
-    if (open == std::string::npos) break;
-    auto close = text.find("}}", open + 2);
-    if (close == std::string::npos) break;
-    std::string name = text.substr(open + 2, close - open - 2);
-    auto first = name.find_first_not_of(' '), last = name.find_last_not_of(' ');
-    name = first == std::string::npos ? "" : name.substr(first, last - first + 1);
-    out += text.substr(i, open - i);
-    auto v = vars.find(name);
-    out += v != vars.end() ? v->second : text.substr(open, close + 2 - open);
-    i = close + 2;
-  }
-  out += text.substr(i);
-  return out;
-}
-
-namespace {
-
-// The query a check runs, or the failed result when it cannot run.
-std::variant<std::string, api::MetricResult> prepare(const api::MetricCheck& check,
-                                                     const CheckContext& context) {
-  api::MetricResult r{check.name, std::nullopt, check.range, false, ""};
-  std::string query = check.query;
-  if (query.empty()) {
-    if (check.templateRef) {
-      r.message = check.name + ": MetricTemplate references are not supported yet";
-      return r;
-    }
-    auto builtIn = builtInQuery(context.provider, check.name);
-    if (!builtIn) {
-      r.message = check.name + ": " + builtIn.error().message;
-      return r;
-    }
-    query = *builtIn;
-  }
-  return renderQuery(query, {{"namespace", context.ns},
-                             {"target", context.target},
-                             {"service", context.service},
-                             {"interval", check.intervalText}});
 }
 
 // The verdict on the value a check's query returned (an error fails the check).
@@ -86,17 +41,82 @@ api::MetricResult judge(const api::MetricCheck& check, const Result<double>& val
   return r;
 }
 
+// The rendered query of a prepared check, or its failed result.
+std::variant<std::string, api::MetricResult> render(const PreparedCheck& p, const CheckContext& context) {
+  if (p.failed) return *p.failed;
+  auto rendered = renderTemplateQuery(p.query, queryVariables(p.check, context));
+  if (!rendered) {
+    return api::MetricResult{p.check.name, std::nullopt, p.check.range, false,
+                             p.check.name + ": " + p.origin + rendered.error().message};
+  }
+  return *rendered;
+}
+
+api::MetricResult evaluate(const PreparedCheck& p, const CheckContext& context) {
+  auto query = render(p, context);
+  if (auto* failed = std::get_if<api::MetricResult>(&query)) return *failed;
+  return judge(p.check, p.metrics->queryValue(std::get<std::string>(query)));
+}
+
+}  // namespace
+
+QueryVariables queryVariables(const api::MetricCheck& check, const CheckContext& context) {
+  return QueryVariables{context.name,    context.ns,         context.target,
+                        context.service, check.intervalText, check.templateVariables};
+}
+
+PreparedCheck prepareCheck(const api::MetricCheck& check, const CheckContext& context,
+                           std::shared_ptr<const MetricProvider> metrics) {
+  PreparedCheck p{check, check.query, "", std::move(metrics), std::nullopt};
+  if (!check.query.empty()) return p;
+  if (check.templateRef) {
+    p.failed = api::MetricResult{check.name, std::nullopt, check.range, false,
+                                 check.name + ": its MetricTemplate was not resolved"};
+    return p;
+  }
+  auto builtIn = builtInQuery(context.provider, check.name);
+  if (!builtIn) {
+    p.failed = api::MetricResult{check.name, std::nullopt, check.range, false,
+                                 check.name + ": " + builtIn.error().message};
+    return p;
+  }
+  p.query = *builtIn;
+  return p;
+}
+
+PreparedCheck prepareTemplateCheck(const api::MetricCheck& check, const MetricTemplate& metricTemplate,
+                                   std::shared_ptr<const MetricProvider> metrics) {
+  return PreparedCheck{check, metricTemplate.query,
+                       "metric template " + quoteForMessage(metricTemplate.key()) + ": ", std::move(metrics),
+                       std::nullopt};
+}
+
+namespace {
+// A provider that is not owned (the blocking calls' `metrics` outlives them).
+std::shared_ptr<const MetricProvider> borrowed(const MetricProvider& metrics) {
+  return std::shared_ptr<const MetricProvider>(&metrics, [](const MetricProvider*) {});
+}
 }  // namespace
 
 api::MetricResult runCheck(const api::MetricCheck& check, const CheckContext& context,
                            const MetricProvider& metrics) {
-  auto prepared = prepare(check, context);
-  if (auto* failed = std::get_if<api::MetricResult>(&prepared)) return *failed;
-  return judge(check, metrics.queryValue(std::get<std::string>(prepared)));
+  return evaluate(prepareCheck(check, context, borrowed(metrics)), context);
 }
 
-void runChecksAsync(const std::vector<api::MetricCheck>& checks, const CheckContext& context,
-                    const MetricProvider& metrics, std::function<void(std::vector<api::MetricResult>)> done) {
+api::MetricResult runTemplateCheck(const api::MetricCheck& check, const MetricTemplate& metricTemplate,
+                                   const CheckContext& context, const MetricProvider& metrics) {
+  return evaluate(prepareTemplateCheck(check, metricTemplate, borrowed(metrics)), context);
+}
+
+std::vector<api::MetricResult> runChecks(const std::vector<api::MetricCheck>& checks,
+                                         const CheckContext& context, const MetricProvider& metrics) {
+  std::vector<api::MetricResult> out;
+  for (const auto& c : checks) out.push_back(runCheck(c, context, metrics));
+  return out;
+}
+
+void runChecksAsync(std::vector<PreparedCheck> checks, const CheckContext& context,
+                    std::function<void(std::vector<api::MetricResult>)> done) {
   // Every query is in flight at once; the last answer, whichever it is, delivers the results in order.
   struct Gathering {
     std::mutex mutex;
@@ -117,23 +137,18 @@ void runChecksAsync(const std::vector<api::MetricCheck>& checks, const CheckCont
     g->done(std::move(results));
   };
   for (std::size_t i = 0; i < checks.size(); ++i) {
-    auto prepared = prepare(checks[i], context);
-    if (auto* failed = std::get_if<api::MetricResult>(&prepared)) {
+    auto query = render(checks[i], context);
+    if (auto* failed = std::get_if<api::MetricResult>(&query)) {
       finishOne(i, *failed);
       continue;
     }
-    metrics.queryValueAsync(
-        std::get<std::string>(prepared),
-        [finishOne, i, check = checks[i]](Result<double> value) { finishOne(i, judge(check, value)); });
+    const auto metrics = checks[i].metrics;  // kept alive by the callback until the answer
+    metrics->queryValueAsync(std::get<std::string>(query),
+                             [finishOne, i, metrics, check = checks[i].check](Result<double> value) {
+                               finishOne(i, judge(check, value));
+                             });
   }
   finishOne(0, std::nullopt);
-}
-
-std::vector<api::MetricResult> runChecks(const std::vector<api::MetricCheck>& checks,
-                                         const CheckContext& context, const MetricProvider& metrics) {
-  std::vector<api::MetricResult> out;
-  for (const auto& c : checks) out.push_back(runCheck(c, context, metrics));
-  return out;
 }
 
 }  // namespace aviary::analysis

@@ -44,7 +44,9 @@ std::optional<std::string> metricsServerProblem(const std::string& url, const Eg
   if (!isHttp(*uri)) return shown() + " must be an http:// or https:// URL";
   if (uri->host().empty()) return shown() + " has no host";
   if (!uri->user_info().empty()) {
-    return shown() + " carries credentials; the operator does not send credentials found in a Canary";
+    // The URL is not shown: its user info may be a password.
+    return "the URL of host " + quoteForMessage(uri->host(), 200) +
+           " carries credentials (not shown); the operator does not send credentials written into a URL";
   }
   if (!uri->query().empty() || !uri->fragment().empty()) return shown() + " may not have a query or fragment";
   if (auto problem = allowed.problem(hostOf(*uri)))

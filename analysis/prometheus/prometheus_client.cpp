@@ -141,11 +141,11 @@ void PrometheusClient::queryAsync(const std::string& promql,
   http::http_request request(http::methods::POST);
   request.set_request_uri("/api/v1/query");
   request.set_body("query=" + web::uri::encode_data_string(promql), "application/x-www-form-urlencoded");
+  for (const auto& [name, value] : options_.headers) request.headers().add(name, value);
   if (!options_.bearerToken.empty()) {
-    request.headers().add("Authorization", "Bearer " + options_.bearerToken);
+    request.headers()["Authorization"] = "Bearer " + options_.bearerToken;
   } else if (!options_.username.empty()) {
-    request.headers().add("Authorization",
-                          "Basic " + base64Encode(options_.username + ":" + options_.password));
+    request.headers()["Authorization"] = "Basic " + base64Encode(options_.username + ":" + options_.password);
   }
   sendAsync(std::move(request),
             [url = options_.url, promql, done = std::move(done)](Result<Exchange> exchange) {

@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "analysis/checks/metric_provider.h"
@@ -28,6 +29,10 @@ struct PrometheusClientOptions {
   std::string bearerToken;
   std::string username, password;  // basic auth when username is set
   bool insecureSkipTlsVerify = false;
+  // Extra request headers, sent in this order (a repeated name is sent once with its values joined by
+  // ", "). The caller validates them (names are HTTP tokens, values have no line breaks); Authorization
+  // from bearerToken or username replaces one given here.
+  std::vector<std::pair<std::string, std::string>> headers;
 };
 
 struct PromSample {

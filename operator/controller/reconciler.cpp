@@ -4,12 +4,17 @@
 
 #include "analysis/checks/metric_checks.h"
 #include "analysis/prometheus/metrics_server_url.h"
+#include "analysis/prometheus/prometheus_client.h"
+#include "analysis/templates/metric_template.h"
+#include "analysis/templates/template_provider.h"
+#include "analysis/templates/template_ref.h"
 #include "analysis/webhooks/webhook_scope.h"
 #include "mesh-adapters/common/object_sync.h"
 #include "mesh-adapters/common/service_router.h"
 #include "operator/controller/primary_autoscaler.h"
 #include "operator/controller/service_endpoints.h"
 #include "operator/controller/workloads.h"
+#include "operator/core/text_safety.h"
 
 namespace aviary::controller {
 namespace {
@@ -194,13 +199,10 @@ void Reconciler::startGathering(const std::string& key, const Needs& needs, cons
     if (s->wake) s->wake(key);
   };
   if (needs.checks) {
-    auto metrics =
-        metricsFor(key, c.spec.metricsServer.empty() ? options_.metricsServer : c.spec.metricsServer);
-    analysis::CheckContext context{c.ns, c.spec.targetRef.name, c.apexName(), c.spec.provider};
-    analysis::runChecksAsync(c.spec.analysis.metrics, context, *metrics,
-                             [land](std::vector<api::MetricResult> results) {
-                               land([&](Gathered& g) { g.checks = std::move(results); });
-                             });
+    analysis::CheckContext context{c.ns, c.spec.targetRef.name, c.apexName(), c.spec.provider, c.name};
+    analysis::runChecksAsync(prepareChecks(key, c), context, [land](std::vector<api::MetricResult> results) {
+      land([&](Gathered& g) { g.checks = std::move(results); });
+    });
   }
   for (const auto& name : needs.hooks) {
     auto call = webhookCall(c, name);
@@ -212,6 +214,63 @@ void Reconciler::startGathering(const std::string& key, const Needs& needs, cons
       land([&](Gathered& g) { g.hooks[name] = {r.passed, r.passed ? "" : r.message}; });
     });
   }
+}
+
+std::vector<analysis::PreparedCheck> Reconciler::prepareChecks(const std::string& key, const api::Canary& c) {
+  std::shared_ptr<const analysis::MetricProvider> metrics =
+      metricsFor(key, c.spec.metricsServer.empty() ? options_.metricsServer : c.spec.metricsServer);
+  analysis::CheckContext context{c.ns, c.spec.targetRef.name, c.apexName(), c.spec.provider, c.name};
+  std::vector<analysis::PreparedCheck> out;
+  for (const auto& check : c.spec.analysis.metrics) {
+    if (!check.templateRef) {
+      out.push_back(analysis::prepareCheck(check, context, metrics));
+      continue;
+    }
+    auto failed = [&](const std::string& why) {
+      analysis::PreparedCheck p{check, "", "", nullptr, std::nullopt};
+      p.failed = api::MetricResult{check.name, std::nullopt, check.range, false, check.name + ": " + why};
+      out.push_back(std::move(p));
+    };
+    auto ns = analysis::resolveTemplateNamespace(*check.templateRef, c.ns, {options_.crossNamespaceRefs});
+    if (!ns) {
+      failed(ns.error().message);
+      continue;
+    }
+    const std::string where = "MetricTemplate " + quoteForMessage(*ns + "/" + check.templateRef->name);
+    auto object = client_.get(kMetricTemplates, *ns, check.templateRef->name);
+    if (!object) {
+      failed(where +
+             (object.error().code == ErrorCode::NotFound ? " not found" : ": " + object.error().message));
+      continue;
+    }
+    auto decoded = analysis::decodeMetricTemplate(*object);
+    if (!decoded.errors.empty()) {
+      failed(where + ": " + decoded.errors.front().describe());
+      continue;
+    }
+    const auto& metricTemplate = decoded.metricTemplate;
+    std::optional<kube::Json> secret;
+    if (!metricTemplate.provider.secretName.empty()) {
+      // Read on demand, never cached or logged; only the keys the provider needs are used.
+      auto s = client_.get(kube::resources::kSecrets, *ns, metricTemplate.provider.secretName);
+      if (!s && s.error().code != ErrorCode::NotFound) {
+        failed(where + ": reading its Secret: " + s.error().message);
+        continue;
+      }
+      if (s) secret = std::move(*s);
+    }
+    analysis::PrometheusClientOptions defaults{.url = options_.metricsServer,
+                                               .timeout = options_.prometheusTimeout};
+    auto clientOptions = analysis::prometheusOptionsFor(metricTemplate, secret ? &*secret : nullptr, defaults,
+                                                        metricsServers_);
+    if (!clientOptions) {
+      failed(where + ": " + clientOptions.error().message);
+      continue;
+    }
+    out.push_back(analysis::prepareTemplateCheck(
+        check, metricTemplate, std::make_shared<analysis::PrometheusClient>(std::move(*clientOptions))));
+  }
+  return out;
 }
 
 void Reconciler::notify(const api::Canary& c, const std::vector<std::string>& names,
@@ -407,6 +466,8 @@ ReconcileOutcome Reconciler::reconcile(const std::string& key) {
   std::vector<api::FieldError> errors = decoded.errors;
   if (errors.empty()) {
     for (auto& e : webhookProblems(c)) errors.push_back(std::move(e));
+    for (auto& e : analysis::templateRefErrors(c.spec, c.ns, {options_.crossNamespaceRefs}))
+      errors.push_back(std::move(e));
     api::ValidationPolicy policy{routers_.providers(), options_.trafficScope, options_.inlineQueries};
     for (auto& e : api::validateCanary(c.spec, c.ns, policy)) errors.push_back(std::move(e));
     if (!c.spec.metricsServer.empty()) {

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "analysis/checks/metric_checks.h"
 #include "analysis/checks/metric_provider.h"
 #include "analysis/webhooks/webhook_client.h"
 #include "mesh-adapters/router.h"
@@ -29,6 +30,8 @@
 namespace aviary::controller {
 
 inline const kube::ResourceType kCanaries{"aviary.io", "v1beta1", "canaries", "Canary", true};
+inline const kube::ResourceType kMetricTemplates{"aviary.io", "v1beta1", "metrictemplates", "MetricTemplate",
+                                                 true};
 
 struct ControllerOptions {
   std::string ns;  // "" = all namespaces
@@ -44,6 +47,8 @@ struct ControllerOptions {
   bool inlineQueries = true;
   // Webhook hosts a Canary may name besides Services of its own namespace (--webhook-allow).
   std::vector<std::string> webhookAllow;
+  // metrics[].templateRef may name a MetricTemplate of another namespace (false: --no-cross-namespace-refs).
+  bool crossNamespaceRefs = true;
 };
 
 struct ReconcileOutcome {
@@ -87,6 +92,10 @@ class Reconciler {
   Status copyConfigsForPrimary(const api::Canary& canary, const std::set<ConfigRef>& refs);
   // The primary's HorizontalPodAutoscaler "<hpa>-primary", a copy of autoscalerRef's aimed at the primary.
   Status syncPrimaryAutoscaler(const api::Canary& canary);
+  // The Canary's checks ready to run: built-in and inline ones on its metrics server, templated ones on a
+  // client for their MetricTemplate's provider (the template and its Secret read now, from the API server;
+  // a template that cannot be used gives a failed check saying why).
+  std::vector<analysis::PreparedCheck> prepareChecks(const std::string& key, const api::Canary& canary);
   // The results gathered for a Canary, if all have arrived.
   std::optional<Gathered> gathered(const std::string& key);
   // Starts gathering `needs` unless that step's gathering is already under way or done.

@@ -47,12 +47,21 @@ std::vector<api::MetricCheck> checks(int n) {
   return out;
 }
 
+const CheckContext kContext{"test", "podinfo", "podinfo", "istio", "podinfo"};
+
+std::vector<PreparedCheck> prepared(const std::vector<api::MetricCheck>& checks,
+                                    std::shared_ptr<const MetricProvider> metrics) {
+  std::vector<PreparedCheck> out;
+  for (const auto& c : checks) out.push_back(prepareCheck(c, kContext, metrics));
+  return out;
+}
+
 TEST(AsyncChecks, GatheringReturnsAtOnceAndRunsEveryQueryConcurrently) {
   SlowPrometheus slow(1500ms, "42");
   auto client = std::make_shared<PrometheusClient>(PrometheusClientOptions{.url = slow.url()});
   std::promise<std::vector<api::MetricResult>> answer;
   auto start = std::chrono::steady_clock::now();
-  runChecksAsync(checks(6), {"test", "podinfo", "podinfo", "istio"}, *client,
+  runChecksAsync(prepared(checks(6), client), kContext,
                  [&](std::vector<api::MetricResult> r) { answer.set_value(std::move(r)); });
   EXPECT_LT(std::chrono::steady_clock::now() - start, 500ms) << "the caller is not held";
   client.reset();  // released with its queries in flight (a Canary that moved to another Prometheus)
@@ -72,10 +81,11 @@ TEST(AsyncChecks, GatheringReturnsAtOnceAndRunsEveryQueryConcurrently) {
 
 TEST(AsyncChecks, TheDeadlineEndsAGatheringWhoseServerNeverAnswers) {
   SlowPrometheus stuck(3s, "1");  // past the deadline (the server is joined at the end)
-  PrometheusClient client({.url = stuck.url(), .timeout = 20'000ms, .deadline = 800ms});
+  auto client = std::make_shared<PrometheusClient>(
+      PrometheusClientOptions{.url = stuck.url(), .timeout = 20'000ms, .deadline = 800ms});
   std::promise<std::vector<api::MetricResult>> answer;
   auto start = std::chrono::steady_clock::now();
-  runChecksAsync(checks(2), {"test", "podinfo", "podinfo", "istio"}, client,
+  runChecksAsync(prepared(checks(2), client), kContext,
                  [&](std::vector<api::MetricResult> r) { answer.set_value(std::move(r)); });
   auto future = answer.get_future();
   ASSERT_EQ(future.wait_for(5s), std::future_status::ready);
@@ -89,11 +99,8 @@ TEST(AsyncChecks, TheDeadlineEndsAGatheringWhoseServerNeverAnswers) {
 }
 
 TEST(AsyncChecks, NoChecksAnswersAtOnce) {
-  SlowPrometheus unused(0ms, "1");
-  PrometheusClient client({.url = unused.url()});
   bool called = false;
-  runChecksAsync({}, {"test", "podinfo", "podinfo", "istio"}, client,
-                 [&](std::vector<api::MetricResult> r) { called = r.empty(); });
+  runChecksAsync({}, kContext, [&](std::vector<api::MetricResult> r) { called = r.empty(); });
   EXPECT_TRUE(called);
 }
 

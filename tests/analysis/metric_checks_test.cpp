@@ -1,4 +1,5 @@
-// Metric checks: query rendering, built-ins per provider, thresholds, and fail-safe errors.
+// Metric checks: query rendering, built-ins per provider, templated checks, thresholds, and fail-safe
+// errors.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -31,17 +32,17 @@ api::MetricCheck check(const std::string& name, std::optional<double> min, std::
 
 const CheckContext kIstio{"test", "podinfo", "podinfo", "istio"};
 
-TEST(RenderQuery, SubstitutesKnownVariablesOnly) {
-  EXPECT_EQ(renderQuery("a{{namespace}}b{{ target }}c{{ other }}", {{"namespace", "N"}, {"target", "T"}}),
-            "aNbTc{{ other }}");
-  EXPECT_EQ(renderQuery("no vars", {}), "no vars");
-  EXPECT_EQ(renderQuery("{{ unclosed", {{"unclosed", "x"}}), "{{ unclosed");
+// A built-in query as the checks render it for podinfo in namespace test.
+std::string rendered(const std::string& provider, const std::string& metric) {
+  auto query = builtInQuery(provider, metric);
+  EXPECT_TRUE(query);
+  auto text = renderTemplateQuery(query ? *query : "", {.ns = "test", .target = "podinfo", .interval = "1m"});
+  EXPECT_TRUE(text) << text.error().message;
+  return text ? *text : "";
 }
 
 TEST(BuiltInQueries, RenderToFlaggersIstioQueries) {
-  auto q = builtInQuery("istio", "request-success-rate");
-  ASSERT_TRUE(q);
-  EXPECT_EQ(renderQuery(*q, {{"namespace", "test"}, {"target", "podinfo"}, {"interval", "1m"}}),
+  EXPECT_EQ(rendered("istio", "request-success-rate"),
             "sum(rate(istio_requests_total{reporter=\"destination\",destination_workload_namespace=\"test\","
             "destination_workload=~\"podinfo\",response_code!~\"5.*\"}[1m])) / sum(rate(istio_requests_total{"
             "reporter=\"destination\",destination_workload_namespace=\"test\",destination_workload=~"
@@ -54,12 +55,35 @@ TEST(BuiltInQueries, RenderToFlaggersIstioQueries) {
             "provider \"istio\" has no built-in metric \"error-budget\"; use a templateRef");
 }
 
+TEST(BuiltInQueries, EveryOneRendersWithTheCheckVariables) {
+  for (const char* provider : {"istio", "appmesh", "traefik", "kubernetes", "gatewayapi"}) {
+    for (const char* metric : {"request-success-rate", "request-duration"}) {
+      std::string query = rendered(provider, metric);
+      EXPECT_EQ(query.find("{{"), std::string::npos) << provider << " " << metric << ": " << query;
+    }
+  }
+}
+
+TEST(MetricChecks, InlineQueriesUseTheTemplateVariablesStrictly) {
+  TableProvider prometheus;
+  api::MetricCheck inline_ = check("errors", std::nullopt, 1);
+  inline_.query = "sum(errors{ns=\"{{ namespace }}\",dir=\"{{ variables.direction }}\"})";
+  inline_.templateVariables = {{"direction", "inbound"}};
+  prometheus.answers.emplace("sum(errors{ns=\"test\",dir=\"inbound\"})", 0.0);
+  EXPECT_TRUE(runCheck(inline_, kIstio, prometheus).passed);
+
+  inline_.query = "sum(errors{pod=\"{{ pod }}\"})";
+  auto unknown = runCheck(inline_, kIstio, prometheus);
+  EXPECT_FALSE(unknown.passed);
+  EXPECT_EQ(unknown.message.rfind("errors: query names unknown template variable \"{{ pod }}\"", 0), 0u)
+      << unknown.message;
+  EXPECT_EQ(prometheus.asked.size(), 1u);  // a query that does not render is not sent
+}
+
 TEST(MetricChecks, CompareWithTheThresholdRangeAndSayWhy) {
   TableProvider prometheus;
-  std::string rate = renderQuery(*builtInQuery("istio", "request-success-rate"),
-                                 {{"namespace", "test"}, {"target", "podinfo"}, {"interval", "1m"}});
-  std::string p99 = renderQuery(*builtInQuery("istio", "request-duration"),
-                                {{"namespace", "test"}, {"target", "podinfo"}, {"interval", "1m"}});
+  std::string rate = rendered("istio", "request-success-rate");
+  std::string p99 = rendered("istio", "request-duration");
   prometheus.answers.emplace(rate, 91.2);
   prometheus.answers.emplace(p99, 120.0);
   auto results = runChecks(
@@ -94,9 +118,39 @@ TEST(MetricChecks, MissingDataAndUnreachableServersFail) {
 
   api::MetricCheck templated = check("error-budget", std::nullopt, 1);
   templated.templateRef = api::ObjectRef{"", "", "error-budget", ""};
-  auto notYet = runCheck(templated, kIstio, prometheus);
-  EXPECT_FALSE(notYet.passed);
-  EXPECT_EQ(notYet.message, "error-budget: MetricTemplate references are not supported yet");
+  auto unresolved = runCheck(templated, kIstio, prometheus);
+  EXPECT_FALSE(unresolved.passed) << "a templated check runs only on its resolved template";
+  EXPECT_EQ(unresolved.message, "error-budget: its MetricTemplate was not resolved");
+}
+
+TEST(TemplateCheck, RendersTheTemplatesQueryWithTheChecksVariables) {
+  MetricTemplate errorRate{.ns = "monitoring", .name = "error-rate"};
+  errorRate.provider.type = "prometheus";
+  errorRate.query =
+      "sum(rate(requests{ns=\"{{ namespace }}\",canary=\"{{ name }}\",svc=\"{{ service }}\","
+      "dir=\"{{ variables.direction }}\"}[{{ interval }}]))";
+  api::MetricCheck templated = check("requests", std::nullopt, 10);
+  templated.intervalText = "2m";
+  templated.templateRef = api::ObjectRef{.name = "error-rate", .ns = "monitoring"};
+  templated.templateVariables = {{"direction", "inbound"}};
+  CheckContext context{
+      .ns = "apps", .target = "podinfo", .service = "web", .provider = "istio", .name = "pi"};
+  TableProvider prometheus;
+  prometheus.answers.emplace("sum(rate(requests{ns=\"apps\",canary=\"pi\",svc=\"web\",dir=\"inbound\"}[2m]))",
+                             4.0);
+  auto result = runTemplateCheck(templated, errorRate, context, prometheus);
+  EXPECT_TRUE(result.passed) << result.message;
+  EXPECT_EQ(result.message, "requests 4 within range");
+
+  templated.templateVariables.clear();
+  auto missing = runTemplateCheck(templated, errorRate, context, prometheus);
+  EXPECT_FALSE(missing.passed);
+  EXPECT_EQ(missing.message.rfind("requests: metric template \"monitoring/error-rate\": query names "
+                                  "\"{{ variables.direction }}\"",
+                                  0),
+            0u)
+      << missing.message;
+  EXPECT_EQ(prometheus.asked.size(), 1u);  // nothing is sent for a query that does not render
 }
 
 }  // namespace

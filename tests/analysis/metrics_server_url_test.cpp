@@ -59,5 +59,14 @@ TEST(MetricsServerUrl, SuffixesAndMalformedUrls) {
   EXPECT_FALSE(EgressAllowList::parse({"bad entry!"}));
 }
 
+TEST(MetricsServerUrl, CredentialsInTheUrlAreRefusedWithoutShowingThem) {
+  auto problem = metricsServerProblem("http://aviary:pw-77c2e0@prometheus.monitoring:9090", allow({"*"}));
+  ASSERT_TRUE(problem);
+  EXPECT_EQ(
+      *problem,
+      "the URL of host \"prometheus.monitoring\" carries credentials (not shown); the operator does not "
+      "send credentials written into a URL");
+}
+
 }  // namespace
 }  // namespace aviary::analysis

@@ -16,6 +16,7 @@ class AuthProxy {
       : expected_(std::move(expected)),
         server_(http::ServerOptions{}, [this](const http::Request& r, http::ResponseWriter& w) {
           lastQuery_ = r.body;
+          lastHeaders_ = r.headers;
           if (r.header("authorization") != expected_) return w.send(401, "text/plain", "Unauthorized\n");
           w.send(
               200, "application/json",
@@ -25,6 +26,7 @@ class AuthProxy {
   }
   std::string url() { return server_.baseUrl(); }
   std::string lastQuery_;
+  std::map<std::string, std::string> lastHeaders_;
 
  private:
   std::string expected_;
@@ -51,6 +53,26 @@ TEST(PrometheusClientAuth, SendsBasicCredentials) {
   EXPECT_TRUE(ok.queryValue("up"));
   PrometheusClient none({.url = proxy.url()});
   EXPECT_FALSE(none.queryValue("up"));
+}
+
+TEST(PrometheusClientAuth, SendsExtraHeaders) {
+  AuthProxy proxy("Bearer s3cret");
+  PrometheusClient client({.url = proxy.url(),
+                           .bearerToken = "s3cret",
+                           .headers = {{"X-Scope-OrgID", "tenant-a"},
+                                       {"Accept", "application/json"},
+                                       {"Accept", "text/plain"},
+                                       {"Authorization", "Basic replaced"}}});
+  auto v = client.queryValue("up");
+  ASSERT_TRUE(v) << v.error().message;
+  EXPECT_EQ(proxy.lastHeaders_["x-scope-orgid"], "tenant-a");
+  EXPECT_EQ(proxy.lastHeaders_["accept"], "application/json, text/plain");
+  EXPECT_EQ(proxy.lastHeaders_["authorization"], "Bearer s3cret");  // the credentials win
+  EXPECT_EQ(proxy.lastQuery_, "query=up");
+
+  // Without credentials, a static Authorization header is sent as it is.
+  PrometheusClient staticAuth({.url = proxy.url(), .headers = {{"Authorization", "Bearer s3cret"}}});
+  EXPECT_TRUE(staticAuth.queryValue("up"));
 }
 
 }  // namespace

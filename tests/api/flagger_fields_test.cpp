@@ -145,7 +145,7 @@ TEST(FlaggerFields, EveryFieldIsDecodedOrReportedAsNotSupportedYet) {
                 "spec.service.trafficDistribution", "spec.service.backendTimeout", "spec.service.gatewayRefs",
                 "spec.service.mirror", "spec.service.meshName", "spec.service.backends",
                 "spec.analysis.alerts", "spec.analysis.sessionAffinity", "spec.ingressRef", "spec.routeRef",
-                "spec.upstreamRef", "spec.analysis.match (A/B)", "spec.analysis.metrics[].templateRef"}));
+                "spec.upstreamRef", "spec.analysis.match (A/B)"}));
   EXPECT_EQ(s.service.appProtocol, "http");
   EXPECT_TRUE(s.service.headless);
   EXPECT_FALSE(s.service.delegation);

@@ -2,31 +2,15 @@
 // routers will write, and reject a wrong field type with the field path.
 #include <gtest/gtest.h>
 
-#include "operator/kube/http_kube_client.h"
-#include "sandbox/api/api_server.h"
 #include "sandbox/api/discovery.h"
-#include "sandbox/yaml_json.h"
+#include "tests/support/sandbox_with_crds.h"
 
 namespace aviary::sandbox {
 namespace {
 
-class ThirdPartyCrds : public ::testing::Test {
+class ThirdPartyCrds : public testing::SandboxWithCrds {
  protected:
-  void SetUp() override {
-    ASSERT_TRUE(server_.start().ok());
-    auto manifests = loadManifests(AVIARY_SOURCE_DIR "/sandbox/crds");
-    ASSERT_TRUE(manifests.ok()) << manifests.error().message;
-    for (const auto& m : *manifests) {
-      auto applied = server_.apply(m);
-      ASSERT_TRUE(applied.ok()) << m["metadata"]["name"] << ": " << applied.error().message;
-    }
-    kube::ClusterConfig config;
-    config.server = server_.url();
-    config.qps = 0;
-    client_ = std::move(*kube::HttpKubeClient::create(config));
-  }
-  ApiServer server_;
-  std::unique_ptr<kube::HttpKubeClient> client_;
+  ThirdPartyCrds() : SandboxWithCrds(AVIARY_SOURCE_DIR "/sandbox/crds") {}
 };
 
 TEST_F(ThirdPartyCrds, AllRegisterWithDiscovery) {

@@ -129,9 +129,13 @@ class KubeTraffic : public ::testing::Test {
   double successRate(const std::string& target) const {
     auto query = analysis::builtInQuery("istio", "request-success-rate");
     EXPECT_TRUE(query);
-    return value(analysis::renderQuery(
-        *query,
-        {{"namespace", kNs}, {"target", target}, {"interval", std::to_string(kWindowSeconds) + "s"}}));
+    auto rendered = analysis::renderTemplateQuery(
+        *query, {.ns = kNs, .target = target, .interval = std::to_string(kWindowSeconds) + "s"});
+    if (!rendered) {
+      ADD_FAILURE() << rendered.error().message;
+      return std::nan("");
+    }
+    return value(*rendered);
   }
 
   // The share of user requests (ground truth) that a Deployment's pods served, in percent.
