@@ -158,7 +158,6 @@ void decodeAnalysis(Reader r, AnalysisSpec& a, std::vector<std::string>& unsuppo
     alert.providerRef = decodeRef(al.child("providerRef"));
     a.alerts.push_back(std::move(alert));
   });
-  if (!a.alerts.empty()) unsupported.push_back("spec.analysis.alerts");
   for (const char* later : {"sessionAffinity"}) {
     if (r.has(later)) unsupported.push_back(r.at(later));
   }

@@ -148,6 +148,13 @@ std::vector<FieldError> validateCanary(const CanarySpec& spec, const std::string
                                listForMessage({std::begin(kWebhookTypes), std::end(kWebhookTypes)}) + ")"});
     }
   }
+  for (std::size_t i = 0; i < a.alerts.size(); ++i) {
+    const std::string& severity = a.alerts[i].severity;
+    if (severity != "info" && severity != "warn" && severity != "error") {
+      errors.push_back({"spec.analysis.alerts[" + std::to_string(i) + "].severity",
+                        quoteForMessage(severity) + " is not a severity (info, warn, error)"});
+    }
+  }
   if (a.interval.count() < 1000) {
     errors.push_back({"spec.analysis.interval", "must be at least 1s"});
   }

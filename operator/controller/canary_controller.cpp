@@ -85,7 +85,7 @@ CanaryController::CanaryController(kube::KubeClient& client, ControllerOptions o
         return std::make_shared<analysis::PrometheusClient>(
             analysis::PrometheusClientOptions{.url = url, .timeout = timeout});
       },
-      std::make_shared<analysis::WebhookClient>(poster_));
+      std::make_shared<analysis::WebhookClient>(poster_), std::make_shared<analysis::AlertSender>(poster_));
   reconciler_->setWake([this](const std::string& key) { queue_.add(key); });
   canaries_.addHandlers({[this](const auto& c) { queue_.add(keyOf(*c)); },
                          [this](const auto&, const auto& c) { queue_.add(keyOf(*c)); },

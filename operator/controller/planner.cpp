@@ -86,11 +86,11 @@ class Planner {
     p_.status.setCondition({type, status, reason, message, c_.generation, "", ""}, now_);
     return changed;
   }
-  void event(const std::string& reason, const std::string& message) {
-    p_.events.push_back({false, reason, message});
+  void event(const std::string& reason, const std::string& message, AlertLevel alert = AlertLevel::None) {
+    p_.events.push_back({false, reason, message, alert});
   }
-  void warning(const std::string& reason, const std::string& message) {
-    p_.events.push_back({true, reason, message});
+  void warning(const std::string& reason, const std::string& message, AlertLevel alert = AlertLevel::None) {
+    p_.events.push_back({true, reason, message, alert});
   }
   void transition(Phase phase) {
     p_.status.phase = phase;
@@ -188,7 +188,7 @@ class Planner {
                                       " keeps serving until it is (remove the finalizer " + kFinalizer +
                                       " to give up)";
           if (setCondition("Ready", "False", "ProgressDeadlineExceeded", message))
-            warning("ProgressDeadlineExceeded", "Canary " + id_ + " " + message);
+            warning("ProgressDeadlineExceeded", "Canary " + id_ + " " + message, AlertLevel::Error);
           requeue(spec_.analysis.interval);
         } else {
           requeue(c_.status.phase == Phase::Terminating ? waitPoll() : kRolloutPoll);
@@ -237,7 +237,7 @@ class Planner {
     setCondition("Promoted", "Unknown", "Progressing", "New revision detected, progressing canary analysis.");
     scaleTarget(canaryReplicas());
     routes(0);
-    event("Synced", why);
+    event("Synced", why, AlertLevel::Info);
     requeue(spec_.analysis.interval);
   }
 
@@ -248,7 +248,8 @@ class Planner {
     setCondition("Promoted", "Unknown", "Waiting", "New revision detected, waiting for rollout approval.");
     if (obs_.target.replicas != 0) scaleTarget(0);
     routes(0);
-    event("Synced", "New revision detected! Waiting for approval to start the analysis of " + id_);
+    event("Synced", "New revision detected! Waiting for approval to start the analysis of " + id_,
+          AlertLevel::Info);
     // Asked at once (for the new status's step), then every interval while the gate is closed.
     Needs needs{stepId(p_.status), false, hooks("confirm-rollout")};
     for (const auto& n : hooks("rollback")) needs.hooks.push_back(n);
@@ -258,7 +259,7 @@ class Planner {
 
   void rollback(const std::string& why) {
     p_.notify = hooks("post-rollout");
-    warning("Synced", why);
+    warning("Synced", why, AlertLevel::Error);
     transition(Phase::Failed);
     p_.status.canaryWeight = 0;
     routes(0);
@@ -287,7 +288,7 @@ class Planner {
                                 " not ready within " + deadlineText();
         transition(Phase::Failed);
         setCondition("Promoted", "False", "ProgressDeadlineExceeded", why);
-        warning("Synced", why);
+        warning("Synced", why, AlertLevel::Error);
         requeue(spec_.analysis.interval);  // the primary's Deployment events wake it sooner
       } else {
         requeue(c_.status.phase == Phase::Initializing ? waitPoll() : spec_.analysis.interval);
@@ -452,15 +453,14 @@ class Planner {
     if (!g) g = &kNothing;
     if (rollbackRequested(*g)) return;
     // Failed checks and failed rollout/pre-rollout hooks count alike toward the threshold.
-    std::vector<std::string> hookFailures;
-    for (const char* type : {"pre-rollout", "rollout"}) {
-      if (std::string_view(type) == "pre-rollout" && weight != 0) continue;
-      for (const auto& n : hooks(type)) {
-        auto it = g->hooks.find(n);
-        if (it == g->hooks.end() || !it->second.passed) {
-          hookFailures.push_back(std::string(type) + " hook " + n +
-                                 " failed: " + (it == g->hooks.end() ? "no answer" : it->second.message));
-        }
+    std::vector<std::pair<std::string, bool>> hookFailures;
+    for (const auto& w : spec_.analysis.webhooks) {
+      if (w.type != "rollout" && (w.type != "pre-rollout" || weight != 0)) continue;
+      auto it = g->hooks.find(w.name);
+      if (it == g->hooks.end() || !it->second.passed) {
+        hookFailures.emplace_back(w.type + " hook " + w.name +
+                                      " failed: " + (it == g->hooks.end() ? "no answer" : it->second.message),
+                                  !w.muteAlert);
       }
     }
     if (!recordStep(g->checks, weight > 0, hookFailures)) return;
@@ -523,14 +523,15 @@ class Planner {
 
   // Records the step's check results (when it had checks) and hook failures; false when anything failed
   // (the step holds, or rolls back at the threshold).
+  // A hook failure carries whether it is alerted (a webhook's muteAlert turns that off).
   bool recordStep(const std::vector<api::MetricResult>& results, bool hadChecks,
-                  const std::vector<std::string>& hookFailures) {
-    std::vector<std::string> failures;
+                  const std::vector<std::pair<std::string, bool>>& hookFailures) {
+    std::vector<std::pair<std::string, bool>> failures;
     if (hadChecks) {
       p_.status.analysisMetrics = results;
       p_.status.analysisTime = now_;
       for (const auto& r : results) {
-        if (!r.passed) failures.push_back(r.message);
+        if (!r.passed) failures.emplace_back(r.message, true);
       }
     }
     failures.insert(failures.end(), hookFailures.begin(), hookFailures.end());
@@ -540,11 +541,13 @@ class Planner {
       return true;
     }
     std::string summary;
-    for (const auto& f : failures) summary += (summary.empty() ? "" : "; ") + f;
+    for (const auto& f : failures) summary += (summary.empty() ? "" : "; ") + f.first;
     p_.status.analysisMessage = summary;
     p_.status.failedChecks = c_.status.failedChecks + 1;
     p_.status.lastTransitionTime = now_;
-    for (const auto& f : failures) warning("Synced", "Halt " + id_ + " advancement: " + f);
+    for (const auto& [text, alerted] : failures)
+      warning("Synced", "Halt " + id_ + " advancement: " + text,
+              alerted ? AlertLevel::Warn : AlertLevel::None);
     if (p_.status.failedChecks >= spec_.analysis.threshold) {
       rollback("Rolling back " + id_ + ": failed checks threshold reached " +
                std::to_string(p_.status.failedChecks));
@@ -619,7 +622,7 @@ class Planner {
                                 "% of the traffic stays on the canary until it does";
         transition(Phase::Failed);
         setCondition("Promoted", "False", "ProgressDeadlineExceeded", why);
-        warning("Synced", why);
+        warning("Synced", why, AlertLevel::Error);
         requeue(spec_.analysis.interval);
         return;
       }
@@ -642,7 +645,7 @@ class Planner {
     p_.status.lastPromotedSpec = c_.status.lastAppliedSpec;
     setCondition("Promoted", "True", "Succeeded",
                  "Canary analysis completed successfully, promotion finished.");
-    event("Synced", "Promotion completed! Scaling down " + id_);
+    event("Synced", "Promotion completed! Scaling down " + id_, AlertLevel::Info);
     requeue(spec_.analysis.interval);
   }
 

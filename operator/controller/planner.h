@@ -90,9 +90,15 @@ struct Action {
   bool operator==(const Action&) const = default;
 };
 
+// Which Events reach the Canary's alert providers (spec.analysis.alerts), at what severity: a new
+// revision and a promotion (info), a halted step (warn), a rollback or a missed deadline (error). Routine
+// steps and gates polled every interval are not alerted.
+enum class AlertLevel { None, Info, Warn, Error };
+
 struct PlannedEvent {
   bool warning = false;
   std::string reason, message;
+  AlertLevel alert = AlertLevel::None;
 };
 
 struct Plan {

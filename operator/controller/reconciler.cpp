@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "analysis/alerts/alert_provider.h"
+#include "analysis/alerts/alert_severity.h"
 #include "analysis/checks/metric_checks.h"
 #include "analysis/prometheus/metrics_server_url.h"
 #include "analysis/prometheus/prometheus_client.h"
@@ -14,6 +16,7 @@
 #include "operator/controller/primary_autoscaler.h"
 #include "operator/controller/service_endpoints.h"
 #include "operator/controller/workloads.h"
+#include "operator/core/base64.h"
 #include "operator/core/text_safety.h"
 
 namespace aviary::controller {
@@ -51,7 +54,8 @@ Reconciler::Reconciler(kube::KubeClient& client, const kube::Store<Json>& canari
                        const kube::Store<Json>& deployments, const kube::Store<Json>& configMaps,
                        const kube::Store<Json>& secrets, const mesh::RouterRegistry& routers,
                        kube::EventRecorder& events, ControllerOptions options, MetricsFactory metrics,
-                       std::shared_ptr<analysis::WebhookClient> webhooks)
+                       std::shared_ptr<analysis::WebhookClient> webhooks,
+                       std::shared_ptr<analysis::AlertSender> alerts)
     : client_(client),
       canaries_(canaries),
       deployments_(deployments),
@@ -61,7 +65,8 @@ Reconciler::Reconciler(kube::KubeClient& client, const kube::Store<Json>& canari
       events_(events),
       options_(std::move(options)),
       metricsFactory_(std::move(metrics)),
-      webhooks_(std::move(webhooks)) {
+      webhooks_(std::move(webhooks)),
+      alerts_(std::move(alerts)) {
   std::vector<std::string> allowed = options_.metricsServerAllow;
   if (auto host = analysis::urlHost(options_.metricsServer)) allowed.push_back(*host);  // always trusted
   auto list = EgressAllowList::parse(allowed);
@@ -283,6 +288,71 @@ void Reconciler::notify(const api::Canary& c, const std::vector<std::string>& na
     webhooks_->callAsync(std::move(*call), [key = c.key(), name](analysis::WebhookResult r) {
       if (!r.passed) spdlog::warn("canary {}: webhook {}: {}", key, name, r.message);
     });
+  }
+}
+
+void Reconciler::alert(const api::Canary& c, const PlannedEvent& event) {
+  if (!alerts_ || event.alert == AlertLevel::None) return;
+  const analysis::AlertSeverity severity = event.alert == AlertLevel::Error  ? analysis::AlertSeverity::Error
+                                           : event.alert == AlertLevel::Warn ? analysis::AlertSeverity::Warn
+                                                                             : analysis::AlertSeverity::Info;
+  for (const auto& entry : c.spec.analysis.alerts) {
+    auto subscribed = analysis::parseAlertSeverity(entry.severity);
+    if (!subscribed || !analysis::alertWanted(*subscribed, severity)) continue;
+    const std::string ns = entry.providerRef.ns.empty() ? c.ns : entry.providerRef.ns;
+    const std::string providerName = ns + "/" + entry.providerRef.name;
+    auto fail = [&](const std::string& why) {
+      spdlog::warn("canary {}: alert {} (AlertProvider {}): {}", c.key(), entry.name, providerName, why);
+    };
+    if (ns != c.ns && !options_.crossNamespaceRefs) {
+      fail("another namespace's AlertProvider, refused by --no-cross-namespace-refs");
+      continue;
+    }
+    auto object = client_.get(kAlertProviders, ns, entry.providerRef.name);
+    if (!object) {
+      fail(object.error().code == ErrorCode::NotFound ? "not found" : object.error().message);
+      continue;
+    }
+    auto decoded = analysis::decodeAlertProvider(*object);
+    if (!decoded.errors.empty()) {
+      fail(decoded.errors.front().describe());
+      continue;
+    }
+    std::optional<std::map<std::string, std::string>> secretData;
+    if (decoded.spec.secretRefName) {
+      // Read on demand, never cached or logged.
+      auto secret = client_.get(kube::resources::kSecrets, ns, *decoded.spec.secretRefName);
+      if (!secret) {
+        fail("its Secret: " + secret.error().message);
+        continue;
+      }
+      secretData.emplace();
+      for (const auto& [k, v] : secret->value("data", Json::object()).items()) {
+        if (auto plain = v.is_string() ? base64Decode(v.get<std::string>()) : std::nullopt)
+          (*secretData)[k] = *plain;
+      }
+    }
+    auto target =
+        analysis::resolveAlertTarget(decoded.spec, providerName, secretData ? &*secretData : nullptr);
+    if (!target) {
+      fail(target.error().message);
+      continue;
+    }
+    // The same egress rule as webhooks: a Service of the provider's namespace, or --webhook-allow.
+    if (auto problem = analysis::webhookUrlProblem(target->address, ns, webhookHosts_)) {
+      fail("address refused: " + *problem);
+      continue;
+    }
+    analysis::AlertMessage message{
+        c.name,
+        c.ns,
+        event.message,
+        {{"Target", c.spec.targetRef.kind + "/" + c.spec.targetRef.name + "." + c.ns}},
+        severity,
+        api::phaseName(c.status.phase),
+        c.status.lastAppliedSpec,
+        std::chrono::system_clock::now()};
+    alerts_->send(*target, message);
   }
 }
 
@@ -535,6 +605,7 @@ ReconcileOutcome Reconciler::reconcile(const std::string& key) {
   for (const auto& e : plan.events) {
     events_.record(ref, e.warning ? kube::EventType::Warning : kube::EventType::Normal, e.reason, e.message);
     spdlog::info("canary {}: {}", key, e.message);
+    alert(c, e);
     if (!eventHooks.empty())
       notify(c, eventHooks,
              analysis::CanaryEvent{e.message, e.warning ? "Warning" : "Normal",

@@ -18,6 +18,7 @@
 
 #include "analysis/checks/metric_checks.h"
 #include "analysis/checks/metric_provider.h"
+#include "analysis/alerts/alert_sender.h"
 #include "analysis/webhooks/webhook_client.h"
 #include "mesh-adapters/router.h"
 #include "operator/controller/planner.h"
@@ -30,6 +31,8 @@
 namespace aviary::controller {
 
 inline const kube::ResourceType kCanaries{"aviary.io", "v1beta1", "canaries", "Canary", true};
+inline const kube::ResourceType kAlertProviders{"aviary.io", "v1beta1", "alertproviders", "AlertProvider",
+                                                true};
 inline const kube::ResourceType kMetricTemplates{"aviary.io", "v1beta1", "metrictemplates", "MetricTemplate",
                                                  true};
 
@@ -65,7 +68,8 @@ class Reconciler {
              const kube::Store<kube::Json>& deployments, const kube::Store<kube::Json>& configMaps,
              const kube::Store<kube::Json>& secrets, const mesh::RouterRegistry& routers,
              kube::EventRecorder& events, ControllerOptions options, MetricsFactory metrics,
-             std::shared_ptr<analysis::WebhookClient> webhooks = nullptr);
+             std::shared_ptr<analysis::WebhookClient> webhooks = nullptr,
+             std::shared_ptr<analysis::AlertSender> alerts = nullptr);
 
   ReconcileOutcome reconcile(const std::string& key);
 
@@ -105,6 +109,9 @@ class Reconciler {
   // Calls the Canary's hooks `names` once, logging failures (post-rollout; event hooks with `event`).
   void notify(const api::Canary& canary, const std::vector<std::string>& names,
               const std::optional<analysis::CanaryEvent>& event = std::nullopt);
+  // Sends `event` to the Canary's alert providers that want its severity (spec.analysis.alerts). A provider
+  // that cannot be used is logged; nothing about alerts changes the rollout.
+  void alert(const api::Canary& canary, const PlannedEvent& event);
   // Why the Canary's webhook URLs may not be called: each outside the egress policy (docs/security.md).
   std::vector<api::FieldError> webhookProblems(const api::Canary& canary) const;
   // Drops what was gathered for `step` (consumed by a plan whose status was written).
@@ -122,6 +129,7 @@ class Reconciler {
   EgressAllowList metricsServers_;
   EgressAllowList webhookHosts_;
   std::shared_ptr<analysis::WebhookClient> webhooks_;
+  std::shared_ptr<analysis::AlertSender> alerts_;
   std::mutex metricsMutex_;
   struct SharedProvider {
     std::shared_ptr<analysis::MetricProvider> provider;

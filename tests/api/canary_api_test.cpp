@@ -144,8 +144,7 @@ spec:
 )"));
   ASSERT_TRUE(r.errors.empty());
   EXPECT_EQ(r.canary.spec.unsupported,
-            (std::vector<std::string>{"spec.analysis.alerts", "spec.autoscalerRef (kind ScaledObject)",
-                                      "spec.analysis.mirror"}));
+            (std::vector<std::string>{"spec.autoscalerRef (kind ScaledObject)", "spec.analysis.mirror"}));
   EXPECT_EQ(r.canary.spec.analysis.alerts[0].severity, "info") << "empty severity means info";
 }
 

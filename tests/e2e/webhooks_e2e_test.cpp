@@ -1,8 +1,9 @@
-// Issue 12 §3 end to end: Flagger's webhooks against a local receiver, on both beds, driven with kubectl as
-// a user would — gates that hold a release until approved (confirm-rollout: Waiting with nothing scaled;
-// confirm-promotion: WaitingPromotion at the full weight while the analysis goes on), rollout hooks with
-// Flagger's payload, post-rollout and event hooks, a rollback hook that stops a release at once, and a slow
-// hook that does not delay another Canary.
+// Issue 12 §3 and §4 end to end: Flagger's webhooks and alerts against a local receiver, on both beds, driven
+// with kubectl as a user would — gates that hold a release until approved (confirm-rollout: Waiting with
+// nothing scaled; confirm-promotion: WaitingPromotion at the full weight while the analysis goes on), rollout
+// hooks with Flagger's payload, post-rollout and event hooks, a rollback hook that stops a release at once,
+// and a slow hook that does not delay another Canary; and alerts in Slack's format at the severities
+// subscribed.
 #include <atomic>
 #include <mutex>
 #include <set>
@@ -148,6 +149,38 @@ TEST_F(Webhooks, AHookOutsideTheNamespaceIsRefused) {
                           "of namespace \"wh-scope\""),
       std::string::npos)
       << message.output;
+}
+
+TEST_F(Webhooks, AlertsReachTheProviderInItsFormatAtTheSeveritySubscribed) {
+  apply(
+      "apiVersion: v1\nkind: Namespace\nmetadata: {name: wh-alerts}\n---\n"
+      "apiVersion: aviary.io/v1beta1\nkind: AlertProvider\nmetadata: {name: on-call, namespace: wh-alerts}\n"
+      "spec: {type: slack, channel: releases, address: \"" +
+      receiver.url("/slack") + "\"}\n");
+  initialize("wh-alerts", "  progressDeadlineSeconds: 5\n",
+             "    alerts:\n    - {name: on-call, severity: info, providerRef: {name: on-call}}\n");
+  ASSERT_EQ(kubectl("patch deployment podinfo -n wh-alerts --type merge -p "
+                    "'{\"spec\":{\"template\":{\"metadata\":{\"annotations\":{\"sandbox.aviary.io/"
+                    "never-ready\":\"true\"}}}}}'")
+                .exitCode,
+            0);
+  ASSERT_TRUE(waitPhase("wh-alerts", "Failed", std::chrono::seconds(30))) << phase("wh-alerts");
+  auto colourOf = [&](const std::string& text) {
+    for (const auto& post : receiver.calls("/slack")) {
+      const Json& a = post.value("/attachments/0"_json_pointer, Json::object());
+      if (a.value("text", "").find(text) != std::string::npos) return a.value("color", std::string("?"));
+    }
+    return std::string();
+  };
+  EXPECT_TRUE(eventually([&] { return !colourOf("New revision detected").empty(); })) << "info: the release";
+  EXPECT_TRUE(eventually([&] { return colourOf("not ready within the progress deadline") == "danger"; }))
+      << "error: the rollback";
+  for (const auto& post : receiver.calls("/slack")) {
+    EXPECT_EQ(post["channel"], "releases");
+    EXPECT_EQ(post.value("/attachments/0/text"_json_pointer, std::string()).find("Advance"),
+              std::string::npos)
+        << "routine steps are not alerted";
+  }
 }
 
 }  // namespace
