@@ -33,8 +33,8 @@ QueryVariables queryVariables(const api::MetricCheck& check, const CheckContext&
 // The built-in query for (provider, metric name); NotFound when the provider has no such built-in.
 Result<std::string> builtInQuery(const std::string& provider, const std::string& metric);
 
-// Runs a built-in or inline check. A check with a templateRef fails ("not supported yet") here: the
-// reconciler resolves the template and calls runTemplateCheck.
+// Runs a built-in or inline check. A check with a templateRef fails ("its MetricTemplate was not
+// resolved") here: the reconciler resolves the template and calls runTemplateCheck / prepareTemplateCheck.
 api::MetricResult runCheck(const api::MetricCheck& check, const CheckContext& context,
                            const MetricProvider& metrics);
 // Runs `check` with the query of `metricTemplate` (what check.templateRef resolved to) against `metrics`,

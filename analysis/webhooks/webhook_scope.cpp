@@ -9,6 +9,8 @@
 namespace aviary::analysis {
 namespace {
 
+constexpr std::string_view kClusterDomain = ".cluster.local";
+
 std::vector<std::string> labelsOf(const std::string& host) {
   std::vector<std::string> labels;
   std::size_t at = 0;
@@ -21,19 +23,35 @@ std::vector<std::string> labelsOf(const std::string& host) {
   return labels;
 }
 
-// "name.ns", "name.ns.svc" or "name.ns.svc.<domain…>": a Service of namespace `ns`.
+// "name.ns", "name.ns.svc" or "name.ns.svc.cluster.local": a Service of namespace `ns`. Any other domain
+// after "svc" is a public name the tenant may own, so it is not one.
 bool serviceOfNamespace(const std::string& host, const std::string& ns) {
   const auto labels = labelsOf(host);
   if (labels.size() < 2 || labels[0].empty() || labels[1] != ns) return false;
   if (labels.size() == 2) return true;
   if (labels[2] != "svc") return false;
-  for (std::size_t i = 3; i < labels.size(); ++i) {
-    if (labels[i].empty()) return false;
-  }
-  return true;
+  if (labels.size() == 3) return true;
+  const bool clusterLocal =
+      host.size() > kClusterDomain.size() &&
+      host.compare(host.size() - kClusterDomain.size(), kClusterDomain.size(), kClusterDomain) == 0;
+  return labels.size() == 5 && clusterLocal;
 }
 
 }  // namespace
+
+std::string clusterLocalUrl(const std::string& url, const std::string& ns) {
+  auto host = urlHost(url);
+  if (!host) return url;
+  const std::string name = normalizeHostName(*host);
+  const auto labels = labelsOf(name);
+  if (!serviceOfNamespace(name, ns) || labels.size() == 5) return url;
+  // "name.ns" or "name.ns.svc": spelled out, so that no resolver's search list can turn it into a public
+  // name (a namespace called "dev" makes "name.dev" a website).
+  const std::string full = labels[0] + "." + labels[1] + ".svc." + std::string(kClusterDomain.substr(1));
+  const auto at = url.find(*host, url.find("//") + 2);
+  if (at == std::string::npos) return url;
+  return url.substr(0, at) + full + url.substr(at + host->size());
+}
 
 std::optional<std::string> webhookUrlProblem(const std::string& url, const std::string& ns,
                                              const EgressAllowList& allowed) {

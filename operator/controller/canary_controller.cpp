@@ -174,10 +174,11 @@ void CanaryController::work() {
 void CanaryController::stop() {
   if (stopped_.exchange(true)) return;
   reconciler_->stopGathering();  // no check result re-queues anything from now on
-  poster_->shutdown();           // webhook calls waiting to be sent end as cancelled
   queue_.shutDown();
   for (auto& w : workers_) w.join();
   workers_.clear();
+  // Only once no reconcile runs: a hook cancelled by the shutdown must not be judged by a reconcile.
+  poster_->shutdown();
   ownedWatch_.stop();
   for (auto* informer : {&canaries_, &deployments_, &configMaps_, &secrets_}) informer->stop();
   events_.flush();

@@ -495,13 +495,17 @@ class Planner {
   // confirm-rollout: a new revision waits (Waiting, nothing scaled up) until every confirm-rollout hook
   // passes; a rollback hook ends the wait as a failure.
   void awaitRolloutApproval() {
+    if (hooks("confirm-rollout").empty()) {  // the gate was removed while waiting
+      startAnalysis("No rollout approval needed any more; scaling up " + spec_.targetRef.name);
+      return;
+    }
     auto last = parseRfc3339(c_.status.lastTransitionTime);
     const Gathered* g = gatheredNow();
     if (!g) {
       routes(0);
       // Between polls (the first was asked for on entering Waiting; results in flight wake the Canary).
       if (last && in_.now < *last + spec_.analysis.interval) {
-        requeue(std::chrono::duration_cast<milliseconds>(*last + spec_.analysis.interval - in_.now));
+        requeue(std::chrono::ceil<milliseconds>(*last + spec_.analysis.interval - in_.now));
         return;
       }
       Needs needs{stepId(c_.status), false, hooks("confirm-rollout")};

@@ -163,31 +163,42 @@ std::optional<Gathered> Reconciler::gathered(const std::string& key) {
 void Reconciler::dropGathered(const std::string& key, const std::string& step) {
   std::lock_guard lock(gathering_->mutex);
   auto it = gathering_->byCanary.find(key);
-  if (it != gathering_->byCanary.end() && it->second.step == step && !it->second.inFlight)
+  if (it != gathering_->byCanary.end() && it->second.needs.step == step && !it->second.inFlight)
     gathering_->byCanary.erase(it);
 }
 
 std::optional<analysis::WebhookCall> Reconciler::webhookCall(const api::Canary& c,
+                                                             const api::CanaryStatus& status,
                                                              const std::string& name) const {
   for (const auto& w : c.spec.analysis.webhooks) {
     if (w.name != name) continue;
-    // Flagger's payload: the Canary's phase now and a checksum of the revision under analysis.
-    analysis::WebhookPayload payload{c.name, c.ns, api::phaseName(c.status.phase), c.status.lastAppliedSpec,
+    // Flagger's payload: the phase the plan moves to (Succeeded or Failed for post-rollout) and the
+    // revision it is about, so an approval can never be mistaken for another revision's.
+    analysis::WebhookPayload payload{c.name, c.ns, api::phaseName(status.phase), status.lastAppliedSpec,
                                      w.metadata};
-    return analysis::WebhookCall{w.name, w.url, w.timeout, w.retries, w.disableTLS, std::move(payload)};
+    return analysis::WebhookCall{w.name,       analysis::clusterLocalUrl(w.url, c.ns),
+                                 w.timeout,    w.retries,
+                                 w.disableTLS, std::move(payload)};
   }
   return std::nullopt;
 }
 
-void Reconciler::startGathering(const std::string& key, const Needs& needs, const api::Canary& c) {
+void Reconciler::startGathering(const std::string& key, const Needs& needs, const api::Canary& c,
+                                const api::CanaryStatus& status) {
   const std::size_t answers = (needs.checks ? 1 : 0) + needs.hooks.size();
   {
     std::lock_guard lock(gathering_->mutex);
     Gathering& g = gathering_->byCanary[key];
     // Under way, or answered and waiting to be consumed (a consumed step is dropped, so asking for the
-    // same step again after that gathers afresh).
-    if (g.step == needs.step) return;
-    g = Gathering{needs.step, true, answers, Gathered{needs.step, {}, {}}};
+    // same step again after that gathers afresh). Different needs for the same step (the spec changed
+    // meanwhile) start over: an answer for what is no longer asked, or none for what is, would mislead.
+    if (g.needs == needs) return;
+    g = Gathering{needs, true, answers, Gathered{needs.step, {}, {}}};
+    if (answers == 0) {  // nothing to ask: done at once
+      g.inFlight = false;
+      if (gathering_->wake) gathering_->wake(key);
+      return;
+    }
   }
   // Each answer lands here; the last one makes the results visible and wakes the Canary.
   std::weak_ptr<GatherState> state = gathering_;
@@ -197,7 +208,7 @@ void Reconciler::startGathering(const std::string& key, const Needs& needs, cons
     if (!s) return;  // the reconciler is gone
     std::lock_guard lock(s->mutex);
     auto it = s->byCanary.find(key);
-    if (it == s->byCanary.end() || it->second.step != step) return;  // the Canary moved on
+    if (it == s->byCanary.end() || it->second.needs.step != step) return;  // the Canary moved on
     fill(it->second.results);
     if (--it->second.pending > 0) return;
     it->second.inFlight = false;
@@ -210,7 +221,7 @@ void Reconciler::startGathering(const std::string& key, const Needs& needs, cons
     });
   }
   for (const auto& name : needs.hooks) {
-    auto call = webhookCall(c, name);
+    auto call = webhookCall(c, status, name);
     if (!call || !webhooks_) {
       land([&](Gathered& g) { g.hooks[name] = {false, "webhook " + name + " cannot be called"}; });
       continue;
@@ -278,11 +289,12 @@ std::vector<analysis::PreparedCheck> Reconciler::prepareChecks(const std::string
   return out;
 }
 
-void Reconciler::notify(const api::Canary& c, const std::vector<std::string>& names,
+void Reconciler::notify(const api::Canary& c, const api::CanaryStatus& status,
+                        const std::vector<std::string>& names,
                         const std::optional<analysis::CanaryEvent>& event) {
   if (!webhooks_) return;
   for (const auto& name : names) {
-    auto call = webhookCall(c, name);
+    auto call = webhookCall(c, status, name);
     if (!call) continue;
     if (event) call->payload = analysis::eventWebhookPayload(std::move(call->payload), *event);
     webhooks_->callAsync(std::move(*call), [key = c.key(), name](analysis::WebhookResult r) {
@@ -327,7 +339,8 @@ void Reconciler::alert(const api::Canary& c, const PlannedEvent& event) {
         continue;
       }
       secretData.emplace();
-      for (const auto& [k, v] : secret->value("data", Json::object()).items()) {
+      const Json data = secret->value("data", Json::object());  // items() must not outlive its object
+      for (const auto& [k, v] : data.items()) {
         if (auto plain = v.is_string() ? base64Decode(v.get<std::string>()) : std::nullopt)
           (*secretData)[k] = *plain;
       }
@@ -338,11 +351,20 @@ void Reconciler::alert(const api::Canary& c, const PlannedEvent& event) {
       fail(target.error().message);
       continue;
     }
-    // The same egress rule as webhooks: a Service of the provider's namespace, or --webhook-allow.
+    // The same egress rule as webhooks, for the address and for a proxy (which sees the whole request):
+    // a Service of the provider's namespace, or --webhook-allow.
     if (auto problem = analysis::webhookUrlProblem(target->address, ns, webhookHosts_)) {
       fail("address refused: " + *problem);
       continue;
     }
+    if (auto problem = target->proxy.empty()
+                           ? std::nullopt
+                           : analysis::webhookUrlProblem(target->proxy, ns, webhookHosts_)) {
+      fail("proxy refused: " + *problem);
+      continue;
+    }
+    target->address = analysis::clusterLocalUrl(target->address, ns);
+    if (!target->proxy.empty()) target->proxy = analysis::clusterLocalUrl(target->proxy, ns);
     analysis::AlertMessage message{
         c.name,
         c.ns,
@@ -561,7 +583,6 @@ ReconcileOutcome Reconciler::reconcile(const std::string& key) {
   input.now = std::chrono::system_clock::now();
   input.gathered = gathered(key);
   Plan plan = controller::plan(input);
-  if (plan.needs) startGathering(key, *plan.needs, c);
 
   kube::ObjectReference ref = kube::ObjectReference::fromObject(canaryJson);
   if (!plan.actions.empty()) {
@@ -597,7 +618,9 @@ ReconcileOutcome Reconciler::reconcile(const std::string& key) {
   // The status that used them is written: results gathered for a step the plan decided are done with.
   if (input.gathered && (!plan.needs || plan.needs->step != input.gathered->step))
     dropGathered(key, input.gathered->step);
-  notify(c, plan.notify);
+  // Only now, with the status that names the step written: an answer must wake a reconcile that sees it.
+  if (plan.needs) startGathering(key, *plan.needs, c, plan.status);
+  notify(c, plan.status, plan.notify);
   std::vector<std::string> eventHooks;
   for (const auto& w : c.spec.analysis.webhooks) {
     if (w.type == "event") eventHooks.push_back(w.name);
@@ -607,7 +630,7 @@ ReconcileOutcome Reconciler::reconcile(const std::string& key) {
     spdlog::info("canary {}: {}", key, e.message);
     alert(c, e);
     if (!eventHooks.empty())
-      notify(c, eventHooks,
+      notify(c, plan.status, eventHooks,
              analysis::CanaryEvent{e.message, e.warning ? "Warning" : "Normal",
                                    std::chrono::system_clock::now()});
   }

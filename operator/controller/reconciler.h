@@ -16,9 +16,9 @@
 #include <string>
 #include <vector>
 
+#include "analysis/alerts/alert_sender.h"
 #include "analysis/checks/metric_checks.h"
 #include "analysis/checks/metric_provider.h"
-#include "analysis/alerts/alert_sender.h"
 #include "analysis/webhooks/webhook_client.h"
 #include "mesh-adapters/router.h"
 #include "operator/controller/planner.h"
@@ -103,11 +103,15 @@ class Reconciler {
   // The results gathered for a Canary, if all have arrived.
   std::optional<Gathered> gathered(const std::string& key);
   // Starts gathering `needs` unless that step's gathering is already under way or done.
-  void startGathering(const std::string& key, const Needs& needs, const api::Canary& canary);
-  // The webhook call for the Canary's hook `name` (its payload carries the Canary's phase and revision).
-  std::optional<analysis::WebhookCall> webhookCall(const api::Canary& canary, const std::string& name) const;
+  // `status`: the planned status (its phase and revision go into webhook payloads).
+  void startGathering(const std::string& key, const Needs& needs, const api::Canary& canary,
+                      const api::CanaryStatus& status);
+  // The webhook call for the Canary's hook `name`; the payload carries `status`'s phase and revision.
+  std::optional<analysis::WebhookCall> webhookCall(const api::Canary& canary, const api::CanaryStatus& status,
+                                                   const std::string& name) const;
   // Calls the Canary's hooks `names` once, logging failures (post-rollout; event hooks with `event`).
-  void notify(const api::Canary& canary, const std::vector<std::string>& names,
+  void notify(const api::Canary& canary, const api::CanaryStatus& status,
+              const std::vector<std::string>& names,
               const std::optional<analysis::CanaryEvent>& event = std::nullopt);
   // Sends `event` to the Canary's alert providers that want its severity (spec.analysis.alerts). A provider
   // that cannot be used is logged; nothing about alerts changes the rollout.
@@ -139,7 +143,7 @@ class Reconciler {
   std::map<std::string, std::string> metricsUrlOf_;  // Canary key → URL
   // Checks being gathered or gathered, per Canary. Shared with the callbacks, which may outlive this.
   struct Gathering {
-    std::string step;
+    Needs needs;
     bool inFlight = false;
     std::size_t pending = 0;  // answers still to come
     Gathered results;

@@ -71,11 +71,12 @@ TEST_F(Webhooks, GatesHoldTheReleaseUntilApprovedAndHooksGetFlaggersPayload) {
   initialize("wh-gates", "", hooks);
   release("wh-gates");
   ASSERT_TRUE(waitPhase("wh-gates", "Waiting", std::chrono::seconds(15))) << phase("wh-gates");
-  std::this_thread::sleep_for(std::chrono::seconds(4));
+  EXPECT_TRUE(
+      eventually([&] { return receiver.calls("/gate/rollout").size() >= 2; }, std::chrono::seconds(12)))
+      << "the gate is asked every interval";
   EXPECT_EQ(phase("wh-gates"), "Waiting") << "held until approved";
   EXPECT_EQ(deployment("wh-gates", "podinfo").value("/spec/replicas"_json_pointer, -1), 0)
       << "nothing scaled";
-  EXPECT_GE(receiver.calls("/gate/rollout").size(), 2u) << "the gate is asked every interval";
 
   receiver.open("/gate/rollout");
   ASSERT_TRUE(waitPhase("wh-gates", "WaitingPromotion", std::chrono::seconds(30))) << phase("wh-gates");
@@ -90,9 +91,10 @@ TEST_F(Webhooks, GatesHoldTheReleaseUntilApprovedAndHooksGetFlaggersPayload) {
   EXPECT_EQ(payload["metadata"]["cmd"], "hey -z 1m");
 
   const std::size_t loadCallsBefore = receiver.calls("/rollout").size();
-  std::this_thread::sleep_for(std::chrono::seconds(4));
+  EXPECT_TRUE(eventually([&] { return receiver.calls("/rollout").size() > loadCallsBefore; },
+                         std::chrono::seconds(12)))
+      << "the analysis goes on while waiting";
   EXPECT_EQ(phase("wh-gates"), "WaitingPromotion");
-  EXPECT_GT(receiver.calls("/rollout").size(), loadCallsBefore) << "the analysis goes on while waiting";
   EXPECT_TRUE(receiver.calls("/post").empty());
 
   receiver.open("/gate/promotion");
@@ -128,8 +130,12 @@ TEST_F(Webhooks, ASlowHookDoesNotDelayAnotherCanary) {
   release("wh-fast");
   // The fast Canary's release takes 3 steps of 3 s; the slow one waits 10 s for each answer.
   auto start = std::chrono::steady_clock::now();
+  ASSERT_TRUE(eventually([&] { return !receiver.calls("/slow").empty(); }, std::chrono::seconds(15)))
+      << "the slow hook is in flight";
   ASSERT_TRUE(waitPhase("wh-fast", "Succeeded", std::chrono::seconds(30))) << phase("wh-fast");
-  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(20));
+  // Three 3 s steps and the promotion take about 12 s; waiting on the slow hook's 10 s answers would take
+  // far longer.
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(25));
   EXPECT_NE(phase("wh-slow"), "Succeeded");
 }
 
