@@ -45,10 +45,7 @@ api::MetricResult judge(const api::MetricCheck& check, const Result<double>& val
 std::variant<std::string, api::MetricResult> render(const PreparedCheck& p, const CheckContext& context) {
   if (p.failed) return *p.failed;
   auto rendered = renderTemplateQuery(p.query, queryVariables(p.check, context));
-  if (!rendered) {
-    return api::MetricResult{p.check.name, std::nullopt, p.check.range, false,
-                             p.check.name + ": " + p.origin + rendered.error().message};
-  }
+  if (!rendered) return *failedCheck(p.check, p.origin + rendered.error().message).failed;
   return *rendered;
 }
 
@@ -69,18 +66,16 @@ PreparedCheck prepareCheck(const api::MetricCheck& check, const CheckContext& co
                            std::shared_ptr<const MetricProvider> metrics) {
   PreparedCheck p{check, check.query, "", std::move(metrics), std::nullopt};
   if (!check.query.empty()) return p;
-  if (check.templateRef) {
-    p.failed = api::MetricResult{check.name, std::nullopt, check.range, false,
-                                 check.name + ": its MetricTemplate was not resolved"};
-    return p;
-  }
+  if (check.templateRef) return failedCheck(check, "its MetricTemplate was not resolved");
   auto builtIn = builtInQuery(context.provider, check.name);
-  if (!builtIn) {
-    p.failed = api::MetricResult{check.name, std::nullopt, check.range, false,
-                                 check.name + ": " + builtIn.error().message};
-    return p;
-  }
+  if (!builtIn) return failedCheck(check, builtIn.error().message);
   p.query = *builtIn;
+  return p;
+}
+
+PreparedCheck failedCheck(const api::MetricCheck& check, const std::string& why) {
+  PreparedCheck p{check, "", "", nullptr, std::nullopt};
+  p.failed = api::MetricResult{check.name, std::nullopt, check.range, false, check.name + ": " + why};
   return p;
 }
 

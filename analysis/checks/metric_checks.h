@@ -53,6 +53,8 @@ struct PreparedCheck {
   std::shared_ptr<const MetricProvider> metrics;
   std::optional<api::MetricResult> failed;
 };
+// A check that cannot run: it fails with the message "<check name>: <why>".
+PreparedCheck failedCheck(const api::MetricCheck& check, const std::string& why);
 // A built-in or inline check on `metrics` (a templateRef gives a failed one: resolve it first).
 PreparedCheck prepareCheck(const api::MetricCheck& check, const CheckContext& context,
                            std::shared_ptr<const MetricProvider> metrics);

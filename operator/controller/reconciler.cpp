@@ -242,11 +242,7 @@ std::vector<analysis::PreparedCheck> Reconciler::prepareChecks(const std::string
       out.push_back(analysis::prepareCheck(check, context, metrics));
       continue;
     }
-    auto failed = [&](const std::string& why) {
-      analysis::PreparedCheck p{check, "", "", nullptr, std::nullopt};
-      p.failed = api::MetricResult{check.name, std::nullopt, check.range, false, check.name + ": " + why};
-      out.push_back(std::move(p));
-    };
+    auto failed = [&](const std::string& why) { out.push_back(analysis::failedCheck(check, why)); };
     auto ns = analysis::resolveTemplateNamespace(*check.templateRef, c.ns, {options_.crossNamespaceRefs});
     if (!ns) {
       failed(ns.error().message);

@@ -4,15 +4,13 @@
 
 #include "operator/api/canary.h"
 #include "operator/core/duration.h"
-#include "sandbox/yaml_json.h"
+#include "tests/support/yaml_fixture.h"
 
 namespace aviary::api {
 namespace {
 
 Json load(const std::string& yaml) {
-  auto docs = sandbox::yamlDocumentsToJson(yaml, "test");
-  EXPECT_TRUE(docs) << docs.error().message;
-  return docs->at(0);
+  return testing::loadYaml(yaml);
 }
 
 const char* kFlaggerTutorial = R"(

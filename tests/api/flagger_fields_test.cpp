@@ -7,14 +7,13 @@
 #include "operator/api/canary.h"
 #include "sandbox/api/schema.h"
 #include "sandbox/yaml_json.h"
+#include "tests/support/yaml_fixture.h"
 
 namespace aviary::api {
 namespace {
 
 Json load(const std::string& yaml) {
-  auto docs = sandbox::yamlDocumentsToJson(yaml, "test");
-  EXPECT_TRUE(docs) << docs.error().message;
-  return docs->at(0);
+  return testing::loadYaml(yaml);
 }
 
 Json shippedSchema() {

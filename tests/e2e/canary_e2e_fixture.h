@@ -8,6 +8,7 @@
 #include <chrono>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 
 #include "operator/core/child_process.h"
@@ -77,6 +78,28 @@ class CanaryE2E : public ::testing::Test {
                   const std::string& analysisExtra = "", const std::string& metricsServer = "") {
     apply(manifests(ns, extraSpec, analysisExtra, metricsServer));
     ASSERT_TRUE(waitPhase(ns, "Initialized")) << "phase " << phase(ns);
+  }
+  // A new revision: `kubectl set image` of the podinfo container to `tag`.
+  void setImage(const std::string& ns, const std::string& tag = "6.5.1") {
+    auto r =
+        kubectl("set image deployment/podinfo podinfod=ghcr.io/stefanprodan/podinfo:" + tag + " -n " + ns);
+    ASSERT_EQ(r.exitCode, 0) << r.output;
+  }
+  // A field of the Canary's Ready condition as `kubectl get -o jsonpath` prints it.
+  std::string readyCondition(const std::string& ns, const std::string& field) {
+    return kubectl("get canary podinfo -n " + ns +
+                   " -o jsonpath='{.status.conditions[?(@.type==\"Ready\")]." + field + "}'")
+        .output;
+  }
+  // waitPhase, adding every weight seen on the way to `weights`.
+  bool waitPhaseCollectingWeights(const std::string& ns, const std::string& want,
+                                  std::chrono::seconds timeout, std::set<int>& weights) {
+    return eventually(
+        [&] {
+          weights.insert(weight(ns));
+          return phase(ns) == want;
+        },
+        timeout);
   }
   std::string primaryImage(const std::string& ns) {
     return deployment(ns, "podinfo-primary")

@@ -42,24 +42,16 @@ TEST_F(CanaryE2E, ThePrimaryGetsItsOwnCopyOfTheAutoscaler) {
   EXPECT_EQ((*hpa)["spec"]["scaleTargetRef"]["name"], "podinfo-primary");
   EXPECT_EQ((*hpa)["spec"]["minReplicas"], 2);
   EXPECT_EQ((*hpa)["spec"]["maxReplicas"], 4);
-  auto ready = kubectl(
-      "get canary podinfo -n e2e-hpa -o jsonpath='{.status.conditions[?(@.type==\"Ready\")].reason}'");
-  EXPECT_EQ(ready.output, "Valid") << "autoscalerRef is supported, not reported as ignored";
+  EXPECT_EQ(readyCondition("e2e-hpa", "reason"), "Valid")
+      << "autoscalerRef is supported, not reported as ignored";
 }
 
 TEST_F(CanaryE2E, AHealthyReleaseIsPromotedStepByStepWithNoUserErrors) {
   initialize("e2e-healthy");
   double errorsBefore = userRequests("e2e-healthy", "", "error");
-  ASSERT_EQ(kubectl("set image deployment/podinfo podinfod=ghcr.io/stefanprodan/podinfo:6.5.1 -n e2e-healthy")
-                .exitCode,
-            0);
+  setImage("e2e-healthy");
   std::set<int> weights;
-  ASSERT_TRUE(eventually(
-      [&] {
-        weights.insert(weight("e2e-healthy"));
-        return phase("e2e-healthy") == "Succeeded";
-      },
-      std::chrono::seconds(40)))
+  ASSERT_TRUE(waitPhaseCollectingWeights("e2e-healthy", "Succeeded", std::chrono::seconds(40), weights))
       << "phase " << phase("e2e-healthy");
   EXPECT_TRUE(weights.count(25) && weights.count(50)) << ::testing::PrintToString(weights);
   EXPECT_EQ(primaryImage("e2e-healthy"), "ghcr.io/stefanprodan/podinfo:6.5.1");
@@ -117,13 +109,9 @@ TEST_F(CanaryE2E, AVersionThatNeverBecomesReadyIsRolledBackAtItsProgressDeadline
 
 TEST_F(CanaryE2E, ASecondChangeDuringAnalysisRestartsItFromWeightZero) {
   initialize("e2e-restart");
-  ASSERT_EQ(kubectl("set image deployment/podinfo podinfod=ghcr.io/stefanprodan/podinfo:6.5.1 -n e2e-restart")
-                .exitCode,
-            0);
+  setImage("e2e-restart");
   ASSERT_TRUE(eventually([&] { return weight("e2e-restart") == 25; }, std::chrono::seconds(20)));
-  ASSERT_EQ(kubectl("set image deployment/podinfo podinfod=ghcr.io/stefanprodan/podinfo:6.5.2 -n e2e-restart")
-                .exitCode,
-            0);
+  setImage("e2e-restart", "6.5.2");
   ASSERT_TRUE(eventually([&] { return weight("e2e-restart") == 0; }, std::chrono::seconds(10)))
       << "restarted";
   ASSERT_TRUE(waitPhase("e2e-restart", "Succeeded", std::chrono::seconds(40)));
@@ -132,9 +120,7 @@ TEST_F(CanaryE2E, ASecondChangeDuringAnalysisRestartsItFromWeightZero) {
 
 TEST_F(CanaryE2E, SuspendFreezesAndSkipAnalysisPromotesAtOnce) {
   initialize("e2e-suspend");
-  ASSERT_EQ(kubectl("set image deployment/podinfo podinfod=ghcr.io/stefanprodan/podinfo:6.5.1 -n e2e-suspend")
-                .exitCode,
-            0);
+  setImage("e2e-suspend");
   ASSERT_TRUE(eventually([&] { return weight("e2e-suspend") == 25; }, std::chrono::seconds(20)));
   ASSERT_EQ(
       kubectl("patch canary podinfo -n e2e-suspend --type merge -p '{\"spec\":{\"suspend\":true}}'").exitCode,
@@ -155,9 +141,8 @@ TEST_F(CanaryE2E, AnInvalidCanaryTouchesNothingAndSaysWhy) {
   ASSERT_TRUE(eventually([&] {
     return canary("e2e-invalid").value("/status/conditions"_json_pointer, Json::array()).size() > 0;
   }));
-  auto ready = kubectl(
-      "get canary podinfo -n e2e-invalid -o jsonpath='{.status.conditions[?(@.type==\"Ready\")].message}'");
-  EXPECT_EQ(ready.output, "spec.analysis.stepWeights[1]: must be greater than the previous step");
+  EXPECT_EQ(readyCondition("e2e-invalid", "message"),
+            "spec.analysis.stepWeights[1]: must be greater than the previous step");
   EXPECT_TRUE(gone(kube::resources::kDeployments, "e2e-invalid", "podinfo-primary"));
   EXPECT_EQ(deployment("e2e-invalid", "podinfo").value("/spec/replicas"_json_pointer, -1), 2);
   auto events = kubectl("get events -n e2e-invalid");
@@ -210,9 +195,7 @@ TEST_F(CanaryE2E, DeletingACanaryNeverCostsTheUserAnObject) {
 
 TEST_F(CanaryE2E, AnUnreachablePrometheusNeverPromotes) {
   initialize("e2e-noprom", "", "", "http://127.0.0.1:1");
-  ASSERT_EQ(kubectl("set image deployment/podinfo podinfod=ghcr.io/stefanprodan/podinfo:6.5.1 -n e2e-noprom")
-                .exitCode,
-            0);
+  setImage("e2e-noprom");
   ASSERT_TRUE(waitPhase("e2e-noprom", "Failed", std::chrono::seconds(30))) << "phase " << phase("e2e-noprom");
   EXPECT_NE(canary("e2e-noprom")["status"]["analysis"]["message"].get<std::string>().find("unreachable"),
             std::string::npos)
@@ -298,9 +281,7 @@ TEST_F(CanaryE2E, DeletingACanaryWithRevertOnDeletionGivesTheTrafficBackToTheTar
 
 TEST_F(CanaryE2E, AnOperatorKilledMidAnalysisResumesFromStatus) {
   initialize("e2e-kill");
-  ASSERT_EQ(kubectl("set image deployment/podinfo podinfod=ghcr.io/stefanprodan/podinfo:6.5.1 -n e2e-kill")
-                .exitCode,
-            0);
+  setImage("e2e-kill");
   ASSERT_TRUE(eventually([&] { return weight("e2e-kill") == 25; }, std::chrono::seconds(20)));
   std::string applied = canary("e2e-kill")["status"]["lastAppliedSpec"];
   world->aviary->kill();
@@ -328,10 +309,7 @@ namespace {
 // Last in this file (gtest keeps the order): it stops the shared Prometheus.
 TEST_F(CanaryE2E, PrometheusStoppedMidAnalysisNeverPromotes) {
   initialize("e2e-promdown");
-  ASSERT_EQ(
-      kubectl("set image deployment/podinfo podinfod=ghcr.io/stefanprodan/podinfo:6.5.1 -n e2e-promdown")
-          .exitCode,
-      0);
+  setImage("e2e-promdown");
   ASSERT_TRUE(eventually([&] { return weight("e2e-promdown") == 25; }, std::chrono::seconds(20)));
   world->bed->killPrometheus();
   ASSERT_TRUE(waitPhase("e2e-promdown", "Failed", std::chrono::seconds(30)))

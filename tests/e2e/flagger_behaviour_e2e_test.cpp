@@ -24,11 +24,6 @@ class FlaggerBehaviour : public CanaryE2E {
     auto svc = world->client->get(kube::resources::kServices, ns, "podinfo");
     return svc ? (*svc).value("/spec/selector"_json_pointer, Json::object()).dump() : "";
   }
-  std::string readyCondition(const std::string& ns, const std::string& field) {
-    return kubectl("get canary podinfo -n " + ns +
-                   " -o jsonpath='{.status.conditions[?(@.type==\"Ready\")]." + field + "}'")
-        .output;
-  }
   int countEvents(const std::string& ns, const std::string& reason) {
     auto r = kubectl("get events -n " + ns + " --field-selector reason=" + reason + " -o json");
     Json events = Json::parse(r.output, nullptr, false);
@@ -174,16 +169,9 @@ TEST_F(FlaggerBehaviour, StepWeightsGoBeyondMaxWeightWithAWarning) {
   EXPECT_EQ(readyCondition("b-steps", "message"),
             "spec.analysis.maxWeight (50) is ignored because spec.analysis.stepWeights is set");
   EXPECT_EQ(countEvents("b-steps", "MaxWeightIgnored"), 1);
-  ASSERT_EQ(
-      kubectl("set image deployment/podinfo podinfod=ghcr.io/stefanprodan/podinfo:6.5.1 -n b-steps").exitCode,
-      0);
+  setImage("b-steps");
   std::set<int> weights;
-  ASSERT_TRUE(eventually(
-      [&] {
-        weights.insert(weight("b-steps"));
-        return phase("b-steps") == "Succeeded";
-      },
-      std::chrono::seconds(40)))
+  ASSERT_TRUE(waitPhaseCollectingWeights("b-steps", "Succeeded", std::chrono::seconds(40), weights))
       << phase("b-steps");
   EXPECT_TRUE(weights.count(80)) << ::testing::PrintToString(weights);
   EXPECT_FALSE(weights.count(50)) << ::testing::PrintToString(weights);

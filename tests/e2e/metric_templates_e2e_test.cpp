@@ -29,8 +29,7 @@ class MetricTemplates : public CanaryE2E {
                                        "}, templateVariables: {value: \"" + value +
                                        "\"}, thresholdRange: {max: 1}, interval: 6s}"));
     ASSERT_TRUE(waitPhase(ns, "Initialized")) << phase(ns);
-    auto r = kubectl("set image deployment/podinfo podinfod=ghcr.io/stefanprodan/podinfo:6.5.1 -n " + ns);
-    ASSERT_EQ(r.exitCode, 0) << r.output;
+    setImage(ns);
   }
   std::string analysisMessage(const std::string& ns) {
     return canary(ns).value("/status/analysis/message"_json_pointer, std::string());

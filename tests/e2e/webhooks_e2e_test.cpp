@@ -55,10 +55,6 @@ std::string hook(const std::string& type, const std::string& name, const std::st
 
 class Webhooks : public CanaryE2E {
  protected:
-  void release(const std::string& ns) {
-    auto r = kubectl("set image deployment/podinfo podinfod=ghcr.io/stefanprodan/podinfo:6.5.1 -n " + ns);
-    ASSERT_EQ(r.exitCode, 0) << r.output;
-  }
   Receiver receiver;
 };
 
@@ -69,7 +65,7 @@ TEST_F(Webhooks, GatesHoldTheReleaseUntilApprovedAndHooksGetFlaggersPayload) {
       hook("confirm-promotion", "ship", receiver.url("/gate/promotion")) +
       hook("post-rollout", "done", receiver.url("/post")) + hook("event", "events", receiver.url("/event"));
   initialize("wh-gates", "", hooks);
-  release("wh-gates");
+  setImage("wh-gates");
   ASSERT_TRUE(waitPhase("wh-gates", "Waiting", std::chrono::seconds(15))) << phase("wh-gates");
   EXPECT_TRUE(
       eventually([&] { return receiver.calls("/gate/rollout").size() >= 2; }, std::chrono::seconds(12)))
@@ -115,7 +111,7 @@ TEST_F(Webhooks, ARollbackHookStopsTheReleaseAtOnce) {
   initialize("wh-abort", "",
              "    webhooks:\n" + hook("rollback", "abort", receiver.url("/gate/abort")) +
                  hook("confirm-promotion", "never", receiver.url("/gate/never")));
-  release("wh-abort");
+  setImage("wh-abort");
   ASSERT_TRUE(eventually([&] { return weight("wh-abort") > 0; }, std::chrono::seconds(20)));
   receiver.open("/gate/abort");
   ASSERT_TRUE(waitPhase("wh-abort", "Failed", std::chrono::seconds(10))) << phase("wh-abort");
@@ -126,8 +122,8 @@ TEST_F(Webhooks, ARollbackHookStopsTheReleaseAtOnce) {
 TEST_F(Webhooks, ASlowHookDoesNotDelayAnotherCanary) {
   initialize("wh-slow", "", "    webhooks:\n" + hook("rollout", "slow", receiver.url("/slow")));
   initialize("wh-fast");
-  release("wh-slow");
-  release("wh-fast");
+  setImage("wh-slow");
+  setImage("wh-fast");
   // The fast Canary's release takes 3 steps of 3 s; the slow one waits 10 s for each answer.
   auto start = std::chrono::steady_clock::now();
   ASSERT_TRUE(eventually([&] { return !receiver.calls("/slow").empty(); }, std::chrono::seconds(15)))
@@ -142,19 +138,12 @@ TEST_F(Webhooks, ASlowHookDoesNotDelayAnotherCanary) {
 TEST_F(Webhooks, AHookOutsideTheNamespaceIsRefused) {
   apply(manifests("wh-scope", "",
                   "    webhooks:\n" + hook("rollout", "elsewhere", "http://loadtester.other-team/")));
-  ASSERT_TRUE(eventually([&] {
-    return kubectl(
-               "get canary podinfo -n wh-scope -o "
-               "jsonpath='{.status.conditions[?(@.type==\"Ready\")].reason}'")
-               .output == "InvalidSpec";
-  }));
-  auto message = kubectl(
-      "get canary podinfo -n wh-scope -o jsonpath='{.status.conditions[?(@.type==\"Ready\")].message}'");
-  EXPECT_NE(
-      message.output.find("spec.analysis.webhooks[0].url: host \"loadtester.other-team\" is not a Service "
-                          "of namespace \"wh-scope\""),
-      std::string::npos)
-      << message.output;
+  ASSERT_TRUE(eventually([&] { return readyCondition("wh-scope", "reason") == "InvalidSpec"; }));
+  const std::string message = readyCondition("wh-scope", "message");
+  EXPECT_NE(message.find("spec.analysis.webhooks[0].url: host \"loadtester.other-team\" is not a Service "
+                         "of namespace \"wh-scope\""),
+            std::string::npos)
+      << message;
 }
 
 TEST_F(Webhooks, AlertsReachTheProviderInItsFormatAtTheSeveritySubscribed) {
