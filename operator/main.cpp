@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
   try {
     std::string kubeconfig, context, ns, logLevel, logFormat, metricsServer, meshProvider, selectorLabels;
     int workers = 2;
+    double routeSettleSeconds = 3;
     std::vector<std::string> metricsServerAllow, allowedGateways, allowedHostSuffixes, webhookAllow;
     bool inlineQueries = true, noCrossNamespaceRefs = false;
     po::options_description flags("aviary flags");
@@ -35,6 +36,9 @@ int main(int argc, char** argv) {
         "selector-labels", po::value(&selectorLabels)->default_value("app,name,app.kubernetes.io/name"),
         "pod labels that identify a workload, tried in order")(
         "workers", po::value(&workers)->default_value(2), "canaries reconciled in parallel")(
+        "route-settle-seconds", po::value(&routeSettleSeconds)->default_value(3),
+        "on deletion, how long the mesh is given to stop using removed routes before the primary and the "
+        "Services they name are deleted")(
         "metrics-server-allow", po::value(&metricsServerAllow)->multitoken()->composing(),
         "hosts a Canary's spec.metricsServer may name besides --metrics-server's: names, *.suffix, IPs, "
         "CIDRs (comma-separated or repeated); loopback, link-local and metadata addresses need an explicit "
@@ -95,6 +99,8 @@ int main(int argc, char** argv) {
     options.defaultProvider = meshProvider;
     options.metricsServer = metricsServer;
     options.workers = std::max(1, workers);
+    options.routeSettleTime =
+        std::chrono::milliseconds(static_cast<long>(std::max(0.0, routeSettleSeconds) * 1000));
     options.selectorLabels.clear();
     std::stringstream labels(selectorLabels);
     for (std::string l; std::getline(labels, l, ',');) {

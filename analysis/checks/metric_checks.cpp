@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <future>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -22,11 +23,20 @@ std::string number(double v) {
   return buf;
 }
 
-// The verdict on the value a check's query returned (an error fails the check).
+// The threshold a value is judged against: "min 99", "max 500" or "range [1, 5]".
+std::string thresholdText(const api::ThresholdRange& range) {
+  if (range.min && range.max) return "range [" + number(*range.min) + ", " + number(*range.max) + "]";
+  if (range.min) return "min " + number(*range.min);
+  if (range.max) return "max " + number(*range.max);
+  return "no threshold";
+}
+
+// The verdict on the value a check's query returned (an error fails the check). Every message names the
+// value (or why there is none) and the threshold it was judged against.
 api::MetricResult judge(const api::MetricCheck& check, const Result<double>& value) {
   api::MetricResult r{check.name, std::nullopt, check.range, false, ""};
   if (!value) {
-    r.message = check.name + ": " + value.error().message;
+    r.message = check.name + ": " + value.error().message + " (" + thresholdText(check.range) + ")";
     return r;
   }
   r.value = *value;
@@ -36,7 +46,7 @@ api::MetricResult judge(const api::MetricCheck& check, const Result<double>& val
     r.message = check.name + " " + number(*value) + " > " + number(*check.range.max);
   } else {
     r.passed = true;
-    r.message = check.name + " " + number(*value) + " within range";
+    r.message = check.name + " " + number(*value) + " within " + thresholdText(check.range);
   }
   return r;
 }
@@ -49,10 +59,13 @@ std::variant<std::string, api::MetricResult> render(const PreparedCheck& p, cons
   return *rendered;
 }
 
-api::MetricResult evaluate(const PreparedCheck& p, const CheckContext& context) {
-  auto query = render(p, context);
-  if (auto* failed = std::get_if<api::MetricResult>(&query)) return *failed;
-  return judge(p.check, p.metrics->queryValue(std::get<std::string>(query)));
+// The blocking calls wait for the asynchronous path, so both judge and explain alike.
+api::MetricResult evaluate(PreparedCheck p, const CheckContext& context) {
+  std::promise<std::vector<api::MetricResult>> answer;
+  auto results = answer.get_future();
+  runChecksAsync({std::move(p)}, context,
+                 [&answer](std::vector<api::MetricResult> r) { answer.set_value(std::move(r)); });
+  return results.get().front();
 }
 
 }  // namespace
@@ -139,8 +152,17 @@ void runChecksAsync(std::vector<PreparedCheck> checks, const CheckContext& conte
     }
     const auto metrics = checks[i].metrics;  // kept alive by the callback until the answer
     metrics->queryValueAsync(std::get<std::string>(query),
-                             [finishOne, i, metrics, check = checks[i].check](Result<double> value) {
-                               finishOne(i, judge(check, value));
+                             [finishOne, i, metrics, check = checks[i].check,
+                              q = std::get<std::string>(query)](Result<double> value) {
+                               if (value || value.error().code != ErrorCode::NotFound)
+                                 return finishOne(i, judge(check, value));
+                               // No values: ask the provider why, so the message says what to fix.
+                               metrics->explainNoValuesAsync(
+                                   q, [finishOne, i, check, metrics, error = value.error()](std::string why) {
+                                     Error explained = error;
+                                     if (!why.empty()) explained.message += ": " + why;
+                                     finishOne(i, judge(check, explained));
+                                   });
                              });
   }
   finishOne(0, std::nullopt);

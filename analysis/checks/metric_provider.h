@@ -19,6 +19,12 @@ class MetricProvider {
   virtual void queryValueAsync(const std::string& query, std::function<void(Result<double>)> done) const {
     done(queryValue(query));
   }
+  // Why `query` answered no values: one sentence to add to the check's message, or "" when the provider
+  // cannot tell. `done` runs once; the caller keeps the provider alive until then.
+  virtual void explainNoValuesAsync(const std::string& query, std::function<void(std::string)> done) const {
+    (void)query;
+    done("");
+  }
 };
 
 }  // namespace aviary::analysis

@@ -1,6 +1,8 @@
 #define _TURN_OFF_PLATFORM_STRING
 #include "analysis/prometheus/prometheus_client.h"
 
+#include "analysis/prometheus/no_values_diagnosis.h"
+
 #include <cpprest/http_client.h>
 
 #include <atomic>
@@ -173,6 +175,16 @@ Result<double> singleValue(const std::string& promql, const Result<PromQueryResu
 
 Result<double> PrometheusClient::queryValue(const std::string& promql) const {
   return singleValue(promql, query(promql));
+}
+
+void PrometheusClient::explainNoValuesAsync(const std::string& promql,
+                                            std::function<void(std::string)> done) const {
+  diagnoseNoValues(
+      promql,
+      [this](const std::string& q, std::function<void(Result<PromQueryResult>)> answered) {
+        queryAsync(q, std::move(answered));  // called only while diagnoseNoValues sends, before it returns
+      },
+      std::move(done));
 }
 
 void PrometheusClient::queryValueAsync(const std::string& promql,

@@ -61,6 +61,9 @@ class PrometheusClient : public MetricProvider {
   // <query>") so that missing data can never pass a check.
   Result<double> queryValue(const std::string& promql) const override;
   void queryValueAsync(const std::string& promql, std::function<void(Result<double>)> done) const override;
+  // Asks Prometheus what is missing (no_values_diagnosis.h): the metric, a label value (naming the values
+  // found), or requests in the window.
+  void explainNoValuesAsync(const std::string& promql, std::function<void(std::string)> done) const override;
   const PrometheusClientOptions& options() const { return options_; }
 
  private:

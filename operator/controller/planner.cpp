@@ -525,6 +525,12 @@ class Planner {
     startAnalysis("Rollout of " + id_ + " approved; scaling up " + spec_.targetRef.name);
   }
 
+  static std::string verdicts(const std::vector<api::MetricResult>& results) {
+    std::string out;
+    for (const auto& r : results) out += (out.empty() ? "" : "; ") + r.message;
+    return out;
+  }
+
   // Records the step's check results (when it had checks) and hook failures; false when anything failed
   // (the step holds, or rolls back at the threshold).
   // A hook failure carries whether it is alerted (a webhook's muteAlert turns that off).
@@ -541,7 +547,8 @@ class Planner {
     failures.insert(failures.end(), hookFailures.begin(), hookFailures.end());
     if (failures.empty()) {
       if (hadChecks)
-        p_.status.analysisMessage = results.empty() ? "no metrics configured" : "all checks passed";
+        p_.status.analysisMessage =
+            results.empty() ? "no metrics configured" : "all checks passed: " + verdicts(results);
       return true;
     }
     std::string summary;

@@ -386,6 +386,10 @@ std::vector<api::FieldError> Reconciler::webhookProblems(const api::Canary& c) c
 
 void Reconciler::forget(const std::string& canaryKey) {
   {
+    std::lock_guard lock(routesMutex_);
+    routesDroppedAt_.erase(canaryKey);
+  }
+  {
     std::lock_guard lock(gathering_->mutex);
     gathering_->byCanary.erase(canaryKey);
   }
@@ -499,7 +503,18 @@ Status Reconciler::execute(const Action& action, const api::Canary& c, const Jso
       }
       const bool routesExisted = router.weights(c).ok();
       if (auto st = router.finalize(c); !st) return withContext(st, "routes");
-      if (routesExisted) return waitingFor("the mesh to drop the routes of " + c.apexName());
+      {
+        // The routes' removal reaches the proxies later, and on watch streams of its own; a Service they
+        // still name must outlive them (found as 503s on the real control plane). A process that did not
+        // remove them (a restart) removed nothing recently.
+        std::lock_guard lock(routesMutex_);
+        const auto now = std::chrono::steady_clock::now();
+        const std::string key = c.ns + "/" + c.name;
+        if (routesExisted) routesDroppedAt_[key] = now;
+        auto dropped = routesDroppedAt_.find(key);
+        if (dropped != routesDroppedAt_.end() && now < dropped->second + options_.routeSettleTime)
+          return waitingFor("the mesh to drop the routes of " + c.apexName());
+      }
       std::vector<std::pair<const kube::ResourceType*, std::string>> owned = {
           {&kube::resources::kServices, c.primaryServiceName()},
           {&kube::resources::kServices, c.canaryServiceName()},

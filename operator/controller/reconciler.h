@@ -52,6 +52,10 @@ struct ControllerOptions {
   std::vector<std::string> webhookAllow;
   // metrics[].templateRef may name a MetricTemplate of another namespace (false: --no-cross-namespace-refs).
   bool crossNamespaceRefs = true;
+  // How long a mesh takes to stop using routes Aviary removed (--route-settle-seconds). On deletion the
+  // primary and its Services go only this long after the routes that name them: each proxy applies a
+  // change some time after the API server accepted it, and a route to a deleted Service answers 503.
+  std::chrono::milliseconds routeSettleTime{3000};
 };
 
 struct ReconcileOutcome {
@@ -154,6 +158,9 @@ class Reconciler {
     std::function<void(const std::string&)> wake;
   };
   std::shared_ptr<GatherState> gathering_ = std::make_shared<GatherState>();
+  // When this process removed a Canary's routes (restore on deletion), by Canary key.
+  std::mutex routesMutex_;
+  std::map<std::string, std::chrono::steady_clock::time_point> routesDroppedAt_;
 };
 
 }  // namespace aviary::controller

@@ -72,6 +72,7 @@ DestinationPlan compileDestination(const ServiceInfo& caller, const Destination&
       plan.pods.push_back(std::move(t));
     }
   }
+  plan.service = d.serviceNs + "/" + d.serviceName;
   plan.noEndpoints = series.series(
       Family::UserOutcome, {{"deployment", "none"}, {"namespace", caller.ns}, {"service", caller.name}}, "");
   return plan;

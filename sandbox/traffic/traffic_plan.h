@@ -42,6 +42,7 @@ struct PodTarget {
 struct DestinationPlan {
   std::vector<PodTarget> pods;
   Series* noEndpoints = nullptr;  // user requests that found no ready pod (503)
+  std::string service;            // "ns/name" of the Service it stands for (for the log)
 };
 
 struct ClassPlan {

@@ -63,6 +63,17 @@ void TrafficSimulator::syncLocked() {
     ServicePlan plan = compilePlan(*s, routes, series_, options_.seed);
     for (const auto& ns : plan.namespaces) dependents_[ns].insert(key);
     spdlog::debug("sandbox traffic: {} at {} rps routed by {}", key, s->rps, plan.source);
+    // Users get errors from this plan: say why where whoever watches the sandbox looks.
+    for (const auto& c : plan.classes) {
+      if (c.destinations.empty() && c.cumulativeShare > 0)
+        spdlog::info("sandbox traffic: {} routed by {}: some requests match no route (404)", key,
+                     plan.source);
+      for (const auto& d : c.destinations) {
+        if (d.pods.empty())
+          spdlog::info("sandbox traffic: {} routed by {}: Service {} has no ready endpoints (503)", key,
+                       plan.source, d.service);
+      }
+    }
     plans_.insert_or_assign(key, std::move(plan));
     ++stats_.plansCompiled;
   }

@@ -94,7 +94,7 @@ TEST(MetricChecks, CompareWithTheThresholdRangeAndSayWhy) {
   EXPECT_EQ(results[0].message, "request-success-rate 91.20 < 99");
   EXPECT_EQ(*results[0].value, 91.2);
   EXPECT_TRUE(results[1].passed);
-  EXPECT_EQ(results[1].message, "request-duration 120 within range");
+  EXPECT_EQ(results[1].message, "request-duration 120 within max 500");
   prometheus.answers.at(p99) = 612.0;
   EXPECT_EQ(runCheck(check("request-duration", std::nullopt, 500), kIstio, prometheus).message,
             "request-duration 612 > 500");
@@ -114,7 +114,7 @@ TEST(MetricChecks, MissingDataAndUnreachableServersFail) {
       Error{ErrorCode::Unavailable, "prometheus at http://p:9090 unreachable: refused"});
   auto down = runCheck(inline_, kIstio, prometheus);
   EXPECT_FALSE(down.passed);
-  EXPECT_EQ(down.message, "errors: prometheus at http://p:9090 unreachable: refused");
+  EXPECT_EQ(down.message, "errors: prometheus at http://p:9090 unreachable: refused (max 1)");
 
   api::MetricCheck templated = check("error-budget", std::nullopt, 1);
   templated.templateRef = api::ObjectRef{"", "", "error-budget", ""};
@@ -140,7 +140,7 @@ TEST(TemplateCheck, RendersTheTemplatesQueryWithTheChecksVariables) {
                              4.0);
   auto result = runTemplateCheck(templated, errorRate, context, prometheus);
   EXPECT_TRUE(result.passed) << result.message;
-  EXPECT_EQ(result.message, "requests 4 within range");
+  EXPECT_EQ(result.message, "requests 4 within max 10");
 
   templated.templateVariables.clear();
   auto missing = runTemplateCheck(templated, errorRate, context, prometheus);

@@ -62,7 +62,8 @@ struct Step {
     return *this;
   }
   Step& passing() {
-    checks = std::vector<api::MetricResult>{{"request-success-rate", 99.9, {99, std::nullopt}, true, "ok"}};
+    checks = std::vector<api::MetricResult>{
+        {"request-success-rate", 99.9, {99, std::nullopt}, true, "request-success-rate 99.90 within min 99"}};
     return *this;
   }
   Step& failing() {
@@ -197,7 +198,7 @@ TEST(Planner, FirstStepNeedsNoChecksThenEachPassingCheckAdvancesUpToMaxWeight) {
   EXPECT_TRUE(s.due());
   p = s.run();
   EXPECT_EQ(p.status.canaryWeight, 20);
-  EXPECT_EQ(p.status.analysisMessage, "all checks passed");
+  EXPECT_EQ(p.status.analysisMessage, "all checks passed: request-success-rate 99.90 within min 99");
 
   s.canary.spec.analysis.stepWeight = 15;  // 20 → 35 is clamped to maxWeight 30
   s.phase(Phase::Progressing, 20).at(seconds(60)).passing();

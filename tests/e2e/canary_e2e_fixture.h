@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <set>
+#include <sstream>
 #include <string>
 
 #include "operator/core/child_process.h"
@@ -104,6 +105,18 @@ class CanaryE2E : public ::testing::Test {
   std::string primaryImage(const std::string& ns) {
     return deployment(ns, "podinfo-primary")
         .value("/spec/template/spec/containers/0/image"_json_pointer, std::string());
+  }
+  // The sandbox's series of user requests in `ns` that met no pod or no route, one per line.
+  std::string noEndpointSeries(const std::string& ns) {
+    std::string out, metrics = world->bed->trafficMetrics();
+    std::istringstream lines(metrics);
+    for (std::string line; std::getline(lines, line);) {
+      if (line.rfind("sandbox_user_requests_total", 0) == 0 &&
+          line.find("deployment=\"none\"") != std::string::npos &&
+          line.find("namespace=\"" + ns + "\"") != std::string::npos)
+        out += line + "\n";
+    }
+    return out;
   }
   // User requests by the sandbox's ground truth in `ns` (one deployment, or all when empty) with `outcome`.
   double userRequests(const std::string& ns, const std::string& deployment, const std::string& outcome) {

@@ -246,7 +246,19 @@ TEST_F(CanaryE2E, DeletingACanaryWithRevertOnDeletionGivesTheTrafficBackToTheTar
                 .exitCode,
             0);
   ASSERT_TRUE(waitPhase("e2e-revert", "Failed", std::chrono::seconds(40)));
-  double errorsBefore = userRequests("e2e-revert", "", "error");
+  // The rollback's own errors end when the mesh has dropped the failed canary, which the traffic simulator
+  // sees on its own watches, some time after the status says Failed: count from the first quiet tick.
+  double errorsBefore = -1;
+  ASSERT_TRUE(eventually(
+      [&] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(300));  // three of the simulator's ticks
+        double now = userRequests("e2e-revert", "", "error");
+        bool quiet = now == errorsBefore &&
+                     deployment("e2e-revert", "podinfo").value("/status/replicas"_json_pointer, 0) == 0;
+        errorsBefore = now;
+        return quiet;
+      },
+      std::chrono::seconds(20)));
 
   auto del = kubectl("delete canary podinfo -n e2e-revert --wait=false");
   ASSERT_EQ(del.exitCode, 0) << del.output;
@@ -270,7 +282,7 @@ TEST_F(CanaryE2E, DeletingACanaryWithRevertOnDeletionGivesTheTrafficBackToTheTar
   EXPECT_EQ(vs.output, "") << "the VirtualService Aviary created is gone";
   // Traffic moved only once the target was ready: no request met a Service without pods.
   std::this_thread::sleep_for(std::chrono::seconds(1));
-  EXPECT_EQ(userRequests("e2e-revert", "none", "error"), 0);
+  EXPECT_EQ(userRequests("e2e-revert", "none", "error"), 0) << noEndpointSeries("e2e-revert");
   EXPECT_EQ(userRequests("e2e-revert", "", "error"), errorsBefore)
       << "no user error during the revert; by deployment: primary "
       << userRequests("e2e-revert", "podinfo-primary", "error") << ", target "

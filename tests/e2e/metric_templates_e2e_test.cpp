@@ -22,9 +22,10 @@ std::string withCheck(std::string yaml, const std::string& item) {
 class MetricTemplates : public CanaryE2E {
  protected:
   void releaseWith(const std::string& ns, const std::string& value,
-                   const std::string& templateName = "budget") {
+                   const std::string& templateName = "budget",
+                   const std::string& query = "vector({{ variables.value }})") {
     apply("apiVersion: v1\nkind: Namespace\nmetadata: {name: " + ns + "}\n");
-    apply(metricTemplate(ns, "budget", "vector({{ variables.value }})"));
+    apply(metricTemplate(ns, "budget", query));
     apply(withCheck(manifests(ns), "{name: error-budget, templateRef: {name: " + templateName +
                                        "}, templateVariables: {value: \"" + value +
                                        "\"}, thresholdRange: {max: 1}, interval: 6s}"));
@@ -59,6 +60,24 @@ TEST_F(MetricTemplates, AMissingTemplateFailsTheCheckAndSaysSo) {
   EXPECT_NE(analysisMessage("mt-missing").find("MetricTemplate \"mt-missing/no-such-template\" not found"),
             std::string::npos)
       << analysisMessage("mt-missing");
+}
+
+// Issue 12 §5: a query that matches nothing says which label is wrong and which values exist, in the
+// status and in the Event (the canary's own series exist: it serves its share of the traffic).
+TEST_F(MetricTemplates, AMislabelledQuerySaysWhichValuesExist) {
+  releaseWith("mt-label", "0", "budget",
+              "sum(rate(istio_requests_total{destination_workload_namespace=\\\"{{ namespace }}\\\","
+              "destination_workload=\\\"{{ target }}-canary\\\"}[{{ interval }}]))");
+  ASSERT_TRUE(waitPhase("mt-label", "Failed", std::chrono::seconds(40))) << phase("mt-label");
+  const std::string why =
+      "no series of istio_requests_total matches destination_workload=\"podinfo-canary\" together with "
+      "destination_workload_namespace=\"mt-label\"; values of destination_workload found: \"podinfo\"";
+  EXPECT_NE(analysisMessage("mt-label").find(why), std::string::npos) << analysisMessage("mt-label");
+  auto events = kubectl("get events -n mt-label --field-selector involvedObject.kind=Canary -o json");
+  std::string messages;
+  for (const auto& e : Json::parse(events.output).value("items", Json::array()))
+    messages += e.value("message", "") + "\n";
+  EXPECT_NE(messages.find(why), std::string::npos) << messages;
 }
 
 }  // namespace

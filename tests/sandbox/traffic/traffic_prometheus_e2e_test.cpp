@@ -233,9 +233,47 @@ TEST_F(PrometheusTraffic, AviarysBuiltInIstioChecksSeeTheFaultyCanary) {
   EXPECT_FALSE(canary[0].passed) << canary[0].message;
   EXPECT_NEAR(canary[0].value.value_or(0), 80, 3);
   EXPECT_TRUE(canary[1].passed) << canary[1].message;
-  auto primary = analysis::runChecks({successRate, duration}, {"e2e-istio", "app-primary", "app", "istio"}, *client_);
+  auto primary =
+      analysis::runChecks({successRate, duration}, {"e2e-istio", "app-primary", "app", "istio"}, *client_);
   EXPECT_TRUE(primary[0].passed) << primary[0].message;
   EXPECT_TRUE(primary[1].passed) << primary[1].message << " (p99 400 ms configured)";
+}
+
+// Issue 12 §5: a check with no values asks the real Prometheus why, and says it.
+TEST_F(PrometheusTraffic, ACheckWithNoValuesSaysWhatIsMissing) {
+  api::MetricCheck c;
+  c.name = "errors";
+  c.intervalText = "30s";
+  c.range.max = 1;
+  const analysis::CheckContext context{"e2e-istio", "app", "app", "istio", "app"};
+  c.query =
+      R"q(sum(rate(istio_requests_total{destination_workload_namespace="{{ namespace }}",destination_workload="podinfo"}[{{ interval }}])))q";
+  auto mislabelled = analysis::runCheck(c, context, *client_);
+  EXPECT_FALSE(mislabelled.passed);
+  EXPECT_NE(mislabelled.message.find(
+                "no series of istio_requests_total matches destination_workload=\"podinfo\" together with "
+                "destination_workload_namespace=\"e2e-istio\"; values of destination_workload found: "),
+            std::string::npos)
+      << mislabelled.message;
+  EXPECT_NE(mislabelled.message.find("\"app-primary\""), std::string::npos) << mislabelled.message;
+  EXPECT_EQ(mislabelled.message.substr(mislabelled.message.size() - 7), "(max 1)") << mislabelled.message;
+
+  c.query =
+      R"q(sum(rate(istio_request_total{destination_workload_namespace="{{ namespace }}"}[{{ interval }}])))q";
+  auto misspelt = analysis::runCheck(c, context, *client_);
+  EXPECT_NE(misspelt.message.find("Prometheus has no series named \"istio_request_total\""),
+            std::string::npos)
+      << misspelt.message;
+
+  // The mirror scenario's canary serves no user: a rate of its user requests divided by itself is 0/0.
+  c.query =
+      R"q(sum(rate(sandbox_user_requests_total{namespace="e2e-mirror",deployment="app"}[{{ interval }}])) / sum(rate(sandbox_user_requests_total{namespace="e2e-mirror",deployment="app"}[{{ interval }}])))q";
+  auto noTraffic = analysis::runCheck(c, context, *client_);
+  EXPECT_NE(
+      noTraffic.message.find("sandbox_user_requests_total{namespace=\"e2e-mirror\",deployment=\"app\"} did "
+                             "not increase in the last 30s: no requests reached them"),
+      std::string::npos)
+      << noTraffic.message;
 }
 
 TEST_F(PrometheusTraffic, ABTestingRoutesOnlyTheHeaderShareToTheCanary) {
