@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
     double routeSettleSeconds = 3;
     std::vector<std::string> metricsServerAllow, allowedGateways, allowedHostSuffixes, webhookAllow;
     bool inlineQueries = true, noCrossNamespaceRefs = false;
+    std::string slackUrl, slackChannel, slackUser, teamsUrl, eventWebhook, clusterName;
     po::options_description flags("aviary flags");
     flags.add_options()("help,h", "show this help")("version", "print the version and exit")(
         "kubeconfig", po::value(&kubeconfig)->default_value(""),
@@ -51,6 +52,16 @@ int main(int argc, char** argv) {
         "names, *.suffix, IPs, CIDRs (comma-separated or repeated)")(
         "no-cross-namespace-refs", po::bool_switch(&noCrossNamespaceRefs),
         "refuse metrics[].templateRef to MetricTemplates of another namespace")(
+        "slack-url", po::value(&slackUrl)->default_value(""),
+        "Slack incoming webhook for the alerts of Canaries that list no analysis.alerts")(
+        "slack-channel", po::value(&slackChannel)->default_value("general"), "channel for --slack-url")(
+        "slack-user", po::value(&slackUser)->default_value("aviary"), "user name for --slack-url")(
+        "msteams-url", po::value(&teamsUrl)->default_value(""),
+        "Microsoft Teams incoming webhook for the alerts of Canaries that list no analysis.alerts")(
+        "event-webhook", po::value(&eventWebhook)->default_value(""),
+        "URL every Canary Event is posted to (Flagger's event webhook payload)")(
+        "cluster-name", po::value(&clusterName)->default_value(""),
+        "cluster name shown in alerts and event webhook payloads")(
         "allow-inline-queries", po::value(&inlineQueries)->default_value(true),
         "accept metrics[].query PromQL in Canaries (turn off on multi-tenant clusters: inline queries read "
         "the shared Prometheus with the operator's access)");
@@ -130,6 +141,26 @@ int main(int argc, char** argv) {
     options.trafficScope.allowedHostSuffixes = splitCommas(allowedHostSuffixes);
     options.inlineQueries = inlineQueries;
     options.crossNamespaceRefs = !noCrossNamespaceRefs;
+    // Operator-wide alert URLs are credentials: never logged. IP literals in loopback or link-local
+    // ranges still need --webhook-allow, like any other address.
+    if (!slackUrl.empty()) {
+      aviary::analysis::AlertTarget slack;
+      slack.type = aviary::analysis::AlertProviderType::Slack;
+      slack.name = "--slack-url";
+      slack.address = slackUrl;
+      slack.channel = slackChannel;
+      slack.username = slackUser;
+      options.defaultAlerts.push_back(std::move(slack));
+    }
+    if (!teamsUrl.empty()) {
+      aviary::analysis::AlertTarget teams;
+      teams.type = aviary::analysis::AlertProviderType::MsTeams;
+      teams.name = "--msteams-url";
+      teams.address = teamsUrl;
+      options.defaultAlerts.push_back(std::move(teams));
+    }
+    options.eventWebhook = eventWebhook;
+    options.clusterName = clusterName;
     aviary::controller::CanaryController controller(**client, options);
     if (auto st = controller.start(); !st) {
       spdlog::error("{}", st.error().message);

@@ -285,6 +285,24 @@ std::vector<analysis::PreparedCheck> Reconciler::prepareChecks(const std::string
   return out;
 }
 
+void Reconciler::postToEventWebhook(const api::Canary& c, const api::CanaryStatus& status,
+                                    const analysis::CanaryEvent& event) {
+  if (!webhooks_ || options_.eventWebhook.empty()) return;
+  std::map<std::string, std::string> metadata;
+  if (!options_.clusterName.empty()) metadata["cluster"] = options_.clusterName;
+  analysis::WebhookCall call{
+      "--event-webhook",
+      options_.eventWebhook,
+      std::chrono::seconds(5),
+      1,
+      false,
+      analysis::eventWebhookPayload(
+          {c.name, c.ns, api::phaseName(status.phase), status.lastAppliedSpec, std::move(metadata)}, event)};
+  webhooks_->callAsync(std::move(call), [key = c.key()](analysis::WebhookResult r) {
+    if (!r.passed) spdlog::warn("canary {}: --event-webhook: {}", key, r.message);
+  });
+}
+
 void Reconciler::notify(const api::Canary& c, const api::CanaryStatus& status,
                         const std::vector<std::string>& names,
                         const std::optional<analysis::CanaryEvent>& event) {
@@ -304,6 +322,21 @@ void Reconciler::alert(const api::Canary& c, const PlannedEvent& event) {
   const analysis::AlertSeverity severity = event.alert == AlertLevel::Error  ? analysis::AlertSeverity::Error
                                            : event.alert == AlertLevel::Warn ? analysis::AlertSeverity::Warn
                                                                              : analysis::AlertSeverity::Info;
+  analysis::AlertMessage message{
+      c.name,
+      c.ns,
+      event.message,
+      {{"Target", c.spec.targetRef.kind + "/" + c.spec.targetRef.name + "." + c.ns}},
+      severity,
+      api::phaseName(c.status.phase),
+      c.status.lastAppliedSpec,
+      std::chrono::system_clock::now()};
+  if (!options_.clusterName.empty()) message.fields.emplace_back("Cluster", options_.clusterName);
+  // A Canary's own alerts replace the operator-wide ones (Flagger's rule).
+  if (c.spec.analysis.alerts.empty()) {
+    for (const auto& target : options_.defaultAlerts) alerts_->send(target, message);
+    return;
+  }
   for (const auto& entry : c.spec.analysis.alerts) {
     auto subscribed = analysis::parseAlertSeverity(entry.severity);
     if (!subscribed || !analysis::alertWanted(*subscribed, severity)) continue;
@@ -361,15 +394,6 @@ void Reconciler::alert(const api::Canary& c, const PlannedEvent& event) {
     }
     target->address = analysis::clusterLocalUrl(target->address, ns);
     if (!target->proxy.empty()) target->proxy = analysis::clusterLocalUrl(target->proxy, ns);
-    analysis::AlertMessage message{
-        c.name,
-        c.ns,
-        event.message,
-        {{"Target", c.spec.targetRef.kind + "/" + c.spec.targetRef.name + "." + c.ns}},
-        severity,
-        api::phaseName(c.status.phase),
-        c.status.lastAppliedSpec,
-        std::chrono::system_clock::now()};
     alerts_->send(*target, message);
   }
 }
@@ -640,10 +664,10 @@ ReconcileOutcome Reconciler::reconcile(const std::string& key) {
     events_.record(ref, e.warning ? kube::EventType::Warning : kube::EventType::Normal, e.reason, e.message);
     spdlog::info("canary {}: {}", key, e.message);
     alert(c, e);
-    if (!eventHooks.empty())
-      notify(c, plan.status, eventHooks,
-             analysis::CanaryEvent{e.message, e.warning ? "Warning" : "Normal",
-                                   std::chrono::system_clock::now()});
+    const analysis::CanaryEvent event{e.message, e.warning ? "Warning" : "Normal",
+                                      std::chrono::system_clock::now()};
+    if (!eventHooks.empty()) notify(c, plan.status, eventHooks, event);
+    postToEventWebhook(c, plan.status, event);
   }
   return {plan.requeueAfter, {}};
 }

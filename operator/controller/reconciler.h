@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "analysis/alerts/alert_provider.h"
 #include "analysis/alerts/alert_sender.h"
 #include "analysis/checks/metric_checks.h"
 #include "analysis/checks/metric_provider.h"
@@ -56,6 +57,13 @@ struct ControllerOptions {
   // primary and its Services go only this long after the routes that name them: each proxy applies a
   // change some time after the API server accepted it, and a route to a deleted Service answers 503.
   std::chrono::milliseconds routeSettleTime{3000};
+  // Operator-wide notifications, Flagger's: alerts of every severity for Canaries that list no
+  // analysis.alerts (--slack-url, --slack-channel, --slack-user, --msteams-url); every Canary Event posted
+  // as an event webhook (--event-webhook); the cluster's name in alerts and event payloads
+  // (--cluster-name). Set by the operator's administrator, so not subject to --webhook-allow.
+  std::vector<analysis::AlertTarget> defaultAlerts;
+  std::string eventWebhook;
+  std::string clusterName;
 };
 
 struct ReconcileOutcome {
@@ -117,8 +125,12 @@ class Reconciler {
   void notify(const api::Canary& canary, const api::CanaryStatus& status,
               const std::vector<std::string>& names,
               const std::optional<analysis::CanaryEvent>& event = std::nullopt);
-  // Sends `event` to the Canary's alert providers that want its severity (spec.analysis.alerts). A provider
-  // that cannot be used is logged; nothing about alerts changes the rollout.
+  // Posts `event` to --event-webhook (Flagger's event payload; the cluster's name in its metadata).
+  void postToEventWebhook(const api::Canary& canary, const api::CanaryStatus& status,
+                          const analysis::CanaryEvent& event);
+  // Sends `event` to the Canary's alert providers that want its severity (spec.analysis.alerts), or, when
+  // it lists none, to the operator-wide ones. A provider that cannot be used is logged; nothing about
+  // alerts changes the rollout.
   void alert(const api::Canary& canary, const PlannedEvent& event);
   // Why the Canary's webhook URLs may not be called: each outside the egress policy (docs/security.md).
   std::vector<api::FieldError> webhookProblems(const api::Canary& canary) const;

@@ -4,15 +4,15 @@
 
 namespace aviary::e2e {
 
-void World::startOperator() {
+void World::startOperator(const std::vector<std::string>& extraFlags) {
   // A bed without Prometheus gets an address where nothing listens: checks fail, nothing promotes.
   std::string prometheus = bed->prometheusUrl().empty() ? "http://127.0.0.1:1" : bed->prometheusUrl();
-  aviary = std::make_unique<ChildProcess>(
-      std::vector<std::string>{AVIARY_BINARY, "--kubeconfig", bed->operatorKubeconfig(), "--metrics-server",
-                               prometheus, "--workers", "2",
-                               // The tests' webhook receivers listen on loopback, which needs naming.
-                               "--webhook-allow", "127.0.0.1"},
-      dir + "/aviary.log");
+  std::vector<std::string> command{AVIARY_BINARY, "--kubeconfig", bed->operatorKubeconfig(),
+                                   "--metrics-server", prometheus, "--workers", "2",
+                                   // The tests' webhook receivers listen on loopback, which needs naming.
+                                   "--webhook-allow", "127.0.0.1"};
+  command.insert(command.end(), extraFlags.begin(), extraFlags.end());
+  aviary = std::make_unique<ChildProcess>(command, dir + "/aviary.log");
 }
 
 namespace {

@@ -11,6 +11,7 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "operator/core/child_process.h"
 #include "operator/kube/http_kube_client.h"
@@ -31,7 +32,8 @@ struct World : testing::BedSession {
   std::unique_ptr<ChildProcess> aviary;
   std::string error;
 
-  void startOperator();
+  // Starts the operator with the tests' flags and `extraFlags`.
+  void startOperator(const std::vector<std::string>& extraFlags = {});
 };
 // Set up once per test binary (canary_e2e_fixture.cpp registers the environment).
 extern World* world;

@@ -178,5 +178,65 @@ TEST_F(Webhooks, AlertsReachTheProviderInItsFormatAtTheSeveritySubscribed) {
   }
 }
 
+// Flagger's operator-wide notifications: --slack-url for Canaries that list no alerts (every severity),
+// --event-webhook for every Event, --cluster-name in both. A Canary's own alerts replace the global ones.
+TEST_F(Webhooks, OperatorWideAlertsAndTheEventWebhookCarryTheClusterName) {
+  world->aviary->terminate();
+  world->startOperator({"--slack-url", receiver.url("/global-slack"), "--slack-channel", "deploys",
+                        "--event-webhook", receiver.url("/events"), "--cluster-name", "e2e-cluster"});
+  struct Restore {  // the other tests' operator, whatever this one's outcome
+    ~Restore() {
+      world->aviary->terminate();
+      world->startOperator();
+    }
+  } restore;
+  apply(
+      "apiVersion: v1\nkind: Namespace\nmetadata: {name: wh-global}\n---\n"
+      "apiVersion: aviary.io/v1beta1\nkind: AlertProvider\nmetadata: {name: own, namespace: wh-global}\n"
+      "spec: {type: slack, channel: own, address: \"" +
+      receiver.url("/own-slack") + "\"}\n");
+  initialize("wh-global");
+  setImage("wh-global");
+  ASSERT_TRUE(waitPhase("wh-global", "Succeeded", std::chrono::seconds(40))) << phase("wh-global");
+  auto texts = [&](const std::string& path) {
+    std::string out;
+    for (const auto& post : receiver.calls(path)) out += post.dump() + "\n";
+    return out;
+  };
+  ASSERT_TRUE(eventually([&] {
+    return texts("/global-slack").find("Promotion completed") != std::string::npos;
+  })) << texts("/global-slack");
+  std::string slack = texts("/global-slack");
+  EXPECT_NE(slack.find("New revision detected"), std::string::npos) << slack;
+  EXPECT_NE(slack.find(R"({"short":false,"title":"Cluster","value":"e2e-cluster"})"), std::string::npos)
+      << slack;
+  EXPECT_NE(slack.find(R"("channel":"deploys")"), std::string::npos) << slack;
+  ASSERT_TRUE(eventually([&] { return !receiver.calls("/events").empty(); }));
+  for (const auto& post : receiver.calls("/events")) {
+    if (post.value("namespace", "") != "wh-global") continue;  // the other tests' Canaries post here too
+    EXPECT_EQ(post.value("/metadata/cluster"_json_pointer, std::string()), "e2e-cluster") << post.dump();
+    EXPECT_FALSE(post.value("/metadata/eventMessage"_json_pointer, std::string()).empty()) << post.dump();
+  }
+
+  // With alerts of its own, a Canary's alerts go there only.
+  const std::size_t globalBefore = receiver.calls("/global-slack").size();
+  ASSERT_EQ(kubectl("patch canary podinfo -n wh-global --type json -p '[{\"op\":\"add\",\"path\":"
+                    "\"/spec/analysis/alerts\",\"value\":[{\"name\":\"own\",\"severity\":\"info\","
+                    "\"providerRef\":{\"name\":\"own\"}}]}]'")
+                .exitCode,
+            0);
+  setImage("wh-global", "6.7.0");
+  ASSERT_TRUE(
+      eventually([&] { return texts("/own-slack").find("New revision detected") != std::string::npos; },
+                 std::chrono::seconds(20)))
+      << texts("/own-slack");
+  ASSERT_TRUE(waitPhase("wh-global", "Succeeded", std::chrono::seconds(40))) << phase("wh-global");
+  std::size_t globalNew = 0;
+  const auto global = receiver.calls("/global-slack");
+  for (std::size_t i = globalBefore; i < global.size(); ++i)
+    globalNew += global[i].dump().find("wh-global") != std::string::npos ? 1 : 0;
+  EXPECT_EQ(globalNew, 0u) << "the Canary's own alerts replace the operator-wide ones";
+}
+
 }  // namespace
 }  // namespace aviary::e2e
