@@ -98,6 +98,16 @@ struct ServiceSpec {
   UnmanagedMetadata unmanagedMetadata;
 };
 
+// Aviary's own (issue 13, docs/analysis.md): anytime-valid comparisons of the canary with the primary,
+// off unless spec.analysis.sequential is set, so Flagger's semantics are unchanged by default.
+struct SequentialSpec {
+  bool errorRate = false;           // compare the arms' 5xx rates
+  std::optional<double> latencyMs;  // compare the arms' shares of requests slower than this bucket bound (ms)
+  double alpha = 0.01;              // bound on the probability of a false rollback, over the whole analysis
+  double tolerance = 0;             // relative: the canary may be worse by this factor (0.1 = 10%) unjudged
+  bool trafficSplit = true;         // verify the canary's share of requests against its weight
+};
+
 struct AnalysisSpec {
   std::chrono::milliseconds interval{60'000};
   std::string intervalText = "1m";
@@ -115,6 +125,7 @@ struct AnalysisSpec {
   std::vector<MetricCheck> metrics;
   std::vector<Webhook> webhooks;
   std::vector<Alert> alerts;
+  std::optional<SequentialSpec> sequential;
 };
 
 struct CanarySpec {
@@ -163,6 +174,23 @@ struct MetricResult {
   std::string message;
 };
 
+// One sequential test's running state (status.sequential), so a restarted operator resumes it.
+struct SequentialTestStatus {
+  double canaryRequests = 0, canaryBad = 0, primaryRequests = 0, primaryBad = 0;  // since the analysis began
+  std::vector<double> logLikelihoodRatios, logLikelihoodRatiosLess;  // per alternative (split: both sides)
+  double evidence = 1;
+  std::string message;
+  bool operator==(const SequentialTestStatus&) const = default;
+};
+
+struct SequentialStatus {
+  std::string revision;  // the lastAppliedSpec the tests belong to (a new revision starts them afresh)
+  // The cumulative counters at the last look, by "canary.requests", "primary.errors", "canary.slow", …
+  std::map<std::string, double> counters;
+  std::optional<SequentialTestStatus> errorRate, latency, trafficSplit;
+  bool operator==(const SequentialStatus&) const = default;
+};
+
 struct CanaryStatus {
   Phase phase = Phase::None;
   int canaryWeight = 0;
@@ -174,6 +202,7 @@ struct CanaryStatus {
   std::map<std::string, std::string> trackedConfigs;  // "configmap/name" → checksum
   std::string analysisTime, analysisMessage;
   std::vector<MetricResult> analysisMetrics;
+  std::optional<SequentialStatus> sequential;
   std::vector<Condition> conditions;
 
   const Condition* condition(const std::string& type) const;

@@ -158,6 +158,25 @@ void decodeAnalysis(Reader r, AnalysisSpec& a, std::vector<std::string>& unsuppo
     alert.providerRef = decodeRef(al.child("providerRef"));
     a.alerts.push_back(std::move(alert));
   });
+  if (r.has("sequential")) {
+    Reader q = r.child("sequential");
+    SequentialSpec sequential;
+    q.boolean("errorRate", sequential.errorRate);
+    q.number("latency", sequential.latencyMs);
+    if (sequential.latencyMs && !(*sequential.latencyMs > 0))
+      q.fail("latency", "must be a positive bound in ms");
+    std::optional<double> alpha, tolerance;
+    q.number("alpha", alpha);
+    if (alpha && !(*alpha > 0 && *alpha <= 0.5)) q.fail("alpha", "must be above 0 and at most 0.5");
+    if (alpha) sequential.alpha = *alpha;
+    q.number("tolerance", tolerance);
+    if (tolerance && !(*tolerance >= 0 && *tolerance <= 10)) q.fail("tolerance", "must be from 0 to 10");
+    if (tolerance) sequential.tolerance = *tolerance;
+    q.boolean("trafficSplit", sequential.trafficSplit);
+    if (!sequential.errorRate && !sequential.latencyMs && !sequential.trafficSplit)
+      r.fail("sequential", "enables nothing: set errorRate, latency or trafficSplit");
+    a.sequential = sequential;
+  }
   for (const char* later : {"sessionAffinity"}) {
     if (r.has(later)) unsupported.push_back(r.at(later));
   }

@@ -65,6 +65,22 @@ Json encodeStatus(const CanaryStatus& s) {
     }
     out["analysis"] = {{"time", s.analysisTime}, {"message", s.analysisMessage}, {"metrics", metrics}};
   }
+  if (s.sequential) {
+    Json q = {{"revision", s.sequential->revision}, {"counters", s.sequential->counters}};
+    auto test = [](const SequentialTestStatus& t) {
+      Json j = {{"canary", {{"requests", t.canaryRequests}, {"bad", t.canaryBad}}},
+                {"primary", {{"requests", t.primaryRequests}, {"bad", t.primaryBad}}},
+                {"logLikelihoodRatios", t.logLikelihoodRatios},
+                {"evidence", t.evidence},
+                {"message", t.message}};
+      if (!t.logLikelihoodRatiosLess.empty()) j["logLikelihoodRatiosLess"] = t.logLikelihoodRatiosLess;
+      return j;
+    };
+    if (s.sequential->errorRate) q["errorRate"] = test(*s.sequential->errorRate);
+    if (s.sequential->latency) q["latency"] = test(*s.sequential->latency);
+    if (s.sequential->trafficSplit) q["trafficSplit"] = test(*s.sequential->trafficSplit);
+    out["sequential"] = std::move(q);
+  }
   Json conditions = Json::array();
   for (const auto& c : s.conditions) {
     Json j = {{"type", c.type}, {"status", c.status}, {"reason", c.reason}, {"message", c.message}};
@@ -111,6 +127,39 @@ CanaryStatus decodeStatus(const Json& j) {
       r.message = m.value("message", "");
       s.analysisMetrics.push_back(std::move(r));
     }
+  }
+  if (j.contains("sequential") && j["sequential"].is_object()) {
+    const Json& q = j["sequential"];
+    SequentialStatus sequential;
+    sequential.revision = q.value("revision", "");
+    const Json counters = q.value("counters", Json::object());
+    for (const auto& [k, v] : counters.items()) {
+      if (v.is_number()) sequential.counters[k] = v.get<double>();
+    }
+    auto numbers = [](const Json& list) {
+      std::vector<double> out;
+      if (!list.is_array()) return out;
+      for (const auto& v : list) out.push_back(v.is_number() ? v.get<double>() : 0.0);
+      return out;
+    };
+    auto test = [&](const char* key, std::optional<SequentialTestStatus>& out) {
+      if (!q.contains(key) || !q[key].is_object()) return;
+      const Json& t = q[key];
+      SequentialTestStatus r;
+      r.canaryRequests = t.value("/canary/requests"_json_pointer, 0.0);
+      r.canaryBad = t.value("/canary/bad"_json_pointer, 0.0);
+      r.primaryRequests = t.value("/primary/requests"_json_pointer, 0.0);
+      r.primaryBad = t.value("/primary/bad"_json_pointer, 0.0);
+      r.logLikelihoodRatios = numbers(t.value("logLikelihoodRatios", Json::array()));
+      r.logLikelihoodRatiosLess = numbers(t.value("logLikelihoodRatiosLess", Json::array()));
+      r.evidence = t.value("evidence", 1.0);
+      r.message = t.value("message", "");
+      out = std::move(r);
+    };
+    test("errorRate", sequential.errorRate);
+    test("latency", sequential.latency);
+    test("trafficSplit", sequential.trafficSplit);
+    s.sequential = std::move(sequential);
   }
   for (const auto& c : j.value("conditions", Json::array())) {
     if (!c.is_object()) continue;

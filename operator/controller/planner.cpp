@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "operator/controller/sequential_look.h"
 #include "operator/controller/tracked_configs.h"
 #include "operator/core/time_format.h"
 
@@ -440,6 +441,9 @@ class Planner {
     const int next = nextWeight(spec_.analysis, weight);
     const bool promotionNext = weight > 0 && next == weight;
     Needs needs{stepId(c_.status), weight > 0, hooks("rollback")};
+    // The sequential tests read their counters at every step, the first (no traffic yet) included: it is
+    // their baseline.
+    needs.counters = spec_.analysis.sequential.has_value();
     for (const auto& n : hooks("rollout")) needs.hooks.push_back(n);
     if (weight == 0) {
       for (const auto& n : hooks("pre-rollout")) needs.hooks.push_back(n);
@@ -448,10 +452,12 @@ class Planner {
         hooks(promotionNext ? "confirm-promotion" : "confirm-traffic-increase");
     for (const auto& n : gate) needs.hooks.push_back(n);
     const Gathered* g = gatheredNow();
-    if ((needs.checks || !needs.hooks.empty()) && !g) return gather(std::move(needs), weight);
+    if ((needs.checks || needs.counters || !needs.hooks.empty()) && !g)
+      return gather(std::move(needs), weight);
     static const Gathered kNothing;
     if (!g) g = &kNothing;
     if (rollbackRequested(*g)) return;
+    if (sequentialDecided(*g, weight)) return;
     // Failed checks and failed rollout/pre-rollout hooks count alike toward the threshold.
     std::vector<std::pair<std::string, bool>> hookFailures;
     for (const auto& w : spec_.analysis.webhooks) {
@@ -529,6 +535,31 @@ class Planner {
     std::string out;
     for (const auto& r : results) out += (out.empty() ? "" : "; ") + r.message;
     return out;
+  }
+
+  // Adds this step's counters to the sequential tests (spec.analysis.sequential); true when they decided
+  // the step: a bad-request test rejected the canary (rolled back at once, without waiting for the
+  // threshold), or the canary does not get its weight's share of requests (the step holds: every other
+  // analysis would be meaningless).
+  bool sequentialDecided(const Gathered& g, int weight) {
+    if (!spec_.analysis.sequential || !g.counters) return false;
+    SequentialLook look = sequentialLook(*spec_.analysis.sequential, c_.status.sequential,
+                                         c_.status.lastAppliedSpec, *g.counters, weight);
+    p_.status.sequential = std::move(look.status);
+    if (look.rollback) {
+      rollback("Rolling back " + id_ + ": sequential analysis: " + *look.rollback);
+      return true;
+    }
+    if (look.splitMismatch) {
+      const std::string why = "traffic split: " + *look.splitMismatch;
+      setCondition("Promoted", "Unknown", "TrafficSplitMismatch", why);
+      warning("TrafficSplitMismatch", "Halt advancement " + id_ + ": " + why, AlertLevel::Warn);
+      p_.status.lastTransitionTime = now_;  // a new step: its counters are read afresh
+      routes(weight);
+      requeue(spec_.analysis.interval);
+      return true;
+    }
+    return false;
   }
 
   // Records the step's check results (when it had checks) and hook failures; false when anything failed

@@ -49,7 +49,15 @@ struct Needs {
   std::string step;  // stepId of the status the results are for
   bool checks = false;
   std::vector<std::string> hooks;
+  bool counters = false;  // the sequential tests' counters (spec.analysis.sequential)
   bool operator==(const Needs&) const = default;
+};
+
+// The cumulative counters of the sequential tests ("canary.requests", … as in
+// analysis/statistics/arm_counters.h), or why they could not be read.
+struct CounterReadings {
+  std::map<std::string, double> counters;
+  std::string error;
 };
 
 // Results gathered for one step (stepId of the Canary when they were asked for).
@@ -57,6 +65,7 @@ struct Gathered {
   std::string step;
   std::vector<api::MetricResult> checks;    // when asked for
   std::map<std::string, HookResult> hooks;  // by webhook name
+  std::optional<CounterReadings> counters;  // when asked for
 };
 
 struct PlanInput {

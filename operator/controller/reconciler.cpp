@@ -7,6 +7,7 @@
 #include "analysis/checks/metric_checks.h"
 #include "analysis/prometheus/metrics_server_url.h"
 #include "analysis/prometheus/prometheus_client.h"
+#include "analysis/statistics/arm_counters.h"
 #include "analysis/templates/metric_template.h"
 #include "analysis/templates/template_provider.h"
 #include "analysis/templates/template_ref.h"
@@ -185,7 +186,7 @@ std::optional<analysis::WebhookCall> Reconciler::webhookCall(const api::Canary& 
 
 void Reconciler::startGathering(const std::string& key, const Needs& needs, const api::Canary& c,
                                 const api::CanaryStatus& status) {
-  const std::size_t answers = (needs.checks ? 1 : 0) + needs.hooks.size();
+  const std::size_t answers = (needs.checks ? 1 : 0) + (needs.counters ? 1 : 0) + needs.hooks.size();
   {
     std::lock_guard lock(gathering_->mutex);
     Gathering& g = gathering_->byCanary[key];
@@ -193,7 +194,7 @@ void Reconciler::startGathering(const std::string& key, const Needs& needs, cons
     // same step again after that gathers afresh). Different needs for the same step (the spec changed
     // meanwhile) start over: an answer for what is no longer asked, or none for what is, would mislead.
     if (g.needs == needs) return;
-    g = Gathering{needs, true, answers, Gathered{needs.step, {}, {}}};
+    g = Gathering{needs, true, answers, Gathered{needs.step, {}, {}, std::nullopt}};
     if (answers == 0) {  // nothing to ask: done at once
       g.inFlight = false;
       if (gathering_->wake) gathering_->wake(key);
@@ -219,6 +220,23 @@ void Reconciler::startGathering(const std::string& key, const Needs& needs, cons
     analysis::runChecksAsync(prepareChecks(key, c), context, [land](std::vector<api::MetricResult> results) {
       land([&](Gathered& g) { g.checks = std::move(results); });
     });
+  }
+  if (needs.counters) {
+    const auto& sequential = c.spec.analysis.sequential;
+    auto queries = analysis::counterQueries(c.spec.provider, {c.ns, c.spec.targetRef.name, c.primaryName()},
+                                            sequential ? sequential->latencyMs : std::nullopt);
+    if (!queries) {
+      land([&](Gathered& g) { g.counters = CounterReadings{{}, queries.error().message}; });
+    } else {
+      analysis::readCountersAsync(
+          *queries,
+          metricsFor(key, c.spec.metricsServer.empty() ? options_.metricsServer : c.spec.metricsServer),
+          [land](Result<std::map<std::string, double>> read) {
+            land([&](Gathered& g) {
+              g.counters = read ? CounterReadings{*read, ""} : CounterReadings{{}, read.error().message};
+            });
+          });
+    }
   }
   for (const auto& name : needs.hooks) {
     auto call = webhookCall(c, status, name);
@@ -593,6 +611,12 @@ ReconcileOutcome Reconciler::reconcile(const std::string& key) {
   std::vector<api::FieldError> errors = decoded.errors;
   if (errors.empty()) {
     for (auto& e : webhookProblems(c)) errors.push_back(std::move(e));
+    if (c.spec.analysis.sequential) {
+      if (auto q = analysis::counterQueries(c.spec.provider, {c.ns, c.spec.targetRef.name, c.primaryName()},
+                                            std::nullopt);
+          !q)
+        errors.push_back({"spec.analysis.sequential", q.error().message});
+    }
     for (auto& e : analysis::templateRefErrors(c.spec, c.ns, {options_.crossNamespaceRefs}))
       errors.push_back(std::move(e));
     api::ValidationPolicy policy{routers_.providers(), options_.trafficScope, options_.inlineQueries};

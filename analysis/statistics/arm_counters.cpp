@@ -1,0 +1,72 @@
+#include "analysis/statistics/arm_counters.h"
+
+#include <cstdio>
+#include <mutex>
+
+namespace aviary::analysis {
+
+Result<std::map<std::string, std::string>> counterQueries(const std::string& provider,
+                                                          const ArmWorkloads& arms,
+                                                          std::optional<double> latencyMs) {
+  if (provider != "istio") {
+    return Error{
+        ErrorCode::NotFound,
+        "sequential analysis reads counters of the istio provider only so far, not \"" + provider + "\""};
+  }
+  std::map<std::string, std::string> out;
+  for (const auto& [arm, workload] : {std::pair{"canary", arms.canary}, std::pair{"primary", arms.primary}}) {
+    const std::string selector = "reporter=\"destination\",destination_workload_namespace=\"" + arms.ns +
+                                 "\",destination_workload=\"" + workload + "\"";
+    const std::string prefix = std::string(arm) + ".";
+    out[prefix + "requests"] = "sum(istio_requests_total{" + selector + "})";
+    out[prefix + "errors"] = "sum(istio_requests_total{" + selector + ",response_code=~\"5..\"})";
+    if (latencyMs) {
+      char bound[32];
+      std::snprintf(bound, sizeof bound, "%g", *latencyMs);
+      // The bucket's le label as the exporter wrote it: "500" or "500.0".
+      out[prefix + "slow"] = "sum(istio_request_duration_milliseconds_count{" + selector +
+                             "}) - sum(istio_request_duration_milliseconds_bucket{" + selector + ",le=~\"" +
+                             bound + "(\\\\.0+)?\"})";
+    }
+  }
+  return out;
+}
+
+void readCountersAsync(const std::map<std::string, std::string>& queries,
+                       std::shared_ptr<const MetricProvider> metrics,
+                       std::function<void(Result<std::map<std::string, double>>)> done) {
+  struct State {
+    std::mutex mutex;
+    std::map<std::string, double> values;
+    std::optional<Error> error;
+    std::size_t pending = 0;
+    std::function<void(Result<std::map<std::string, double>>)> done;
+  };
+  auto state = std::make_shared<State>();
+  state->pending = queries.size() + 1;  // +1: the sending loop
+  state->done = std::move(done);
+  auto finish = [state](const std::string* key, const Result<double>* value) {
+    std::unique_lock lock(state->mutex);
+    if (key && value) {
+      if (*value) {
+        state->values[*key] = **value;
+      } else if (value->error().code == ErrorCode::NotFound) {
+        state->values[*key] = 0;  // no series: nothing served yet
+      } else if (!state->error) {
+        state->error = value->error();
+      }
+    }
+    if (--state->pending > 0) return;
+    Result<std::map<std::string, double>> out = state->error
+                                                    ? Result<std::map<std::string, double>>(*state->error)
+                                                    : Result<std::map<std::string, double>>(state->values);
+    lock.unlock();
+    state->done(std::move(out));
+  };
+  for (const auto& [key, promql] : queries) {
+    metrics->queryValueAsync(promql, [finish, key, metrics](Result<double> value) { finish(&key, &value); });
+  }
+  finish(nullptr, nullptr);
+}
+
+}  // namespace aviary::analysis

@@ -1,0 +1,35 @@
+// The cumulative counters the sequential tests read at each look (analysis/statistics/sequential_analysis.h),
+// per arm: requests, errors (5xx) and, with a latency bound, requests slower than it. Raw counters, not
+// rates: the difference of two looks is a batch (docs/analysis.md).
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "analysis/checks/metric_provider.h"
+#include "operator/core/result.h"
+
+namespace aviary::analysis {
+
+// Keys: "canary.requests", "canary.errors", "canary.slow", and the same for "primary".
+struct ArmWorkloads {
+  std::string ns, canary, primary;  // the Deployments' names
+};
+
+// The PromQL of each counter for `provider`'s telemetry, or NotFound when Aviary has no counter queries
+// for it yet (Istio has them). `latencyMs`: the bound, a histogram bucket boundary; no "slow" keys
+// without one.
+Result<std::map<std::string, std::string>> counterQueries(const std::string& provider,
+                                                          const ArmWorkloads& arms,
+                                                          std::optional<double> latencyMs);
+
+// Reads every counter at once; `done` gets them all, or the first error. A counter with no series yet (an
+// arm that has served nothing) reads 0.
+void readCountersAsync(const std::map<std::string, std::string>& queries,
+                       std::shared_ptr<const MetricProvider> metrics,
+                       std::function<void(Result<std::map<std::string, double>>)> done);
+
+}  // namespace aviary::analysis
