@@ -1,81 +1,98 @@
 // Issue 13's proof: a Monte Carlo comparison of Flagger-style threshold analysis with Aviary's sequential
-// test on the same simulated traffic (docs/analysis.md has the table and the command). Not a timed test:
-// it counts false rollbacks, missed regressions, the failed user requests a bad canary caused before its
-// rollback, and the time to rollback.
+// test on the same simulated traffic (docs/analysis.md has the table and the command). It drives the real
+// planner (operator/controller/planner.h) step by step with simulated per-arm counts; only the cluster and
+// Prometheus are simulated. Not a timed test: it counts false rollbacks, missed regressions, the failed
+// user requests a bad canary caused before its rollback, and the time to rollback.
 //
 //   build/bench/aviary-sequential-simulation [--runs 10000] [--seed 1]
 //
-// The rollout is Flagger's: interval 1 m, stepWeight 10, maxWeight 50, threshold 5; the threshold
-// method checks the interval's success rate ≥ 99 % (or p99 ≤ 500 ms: the share of requests slower than
-// 500 ms ≤ 1 %). The sequential method runs the same rollout and also rolls back as soon as the
-// bad-request test (alpha 0.01) rejects, looking once per interval as the operator does.
+// The rollout is Flagger's: interval 1 m, stepWeight 10, maxWeight 50, threshold 5, and the
+// request-success-rate check (≥ 99 % over the interval; no data fails it). The sequential method is the
+// same Canary with spec.analysis.sequential {errorRate: true, alpha: 0.01}; a latency regression is
+// simulated as its share of requests slower than the bound, judged by the same machinery.
 #include <cstdio>
 #include <cstdlib>
 #include <random>
 #include <string>
 #include <vector>
 
-#include "analysis/statistics/sequential_analysis.h"
+#include "operator/controller/planner.h"
+#include "operator/controller/tracked_configs.h"
+#include "operator/core/time_format.h"
+#include "tests/support/canary_builder.h"
 
 namespace {
 
-using aviary::analysis::ArmCounts;
-using aviary::analysis::BadRateState;
-using aviary::analysis::SequentialVerdict;
+using namespace aviary;
+using api::Phase;
 
 struct Scenario {
   const char* name;
-  double primaryBad, canaryBad;  // per-request probability of a bad request (error, or slower than 500 ms)
+  double primaryBad, canaryBad;  // per-request probability of a bad request
   double rps;                    // all users
-  bool latency;                  // judged by p99 rather than success rate
 };
 
 struct Outcome {
   bool rolledBack = false;
-  double minutes = 0;         // until the decision
+  int minutes = 0;            // until the decision
   double failedByCanary = 0;  // bad canary requests beyond what the primary's rate would have given
 };
 
-constexpr int kStepWeight = 10, kMaxWeight = 50, kThreshold = 5;
+api::Canary canary(bool sequential) {
+  api::Canary c = testing::canaryForPlanner("sim", "app", 50, 5);
+  if (sequential) c.spec.analysis.sequential = api::SequentialSpec{.errorRate = true, .alpha = 0.01};
+  c.status.phase = Phase::Progressing;
+  c.status.lastAppliedSpec = "v2";
+  c.status.lastPromotedSpec = "v1";
+  return c;
+}
 
 Outcome rollout(const Scenario& s, bool sequential, std::mt19937_64& random) {
+  api::Canary c = canary(sequential);
+  controller::TimePoint now = *parseRfc3339("2026-11-30T00:00:00Z");
+  c.status.lastTransitionTime = formatRfc3339(now);
+  controller::Observed observed;
+  observed.target = {true, "v2", 2, true, false, controller::configsChecksum({})};
+  observed.primary = {true, "v1", 2, true, false, controller::configsChecksum({})};
+  double canaryRequests = 0, canaryBad = 0, primaryRequests = 1e6, primaryBad = 1e6 * s.primaryBad;
   Outcome o;
-  BadRateState state;
-  int failed = 0;
-  int weight = kStepWeight;
-  const double perInterval = s.rps * 60;
-  for (int interval = 1; interval < 200; ++interval) {
-    const auto total = static_cast<long long>(std::poisson_distribution<long long>(perInterval)(random));
-    const auto canaryRequests = std::binomial_distribution<long long>(total, weight / 100.0)(random);
-    const auto primaryRequests = total - canaryRequests;
-    const auto canaryBad = std::binomial_distribution<long long>(canaryRequests, s.canaryBad)(random);
-    const auto primaryBad = std::binomial_distribution<long long>(primaryRequests, s.primaryBad)(random);
-    o.minutes = interval;
-    o.failedByCanary += canaryBad - canaryRequests * s.primaryBad;
-    if (sequential) {
-      auto r =
-          aviary::analysis::updateBadRate(state, {double(canaryRequests), double(canaryBad)},
-                                          {double(primaryRequests), double(primaryBad)}, {.alpha = 0.01});
-      if (r.verdict == SequentialVerdict::Rejected) {
-        o.rolledBack = true;
-        return o;
-      }
+  for (int minute = 1; minute < 200; ++minute) {
+    // One interval of traffic at the weight in effect, then the planner's step.
+    const int weight = c.status.canaryWeight;
+    const auto total = std::poisson_distribution<long long>(s.rps * 60)(random);
+    const auto toCanary = std::binomial_distribution<long long>(total, weight / 100.0)(random);
+    const auto badOnCanary = std::binomial_distribution<long long>(toCanary, s.canaryBad)(random);
+    const auto badOnPrimary = std::binomial_distribution<long long>(total - toCanary, s.primaryBad)(random);
+    canaryRequests += toCanary;
+    canaryBad += badOnCanary;
+    primaryRequests += total - toCanary;
+    primaryBad += badOnPrimary;
+    o.failedByCanary += badOnCanary - toCanary * s.primaryBad;
+    now += std::chrono::minutes(1);
+    o.minutes = minute;
+
+    api::MetricResult check{"request-success-rate", std::nullopt, {99, std::nullopt}, false, "no values"};
+    if (toCanary > 0) {
+      check.value = 100.0 * (1 - double(badOnCanary) / toCanary);
+      check.passed = *check.value >= 99;
     }
-    // Flagger: no data fails the check; a failure holds the weight.
-    const bool pass = canaryRequests > 0 && double(canaryBad) / canaryRequests <= 0.01;
-    if (!pass) {
-      if (++failed >= kThreshold) {
-        o.rolledBack = true;
-        return o;
-      }
-      continue;
+    controller::Gathered gathered{controller::stepId(c.status), {check}, {}, std::nullopt};
+    if (sequential)
+      gathered.counters = controller::CounterReadings{{{"canary.requests", canaryRequests},
+                                                       {"canary.errors", canaryBad},
+                                                       {"primary.requests", primaryRequests},
+                                                       {"primary.errors", primaryBad}},
+                                                      ""};
+    controller::Plan p = controller::plan({&c, {}, observed, gathered, now});
+    c.status = p.status;
+    if (c.status.phase == Phase::Failed) {
+      o.rolledBack = true;
+      return o;
     }
-    if (weight >= kMaxWeight) return o;  // promoted
-    weight = std::min(kMaxWeight, weight + kStepWeight);
+    if (c.status.phase == Phase::Promoting || c.status.phase == Phase::WaitingPromotion) return o;
   }
   return o;
 }
-
 struct Summary {
   double rollbackRate = 0, meanFailed = 0, meanMinutesToRollback = 0;
 };
@@ -109,14 +126,14 @@ int main(int argc, char** argv) {
     if (flag == "--seed") seed = std::strtoul(argv[i + 1], nullptr, 10);
   }
   const std::vector<Scenario> scenarios = {
-      {"healthy (0.5% errors, as the primary)", 0.005, 0.005, 100, false},
-      {"0.5% → 1% errors", 0.005, 0.01, 100, false},
-      {"0.5% → 2% errors", 0.005, 0.02, 100, false},
-      {"0.5% → 5% errors", 0.005, 0.05, 100, false},
-      {"0.5% → 30% errors", 0.005, 0.30, 100, false},
-      {"latency: 0.5% → 3% slower than 500 ms", 0.005, 0.03, 100, true},
-      {"low traffic (1 rps), healthy", 0.005, 0.005, 1, false},
-      {"low traffic (1 rps), 0.5% → 5% errors", 0.005, 0.05, 1, false},
+      {"healthy (0.5% errors, as the primary)", 0.005, 0.005, 100},
+      {"0.5% → 1% errors", 0.005, 0.01, 100},
+      {"0.5% → 2% errors", 0.005, 0.02, 100},
+      {"0.5% → 5% errors", 0.005, 0.05, 100},
+      {"0.5% → 30% errors", 0.005, 0.30, 100},
+      {"latency: 0.5% → 3% slower than the bound", 0.005, 0.03, 100},
+      {"low traffic (1 rps), healthy", 0.005, 0.005, 1},
+      {"low traffic (1 rps), 0.5% → 5% errors", 0.005, 0.05, 1},
   };
   std::mt19937_64 random(seed);
   std::printf("%d runs per row, seed %lu; 100 requests/s unless noted; rollout 10%%→50%%, interval 1 m\n\n",

@@ -94,11 +94,12 @@ SequentialResult updateBadRate(BadRateState& state, const ArmCounts& canary, con
 }
 
 SequentialResult updateSplit(SplitState& state, double canaryRequests, double primaryRequests,
-                             double expectedShare, const SplitTestOptions& options) {
+                             double expectedLow, double expectedHigh, const SplitTestOptions& options) {
   const double tolerance = std::max(0.0, options.tolerance);
+  if (expectedLow > expectedHigh) std::swap(expectedLow, expectedHigh);
   // Each side's null is the edge of the tolerated band; an edge outside (0, 1) has nothing beyond it.
-  splitMoreMixture().update(state.more, canaryRequests, primaryRequests, expectedShare + tolerance);
-  splitLessMixture().update(state.less, canaryRequests, primaryRequests, expectedShare - tolerance);
+  splitMoreMixture().update(state.more, canaryRequests, primaryRequests, expectedHigh + tolerance);
+  splitLessMixture().update(state.less, canaryRequests, primaryRequests, expectedLow - tolerance);
   state.canary.requests += canaryRequests;
   state.primary.requests += primaryRequests;
   SequentialResult r;
@@ -106,8 +107,9 @@ SequentialResult updateSplit(SplitState& state, double canaryRequests, double pr
   r.evidence = (splitMoreMixture().evidence(state.more) + splitLessMixture().evidence(state.less)) / 2;
   const double total = canaryRequests + primaryRequests;
   const std::string observed = total > 0 ? percent(canaryRequests / total) : "no requests";
-  const std::string text =
-      "the mesh sends " + observed + " to the canary, " + percent(expectedShare) + " expected";
+  const std::string expected =
+      expectedLow == expectedHigh ? percent(expectedLow) : percent(expectedLow) + "–" + percent(expectedHigh);
+  const std::string text = "the mesh sends " + observed + " to the canary, " + expected + " expected";
   if (r.evidence >= r.threshold) {
     r.verdict = SequentialVerdict::Rejected;
     r.message = text + " (evidence " + evidenceText(r.evidence) + " ≥ " + evidenceText(r.threshold) + ")";

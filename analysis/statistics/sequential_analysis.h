@@ -77,8 +77,10 @@ struct SplitState {
 const OddsMixture& splitMoreMixture();
 const OddsMixture& splitLessMixture();
 
-// Adds one batch of requests, `expectedShare` (0–1) being the canary's weight while they were served.
+// Adds one batch of requests served while the canary's weight was between `expectedLow` and
+// `expectedHigh` (shares, 0–1): a batch that follows a step starts with requests the counters saw before
+// the router applied the new weight, so its share may be anywhere between the two weights.
 SequentialResult updateSplit(SplitState& state, double canaryRequests, double primaryRequests,
-                             double expectedShare, const SplitTestOptions& options);
+                             double expectedLow, double expectedHigh, const SplitTestOptions& options);
 
 }  // namespace aviary::analysis

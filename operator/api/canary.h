@@ -187,6 +187,7 @@ struct SequentialStatus {
   std::string revision;  // the lastAppliedSpec the tests belong to (a new revision starts them afresh)
   // The cumulative counters at the last look, by "canary.requests", "primary.errors", "canary.slow", …
   std::map<std::string, double> counters;
+  int weight = 0;  // the canary's weight when they were read (the next batch starts at it)
   std::optional<SequentialTestStatus> errorRate, latency, trafficSplit;
   bool operator==(const SequentialStatus&) const = default;
 };

@@ -66,7 +66,9 @@ Json encodeStatus(const CanaryStatus& s) {
     out["analysis"] = {{"time", s.analysisTime}, {"message", s.analysisMessage}, {"metrics", metrics}};
   }
   if (s.sequential) {
-    Json q = {{"revision", s.sequential->revision}, {"counters", s.sequential->counters}};
+    Json q = {{"revision", s.sequential->revision},
+              {"counters", s.sequential->counters},
+              {"weight", s.sequential->weight}};
     auto test = [](const SequentialTestStatus& t) {
       Json j = {{"canary", {{"requests", t.canaryRequests}, {"bad", t.canaryBad}}},
                 {"primary", {{"requests", t.primaryRequests}, {"bad", t.primaryBad}}},
@@ -132,6 +134,7 @@ CanaryStatus decodeStatus(const Json& j) {
     const Json& q = j["sequential"];
     SequentialStatus sequential;
     sequential.revision = q.value("revision", "");
+    sequential.weight = q.value("weight", 0);
     const Json counters = q.value("counters", Json::object());
     for (const auto& [k, v] : counters.items()) {
       if (v.is_number()) sequential.counters[k] = v.get<double>();

@@ -42,7 +42,9 @@ SequentialLook sequentialLook(const api::SequentialSpec& spec,
   }
   const bool firstLook = st.counters.empty();
   const auto before = st.counters;
+  const int weightBefore = st.weight;
   st.counters = readings.counters;
+  st.weight = weight;
   if (firstLook) {
     // The baseline: the batches start here.
     const std::string waiting = "waiting for evidence (counting from now)";
@@ -74,7 +76,7 @@ SequentialLook sequentialLook(const api::SequentialSpec& spec,
     analysis::SplitState state{
         {t.canaryRequests, 0}, {t.primaryRequests, 0}, t.logLikelihoodRatios, t.logLikelihoodRatiosLess};
     auto r = analysis::updateSplit(state, batch("canary", "").requests, batch("primary", "").requests,
-                                   weight / 100.0, {});
+                                   weightBefore / 100.0, weight / 100.0, {});
     if (r.verdict == analysis::SequentialVerdict::Rejected) {
       out.splitMismatch = r.message;
       st.trafficSplit = api::SequentialTestStatus{.evidence = 1, .message = r.message};  // tested afresh

@@ -27,10 +27,10 @@ TEST(SequentialAnalysis, EvidenceMatchesAnIndependentComputation) {
   EXPECT_NEAR(badRateEvidence({{100, 2, 900, 1}, {500, 4, 500, 3}}, 0.1), 1.37231051945, 1e-9);
   EXPECT_NEAR(badRateEvidence({{500, 1, 500, 6}}, 0), 0.198582792598, 1e-10);
   SplitState none;
-  auto r = updateSplit(none, 0, 1000, 0.2, {.alpha = 0.001, .tolerance = 0.05});
+  auto r = updateSplit(none, 0, 1000, 0.2, 0.2, {.alpha = 0.001, .tolerance = 0.05});
   EXPECT_NEAR(r.evidence / 5.44711468793e+68, 1, 1e-8);
   SplitState close;
-  EXPECT_NEAR(updateSplit(close, 220, 780, 0.2, {.alpha = 0.001, .tolerance = 0.05}).evidence,
+  EXPECT_NEAR(updateSplit(close, 220, 780, 0.2, 0.2, {.alpha = 0.001, .tolerance = 0.05}).evidence,
               1.42021385474e-05, 1e-15);
 }
 
@@ -82,13 +82,18 @@ TEST(SequentialAnalysis, AClearRegressionIsRejectedWithItsEffect) {
 
 TEST(SequentialAnalysis, TheSplitTestSeesAMeshThatIgnoresTheWeights) {
   SplitState state;
-  auto r = updateSplit(state, 0, 1000, 0.2, {});
+  auto r = updateSplit(state, 0, 1000, 0.2, 0.2, {});
   EXPECT_EQ(r.verdict, SequentialVerdict::Rejected);
   EXPECT_EQ(r.message.rfind("the mesh sends 0.0% to the canary, 20.0% expected (evidence ", 0), 0u)
       << r.message;
   SplitState honest;
-  for (int i = 0; i < 50; ++i) r = updateSplit(honest, 230, 770, 0.2, {});
+  for (int i = 0; i < 50; ++i) r = updateSplit(honest, 230, 770, 0.2, 0.2, {});
   EXPECT_NE(r.verdict, SequentialVerdict::Rejected) << "within the tolerance: " << r.message;
+  SplitState stepping;
+  r = updateSplit(stepping, 120, 880, 0.0, 0.25, {});
+  EXPECT_NE(r.verdict, SequentialVerdict::Rejected)
+      << "the batch after a step may hold either weight: " << r.message;
+  EXPECT_EQ(r.message.rfind("the mesh sends 12.0% to the canary, 0.0%–25.0% expected", 0), 0u) << r.message;
 }
 
 // The A/A property: canary and primary share one error rate; the weight steps 10 → 50; the test is looked

@@ -7,6 +7,7 @@
 #include "operator/controller/planner.h"
 #include "operator/controller/tracked_configs.h"
 #include "operator/core/time_format.h"
+#include "tests/support/canary_builder.h"
 
 namespace aviary::controller {
 namespace {
@@ -18,19 +19,7 @@ using std::chrono::seconds;
 const TimePoint kT0 = *parseRfc3339("2026-11-22T10:00:00Z");
 
 api::Canary makeCanary() {
-  api::Canary c;
-  c.ns = "test";
-  c.name = "podinfo";
-  c.generation = 1;
-  c.spec.targetRef = {"apps/v1", "Deployment", "podinfo", ""};
-  c.spec.service.port = 9898;
-  c.spec.analysis.interval = seconds(60);
-  c.spec.analysis.threshold = 2;
-  c.spec.analysis.maxWeight = 30;
-  c.spec.analysis.stepWeight = 10;
-  c.spec.analysis.metrics.push_back(
-      {"request-success-rate", seconds(60), "1m", {99, std::nullopt}, "", {}, {}});
-  return c;
+  return testing::canaryForPlanner();
 }
 
 WorkloadState ready(const std::string& hash, int replicas = 2) {

@@ -90,8 +90,12 @@ class CanaryE2E : public ::testing::Test {
   }
   // A field of the Canary's Ready condition as `kubectl get -o jsonpath` prints it.
   std::string readyCondition(const std::string& ns, const std::string& field) {
-    return kubectl("get canary podinfo -n " + ns +
-                   " -o jsonpath='{.status.conditions[?(@.type==\"Ready\")]." + field + "}'")
+    return conditionOf(ns, "Ready", field);
+  }
+  // A field of the Canary's condition `type`, as `kubectl get -o jsonpath` prints it.
+  std::string conditionOf(const std::string& ns, const std::string& type, const std::string& field) {
+    return kubectl("get canary podinfo -n " + ns + " -o jsonpath='{.status.conditions[?(@.type==\"" + type +
+                   "\")]." + field + "}'")
         .output;
   }
   // waitPhase, adding every weight seen on the way to `weights`.
