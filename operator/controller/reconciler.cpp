@@ -476,6 +476,19 @@ Status Reconciler::execute(const Action& action, const api::Canary& c, const Jso
       if (auto st = mesh::reconcileServices(client_, c, label->first, label->second); !st) {
         return withContext(st, "services");
       }
+      // A destination that gets its first traffic must list its pods first: a new Service's EndpointSlices
+      // come some time after it, and the mesh answers 503 for a destination without endpoints (found on the
+      // real control plane). Only a change from no traffic is checked, so a steady step reads nothing.
+      auto current = router.weights(c);
+      const int primaryBefore = current ? current->primary : 0, canaryBefore = current ? current->canary : 0;
+      for (const auto& [service, deployment, before, after] :
+           {std::tuple{c.primaryServiceName(), c.primaryName(), primaryBefore, action.primaryWeight},
+            std::tuple{c.canaryServiceName(), c.spec.targetRef.name, canaryBefore, action.canaryWeight}}) {
+        if (before > 0 || after <= 0) continue;
+        auto serving = endpointsServe(client_, c.ns, service, deployment);
+        if (!serving) return withContext(serving.error(), "reading the endpoints of " + service);
+        if (!*serving) return waitingFor("Service " + service + " to list the pods of " + deployment);
+      }
       return withContext(router.reconcile(c, {action.primaryWeight, action.canaryWeight}), "routes");
     }
     case ActionType::ScaleTarget: {

@@ -1,5 +1,7 @@
 #include "operator/controller/service_endpoints.h"
 
+#include <optional>
+
 namespace aviary::controller {
 namespace {
 
@@ -11,11 +13,10 @@ std::string deploymentOfPod(const std::string& pod) {
   return hash == std::string::npos ? "" : pod.substr(0, hash);
 }
 
-}  // namespace
-
-Result<bool> endpointsFollowSelector(kube::KubeClient& client, const std::string& ns,
-                                     const std::string& service, const std::string& wanted,
-                                     const std::string& unwanted) {
+// Whether the ready endpoints of ns/service include a Pod of `wanted` and, when `unwanted` is set, none of
+// `unwanted`.
+Result<bool> readyEndpoints(kube::KubeClient& client, const std::string& ns, const std::string& service,
+                            const std::string& wanted, const std::optional<std::string>& unwanted) {
   kube::ListOptions options;
   options.labelSelector = "kubernetes.io/service-name=" + service;
   auto slices = client.list(kube::resources::kEndpointSlices, ns, options);
@@ -28,11 +29,24 @@ Result<bool> endpointsFollowSelector(kube::KubeClient& client, const std::string
     for (const auto& endpoint : slice.value("endpoints", kube::Json::array())) {
       const std::string pod = endpoint.value("/targetRef/name"_json_pointer, std::string());
       const std::string owner = deploymentOfPod(pod);
-      if (owner == unwanted) return false;
+      if (unwanted && owner == *unwanted) return false;
       if (owner == wanted && endpoint.value("/conditions/ready"_json_pointer, true)) sawWanted = true;
     }
   }
   return sawWanted;
+}
+
+}  // namespace
+
+Result<bool> endpointsFollowSelector(kube::KubeClient& client, const std::string& ns,
+                                     const std::string& service, const std::string& wanted,
+                                     const std::string& unwanted) {
+  return readyEndpoints(client, ns, service, wanted, unwanted);
+}
+
+Result<bool> endpointsServe(kube::KubeClient& client, const std::string& ns, const std::string& service,
+                            const std::string& deployment) {
+  return readyEndpoints(client, ns, service, deployment, std::nullopt);
 }
 
 }  // namespace aviary::controller

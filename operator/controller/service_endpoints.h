@@ -18,4 +18,9 @@ Result<bool> endpointsFollowSelector(kube::KubeClient& client, const std::string
                                      const std::string& service, const std::string& wanted,
                                      const std::string& unwanted);
 
+// True when the ready endpoints of Service ns/service include a Pod of Deployment `deployment`: routes may
+// send it traffic. Errors as endpointsFollowSelector's (an API server without EndpointSlices: true).
+Result<bool> endpointsServe(kube::KubeClient& client, const std::string& ns, const std::string& service,
+                            const std::string& deployment);
+
 }  // namespace aviary::controller

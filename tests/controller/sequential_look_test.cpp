@@ -125,3 +125,20 @@ TEST(SequentialLook, AnotherRevisionOrUnreadableCountersAddNothing) {
 
 }  // namespace
 }  // namespace aviary::controller
+
+namespace aviary::controller {
+namespace {
+
+// A restarted operator has only the status: the tests' state must survive the round trip through it.
+TEST(SequentialLook, TheStateSurvivesTheStatusRoundTrip) {
+  api::CanaryStatus status;
+  status.sequential = api::SequentialStatus{"v2", {{"canary.requests", 600}, {"primary.errors", 327.5}}, 20};
+  status.sequential->errorRate = api::SequentialTestStatus{600, 30, 5400, 27, {0.5, -1.25, 3}, {}, 42.5, "m"};
+  status.sequential->trafficSplit = api::SequentialTestStatus{600, 0, 5400, 0, {1, 2}, {-3, -4}, 0.25, "s"};
+  api::CanaryStatus back = api::decodeStatus(api::encodeStatus(status));
+  ASSERT_TRUE(back.sequential);
+  EXPECT_EQ(*back.sequential, *status.sequential);
+}
+
+}  // namespace
+}  // namespace aviary::controller
