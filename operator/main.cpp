@@ -7,12 +7,17 @@
 #include <spdlog/spdlog.h>
 
 #include "operator/controller/canary_controller.h"
+#include "operator/controller/controller_metrics.h"
 #include "operator/core/egress_policy.h"
 #include "operator/core/logging.h"
+#include "operator/core/metrics_registry.h"
 #include "operator/core/stop_signal.h"
+#include "operator/http/http_server.h"
 #include "operator/kube/http_kube_client.h"
 
 namespace po = boost::program_options;
+
+constexpr const char* kVersion = "0.1.0";
 
 int main(int argc, char** argv) {
   try {
@@ -22,6 +27,7 @@ int main(int argc, char** argv) {
     std::vector<std::string> metricsServerAllow, allowedGateways, allowedHostSuffixes, webhookAllow;
     bool inlineQueries = true, noCrossNamespaceRefs = false;
     std::string slackUrl, slackChannel, slackUser, teamsUrl, eventWebhook, clusterName;
+    std::string listenAddress;
     po::options_description flags("aviary flags");
     flags.add_options()("help,h", "show this help")("version", "print the version and exit")(
         "kubeconfig", po::value(&kubeconfig)->default_value(""),
@@ -36,6 +42,8 @@ int main(int argc, char** argv) {
         "default provider (a Canary's spec.provider overrides it)")(
         "selector-labels", po::value(&selectorLabels)->default_value("app,name,app.kubernetes.io/name"),
         "pod labels that identify a workload, tried in order")(
+        "listen-address", po::value(&listenAddress)->default_value(":8080"),
+        "HOST:PORT of /metrics, /healthz and /readyz (port 0: any free port, logged)")(
         "workers", po::value(&workers)->default_value(2), "canaries reconciled in parallel")(
         "route-settle-seconds", po::value(&routeSettleSeconds)->default_value(3),
         "on deletion, how long the mesh is given to stop using removed routes before the primary and the "
@@ -73,7 +81,7 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (vm.count("version")) {
-      std::cout << "aviary 0.1.0\n";
+      std::cout << "aviary " << kVersion << "\n";
       return 0;
     }
     if (auto st = aviary::initLogging(logLevel, logFormat); !st) {
@@ -161,7 +169,37 @@ int main(int argc, char** argv) {
     }
     options.eventWebhook = eventWebhook;
     options.clusterName = clusterName;
-    aviary::controller::CanaryController controller(**client, options);
+    aviary::metrics::Registry registry;
+    aviary::controller::ControllerMetrics metrics(registry, kVersion, options.defaultProvider);
+    (*client)->setObserver([&metrics](const std::string& verb, int code) { metrics.apiRequest(verb, code); });
+    aviary::controller::CanaryController controller(**client, options, &metrics);
+    auto colon = listenAddress.rfind(':');
+    aviary::http::ServerOptions serverOptions;
+    try {
+      if (colon == std::string::npos) throw std::invalid_argument("no port");
+      serverOptions.bindAddress = colon == 0 ? "0.0.0.0" : listenAddress.substr(0, colon);
+      serverOptions.port = static_cast<uint16_t>(std::stoul(listenAddress.substr(colon + 1)));
+    } catch (const std::exception&) {
+      spdlog::error("--listen-address {}: expected HOST:PORT or :PORT", listenAddress);
+      return 2;
+    }
+    aviary::http::HttpServer server(
+        serverOptions, [&](const aviary::http::Request& r, aviary::http::ResponseWriter& w) {
+          if (r.path == "/metrics")
+            return w.send(200, aviary::metrics::Registry::kContentType, registry.render());
+          if (r.path == "/healthz") return w.send(200, "text/plain", "ok\n");
+          if (r.path == "/readyz") {
+            return controller.ready() ? w.send(200, "text/plain", "ok\n")
+                                      : w.send(503, "text/plain", "informers not synced yet\n");
+          }
+          w.send(404, "text/plain", "not found\n");
+        });
+    if (auto st = server.start(); !st) {
+      spdlog::error("--listen-address {}: {}", listenAddress, st.error().message);
+      return 1;
+    }
+    spdlog::info("metrics and health at http://{}:{} (/metrics, /healthz, /readyz)",
+                 serverOptions.bindAddress, server.port());
     if (auto st = controller.start(); !st) {
       spdlog::error("{}", st.error().message);
       return 1;
@@ -169,6 +207,7 @@ int main(int argc, char** argv) {
     aviary::waitForStopSignal();
     spdlog::info("shutting down");
     controller.stop();
+    server.stop();
     return 0;
   } catch (const std::exception& e) {
     std::cerr << "aviary: " << e.what() << "\n";

@@ -71,7 +71,7 @@ echo "$(grep "prometheus listening" "$work/sandbox.log"), scraping the mesh's me
 
 step "The aviary operator"
 "$build_dir/operator/aviary" --kubeconfig "$operator_kubeconfig" --metrics-server "$prometheus_url" \
-  > "$work/aviary.log" 2>&1 &
+  --listen-address 127.0.0.1:0 > "$work/aviary.log" 2>&1 &
 aviary_pid=$!
 sleep 1
 head -2 "$work/aviary.log"

@@ -1,5 +1,7 @@
 #include "operator/controller/canary_controller.h"
 
+#include "operator/controller/timed_metric_provider.h"
+
 #include <spdlog/spdlog.h>
 
 #include "analysis/prometheus/prometheus_client.h"
@@ -43,8 +45,10 @@ const std::vector<kube::ResourceType>& ownedTypes() {
 
 }  // namespace
 
-CanaryController::CanaryController(kube::KubeClient& client, ControllerOptions options)
+CanaryController::CanaryController(kube::KubeClient& client, ControllerOptions options,
+                                   ControllerMetrics* metrics)
     : client_(client),
+      metrics_(metrics),
       ownedObjects_(client, ownedTypes()),
       options_(std::move(options)),
       routers_(mesh::builtInRouters()),
@@ -71,6 +75,7 @@ CanaryController::CanaryController(kube::KubeClient& client, ControllerOptions o
     return std::vector<std::string>{kube::objectKey(c["metadata"].value("namespace", ""), apex)};
   });
   auto timeout = options_.prometheusTimeout;
+  ControllerMetrics* controllerMetrics = metrics_;
   // The poster admits any host name (never IP literals in refused ranges unless listed); which hosts a
   // Canary may name is decided per namespace by validation (analysis/webhooks/webhook_scope.h).
   std::vector<std::string> postable = options_.webhookAllow;
@@ -78,14 +83,29 @@ CanaryController::CanaryController(kube::KubeClient& client, ControllerOptions o
   analysis::HttpPosterOptions posterOptions;
   if (auto allowed = EgressAllowList::parse(postable)) posterOptions.allowed = std::move(*allowed);
   poster_ = std::make_shared<analysis::HttpPoster>(std::move(posterOptions));
+  alerts_ = std::make_shared<analysis::AlertSender>(poster_);
   reconciler_ = std::make_unique<Reconciler>(
       ownedObjects_, canaries_.store(), deployments_.store(), configMaps_.store(), secrets_.store(), routers_,
       events_, options_,
-      [timeout](const std::string& url) -> std::shared_ptr<analysis::MetricProvider> {
-        return std::make_shared<analysis::PrometheusClient>(
+      [timeout, controllerMetrics](const std::string& url) -> std::shared_ptr<analysis::MetricProvider> {
+        auto client = std::make_shared<analysis::PrometheusClient>(
             analysis::PrometheusClientOptions{.url = url, .timeout = timeout});
+        if (!controllerMetrics) return client;
+        return std::make_shared<TimedMetricProvider>(
+            client, [controllerMetrics](auto took) { controllerMetrics->prometheusQuery(took); });
       },
-      std::make_shared<analysis::WebhookClient>(poster_), std::make_shared<analysis::AlertSender>(poster_));
+      std::make_shared<analysis::WebhookClient>(poster_), alerts_);
+  if (metrics_) {
+    reconciler_->setMetrics(metrics_);
+    metrics_->registry().onCollect([this] {
+      metrics_->queueDepth().set({}, static_cast<double>(queue_.length()));
+      metrics_->alertFailures().set({}, static_cast<double>(alerts_->counters().failed));
+      std::map<std::string, double> byNamespace;
+      for (const auto& key : canaries_.store().keys()) byNamespace[key.substr(0, key.find('/'))] += 1;
+      metrics_->canaryTotal().clear();
+      for (const auto& [ns, n] : byNamespace) metrics_->canaryTotal().set({ns}, n);
+    });
+  }
   reconciler_->setWake([this](const std::string& key) { queue_.add(key); });
   canaries_.addHandlers({[this](const auto& c) { queue_.add(keyOf(*c)); },
                          [this](const auto&, const auto& c) { queue_.add(keyOf(*c)); },
@@ -145,6 +165,7 @@ Status CanaryController::start() {
     return Error{ErrorCode::Timeout, "informers did not sync within 60s (is the Canary CRD installed?)"};
   }
   ownedWatch_.start();  // not waited for: see OwnedObjectWatch
+  ready_ = true;
   spdlog::info("canary controller started: {} canaries, {} deployments cached, {} workers",
                canaries_.store().keys().size(), deployments_.store().keys().size(), options_.workers);
   for (int i = 0; i < options_.workers; ++i) workers_.emplace_back([this] { work(); });
@@ -154,6 +175,7 @@ Status CanaryController::start() {
 void CanaryController::work() {
   while (auto key = queue_.get()) {
     ReconcileOutcome outcome;
+    const auto began = std::chrono::steady_clock::now();
     try {
       outcome = reconciler_->reconcile(*key);
     } catch (const std::exception& e) {
@@ -161,6 +183,7 @@ void CanaryController::work() {
       outcome.error = Error{ErrorCode::Internal, std::string("reconcile threw: ") + e.what()};
       spdlog::error("canary {}: {}", *key, e.what());
     }
+    if (metrics_) metrics_->reconciled(std::chrono::steady_clock::now() - began, !outcome.error);
     if (!outcome.error) {
       queue_.addRateLimited(*key);
     } else {

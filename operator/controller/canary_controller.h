@@ -8,6 +8,7 @@
 #include <thread>
 #include <vector>
 
+#include "operator/controller/controller_metrics.h"
 #include "operator/controller/owned_object_watch.h"
 #include "operator/controller/reconciler.h"
 #include "operator/kube/informer.h"
@@ -18,13 +19,16 @@ namespace aviary::controller {
 
 class CanaryController {
  public:
-  CanaryController(kube::KubeClient& client, ControllerOptions options);
+  // `metrics` (optional) receives the controller's series; it must outlive the controller.
+  CanaryController(kube::KubeClient& client, ControllerOptions options, ControllerMetrics* metrics = nullptr);
   ~CanaryController();
 
   // Starts the informers, waits for their first list, then the workers.
   Status start();
   // Stops taking work, lets running reconciles finish, flushes Events.
   void stop();
+  // True once the informers synced and the workers run (/readyz).
+  bool ready() const { return ready_; }
 
  private:
   void enqueueForDeployment(const kube::Json& deployment);
@@ -35,6 +39,7 @@ class CanaryController {
   void work();
 
   kube::KubeClient& client_;
+  ControllerMetrics* metrics_;
   // What the reconciler writes through: the objects it owns (Services, mesh routes) are remembered as last
   // written, so a reconcile that finds them as desired reads nothing from the API server.
   kube::WriteThroughCache ownedObjects_;
@@ -51,6 +56,8 @@ class CanaryController {
   std::unique_ptr<Reconciler> reconciler_;
   std::vector<std::thread> workers_;
   std::atomic<bool> stopped_{false};
+  std::atomic<bool> ready_{false};
+  std::shared_ptr<analysis::AlertSender> alerts_;
 };
 
 }  // namespace aviary::controller

@@ -14,6 +14,7 @@
 #include "analysis/webhooks/webhook_scope.h"
 #include "mesh-adapters/common/object_sync.h"
 #include "mesh-adapters/common/service_router.h"
+#include "operator/controller/controller_metrics.h"
 #include "operator/controller/primary_autoscaler.h"
 #include "operator/controller/service_endpoints.h"
 #include "operator/controller/workloads.h"
@@ -244,9 +245,11 @@ void Reconciler::startGathering(const std::string& key, const Needs& needs, cons
       land([&](Gathered& g) { g.hooks[name] = {false, "webhook " + name + " cannot be called"}; });
       continue;
     }
-    webhooks_->callAsync(std::move(*call), [land, name](analysis::WebhookResult r) {
-      land([&](Gathered& g) { g.hooks[name] = {r.passed, r.passed ? "" : r.message}; });
-    });
+    webhooks_->callAsync(std::move(*call),
+                         [land, name, metrics = controllerMetrics_](analysis::WebhookResult r) {
+                           if (!r.passed && metrics) metrics->webhookFailures().inc({});
+                           land([&](Gathered& g) { g.hooks[name] = {r.passed, r.passed ? "" : r.message}; });
+                         });
   }
 }
 
@@ -316,9 +319,12 @@ void Reconciler::postToEventWebhook(const api::Canary& c, const api::CanaryStatu
       false,
       analysis::eventWebhookPayload(
           {c.name, c.ns, api::phaseName(status.phase), status.lastAppliedSpec, std::move(metadata)}, event)};
-  webhooks_->callAsync(std::move(call), [key = c.key()](analysis::WebhookResult r) {
-    if (!r.passed) spdlog::warn("canary {}: --event-webhook: {}", key, r.message);
-  });
+  webhooks_->callAsync(std::move(call),
+                       [key = c.key(), metrics = controllerMetrics_](analysis::WebhookResult r) {
+                         if (r.passed) return;
+                         spdlog::warn("canary {}: --event-webhook: {}", key, r.message);
+                         if (metrics) metrics->webhookFailures().inc({});
+                       });
 }
 
 void Reconciler::notify(const api::Canary& c, const api::CanaryStatus& status,
@@ -329,9 +335,12 @@ void Reconciler::notify(const api::Canary& c, const api::CanaryStatus& status,
     auto call = webhookCall(c, status, name);
     if (!call) continue;
     if (event) call->payload = analysis::eventWebhookPayload(std::move(call->payload), *event);
-    webhooks_->callAsync(std::move(*call), [key = c.key(), name](analysis::WebhookResult r) {
-      if (!r.passed) spdlog::warn("canary {}: webhook {}: {}", key, name, r.message);
-    });
+    webhooks_->callAsync(std::move(*call),
+                         [key = c.key(), name, metrics = controllerMetrics_](analysis::WebhookResult r) {
+                           if (r.passed) return;
+                           spdlog::warn("canary {}: webhook {}: {}", key, name, r.message);
+                           if (metrics) metrics->webhookFailures().inc({});
+                         });
   }
 }
 
@@ -615,6 +624,8 @@ ReconcileOutcome Reconciler::reconcile(const std::string& key) {
   auto object = canaries_.get(key);
   if (!object) {  // deleted; what it created is owned by it and collected by Kubernetes
     forget(key);
+    if (auto slash = key.find('/'); controllerMetrics_ && slash != std::string::npos)
+      controllerMetrics_->canaryGone(key.substr(0, slash), key.substr(slash + 1));
     return {};
   }
   const Json& canaryJson = *object;
@@ -687,6 +698,7 @@ ReconcileOutcome Reconciler::reconcile(const std::string& key) {
       return {std::nullopt, written.error()};  // a conflict: retried from the fresh object
     }
   }
+  if (controllerMetrics_) controllerMetrics_->canaryObserved(c, decoded.canary.status, plan.status);
   // The status that used them is written: results gathered for a step the plan decided are done with.
   if (input.gathered && (!plan.needs || plan.needs->step != input.gathered->step))
     dropGathered(key, input.gathered->step);

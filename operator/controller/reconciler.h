@@ -31,6 +31,8 @@
 
 namespace aviary::controller {
 
+class ControllerMetrics;
+
 inline const kube::ResourceType kCanaries{"aviary.io", "v1beta1", "canaries", "Canary", true};
 inline const kube::ResourceType kAlertProviders{"aviary.io", "v1beta1", "alertproviders", "AlertProvider",
                                                 true};
@@ -90,6 +92,9 @@ class Reconciler {
   void setWake(std::function<void(const std::string& key)> wake);
   // No wake is called after this returns (gathering still in flight is dropped when it answers).
   void stopGathering();
+  // Where canary and webhook series go (/metrics); may be null. Set before the first reconcile; it must
+  // outlive the reconciler and every call in flight.
+  void setMetrics(ControllerMetrics* metrics) { controllerMetrics_ = metrics; }
 
  private:
   Status execute(const Action& action, const api::Canary& canary, const kube::Json* target,
@@ -170,6 +175,7 @@ class Reconciler {
     std::function<void(const std::string&)> wake;
   };
   std::shared_ptr<GatherState> gathering_ = std::make_shared<GatherState>();
+  ControllerMetrics* controllerMetrics_ = nullptr;
   // When this process removed a Canary's routes (restore on deletion), by Canary key.
   std::mutex routesMutex_;
   std::map<std::string, std::chrono::steady_clock::time_point> routesDroppedAt_;

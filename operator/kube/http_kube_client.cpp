@@ -91,10 +91,15 @@ Result<std::unique_ptr<HttpKubeClient>> HttpKubeClient::create(const ClusterConf
   return std::make_unique<HttpKubeClient>(std::move(*transport));
 }
 
-Result<Json> HttpKubeClient::send(HttpRequest request) {
+void HttpKubeClient::setObserver(std::function<void(const std::string& verb, int code)> observer) {
+  observer_ = std::move(observer);
+}
+
+Result<Json> HttpKubeClient::send(HttpRequest request, const char* verb) {
   const int maxRetries = transport_->config().maxRetries;
   for (int attempt = 0;; ++attempt) {
     auto response = transport_->roundTrip(request);
+    if (observer_) observer_(verb, response ? response->status : 0);
     if (!response) return response.takeError();
     if (response->status / 100 == 2) {
       if (response->body.empty()) return Json::object();
@@ -118,7 +123,7 @@ Result<Json> HttpKubeClient::send(HttpRequest request) {
 Result<Json> HttpKubeClient::getRaw(const std::string& path) {
   HttpRequest request;
   request.target = path;
-  return send(std::move(request));
+  return send(std::move(request), "get");
 }
 
 Result<Json> HttpKubeClient::get(const ResourceType& type, const std::string& ns, const std::string& name,
@@ -127,7 +132,7 @@ Result<Json> HttpKubeClient::get(const ResourceType& type, const std::string& ns
   if (!path) return path.takeError();
   HttpRequest request;
   request.target = *path;
-  return send(std::move(request));
+  return send(std::move(request), "get");
 }
 
 Result<Json> HttpKubeClient::list(const ResourceType& type, const std::string& ns,
@@ -142,7 +147,7 @@ Result<Json> HttpKubeClient::list(const ResourceType& type, const std::string& n
                                .add("continue", options.continueToken)
                                .add("resourceVersion", options.resourceVersion)
                                .str();
-  return send(std::move(request));
+  return send(std::move(request), "list");
 }
 
 Result<Json> HttpKubeClient::create(const ResourceType& type, const std::string& ns, const Json& object) {
@@ -153,7 +158,7 @@ Result<Json> HttpKubeClient::create(const ResourceType& type, const std::string&
   request.target = *path;
   request.contentType = "application/json";
   request.body = object.dump();
-  return send(std::move(request));
+  return send(std::move(request), "create");
 }
 
 Result<Json> HttpKubeClient::update(const ResourceType& type, const std::string& ns, const Json& object,
@@ -167,7 +172,7 @@ Result<Json> HttpKubeClient::update(const ResourceType& type, const std::string&
   request.target = *path;
   request.contentType = "application/json";
   request.body = object.dump();
-  return send(std::move(request));
+  return send(std::move(request), "update");
 }
 
 Result<Json> HttpKubeClient::patch(const ResourceType& type, const std::string& ns, const std::string& name,
@@ -181,7 +186,7 @@ Result<Json> HttpKubeClient::patch(const ResourceType& type, const std::string& 
   request.target = *path + Query().add("fieldManager", manager).str();
   request.contentType = patchContentType(patchType);
   request.body = patch.dump();
-  return send(std::move(request));
+  return send(std::move(request), "patch");
 }
 
 Result<Json> HttpKubeClient::remove(const ResourceType& type, const std::string& ns, const std::string& name,
@@ -198,7 +203,7 @@ Result<Json> HttpKubeClient::remove(const ResourceType& type, const std::string&
     body["preconditions"] = {{"resourceVersion", options.preconditionResourceVersion}};
   }
   request.body = body.dump();
-  return send(std::move(request));
+  return send(std::move(request), "delete");
 }
 
 Result<std::unique_ptr<WatchStream>> HttpKubeClient::watch(const ResourceType& type, const std::string& ns,
@@ -216,6 +221,7 @@ Result<std::unique_ptr<WatchStream>> HttpKubeClient::watch(const ResourceType& t
                                     options.timeoutSeconds > 0 ? std::to_string(options.timeoutSeconds) : "")
                                .str();
   auto body = transport_->openStream(request);
+  if (observer_) observer_("watch", body ? (*body)->head().status : 0);
   if (!body) return body.takeError();
   const HttpResponse& head = (*body)->head();
   if (head.status / 100 != 2) return errorFromResponse(head.status, head.body, head.retryAfter);

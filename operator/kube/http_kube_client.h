@@ -2,7 +2,9 @@
 // answers that carry Retry-After, and opens watches.
 #pragma once
 
+#include <functional>
 #include <memory>
+#include <string>
 
 #include "operator/kube/http_transport.h"
 #include "operator/kube/kube_client.h"
@@ -32,10 +34,15 @@ class HttpKubeClient final : public KubeClient {
   // GET of any path (discovery, /version), decoded as JSON.
   Result<Json> getRaw(const std::string& path);
   HttpTransport& transport() { return *transport_; }
+  // Called after every answer (and failed attempt: code 0) with the Kubernetes verb (get, list, create,
+  // update, patch, delete) and the HTTP status, for the operator's metrics. Set before use; it must be
+  // thread-safe.
+  void setObserver(std::function<void(const std::string& verb, int code)> observer);
 
  private:
-  Result<Json> send(HttpRequest request);
+  Result<Json> send(HttpRequest request, const char* verb);
   std::unique_ptr<HttpTransport> transport_;
+  std::function<void(const std::string&, int)> observer_;
 };
 
 }  // namespace aviary::kube

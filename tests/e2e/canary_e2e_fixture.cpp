@@ -10,7 +10,9 @@ void World::startOperator(const std::vector<std::string>& extraFlags) {
   std::vector<std::string> command{AVIARY_BINARY, "--kubeconfig", bed->operatorKubeconfig(),
                                    "--metrics-server", prometheus, "--workers", "2",
                                    // The tests' webhook receivers listen on loopback, which needs naming.
-                                   "--webhook-allow", "127.0.0.1"};
+                                   "--webhook-allow", "127.0.0.1",
+                                   // Any free port: test binaries run in parallel (metricsUrl() reads it).
+                                   "--listen-address", "127.0.0.1:0"};
   command.insert(command.end(), extraFlags.begin(), extraFlags.end());
   aviary = std::make_unique<ChildProcess>(command, dir + "/aviary.log");
 }

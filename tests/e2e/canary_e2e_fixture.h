@@ -112,6 +112,25 @@ class CanaryE2E : public ::testing::Test {
     return deployment(ns, "podinfo-primary")
         .value("/spec/template/spec/containers/0/image"_json_pointer, std::string());
   }
+  // The operator's base URL for /metrics, /healthz and /readyz, from its log ("" when not logged yet).
+  std::string operatorUrl() {
+    std::string log = world->aviary->log();
+    const std::string marker = "metrics and health at ";
+    auto at = log.find(marker);
+    if (at == std::string::npos) return "";
+    at += marker.size();
+    return log.substr(at, log.find(' ', at) - at);
+  }
+  // GET of `url` (python3's urllib, as any scraper would): "<status>\n<body>".
+  std::string httpGet(const std::string& url) {
+    return testing::runCommand(
+               "python3 -c 'import sys, urllib.request, urllib.error\n"
+               "try:\n r = urllib.request.urlopen(sys.argv[1]); print(r.status); "
+               "print(r.read().decode())\n"
+               "except urllib.error.HTTPError as e: print(e.code); print(e.read().decode())' " +
+               url)
+        .output;
+  }
   // The sandbox's series of user requests in `ns` that met no pod or no route, one per line.
   std::string noEndpointSeries(const std::string& ns) {
     std::string out, metrics = world->bed->trafficMetrics();

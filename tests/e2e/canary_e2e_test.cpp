@@ -2,6 +2,7 @@
 // or the real control plane (AVIARY_E2E_BED=kube; the operator under its own ServiceAccount) — driven with
 // the real kubectl as a user would. Short intervals (3 s steps, 6 s metric windows).
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include "tests/e2e/canary_e2e_fixture.h"
@@ -63,6 +64,50 @@ TEST_F(CanaryE2E, AHealthyReleaseIsPromotedStepByStepWithNoUserErrors) {
   EXPECT_NE(events.output.find("Advance podinfo.e2e-healthy canary weight 50"), std::string::npos)
       << events.output;
   EXPECT_NE(events.output.find("Promotion completed!"), std::string::npos);
+}
+
+// Issue 14: the operator's own /metrics (Flagger's series under aviary_, and the controller's), checked
+// by the real promtool, plus its health endpoints.
+TEST_F(CanaryE2E, TheOperatorExposesFlaggersSeriesAndItsHealth) {
+  initialize("e2e-metrics");
+  setImage("e2e-metrics");
+  ASSERT_TRUE(waitPhase("e2e-metrics", "Succeeded", std::chrono::seconds(40))) << phase("e2e-metrics");
+  const std::string url = operatorUrl();
+  ASSERT_FALSE(url.empty()) << world->aviary->log();
+  EXPECT_EQ(httpGet(url + "/healthz"), "200\nok\n\n");
+  EXPECT_EQ(httpGet(url + "/readyz"), "200\nok\n\n");
+  std::string scraped;
+  ASSERT_TRUE(eventually([&] {
+    scraped = httpGet(url + "/metrics");
+    return scraped.find(
+               R"(aviary_canary_successes_total{name="podinfo",namespace="e2e-metrics",deployment_strategy="canary"} 1)") !=
+           std::string::npos;
+  })) << scraped;
+  for (
+      const char* series :
+      {R"(aviary_info{version="0.1.0",mesh_provider="istio"} 1)",
+       R"(aviary_canary_status{name="podinfo",namespace="e2e-metrics"} 1)",
+       R"(aviary_canary_weight{workload="podinfo",namespace="e2e-metrics"} 0)",
+       R"(aviary_canary_weight{workload="podinfo-primary",namespace="e2e-metrics"} 100)",
+       R"(aviary_canary_total{namespace="e2e-metrics"} 1)",
+       R"(aviary_canary_duration_seconds_count{name="podinfo",namespace="e2e-metrics"} 1)",
+       R"(aviary_canary_metric_analysis{name="podinfo",namespace="e2e-metrics",metric="request-success-rate"} 100)",
+       R"(aviary_kube_api_requests_total{verb="update",code="200"} )",
+       "aviary_reconcile_duration_seconds_count ", "aviary_prometheus_query_duration_seconds_count ",
+       "aviary_workqueue_depth "}) {
+    EXPECT_NE(scraped.find(series), std::string::npos) << series << " in\n" << scraped;
+  }
+  // The exposition as Prometheus's own linter reads it (the status line is not part of it).
+  // Its one complaint is Flagger's own name for a gauge, kept so that Flagger's dashboards port.
+  auto lint = testing::runCommand("promtool check metrics", scraped.substr(scraped.find('\n') + 1));
+  std::istringstream problems(lint.output);
+  for (std::string line; std::getline(problems, line);) {
+    if (!line.empty()) {
+      EXPECT_EQ(line, "aviary_canary_total non-counter metrics should not have \"_total\" suffix")
+          << lint.output;
+    }
+  }
+  EXPECT_EQ(httpGet(url + "/nothing").rfind("404", 0), 0u);
 }
 
 TEST_F(CanaryE2E, AFaultyReleaseIsRolledBackAfterThresholdFailedChecks) {

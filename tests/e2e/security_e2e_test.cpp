@@ -66,7 +66,8 @@ class Environment : public ::testing::Environment {
     // Nothing listens on the default Prometheus: these Canaries never get as far as a query.
     world->aviary = std::make_unique<ChildProcess>(
         std::vector<std::string>{AVIARY_BINARY, "--kubeconfig", world->bed->operatorKubeconfig(),
-                                 "--metrics-server", "http://prometheus.monitoring:9090", "--workers", "2"},
+                                 "--metrics-server", "http://prometheus.monitoring:9090", "--workers", "2",
+                                 "--listen-address", "127.0.0.1:0"},
         world->dir + "/aviary.log");
   }
   void TearDown() override {
