@@ -1,7 +1,12 @@
 // aviary: the operator binary. Loads the cluster configuration, checks that the API server answers, and
 // runs the canary controller until SIGINT/SIGTERM.
+#include <unistd.h>
 #include <boost/program_options.hpp>
+
+#include <cstdlib>
+#include <fstream>
 #include <iostream>
+#include <optional>
 #include <sstream>
 
 #include <spdlog/spdlog.h>
@@ -14,10 +19,29 @@
 #include "operator/core/stop_signal.h"
 #include "operator/http/http_server.h"
 #include "operator/kube/http_kube_client.h"
+#include "operator/kube/leader_election.h"
 
 namespace po = boost::program_options;
 
 constexpr const char* kVersion = "0.1.0";
+
+namespace {
+
+// The namespace of the pod the operator runs in, from its ServiceAccount's mount.
+std::optional<std::string> podNamespace() {
+  std::ifstream file("/var/run/secrets/kubernetes.io/serviceaccount/namespace");
+  std::string ns;
+  if (file && std::getline(file, ns) && !ns.empty()) return ns;
+  return std::nullopt;
+}
+
+std::string hostName() {
+  char name[256] = {};
+  if (::gethostname(name, sizeof name - 1) != 0 || name[0] == 0) return "aviary";
+  return name;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   try {
@@ -28,6 +52,8 @@ int main(int argc, char** argv) {
     bool inlineQueries = true, noCrossNamespaceRefs = false;
     std::string slackUrl, slackChannel, slackUser, teamsUrl, eventWebhook, clusterName;
     std::string listenAddress;
+    bool leaderElect = true;
+    std::string leaseNamespace, leaseIdentity;
     po::options_description flags("aviary flags");
     flags.add_options()("help,h", "show this help")("version", "print the version and exit")(
         "kubeconfig", po::value(&kubeconfig)->default_value(""),
@@ -42,6 +68,12 @@ int main(int argc, char** argv) {
         "default provider (a Canary's spec.provider overrides it)")(
         "selector-labels", po::value(&selectorLabels)->default_value("app,name,app.kubernetes.io/name"),
         "pod labels that identify a workload, tried in order")(
+        "leader-elect", po::value(&leaderElect)->default_value(true),
+        "only the holder of the Lease aviary-leader reconciles (run several replicas; false: one replica)")(
+        "leader-election-namespace", po::value(&leaseNamespace)->default_value(""),
+        "namespace of the Lease (default: the pod's namespace, else aviary-system)")(
+        "leader-election-identity", po::value(&leaseIdentity)->default_value(""),
+        "this replica's name in the Lease (default: the host name, i.e. the pod's name)")(
         "listen-address", po::value(&listenAddress)->default_value(":8080"),
         "HOST:PORT of /metrics, /healthz and /readyz (port 0: any free port, logged)")(
         "workers", po::value(&workers)->default_value(2), "canaries reconciled in parallel")(
@@ -173,6 +205,13 @@ int main(int argc, char** argv) {
     aviary::controller::ControllerMetrics metrics(registry, kVersion, options.defaultProvider);
     (*client)->setObserver([&metrics](const std::string& verb, int code) { metrics.apiRequest(verb, code); });
     aviary::controller::CanaryController controller(**client, options, &metrics);
+    std::unique_ptr<aviary::kube::LeaderElector> elector;
+    if (leaderElect) {
+      aviary::kube::LeaderElectionOptions lease;
+      lease.ns = !leaseNamespace.empty() ? leaseNamespace : podNamespace().value_or("aviary-system");
+      lease.identity = !leaseIdentity.empty() ? leaseIdentity : hostName();
+      elector = std::make_unique<aviary::kube::LeaderElector>(**client, lease);
+    }
     auto colon = listenAddress.rfind(':');
     aviary::http::ServerOptions serverOptions;
     try {
@@ -189,8 +228,11 @@ int main(int argc, char** argv) {
             return w.send(200, aviary::metrics::Registry::kContentType, registry.render());
           if (r.path == "/healthz") return w.send(200, "text/plain", "ok\n");
           if (r.path == "/readyz") {
-            return controller.ready() ? w.send(200, "text/plain", "ok\n")
-                                      : w.send(503, "text/plain", "informers not synced yet\n");
+            // Ready: the leader once its informers synced, or a standby waiting for the Lease.
+            const bool standby = elector && !elector->leading();
+            if (controller.ready() || standby)
+              return w.send(200, "text/plain", standby ? "ok (standby)\n" : "ok\n");
+            return w.send(503, "text/plain", "informers not synced yet\n");
           }
           w.send(404, "text/plain", "not found\n");
         });
@@ -200,13 +242,29 @@ int main(int argc, char** argv) {
     }
     spdlog::info("metrics and health at http://{}:{} (/metrics, /healthz, /readyz)",
                  serverOptions.bindAddress, server.port());
-    if (auto st = controller.start(); !st) {
+    if (elector) {
+      elector->run(
+          [&controller] {
+            if (auto st = controller.start(); !st) {
+              spdlog::error("{}", st.error().message);
+              std::_Exit(1);
+            }
+          },
+          [] {
+            // No split brain: a leader that lost the Lease must not write once another may lead. Exiting at
+            // once is the only way to be sure no reconcile in flight writes; the Deployment restarts us as
+            // a standby.
+            spdlog::error("lost the leader-election Lease: exiting");
+            std::_Exit(1);
+          });
+    } else if (auto st = controller.start(); !st) {
       spdlog::error("{}", st.error().message);
       return 1;
     }
     aviary::waitForStopSignal();
     spdlog::info("shutting down");
     controller.stop();
+    if (elector) elector->stop();  // after the last write: releases the Lease for a standby
     server.stop();
     return 0;
   } catch (const std::exception& e) {

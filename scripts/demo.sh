@@ -40,7 +40,7 @@ if [ "$cluster" = kube ]; then
   kq apply -f sandbox/crds -f crds > /dev/null
   kq create namespace aviary-system > /dev/null
   kq apply -f config/rbac/service_account.yaml -f config/rbac/cluster_role.yaml \
-    -f config/rbac/cluster_role_binding.yaml > /dev/null
+    -f config/rbac/cluster_role_binding.yaml -f config/rbac/leader_election.yaml > /dev/null
   # The operator's own identity: a token of its ServiceAccount, never the admin's certificate.
   server=$(kq config view --raw --minify -o jsonpath='{.clusters[0].cluster.server}')
   ca=$(kq config view --raw --minify -o jsonpath='{.clusters[0].cluster.certificate-authority-data}')
@@ -65,6 +65,7 @@ else
   step "$(grep "aviary-sandbox listening" "$work/sandbox.log") (kubeconfig $work/kubeconfig)"
   export KUBECONFIG="$work/kubeconfig"
   operator_kubeconfig="$KUBECONFIG"
+  kq create namespace aviary-system > /dev/null  # where the operator's leader-election Lease lives
 fi
 prometheus_url=$(grep -o 'prometheus listening on .*' "$work/sandbox.log" | awk '{print $4}')
 echo "$(grep "prometheus listening" "$work/sandbox.log"), scraping the mesh's metrics every second"

@@ -1,5 +1,7 @@
 #include "mesh-adapters/common/service_router.h"
 
+#include <vector>
+
 #include <algorithm>
 
 #include "mesh-adapters/common/object_sync.h"
@@ -89,16 +91,20 @@ std::optional<std::string> headlessMismatch(const api::ServiceSpec& s, const Jso
 }  // namespace
 
 Status reconcileServices(kube::KubeClient& client, const api::Canary& c, const std::string& labelKey,
-                         const std::string& labelValue) {
+                         const std::string& labelValue, ServiceSet which) {
   const api::ServiceSpec& s = c.spec.service;
   ManagedFields fields{{"selector", "ports"}, {}};
   fields.keepFromStored = [&s](const Json& stored, Json& next) { keepFromStored(s, stored, next); };
   fields.immutableMismatch = [&s](const Json& stored) { return headlessMismatch(s, stored); };
   const Json primary = {{labelKey, labelValue + "-primary"}};
-  for (const Json& desired :
-       {service(c, c.apexName(), primary, s.apex), service(c, c.primaryServiceName(), primary, s.primary),
-        service(c, c.canaryServiceName(), {{labelKey, labelValue}}, s.canary)}) {
-    if (auto r = syncObject(client, kube::resources::kServices, c.ns, desired, fields); !r) return r.error();
+  std::vector<Json> desired;
+  if (which != ServiceSet::Apex) {
+    desired.push_back(service(c, c.primaryServiceName(), primary, s.primary));
+    desired.push_back(service(c, c.canaryServiceName(), {{labelKey, labelValue}}, s.canary));
+  }
+  if (which != ServiceSet::Backends) desired.push_back(service(c, c.apexName(), primary, s.apex));
+  for (const Json& d : desired) {
+    if (auto r = syncObject(client, kube::resources::kServices, c.ns, d, fields); !r) return r.error();
   }
   return {};
 }

@@ -19,7 +19,12 @@ namespace aviary::mesh {
 // same Canary writes nothing. spec.service.headless: Services Aviary creates get clusterIP None, and one it
 // created before the setting changed is deleted and created again (clusterIP cannot change); asking a
 // user's Service with a cluster IP to be headless is an Invalid error instead.
+//
+// `which`: all three (the apex last), or only the primary and canary Services, or only the apex. A mesh
+// router writes the backends, then its routes, then the apex: a new apex Service with no endpoints yet, and
+// no route in front of it, would answer its first requests with 503.
+enum class ServiceSet { All, Backends, Apex };
 Status reconcileServices(kube::KubeClient& client, const api::Canary& canary, const std::string& labelKey,
-                         const std::string& labelValue);
+                         const std::string& labelValue, ServiceSet which = ServiceSet::All);
 
 }  // namespace aviary::mesh

@@ -482,7 +482,9 @@ Status Reconciler::execute(const Action& action, const api::Canary& c, const Jso
     }
     case ActionType::EnsureRoutes: {
       if (auto st = needLabel(); !st) return st;
-      if (auto st = mesh::reconcileServices(client_, c, label->first, label->second); !st) {
+      if (auto st =
+              mesh::reconcileServices(client_, c, label->first, label->second, mesh::ServiceSet::Backends);
+          !st) {
         return withContext(st, "services");
       }
       // A destination that gets its first traffic must list its pods first: a new Service's EndpointSlices
@@ -498,7 +500,12 @@ Status Reconciler::execute(const Action& action, const api::Canary& c, const Jso
         if (!serving) return withContext(serving.error(), "reading the endpoints of " + service);
         if (!*serving) return waitingFor("Service " + service + " to list the pods of " + deployment);
       }
-      return withContext(router.reconcile(c, {action.primaryWeight, action.canaryWeight}), "routes");
+      if (auto st = router.reconcile(c, {action.primaryWeight, action.canaryWeight}); !st)
+        return withContext(st, "routes");
+      // The apex last: when it is new, the routes in front of it already send its traffic to endpoints.
+      return withContext(
+          mesh::reconcileServices(client_, c, label->first, label->second, mesh::ServiceSet::Apex),
+          "services");
     }
     case ActionType::ScaleTarget: {
       if (!target || target->value("/spec/replicas"_json_pointer, 1) == action.replicas) return {};

@@ -4,7 +4,7 @@
 
 namespace aviary::e2e {
 
-void World::startOperator(const std::vector<std::string>& extraFlags) {
+std::vector<std::string> World::operatorCommand(const std::vector<std::string>& extraFlags) const {
   // A bed without Prometheus gets an address where nothing listens: checks fail, nothing promotes.
   std::string prometheus = bed->prometheusUrl().empty() ? "http://127.0.0.1:1" : bed->prometheusUrl();
   std::vector<std::string> command{AVIARY_BINARY, "--kubeconfig", bed->operatorKubeconfig(),
@@ -14,7 +14,11 @@ void World::startOperator(const std::vector<std::string>& extraFlags) {
                                    // Any free port: test binaries run in parallel (metricsUrl() reads it).
                                    "--listen-address", "127.0.0.1:0"};
   command.insert(command.end(), extraFlags.begin(), extraFlags.end());
-  aviary = std::make_unique<ChildProcess>(command, dir + "/aviary.log");
+  return command;
+}
+
+void World::startOperator(const std::vector<std::string>& extraFlags) {
+  aviary = std::make_unique<ChildProcess>(operatorCommand(extraFlags), dir + "/aviary.log");
 }
 
 namespace {
@@ -26,6 +30,8 @@ class Environment : public ::testing::Environment {
     const std::string source = AVIARY_SOURCE_DIR;
     Status ready = world->open("e2e");
     if (ready) ready = world->apply({source + "/sandbox/crds", source + "/crds"});
+    // The operator's namespace, where its leader-election Lease lives (the real bed has it already).
+    if (ready) (*world->kubectl)("create namespace aviary-system");
     if (!ready) {
       world->error = ready.error().message;
       return;

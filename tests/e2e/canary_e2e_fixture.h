@@ -32,6 +32,8 @@ struct World : testing::BedSession {
   std::unique_ptr<ChildProcess> aviary;
   std::string error;
 
+  // The operator's command line: the tests' flags and `extraFlags`.
+  std::vector<std::string> operatorCommand(const std::vector<std::string>& extraFlags = {}) const;
   // Starts the operator with the tests' flags and `extraFlags`.
   void startOperator(const std::vector<std::string>& extraFlags = {});
 };

@@ -63,6 +63,7 @@ class Environment : public ::testing::Environment {
       world->error = st.error().message;
       return;
     }
+    (*world->kubectl)("create namespace aviary-system");  // the leader-election Lease's
     // Nothing listens on the default Prometheus: these Canaries never get as far as a query.
     world->aviary = std::make_unique<ChildProcess>(
         std::vector<std::string>{AVIARY_BINARY, "--kubeconfig", world->bed->operatorKubeconfig(),

@@ -58,7 +58,8 @@ Result<std::string> ControlPlane::operatorKubeconfig() {
   auto ns = admin("create namespace aviary-system");
   if (ns.exitCode != 0 && ns.output.find("AlreadyExists") == std::string::npos)
     return makeError(ErrorCode::Unavailable, ns.output);
-  for (const char* file : {"/service_account.yaml", "/cluster_role.yaml", "/cluster_role_binding.yaml"}) {
+  for (const char* file :
+       {"/service_account.yaml", "/cluster_role.yaml", "/cluster_role_binding.yaml", "/leader_election.yaml"}) {
     auto r = admin("apply -f " + rbac + file);
     if (r.exitCode != 0)
       return makeError(ErrorCode::Unavailable, "applying " + rbac + file + ": " + r.output);

@@ -1,0 +1,155 @@
+#include "operator/kube/leader_election.h"
+
+#include <spdlog/spdlog.h>
+
+#include "operator/core/time_format.h"
+
+namespace aviary::kube {
+namespace {
+
+// Lease times are MicroTime: RFC 3339 with microseconds.
+std::string microNow() {
+  return formatRfc3339Micro(std::chrono::system_clock::now());
+}
+
+int seconds(std::chrono::milliseconds d) {
+  return static_cast<int>(
+      std::max<long long>(1, std::chrono::duration_cast<std::chrono::seconds>(d).count()));
+}
+
+}  // namespace
+
+LeaderElector::LeaderElector(KubeClient& client, LeaderElectionOptions options)
+    : client_(client), options_(std::move(options)) {}
+
+LeaderElector::~LeaderElector() {
+  stop();
+}
+
+bool LeaderElector::tryAcquireOrRenew(std::chrono::steady_clock::time_point now) {
+  auto current = client_.get(kLeases, options_.ns, options_.name);
+  if (!current) {
+    if (current.error().code != ErrorCode::NotFound) {
+      spdlog::warn("leader election: reading Lease {}/{}: {}", options_.ns, options_.name,
+                   current.error().message);
+      return false;
+    }
+    const std::string t = microNow();
+    Json lease = {{"apiVersion", "coordination.k8s.io/v1"},
+                  {"kind", "Lease"},
+                  {"metadata", {{"name", options_.name}, {"namespace", options_.ns}}},
+                  {"spec",
+                   {{"holderIdentity", options_.identity},
+                    {"leaseDurationSeconds", seconds(options_.leaseDuration)},
+                    {"acquireTime", t},
+                    {"renewTime", t},
+                    {"leaseTransitions", 0}}}};
+    auto created = client_.create(kLeases, options_.ns, lease);
+    if (!created) {
+      if (created.error().code != ErrorCode::AlreadyExists)
+        spdlog::warn("leader election: creating Lease {}/{}: {}", options_.ns, options_.name,
+                     created.error().message);
+      return false;
+    }
+    observedRecord_ = (*created)["spec"].dump();
+    observedAt_ = now;
+    return true;
+  }
+  Json lease = *current;
+  const Json spec = lease.value("spec", Json::object());
+  const std::string holder = spec.value("holderIdentity", "");
+  const std::string record = spec.dump();
+  if (record != observedRecord_) {  // the record changed: another holder's lease runs from now
+    observedRecord_ = record;
+    observedAt_ = now;
+  }
+  const bool mine = holder == options_.identity;
+  const auto duration =
+      std::chrono::seconds(spec.value("leaseDurationSeconds", seconds(options_.leaseDuration)));
+  if (!mine && !holder.empty() && now < observedAt_ + duration) return false;  // held by another
+  const std::string t = microNow();
+  Json next = spec;
+  next["holderIdentity"] = options_.identity;
+  next["leaseDurationSeconds"] = seconds(options_.leaseDuration);
+  next["renewTime"] = t;
+  if (!mine) {
+    next["acquireTime"] = t;
+    next["leaseTransitions"] = spec.value("leaseTransitions", 0) + (holder.empty() ? 0 : 1);
+  }
+  lease["spec"] = next;
+  auto updated = client_.update(kLeases, options_.ns, lease);  // carries resourceVersion: one winner
+  if (!updated) {
+    if (updated.error().code != ErrorCode::Conflict)
+      spdlog::warn("leader election: updating Lease {}/{}: {}", options_.ns, options_.name,
+                   updated.error().message);
+    return false;
+  }
+  observedRecord_ = (*updated)["spec"].dump();
+  observedAt_ = now;
+  return true;
+}
+
+bool LeaderElector::sleepFor(std::chrono::milliseconds d) {
+  std::unique_lock lock(mutex_);
+  return !wake_.wait_for(lock, d, [this] { return stopping_.load(); });
+}
+
+void LeaderElector::loop(std::function<void()> started, std::function<void()> lost) {
+  spdlog::info("leader election: {} campaigning for Lease {}/{}", options_.identity, options_.ns,
+               options_.name);
+  while (!stopping_) {
+    if (tryAcquireOrRenew(std::chrono::steady_clock::now())) break;
+    if (!sleepFor(options_.retryPeriod)) return;
+  }
+  if (stopping_) return;
+  leading_ = true;
+  spdlog::info("leader election: {} leads (Lease {}/{})", options_.identity, options_.ns, options_.name);
+  started();
+  auto lastRenew = std::chrono::steady_clock::now();
+  while (sleepFor(options_.retryPeriod)) {
+    const auto now = std::chrono::steady_clock::now();
+    if (tryAcquireOrRenew(now)) {
+      lastRenew = now;
+      continue;
+    }
+    if (now - lastRenew >= options_.renewDeadline) {
+      leading_ = false;
+      spdlog::error("leader election: {} could not renew Lease {}/{} within {} ms: no longer the leader",
+                    options_.identity, options_.ns, options_.name, options_.renewDeadline.count());
+      lost();
+      return;
+    }
+  }
+}
+
+void LeaderElector::run(std::function<void()> started, std::function<void()> lost) {
+  thread_ =
+      std::thread([this, started = std::move(started), lost = std::move(lost)] { loop(started, lost); });
+}
+
+void LeaderElector::release() {
+  auto current = client_.get(kLeases, options_.ns, options_.name);
+  if (!current || (*current).value("/spec/holderIdentity"_json_pointer, std::string()) != options_.identity)
+    return;
+  Json lease = *current;
+  lease["spec"]["holderIdentity"] = "";
+  lease["spec"]["leaseDurationSeconds"] = 1;
+  lease["spec"]["renewTime"] = microNow();
+  if (auto r = client_.update(kLeases, options_.ns, lease); !r) {
+    spdlog::warn("leader election: releasing Lease {}/{}: {}", options_.ns, options_.name, r.error().message);
+  } else {
+    spdlog::info("leader election: {} released Lease {}/{}", options_.identity, options_.ns, options_.name);
+  }
+}
+
+void LeaderElector::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_.exchange(true)) return;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+  if (leading_.exchange(false)) release();
+}
+
+}  // namespace aviary::kube

@@ -1,0 +1,67 @@
+// Leader election on a coordination.k8s.io/v1 Lease, with client-go's semantics
+// (k8s.io/client-go/tools/leaderelection): a candidate takes the Lease when it is free, its holder released
+// it, or its holder has not renewed it for leaseDuration as observed on the candidate's own clock (so
+// clock skew between nodes does not matter); the leader renews every retryPeriod and gives up leading when
+// it could not renew for renewDeadline, before any other candidate may take over (renewDeadline <
+// leaseDuration). Writes use the Lease's resourceVersion, so two candidates never both win.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "operator/kube/kube_client.h"
+
+namespace aviary::kube {
+
+inline const ResourceType kLeases{"coordination.k8s.io", "v1", "leases", "Lease", true};
+
+struct LeaderElectionOptions {
+  std::string ns;  // the Lease's namespace (the operator's)
+  std::string name = "aviary-leader";
+  std::string identity;  // this candidate: unique among the replicas (the pod's name)
+  std::chrono::milliseconds leaseDuration{15'000};
+  std::chrono::milliseconds renewDeadline{10'000};
+  std::chrono::milliseconds retryPeriod{2'000};
+};
+
+class LeaderElector {
+ public:
+  LeaderElector(KubeClient& client, LeaderElectionOptions options);
+  ~LeaderElector();
+
+  // Starts campaigning on a thread of its own. `started` runs (on that thread) once the Lease is held;
+  // `lost` runs once if it is lost afterwards: the caller must stop acting as the leader at once.
+  void run(std::function<void()> started, std::function<void()> lost);
+  // Stops campaigning; a leader releases the Lease (holderIdentity cleared) so a standby takes over at
+  // its next retry instead of after leaseDuration. Idempotent.
+  void stop();
+  bool leading() const { return leading_; }
+
+  // One attempt to take or renew the Lease at `now` (steady clock, for observing expiry). True when this
+  // candidate holds it afterwards. Public for tests.
+  bool tryAcquireOrRenew(std::chrono::steady_clock::time_point now);
+
+ private:
+  void loop(std::function<void()> started, std::function<void()> lost);
+  bool sleepFor(std::chrono::milliseconds d);  // false when stopped meanwhile
+  void release();
+
+  KubeClient& client_;
+  LeaderElectionOptions options_;
+  std::atomic<bool> leading_{false};
+  std::atomic<bool> stopping_{false};
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::thread thread_;
+  // What this candidate last saw of the Lease, and when (its own clock): another holder's Lease expires
+  // leaseDuration after the record last changed as seen here.
+  std::string observedRecord_;
+  std::chrono::steady_clock::time_point observedAt_{};
+};
+
+}  // namespace aviary::kube
