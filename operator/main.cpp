@@ -245,7 +245,7 @@ int main(int argc, char** argv) {
     if (elector) {
       elector->run(
           [&controller] {
-            if (auto st = controller.start(); !st) {
+            if (auto st = controller.start(); !st && st.error().code != aviary::ErrorCode::Cancelled) {
               spdlog::error("{}", st.error().message);
               std::_Exit(1);
             }

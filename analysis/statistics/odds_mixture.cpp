@@ -26,10 +26,14 @@ void OddsMixture::update(State& state, double onA, double onB, double nullProbab
 double OddsMixture::evidence(const State& state) const {
   if (state.size() != multipliers_.size() || state.empty()) return 1;
   const double top = *std::max_element(state.begin(), state.end());
-  if (std::isinf(top)) return top > 0 ? std::numeric_limits<double>::infinity() : 0;
+  if (std::isnan(top)) return 1;
+  // Finite always: the value goes into the Canary's status, and JSON has no infinity.
+  constexpr double kMax = std::numeric_limits<double>::max();
+  if (std::isinf(top)) return top > 0 ? kMax : 0;
   double sum = 0;
   for (double l : state) sum += std::exp(l - top);
-  return std::exp(top) * sum / static_cast<double>(state.size());
+  const double logEvidence = top + std::log(sum / static_cast<double>(state.size()));
+  return logEvidence >= std::log(kMax) ? kMax : std::exp(logEvidence);
 }
 
 }  // namespace aviary::analysis

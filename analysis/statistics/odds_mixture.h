@@ -36,6 +36,7 @@ class OddsMixture {
   void update(State& state, double onA, double onB, double nullProbability) const;
 
   // The mixture's value: the average likelihood ratio (1 at the start; ≥ 1/α rejects the null at level α).
+  // Always finite: past the largest double it is that double.
   double evidence(const State& state) const;
 
  private:

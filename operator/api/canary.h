@@ -105,7 +105,10 @@ struct SequentialSpec {
   std::optional<double> latencyMs;  // compare the arms' shares of requests slower than this bucket bound (ms)
   double alpha = 0.01;              // bound on the probability of a false rollback, over the whole analysis
   double tolerance = 0;             // relative: the canary may be worse by this factor (0.1 = 10%) unjudged
-  bool trafficSplit = true;         // verify the canary's share of requests against its weight
+  // Verify the canary's share of requests against its weight. Off by default: it assumes every request to
+  // the canary's workload comes through the weighted route (a load tester calling <name>-canary directly,
+  // as Flagger's tutorial does, breaks that).
+  bool trafficSplit = false;
 };
 
 struct AnalysisSpec {

@@ -133,9 +133,11 @@ CanaryStatus decodeStatus(const Json& j) {
   if (j.contains("sequential") && j["sequential"].is_object()) {
     const Json& q = j["sequential"];
     SequentialStatus sequential;
-    sequential.revision = q.value("revision", "");
-    sequential.weight = q.value("weight", 0);
-    const Json counters = q.value("counters", Json::object());
+    sequential.revision =
+        q.contains("revision") && q["revision"].is_string() ? q["revision"].get<std::string>() : "";
+    sequential.weight = q.contains("weight") && q["weight"].is_number_integer() ? q["weight"].get<int>() : 0;
+    const Json counters =
+        q.contains("counters") && q["counters"].is_object() ? q["counters"] : Json::object();
     for (const auto& [k, v] : counters.items()) {
       if (v.is_number()) sequential.counters[k] = v.get<double>();
     }
@@ -149,14 +151,19 @@ CanaryStatus decodeStatus(const Json& j) {
       if (!q.contains(key) || !q[key].is_object()) return;
       const Json& t = q[key];
       SequentialTestStatus r;
-      r.canaryRequests = t.value("/canary/requests"_json_pointer, 0.0);
-      r.canaryBad = t.value("/canary/bad"_json_pointer, 0.0);
-      r.primaryRequests = t.value("/primary/requests"_json_pointer, 0.0);
-      r.primaryBad = t.value("/primary/bad"_json_pointer, 0.0);
+      // Status is written by anyone with access: a field of the wrong type reads as its default, never
+      // throws.
+      auto number = [&](const Json::json_pointer& at, double fallback) {
+        return t.contains(at) && t.at(at).is_number() ? t.at(at).get<double>() : fallback;
+      };
+      r.canaryRequests = number("/canary/requests"_json_pointer, 0);
+      r.canaryBad = number("/canary/bad"_json_pointer, 0);
+      r.primaryRequests = number("/primary/requests"_json_pointer, 0);
+      r.primaryBad = number("/primary/bad"_json_pointer, 0);
       r.logLikelihoodRatios = numbers(t.value("logLikelihoodRatios", Json::array()));
       r.logLikelihoodRatiosLess = numbers(t.value("logLikelihoodRatiosLess", Json::array()));
-      r.evidence = t.value("evidence", 1.0);
-      r.message = t.value("message", "");
+      r.evidence = number("/evidence"_json_pointer, 1);
+      r.message = t.contains("message") && t["message"].is_string() ? t["message"].get<std::string>() : "";
       out = std::move(r);
     };
     test("errorRate", sequential.errorRate);

@@ -100,10 +100,9 @@ CanaryController::CanaryController(kube::KubeClient& client, ControllerOptions o
     metrics_->registry().onCollect([this] {
       metrics_->queueDepth().set({}, static_cast<double>(queue_.length()));
       metrics_->alertFailures().set({}, static_cast<double>(alerts_->counters().failed));
-      std::map<std::string, double> byNamespace;
-      for (const auto& key : canaries_.store().keys()) byNamespace[key.substr(0, key.find('/'))] += 1;
-      metrics_->canaryTotal().clear();
-      for (const auto& [ns, n] : byNamespace) metrics_->canaryTotal().set({ns}, n);
+      std::map<metrics::LabelValues, double> byNamespace;
+      for (const auto& key : canaries_.store().keys()) byNamespace[{key.substr(0, key.find('/'))}] += 1;
+      metrics_->canaryTotal().replace(byNamespace);
     });
   }
   reconciler_->setWake([this](const std::string& key) { queue_.add(key); });
@@ -164,6 +163,10 @@ Status CanaryController::start() {
   if (!synced) {
     return Error{ErrorCode::Timeout, "informers did not sync within 60s (is the Canary CRD installed?)"};
   }
+  // stop() may run meanwhile (a signal, or a leader's start on the elector's thread): no worker starts
+  // after it.
+  std::lock_guard lock(lifecycle_);
+  if (stopped_) return Error{ErrorCode::Cancelled, "stopped before the controller started"};
   ownedWatch_.start();  // not waited for: see OwnedObjectWatch
   ready_ = true;
   spdlog::info("canary controller started: {} canaries, {} deployments cached, {} workers",
@@ -195,6 +198,7 @@ void CanaryController::work() {
 }
 
 void CanaryController::stop() {
+  std::lock_guard lock(lifecycle_);
   if (stopped_.exchange(true)) return;
   reconciler_->stopGathering();  // no check result re-queues anything from now on
   queue_.shutDown();

@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <memory>
+#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -57,6 +58,7 @@ class CanaryController {
   std::vector<std::thread> workers_;
   std::atomic<bool> stopped_{false};
   std::atomic<bool> ready_{false};
+  std::mutex lifecycle_;  // start()'s worker launch against stop()
   std::shared_ptr<analysis::AlertSender> alerts_;
 };
 

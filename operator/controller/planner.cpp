@@ -228,6 +228,7 @@ class Planner {
     p_.status.iterations = 0;
     p_.status.lastAppliedSpec = obs_.target.templateHash;
     p_.status.trackedConfigs = obs_.trackedConfigs;
+    p_.status.sequential.reset();  // a new release's tests start from nothing, whatever the revision
   }
 
   void startAnalysis(const std::string& why) {
@@ -469,6 +470,7 @@ class Planner {
                                   !w.muteAlert);
       }
     }
+    if (splitFailure_) hookFailures.emplace_back(*splitFailure_, true);
     if (!recordStep(g->checks, weight > 0, hookFailures)) return;
     if (auto closed = firstClosed(*g, gate)) {
       if (promotionNext) {
@@ -551,16 +553,14 @@ class Planner {
       return true;
     }
     if (look.splitMismatch) {
-      const std::string why = "traffic split: " + *look.splitMismatch;
-      setCondition("Promoted", "Unknown", "TrafficSplitMismatch", why);
-      warning("TrafficSplitMismatch", "Halt advancement " + id_ + ": " + why, AlertLevel::Warn);
-      p_.status.lastTransitionTime = now_;  // a new step: its counters are read afresh
-      routes(weight);
-      requeue(spec_.analysis.interval);
-      return true;
+      // Every other analysis is meaningless while the router ignores the weights: the step holds, says why,
+      // and counts as a failed check, so a mismatch that lasts rolls back at the threshold.
+      splitFailure_ = "traffic split: " + *look.splitMismatch;
+      setCondition("Promoted", "Unknown", "TrafficSplitMismatch", *splitFailure_);
     }
     return false;
   }
+  std::optional<std::string> splitFailure_;  // this step's traffic-split mismatch, counted as a failure
 
   // Records the step's check results (when it had checks) and hook failures; false when anything failed
   // (the step holds, or rolls back at the threshold).

@@ -188,6 +188,7 @@ std::optional<analysis::WebhookCall> Reconciler::webhookCall(const api::Canary& 
 void Reconciler::startGathering(const std::string& key, const Needs& needs, const api::Canary& c,
                                 const api::CanaryStatus& status) {
   const std::size_t answers = (needs.checks ? 1 : 0) + (needs.counters ? 1 : 0) + needs.hooks.size();
+  std::uint64_t generation = 0;
   {
     std::lock_guard lock(gathering_->mutex);
     Gathering& g = gathering_->byCanary[key];
@@ -195,7 +196,9 @@ void Reconciler::startGathering(const std::string& key, const Needs& needs, cons
     // same step again after that gathers afresh). Different needs for the same step (the spec changed
     // meanwhile) start over: an answer for what is no longer asked, or none for what is, would mislead.
     if (g.needs == needs) return;
-    g = Gathering{needs, true, answers, Gathered{needs.step, {}, {}, std::nullopt}};
+    g = Gathering{needs, true, answers, Gathered{needs.step, {}, {}, std::nullopt},
+                  ++gathering_->generations};
+    generation = g.generation;
     if (answers == 0) {  // nothing to ask: done at once
       g.inFlight = false;
       if (gathering_->wake) gathering_->wake(key);
@@ -204,13 +207,13 @@ void Reconciler::startGathering(const std::string& key, const Needs& needs, cons
   }
   // Each answer lands here; the last one makes the results visible and wakes the Canary.
   std::weak_ptr<GatherState> state = gathering_;
-  const std::string step = needs.step;
-  auto land = [state, key, step](const std::function<void(Gathered&)>& fill) {
+  auto land = [state, key, generation](const std::function<void(Gathered&)>& fill) {
     auto s = state.lock();
     if (!s) return;  // the reconciler is gone
     std::lock_guard lock(s->mutex);
     auto it = s->byCanary.find(key);
-    if (it == s->byCanary.end() || it->second.needs.step != step) return;  // the Canary moved on
+    // The Canary moved on, or asked afresh within the step: this answer is for a gathering that is gone.
+    if (it == s->byCanary.end() || it->second.generation != generation) return;
     fill(it->second.results);
     if (--it->second.pending > 0) return;
     it->second.inFlight = false;

@@ -168,10 +168,12 @@ class Reconciler {
     bool inFlight = false;
     std::size_t pending = 0;  // answers still to come
     Gathered results;
+    std::uint64_t generation = 0;  // which gathering an answer belongs to (the needs may change in a step)
   };
   struct GatherState {
     std::mutex mutex;
     std::map<std::string, Gathering> byCanary;
+    std::uint64_t generations = 0;
     std::function<void(const std::string&)> wake;
   };
   std::shared_ptr<GatherState> gathering_ = std::make_shared<GatherState>();

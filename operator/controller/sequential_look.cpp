@@ -2,18 +2,42 @@
 
 #include "analysis/statistics/sequential_analysis.h"
 
+#include <cstdio>
+#include <optional>
+#include <utility>
+
 namespace aviary::controller {
 namespace {
 
 using analysis::ArmCounts;
 
-ArmCounts reading(const std::map<std::string, double>& counters, const std::string& arm,
-                  const std::string& bad) {
-  auto get = [&](const std::string& key) {
-    auto it = counters.find(arm + "." + key);
-    return it == counters.end() ? 0.0 : it->second;
-  };
-  return {get("requests"), bad.empty() ? 0.0 : get(bad)};
+// One arm's increase between two looks of `bad` ("errors", "slow", or "" for requests only), or why there
+// is none: a counter not read, without a baseline, or lower than before. A sum of counters goes down when
+// a pod restarts or a series leaves the sum, and what it then shows is not an increase; skipping the batch
+// (the new reading is the next baseline) keeps the test valid.
+std::optional<ArmCounts> armBatch(const std::map<std::string, double>& before,
+                                  const std::map<std::string, double>& now, const std::string& arm,
+                                  const std::string& bad, std::string& why) {
+  ArmCounts out;
+  for (const auto& key : {std::string("requests"), bad}) {
+    if (key.empty()) continue;
+    const std::string name = arm + "." + key;
+    auto b = before.find(name), n = now.find(name);
+    if (n == now.end()) {
+      why = name + " not read";
+      return std::nullopt;
+    }
+    if (b == before.end()) {
+      why = name + " has no baseline yet";
+      return std::nullopt;
+    }
+    if (n->second < b->second) {
+      why = name + " went down (a pod restarted or a series left the sum): this batch is skipped";
+      return std::nullopt;
+    }
+    (key == "requests" ? out.requests : out.bad) = n->second - b->second;
+  }
+  return out;
 }
 
 analysis::BadRateState badRateState(const api::SequentialTestStatus& t) {
@@ -54,13 +78,23 @@ SequentialLook sequentialLook(const api::SequentialSpec& spec,
       st.trafficSplit = api::SequentialTestStatus{.message = "traffic split: " + waiting};
     return out;
   }
-  auto batch = [&](const std::string& arm, const std::string& bad) {
-    return analysis::counterDelta(reading(before, arm, bad), reading(st.counters, arm, bad));
+  // Both arms' batches for `bad`, or nothing (the test's message then says why).
+  auto batches = [&](const std::string& bad, std::optional<api::SequentialTestStatus>& test,
+                     const std::string& what) -> std::optional<std::pair<ArmCounts, ArmCounts>> {
+    std::string why;
+    auto canary = armBatch(before, st.counters, "canary", bad, why);
+    auto primary = canary ? armBatch(before, st.counters, "primary", bad, why) : std::nullopt;
+    if (canary && primary) return std::pair{*canary, *primary};
+    if (!test) test.emplace();
+    test->message = what + ": " + why;
+    return std::nullopt;
   };
   auto badRate = [&](std::optional<api::SequentialTestStatus>& test, const std::string& bad,
                      const std::string& what) {
+    auto arms = batches(bad, test, what);
+    if (!arms) return;
     auto state = badRateState(test.value_or(api::SequentialTestStatus{}));
-    auto r = analysis::updateBadRate(state, batch("canary", bad), batch("primary", bad),
+    auto r = analysis::updateBadRate(state, arms->first, arms->second,
                                      {.alpha = spec.alpha, .tolerance = spec.tolerance, .what = what});
     test = testStatus(state, r);
     if (r.verdict == analysis::SequentialVerdict::Rejected && !out.rollback) out.rollback = r.message;
@@ -70,13 +104,17 @@ SequentialLook sequentialLook(const api::SequentialSpec& spec,
     char bound[32];
     std::snprintf(bound, sizeof bound, "%g", *spec.latencyMs);
     badRate(st.latency, "slow", std::string("share of requests slower than ") + bound + " ms");
+    if (st.latency && st.latency->message.find("slow not read") != std::string::npos)
+      st.latency->message +=
+          " (is " + std::string(bound) + " ms a bucket boundary of istio_request_duration_milliseconds?)";
   }
-  if (spec.trafficSplit) {
+  if (spec.trafficSplit && batches("", st.trafficSplit, "traffic split")) {
+    auto arms = *batches("", st.trafficSplit, "traffic split");
     api::SequentialTestStatus t = st.trafficSplit.value_or(api::SequentialTestStatus{});
     analysis::SplitState state{
         {t.canaryRequests, 0}, {t.primaryRequests, 0}, t.logLikelihoodRatios, t.logLikelihoodRatiosLess};
-    auto r = analysis::updateSplit(state, batch("canary", "").requests, batch("primary", "").requests,
-                                   weightBefore / 100.0, weight / 100.0, {});
+    auto r = analysis::updateSplit(state, arms.first.requests, arms.second.requests, weightBefore / 100.0,
+                                   weight / 100.0, {});
     if (r.verdict == analysis::SequentialVerdict::Rejected) {
       out.splitMismatch = r.message;
       st.trafficSplit = api::SequentialTestStatus{.evidence = 1, .message = r.message};  // tested afresh

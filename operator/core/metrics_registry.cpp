@@ -1,6 +1,7 @@
 #include "operator/core/metrics_registry.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 
@@ -31,10 +32,12 @@ std::string number(double v) {
   char buf[40];
   if (v == std::floor(v) && std::abs(v) < 1e15) {
     std::snprintf(buf, sizeof buf, "%.0f", v);
-  } else {
-    std::snprintf(buf, sizeof buf, "%.17g", v);
+    return buf;
   }
-  return buf;
+  // The shortest text that reads back as the same double: le="0.1", not "0.10000000000000001", so that a
+  // dashboard's le="0.1" matches.
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  return ec == std::errc() ? std::string(buf, end) : std::to_string(v);
 }
 
 const char* typeName(Type t) {
@@ -97,6 +100,12 @@ void Family::remove(const LabelValues& labels) {
 void Family::removeIf(const std::function<bool(const LabelValues&)>& match) {
   std::lock_guard lock(mutex_);
   std::erase_if(series_, [&](const auto& entry) { return match(entry.first); });
+}
+
+void Family::replace(const std::map<LabelValues, double>& values) {
+  std::lock_guard lock(mutex_);
+  series_.clear();
+  for (const auto& [labels, value] : values) series(labels).value = value;
 }
 
 void Family::clear() {

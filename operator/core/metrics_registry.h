@@ -35,6 +35,9 @@ class Family {
   void removeIf(const std::function<bool(const LabelValues&)>& match);
   // Drops every series (a gauge family recomputed at each scrape).
   void clear();
+  // Replaces every series at once (a gauge family recomputed at each scrape; a concurrent scrape sees the
+  // old set or the new one, never none).
+  void replace(const std::map<LabelValues, double>& values);
 
   // The current value of a counter or gauge series (0 when absent); for tests and hooks.
   double value(const LabelValues& labels) const;

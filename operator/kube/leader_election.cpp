@@ -101,25 +101,48 @@ void LeaderElector::loop(std::function<void()> started, std::function<void()> lo
     if (tryAcquireOrRenew(std::chrono::steady_clock::now())) break;
     if (!sleepFor(options_.retryPeriod)) return;
   }
-  if (stopping_) return;
+  if (stopping_) {
+    release();  // won just as it was told to stop: hand the Lease over at once
+    return;
+  }
+  using Clock = std::chrono::steady_clock;
+  std::atomic<Clock::rep> lastRenew{Clock::now().time_since_epoch().count()};
+  std::atomic<bool> gaveUp{false};
+  auto giveUp = [&] {
+    if (gaveUp.exchange(true)) return;
+    leading_ = false;
+    spdlog::error("leader election: {} could not renew Lease {}/{} within {} ms: no longer the leader",
+                  options_.identity, options_.ns, options_.name, options_.renewDeadline.count());
+    lost();
+  };
   leading_ = true;
   spdlog::info("leader election: {} leads (Lease {}/{})", options_.identity, options_.ns, options_.name);
-  started();
-  auto lastRenew = std::chrono::steady_clock::now();
-  while (sleepFor(options_.retryPeriod)) {
-    const auto now = std::chrono::steady_clock::now();
-    if (tryAcquireOrRenew(now)) {
-      lastRenew = now;
-      continue;
+  // The leader's work starts on its own thread (client-go runs OnStartedLeading in a goroutine): renewing
+  // must not wait for it.
+  startedThread_ = std::thread(started);
+  // A renewal that hangs (a slow API server) must not keep a leader past its deadline: the watchdog gives
+  // up at lastRenew + renewDeadline whatever the renewal loop is doing.
+  std::thread watchdog([&] {
+    while (!gaveUp && sleepFor(std::chrono::milliseconds(100))) {
+      if (Clock::now() - Clock::time_point(Clock::duration(lastRenew.load())) >= options_.renewDeadline)
+        giveUp();
     }
-    if (now - lastRenew >= options_.renewDeadline) {
-      leading_ = false;
-      spdlog::error("leader election: {} could not renew Lease {}/{} within {} ms: no longer the leader",
-                    options_.identity, options_.ns, options_.name, options_.renewDeadline.count());
-      lost();
-      return;
+  });
+  while (!gaveUp && sleepFor(options_.retryPeriod)) {
+    const auto attempt = Clock::now();
+    if (tryAcquireOrRenew(attempt) && !gaveUp) {
+      lastRenew = attempt.time_since_epoch().count();  // the Lease runs from when the renewal was sent
+    } else if (Clock::now() - Clock::time_point(Clock::duration(lastRenew.load())) >=
+               options_.renewDeadline) {
+      giveUp();
     }
   }
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;  // ends the watchdog when the loop ended by giving up
+  }
+  wake_.notify_all();
+  watchdog.join();
 }
 
 void LeaderElector::run(std::function<void()> started, std::function<void()> lost) {
@@ -145,10 +168,13 @@ void LeaderElector::release() {
 void LeaderElector::stop() {
   {
     std::lock_guard lock(mutex_);
-    if (stopping_.exchange(true)) return;
+    if (stopped_) return;
+    stopped_ = true;
+    stopping_ = true;
   }
   wake_.notify_all();
   if (thread_.joinable()) thread_.join();
+  if (startedThread_.joinable()) startedThread_.join();
   if (leading_.exchange(false)) release();
 }
 

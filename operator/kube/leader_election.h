@@ -34,11 +34,13 @@ class LeaderElector {
   LeaderElector(KubeClient& client, LeaderElectionOptions options);
   ~LeaderElector();
 
-  // Starts campaigning on a thread of its own. `started` runs (on that thread) once the Lease is held;
-  // `lost` runs once if it is lost afterwards: the caller must stop acting as the leader at once.
+  // Starts campaigning on a thread of its own. `started` runs on another thread once the Lease is held
+  // (renewals go on meanwhile); `lost` runs once if the Lease is not renewed within renewDeadline
+  // afterwards, even while a renewal hangs: the caller must stop acting as the leader at once.
   void run(std::function<void()> started, std::function<void()> lost);
-  // Stops campaigning; a leader releases the Lease (holderIdentity cleared) so a standby takes over at
-  // its next retry instead of after leaseDuration. Idempotent.
+  // Stops campaigning and renewing, waits for `started` to return, and a leader releases the Lease
+  // (holderIdentity cleared) so a standby takes over at its next retry instead of after leaseDuration.
+  // Stop the leader's work first: renewals go on until this is called. Idempotent.
   void stop();
   bool leading() const { return leading_; }
 
@@ -55,9 +57,11 @@ class LeaderElector {
   LeaderElectionOptions options_;
   std::atomic<bool> leading_{false};
   std::atomic<bool> stopping_{false};
+  bool stopped_ = false;  // mutex_
   std::mutex mutex_;
   std::condition_variable wake_;
   std::thread thread_;
+  std::thread startedThread_;
   // What this candidate last saw of the Lease, and when (its own clock): another holder's Lease expires
   // leaseDuration after the record last changed as seen here.
   std::string observedRecord_;

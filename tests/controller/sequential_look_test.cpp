@@ -4,6 +4,9 @@
 // status, which is all the state there is).
 #include <gtest/gtest.h>
 
+#include <cmath>
+
+#include "analysis/statistics/sequential_analysis.h"
 #include "operator/controller/planner.h"
 #include "operator/controller/sequential_look.h"
 #include "operator/controller/tracked_configs.h"
@@ -138,6 +141,77 @@ TEST(SequentialLook, TheStateSurvivesTheStatusRoundTrip) {
   api::CanaryStatus back = api::decodeStatus(api::encodeStatus(status));
   ASSERT_TRUE(back.sequential);
   EXPECT_EQ(*back.sequential, *status.sequential);
+}
+
+}  // namespace
+}  // namespace aviary::controller
+
+namespace aviary::controller {
+namespace {
+
+// Review findings on the sequential tests (issue 13).
+TEST(SequentialLook, ACounterThatWentDownSkipsTheBatchAndBecomesTheBaseline) {
+  api::SequentialSpec spec{.errorRate = true};
+  api::SequentialStatus before{"v2", counters(1000, 10, 9000, 45).counters, 10};
+  before.errorRate = api::SequentialTestStatus{1000, 10, 9000, 45, std::vector<double>(9, 0.5), {}, 1.6, "m"};
+  // A canary pod restarted: its sum of requests went down while errors went up.
+  auto look = sequentialLook(spec, before, "v2", counters(400, 12, 9900, 50), 10);
+  EXPECT_FALSE(look.rollback);
+  EXPECT_EQ(look.status.errorRate->logLikelihoodRatios, std::vector<double>(9, 0.5)) << "nothing added";
+  EXPECT_EQ(look.status.errorRate->message,
+            "error rate: canary.requests went down (a pod restarted or a series left the sum): this batch is "
+            "skipped");
+  EXPECT_EQ(look.status.counters.at("canary.requests"), 400) << "the next batch starts here";
+}
+
+TEST(SequentialLook, ALatencyBoundThatIsNoBucketSaysSo) {
+  api::SequentialSpec spec{.latencyMs = 300};
+  api::SequentialStatus before{"v2", counters(100, 0, 900, 0).counters, 10};
+  auto look = sequentialLook(spec, before, "v2", counters(200, 0, 1800, 0), 10);  // no "slow" keys read
+  ASSERT_TRUE(look.status.latency);
+  EXPECT_EQ(look.status.latency->message,
+            "share of requests slower than 300 ms: canary.slow not read (is 300 ms a bucket boundary of "
+            "istio_request_duration_milliseconds?)");
+}
+
+TEST(SequentialLook, ASplitMismatchCountsAsAFailedCheckAndANewReleaseStartsAfresh) {
+  api::Canary c = canaryAt(20);
+  c.spec.analysis.sequential = api::SequentialSpec{.trafficSplit = true};
+  c.status.sequential = api::SequentialStatus{"v2", counters(0, 0, 60000, 300).counters, 20};
+  Plan p = step(c, counters(0, 0, 66000, 330));
+  EXPECT_EQ(p.status.failedChecks, 1) << "held, and counted toward the threshold";
+
+  // The same revision released again later (after a rollback and a revert): its evidence starts at 1.
+  api::Canary again = canaryAt(0);
+  again.status.phase = Phase::Failed;
+  again.status.sequential = api::SequentialStatus{"v2", counters(0, 0, 60000, 300).counters, 20};
+  again.status.sequential->errorRate = api::SequentialTestStatus{600, 30, 5400, 27, {9, 9}, {}, 900, "old"};
+  again.status.lastAppliedSpec = "v1";  // the user went back to v1 in between
+  Observed observed;
+  observed.target = {true, "v2", 2, true, false, configsChecksum({})};
+  observed.primary = {true, "v1", 2, true, false, configsChecksum({})};
+  Plan released = plan({&again, {}, observed, std::nullopt, kNow});
+  EXPECT_EQ(released.status.phase, Phase::Progressing);
+  EXPECT_FALSE(released.status.sequential) << "a new release's tests start from nothing";
+}
+
+TEST(SequentialLook, AStatusWithNullsOrHugeEvidenceDecodesAndEncodesFinitely) {
+  api::Json status = {{"phase", "Failed"},
+                      {"sequential",
+                       {{"revision", "v2"},
+                        {"counters", {{"canary.requests", 1}}},
+                        {"errorRate", {{"evidence", nullptr}, {"canary", {{"requests", "x"}}}}}}}};
+  api::CanaryStatus decoded = api::decodeStatus(status);
+  ASSERT_TRUE(decoded.sequential && decoded.sequential->errorRate);
+  EXPECT_EQ(decoded.sequential->errorRate->evidence, 1);
+  analysis::BadRateState state;
+  auto r = analysis::updateBadRate(state, {6000, 6000}, {54000, 270}, {});  // a canary answering only 5xx
+  EXPECT_TRUE(std::isfinite(r.evidence));
+  EXPECT_EQ(r.verdict, analysis::SequentialVerdict::Rejected);
+  api::CanaryStatus s;
+  s.sequential = api::SequentialStatus{"v2"};
+  s.sequential->errorRate = api::SequentialTestStatus{.evidence = r.evidence};
+  EXPECT_TRUE(api::encodeStatus(s)["sequential"]["errorRate"]["evidence"].is_number());
 }
 
 }  // namespace

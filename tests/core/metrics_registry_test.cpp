@@ -37,10 +37,10 @@ TEST(MetricsRegistry, HistogramsAreCumulativeWithInfSumAndCount) {
   h.observe({}, 7);
   EXPECT_EQ(r.render(),
             "# HELP demo_seconds Durations\n# TYPE demo_seconds histogram\n"
-            "demo_seconds_bucket{le=\"0.10000000000000001\"} 2\n"
+            "demo_seconds_bucket{le=\"0.1\"} 2\n"
             "demo_seconds_bucket{le=\"1\"} 3\n"
             "demo_seconds_bucket{le=\"+Inf\"} 4\n"
-            "demo_seconds_sum 7.6500000000000004\n"
+            "demo_seconds_sum 7.65\n"
             "demo_seconds_count 4\n");
 }
 
