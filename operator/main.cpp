@@ -17,9 +17,9 @@
 #include "operator/core/logging.h"
 #include "operator/core/metrics_registry.h"
 #include "operator/core/stop_signal.h"
-#include "operator/http/http_server.h"
 #include "operator/kube/http_kube_client.h"
 #include "operator/kube/leader_election.h"
+#include "operator/server/operator_server.h"
 
 namespace po = boost::program_options;
 
@@ -212,36 +212,22 @@ int main(int argc, char** argv) {
       lease.identity = !leaseIdentity.empty() ? leaseIdentity : hostName();
       elector = std::make_unique<aviary::kube::LeaderElector>(**client, lease);
     }
-    auto colon = listenAddress.rfind(':');
-    aviary::http::ServerOptions serverOptions;
-    try {
-      if (colon == std::string::npos) throw std::invalid_argument("no port");
-      serverOptions.bindAddress = colon == 0 ? "0.0.0.0" : listenAddress.substr(0, colon);
-      serverOptions.port = static_cast<uint16_t>(std::stoul(listenAddress.substr(colon + 1)));
-    } catch (const std::exception&) {
-      spdlog::error("--listen-address {}: expected HOST:PORT or :PORT", listenAddress);
+    auto address = aviary::server::parseListenAddress(listenAddress);
+    if (!address) {
+      spdlog::error("--listen-address {}", address.error().message);
       return 2;
     }
-    aviary::http::HttpServer server(
-        serverOptions, [&](const aviary::http::Request& r, aviary::http::ResponseWriter& w) {
-          if (r.path == "/metrics")
-            return w.send(200, aviary::metrics::Registry::kContentType, registry.render());
-          if (r.path == "/healthz") return w.send(200, "text/plain", "ok\n");
-          if (r.path == "/readyz") {
-            // Ready: the leader once its informers synced, or a standby waiting for the Lease.
-            const bool standby = elector && !elector->leading();
-            if (controller.ready() || standby)
-              return w.send(200, "text/plain", standby ? "ok (standby)\n" : "ok\n");
-            return w.send(503, "text/plain", "informers not synced yet\n");
-          }
-          w.send(404, "text/plain", "not found\n");
-        });
+    aviary::server::OperatorServer server(*address, registry, [&]() -> std::pair<bool, std::string> {
+      // Ready: the leader once its informers synced, or a standby waiting for the Lease.
+      const bool standby = elector && !elector->leading();
+      if (controller.ready() || standby) return {true, standby ? "ok (standby)" : "ok"};
+      return {false, "informers not synced yet"};
+    });
     if (auto st = server.start(); !st) {
       spdlog::error("--listen-address {}: {}", listenAddress, st.error().message);
       return 1;
     }
-    spdlog::info("metrics and health at http://{}:{} (/metrics, /healthz, /readyz)",
-                 serverOptions.bindAddress, server.port());
+    spdlog::info("metrics and health at {} (/metrics, /healthz, /readyz)", server.url());
     if (elector) {
       elector->run(
           [&controller] {
