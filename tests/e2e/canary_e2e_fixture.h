@@ -16,6 +16,7 @@
 #include "operator/core/child_process.h"
 #include "operator/kube/http_kube_client.h"
 #include "tests/support/eventually.h"
+#include "tests/support/http_get.h"
 #include "tests/support/kubectl_runner.h"
 #include "tests/support/metrics_text.h"
 #include "tests/support/test_bed.h"
@@ -122,16 +123,6 @@ class CanaryE2E : public ::testing::Test {
     if (at == std::string::npos) return "";
     at += marker.size();
     return log.substr(at, log.find(' ', at) - at);
-  }
-  // GET of `url` (python3's urllib, as any scraper would): "<status>\n<body>".
-  std::string httpGet(const std::string& url) {
-    return testing::runCommand(
-               "python3 -c 'import sys, urllib.request, urllib.error\n"
-               "try:\n r = urllib.request.urlopen(sys.argv[1]); print(r.status); "
-               "print(r.read().decode())\n"
-               "except urllib.error.HTTPError as e: print(e.code); print(e.read().decode())' " +
-               url)
-        .output;
   }
   // The sandbox's series of user requests in `ns` that met no pod or no route, one per line.
   std::string noEndpointSeries(const std::string& ns) {

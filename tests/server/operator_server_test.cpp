@@ -1,12 +1,11 @@
 // The operator's endpoints (operator/server): --listen-address parsing, and /metrics, /healthz, /readyz and
-// 404 answered over real HTTP (cpprestsdk's client is not needed: the test speaks HTTP/1.1 through python3's
-// urllib, as a scraper would).
+// 404 answered over real HTTP (python3's urllib, as a scraper would).
 #include <gtest/gtest.h>
 
 #include <atomic>
 
 #include "operator/server/operator_server.h"
-#include "tests/support/kubectl_runner.h"
+#include "tests/support/http_get.h"
 
 namespace aviary::server {
 namespace {
@@ -29,16 +28,6 @@ TEST(ListenAddress, ParsesHostAndPortAndRefusesTheRest) {
   }
 }
 
-std::string get(const std::string& url) {
-  return testing::runCommand(
-             "python3 -c 'import sys, urllib.request, urllib.error\n"
-             "try:\n r = urllib.request.urlopen(sys.argv[1]); print(r.status, r.headers[\"Content-Type\"]); "
-             "print(r.read().decode(), end=\"\")\n"
-             "except urllib.error.HTTPError as e: print(e.code); print(e.read().decode(), end=\"\")' " +
-             url)
-      .output;
-}
-
 TEST(OperatorServer, AnswersMetricsHealthAndReadiness) {
   metrics::Registry registry;
   registry.counter("demo_total", "Demo").inc({});
@@ -47,15 +36,17 @@ TEST(OperatorServer, AnswersMetricsHealthAndReadiness) {
     return {ready.load(), ready ? "ok" : "informers not synced yet"};
   });
   ASSERT_TRUE(server.start());
-  EXPECT_EQ(
-      get(server.url() + "/metrics"),
-      "200 text/plain; version=0.0.4; charset=utf-8\n# HELP demo_total Demo\n# TYPE demo_total counter\n"
-      "demo_total 1\n");
-  EXPECT_EQ(get(server.url() + "/healthz"), "200 text/plain\nok\n");
-  EXPECT_EQ(get(server.url() + "/readyz"), "503\ninformers not synced yet\n");
+  auto metricsAnswer = testing::httpGet(server.url() + "/metrics");
+  EXPECT_EQ(metricsAnswer.status, 200);
+  EXPECT_EQ(metricsAnswer.contentType, "text/plain; version=0.0.4; charset=utf-8");
+  EXPECT_EQ(metricsAnswer.body, "# HELP demo_total Demo\n# TYPE demo_total counter\ndemo_total 1\n");
+  EXPECT_EQ(testing::httpGet(server.url() + "/healthz").body, "ok\n");
+  auto notReady = testing::httpGet(server.url() + "/readyz");
+  EXPECT_EQ(notReady.status, 503);
+  EXPECT_EQ(notReady.body, "informers not synced yet\n");
   ready = true;
-  EXPECT_EQ(get(server.url() + "/readyz"), "200 text/plain\nok\n");
-  EXPECT_EQ(get(server.url() + "/other"), "404\nnot found\n");
+  EXPECT_EQ(testing::httpGet(server.url() + "/readyz").status, 200);
+  EXPECT_EQ(testing::httpGet(server.url() + "/other").status, 404);
 }
 
 }  // namespace
