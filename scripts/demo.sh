@@ -65,7 +65,8 @@ else
   step "$(grep "aviary-sandbox listening" "$work/sandbox.log") (kubeconfig $work/kubeconfig)"
   export KUBECONFIG="$work/kubeconfig"
   operator_kubeconfig="$KUBECONFIG"
-  kq create namespace aviary-system > /dev/null  # where the operator's leader-election Lease lives
+  # Where the operator's leader-election Lease lives (applied: the sandbox reads JSON bodies only).
+  kq apply -f config/manager/namespace.yaml > /dev/null
 fi
 prometheus_url=$(grep -o 'prometheus listening on .*' "$work/sandbox.log" | awk '{print $4}')
 echo "$(grep "prometheus listening" "$work/sandbox.log"), scraping the mesh's metrics every second"

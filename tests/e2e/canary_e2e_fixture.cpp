@@ -31,7 +31,10 @@ class Environment : public ::testing::Environment {
     Status ready = world->open("e2e");
     if (ready) ready = world->apply({source + "/sandbox/crds", source + "/crds"});
     // The operator's namespace, where its leader-election Lease lives (the real bed has it already).
-    if (ready) (*world->kubectl)("create namespace aviary-system");
+    if (ready) {
+      auto ns = (*world->kubectl)("apply -f " + source + "/config/manager/namespace.yaml");
+      if (ns.exitCode != 0) ready = Error{ErrorCode::Unavailable, "the operator's namespace: " + ns.output};
+    }
     if (!ready) {
       world->error = ready.error().message;
       return;

@@ -63,7 +63,8 @@ class Environment : public ::testing::Environment {
       world->error = st.error().message;
       return;
     }
-    (*world->kubectl)("create namespace aviary-system");  // the leader-election Lease's
+    (*world->kubectl)("apply -f " + std::string(AVIARY_SOURCE_DIR) +
+                      "/config/manager/namespace.yaml");  // the leader-election Lease's
     // Nothing listens on the default Prometheus: these Canaries never get as far as a query.
     world->aviary = std::make_unique<ChildProcess>(
         std::vector<std::string>{AVIARY_BINARY, "--kubeconfig", world->bed->operatorKubeconfig(),
