@@ -5,6 +5,17 @@
 
 namespace aviary::analysis {
 
+std::string latencyBoundText(double latencyMs) {
+  char bound[32];
+  std::snprintf(bound, sizeof bound, "%g", latencyMs);
+  return bound;
+}
+
+std::string slowCounterHint(double latencyMs) {
+  return " (is " + latencyBoundText(latencyMs) +
+         " ms a bucket boundary of istio_request_duration_milliseconds?)";
+}
+
 Result<std::map<std::string, std::string>> counterQueries(const std::string& provider,
                                                           const ArmWorkloads& arms,
                                                           std::optional<double> latencyMs) {
@@ -21,12 +32,10 @@ Result<std::map<std::string, std::string>> counterQueries(const std::string& pro
     out[prefix + "requests"] = "sum(istio_requests_total{" + selector + "})";
     out[prefix + "errors"] = "sum(istio_requests_total{" + selector + ",response_code=~\"5..\"})";
     if (latencyMs) {
-      char bound[32];
-      std::snprintf(bound, sizeof bound, "%g", *latencyMs);
       // The bucket's le label as the exporter wrote it: "500" or "500.0".
       out[prefix + "slow"] = "sum(istio_request_duration_milliseconds_count{" + selector +
                              "}) - sum(istio_request_duration_milliseconds_bucket{" + selector + ",le=~\"" +
-                             bound + "(\\\\.0+)?\"})";
+                             latencyBoundText(*latencyMs) + "(\\\\.0+)?\"})";
     }
   }
   return out;
@@ -52,7 +61,7 @@ void readCountersAsync(const std::map<std::string, std::string>& queries,
         state->values[*key] = **value;
       } else if (value->error().code == ErrorCode::NotFound) {
         // No series: nothing served yet; a bucket that does not exist stays unread (its test says so).
-        if (key->size() < 5 || key->compare(key->size() - 5, 5, ".slow") != 0) state->values[*key] = 0;
+        if (!key->ends_with(".slow")) state->values[*key] = 0;
       } else if (!state->error) {
         state->error = value->error();
       }

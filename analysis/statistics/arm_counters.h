@@ -26,6 +26,12 @@ Result<std::map<std::string, std::string>> counterQueries(const std::string& pro
                                                           const ArmWorkloads& arms,
                                                           std::optional<double> latencyMs);
 
+// A latency bound as the queries and messages write it ("500", "2.5").
+std::string latencyBoundText(double latencyMs);
+// What to check when a "slow" counter was not read: the bound must be a bucket boundary of the
+// provider's duration histogram.
+std::string slowCounterHint(double latencyMs);
+
 // Reads every counter at once; `done` gets them all, or the first error. A request or error counter with
 // no series yet (an arm that has served nothing) reads 0; a "slow" one is left out (the bound may not be a
 // bucket boundary: the test says so rather than reading 0 forever).

@@ -26,11 +26,6 @@ std::string percent(double fraction) {
 
 }  // namespace
 
-ArmCounts counterDelta(const ArmCounts& previous, const ArmCounts& now) {
-  auto one = [](double before, double after) { return after >= before ? after - before : after; };
-  return {one(previous.requests, now.requests), one(previous.bad, now.bad)};
-}
-
 const OddsMixture& badRateMixture() {
   static const OddsMixture mixture({1.1, 1.25, 1.5, 2, 3, 5, 10, 30, 100});
   return mixture;

@@ -7,7 +7,8 @@
 //     little traffic is "waiting for evidence".
 //   - Traffic split (sample-ratio mismatch): does the canary receive the share of requests the router was
 //     told, within a tolerance? Two one-sided mixtures (more, and less, than expected).
-// Counts are cumulative counters read from Prometheus; counterDelta() turns two readings into a batch.
+// Counts are the increases of cumulative counters between two looks (operator/controller/sequential_look
+// turns readings into batches).
 #pragma once
 
 #include <optional>
@@ -22,10 +23,6 @@ namespace aviary::analysis {
 struct ArmCounts {
   double requests = 0, bad = 0;
 };
-
-// The increase from `previous` to `now` of cumulative counters; a counter that went down was reset (its
-// pods restarted) and counts from zero, as Prometheus's increase() does.
-ArmCounts counterDelta(const ArmCounts& previous, const ArmCounts& now);
 
 enum class SequentialVerdict {
   WaitingForEvidence,  // no bad request yet in a batch where both arms served: nothing can be said

@@ -233,9 +233,7 @@ void Reconciler::startGathering(const std::string& key, const Needs& needs, cons
       land([&](Gathered& g) { g.counters = CounterReadings{{}, queries.error().message}; });
     } else {
       analysis::readCountersAsync(
-          *queries,
-          metricsFor(key, c.spec.metricsServer.empty() ? options_.metricsServer : c.spec.metricsServer),
-          [land](Result<std::map<std::string, double>> read) {
+          *queries, metricsFor(key, metricsServerOf(c)), [land](Result<std::map<std::string, double>> read) {
             land([&](Gathered& g) {
               g.counters = read ? CounterReadings{*read, ""} : CounterReadings{{}, read.error().message};
             });
@@ -257,8 +255,7 @@ void Reconciler::startGathering(const std::string& key, const Needs& needs, cons
 }
 
 std::vector<analysis::PreparedCheck> Reconciler::prepareChecks(const std::string& key, const api::Canary& c) {
-  std::shared_ptr<const analysis::MetricProvider> metrics =
-      metricsFor(key, c.spec.metricsServer.empty() ? options_.metricsServer : c.spec.metricsServer);
+  std::shared_ptr<const analysis::MetricProvider> metrics = metricsFor(key, metricsServerOf(c));
   analysis::CheckContext context{c.ns, c.spec.targetRef.name, c.apexName(), c.spec.provider, c.name};
   std::vector<analysis::PreparedCheck> out;
   for (const auto& check : c.spec.analysis.metrics) {
@@ -309,6 +306,19 @@ std::vector<analysis::PreparedCheck> Reconciler::prepareChecks(const std::string
   return out;
 }
 
+std::string Reconciler::metricsServerOf(const api::Canary& c) const {
+  return c.spec.metricsServer.empty() ? options_.metricsServer : c.spec.metricsServer;
+}
+
+std::function<void(analysis::WebhookResult)> Reconciler::logFailure(const std::string& key,
+                                                                    const std::string& what) const {
+  return [key, what, metrics = controllerMetrics_](const analysis::WebhookResult& r) {
+    if (r.passed) return;
+    spdlog::warn("canary {}: {}: {}", key, what, r.message);
+    if (metrics) metrics->webhookFailures().inc({});
+  };
+}
+
 void Reconciler::postToEventWebhook(const api::Canary& c, const api::CanaryStatus& status,
                                     const analysis::CanaryEvent& event) {
   if (!webhooks_ || options_.eventWebhook.empty()) return;
@@ -322,12 +332,7 @@ void Reconciler::postToEventWebhook(const api::Canary& c, const api::CanaryStatu
       false,
       analysis::eventWebhookPayload(
           {c.name, c.ns, api::phaseName(status.phase), status.lastAppliedSpec, std::move(metadata)}, event)};
-  webhooks_->callAsync(std::move(call),
-                       [key = c.key(), metrics = controllerMetrics_](analysis::WebhookResult r) {
-                         if (r.passed) return;
-                         spdlog::warn("canary {}: --event-webhook: {}", key, r.message);
-                         if (metrics) metrics->webhookFailures().inc({});
-                       });
+  webhooks_->callAsync(std::move(call), logFailure(c.key(), "--event-webhook"));
 }
 
 void Reconciler::notify(const api::Canary& c, const api::CanaryStatus& status,
@@ -338,12 +343,7 @@ void Reconciler::notify(const api::Canary& c, const api::CanaryStatus& status,
     auto call = webhookCall(c, status, name);
     if (!call) continue;
     if (event) call->payload = analysis::eventWebhookPayload(std::move(call->payload), *event);
-    webhooks_->callAsync(std::move(*call),
-                         [key = c.key(), name, metrics = controllerMetrics_](analysis::WebhookResult r) {
-                           if (r.passed) return;
-                           spdlog::warn("canary {}: webhook {}: {}", key, name, r.message);
-                           if (metrics) metrics->webhookFailures().inc({});
-                         });
+    webhooks_->callAsync(std::move(*call), logFailure(c.key(), "webhook " + name));
   }
 }
 

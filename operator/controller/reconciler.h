@@ -130,6 +130,11 @@ class Reconciler {
   void notify(const api::Canary& canary, const api::CanaryStatus& status,
               const std::vector<std::string>& names,
               const std::optional<analysis::CanaryEvent>& event = std::nullopt);
+  // The Prometheus the Canary's checks ask: its spec.metricsServer, or the operator's.
+  std::string metricsServerOf(const api::Canary& canary) const;
+  // For calls whose answer nothing waits for: a failure is logged ("canary KEY: WHAT: why") and counted.
+  std::function<void(analysis::WebhookResult)> logFailure(const std::string& key,
+                                                          const std::string& what) const;
   // Posts `event` to --event-webhook (Flagger's event payload; the cluster's name in its metadata).
   void postToEventWebhook(const api::Canary& canary, const api::CanaryStatus& status,
                           const analysis::CanaryEvent& event);

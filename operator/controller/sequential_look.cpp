@@ -1,8 +1,8 @@
 #include "operator/controller/sequential_look.h"
 
+#include "analysis/statistics/arm_counters.h"
 #include "analysis/statistics/sequential_analysis.h"
 
-#include <cstdio>
 #include <optional>
 #include <utility>
 
@@ -79,19 +79,22 @@ SequentialLook sequentialLook(const api::SequentialSpec& spec,
     return out;
   }
   // Both arms' batches for `bad`, or nothing (the test's message then says why).
+  // `unreadHint` follows the message when the `bad` counter was not read.
   auto batches = [&](const std::string& bad, std::optional<api::SequentialTestStatus>& test,
-                     const std::string& what) -> std::optional<std::pair<ArmCounts, ArmCounts>> {
+                     const std::string& what,
+                     const std::string& unreadHint = "") -> std::optional<std::pair<ArmCounts, ArmCounts>> {
     std::string why;
     auto canary = armBatch(before, st.counters, "canary", bad, why);
     auto primary = canary ? armBatch(before, st.counters, "primary", bad, why) : std::nullopt;
     if (canary && primary) return std::pair{*canary, *primary};
     if (!test) test.emplace();
     test->message = what + ": " + why;
+    if (!bad.empty() && why.ends_with("." + bad + " not read")) test->message += unreadHint;
     return std::nullopt;
   };
   auto badRate = [&](std::optional<api::SequentialTestStatus>& test, const std::string& bad,
-                     const std::string& what) {
-    auto arms = batches(bad, test, what);
+                     const std::string& what, const std::string& unreadHint = "") {
+    auto arms = batches(bad, test, what, unreadHint);
     if (!arms) return;
     auto state = badRateState(test.value_or(api::SequentialTestStatus{}));
     auto r = analysis::updateBadRate(state, arms->first, arms->second,
@@ -101,15 +104,13 @@ SequentialLook sequentialLook(const api::SequentialSpec& spec,
   };
   if (spec.errorRate) badRate(st.errorRate, "errors", "error rate");
   if (spec.latencyMs) {
-    char bound[32];
-    std::snprintf(bound, sizeof bound, "%g", *spec.latencyMs);
-    badRate(st.latency, "slow", std::string("share of requests slower than ") + bound + " ms");
-    if (st.latency && st.latency->message.find("slow not read") != std::string::npos)
-      st.latency->message +=
-          " (is " + std::string(bound) + " ms a bucket boundary of istio_request_duration_milliseconds?)";
+    badRate(st.latency, "slow",
+            "share of requests slower than " + analysis::latencyBoundText(*spec.latencyMs) + " ms",
+            analysis::slowCounterHint(*spec.latencyMs));
   }
-  if (spec.trafficSplit && batches("", st.trafficSplit, "traffic split")) {
-    auto arms = *batches("", st.trafficSplit, "traffic split");
+  auto splitArms = spec.trafficSplit ? batches("", st.trafficSplit, "traffic split") : std::nullopt;
+  if (splitArms) {
+    const auto& arms = *splitArms;
     api::SequentialTestStatus t = st.trafficSplit.value_or(api::SequentialTestStatus{});
     analysis::SplitState state{
         {t.canaryRequests, 0}, {t.primaryRequests, 0}, t.logLikelihoodRatios, t.logLikelihoodRatiosLess};
