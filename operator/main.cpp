@@ -5,12 +5,15 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <future>
 #include <iostream>
 #include <optional>
 #include <sstream>
+#include <thread>
 
 #include <spdlog/spdlog.h>
 
+#include "operator/cli/config_file.h"
 #include "operator/controller/canary_controller.h"
 #include "operator/controller/controller_metrics.h"
 #include "operator/core/egress_policy.h"
@@ -54,8 +57,12 @@ int main(int argc, char** argv) {
     std::string listenAddress;
     bool leaderElect = true;
     std::string leaseNamespace, leaseIdentity;
+    std::string configPath;
+    double shutdownSeconds = 25;
     po::options_description flags("aviary flags");
     flags.add_options()("help,h", "show this help")("version", "print the version and exit")(
+        "config", po::value(&configPath)->default_value(""),
+        "YAML file of flag values (keys are these flags' names; flags given here override it)")(
         "kubeconfig", po::value(&kubeconfig)->default_value(""),
         "path to a kubeconfig (default: $KUBECONFIG, in-cluster, ~/.kube/config)")(
         "context", po::value(&context)->default_value(""), "kubeconfig context (default: current-context)")(
@@ -77,6 +84,9 @@ int main(int argc, char** argv) {
         "listen-address", po::value(&listenAddress)->default_value(":8080"),
         "HOST:PORT of /metrics, /healthz and /readyz (port 0: any free port, logged)")(
         "workers", po::value(&workers)->default_value(2), "canaries reconciled in parallel")(
+        "graceful-shutdown-timeout", po::value(&shutdownSeconds)->default_value(25),
+        "seconds a SIGTERM gives in-flight reconciles to finish and Events to be written; past it they are "
+        "abandoned and the Lease is left to expire (keep it below the pod's terminationGracePeriodSeconds)")(
         "route-settle-seconds", po::value(&routeSettleSeconds)->default_value(3),
         "on deletion, how long the mesh is given to stop using removed routes before the primary and the "
         "Services they name are deleted")(
@@ -107,6 +117,12 @@ int main(int argc, char** argv) {
         "the shared Prometheus with the operator's access)");
     po::variables_map vm;
     po::store(po::parse_command_line(argc, argv, flags), vm);
+    if (vm.count("config") && !vm["config"].as<std::string>().empty()) {
+      if (auto st = aviary::cli::storeConfigFile(vm["config"].as<std::string>(), flags, vm); !st) {
+        std::cerr << "aviary: " << st.error().message << "\n";
+        return 2;
+      }
+    }
     po::notify(vm);
     if (vm.count("help")) {
       std::cout << flags << "\n";
@@ -248,10 +264,28 @@ int main(int argc, char** argv) {
       return 1;
     }
     aviary::waitForStopSignal();
-    spdlog::info("shutting down");
-    controller.stop();
-    if (elector) elector->stop();  // after the last write: releases the Lease for a standby
-    server.stop();
+    const auto bound = std::chrono::milliseconds(static_cast<long>(std::max(0.0, shutdownSeconds) * 1000));
+    spdlog::info("shutting down: in-flight reconciles have {} s to finish", shutdownSeconds);
+    std::promise<void> stopped;
+    auto stoppedFuture = stopped.get_future();
+    std::thread stopping([&] {
+      controller.stop();             // lets running reconciles finish, writes the queued Events
+      if (elector) elector->stop();  // after the last write: releases the Lease for a standby
+      server.stop();
+      stopped.set_value();
+    });
+    if (stoppedFuture.wait_for(bound) == std::future_status::timeout) {
+      // A reconcile is stuck (e.g. on an API server that does not answer). The process ends instead; the
+      // Lease is not released, because a write of the abandoned reconcile could still be in flight: a
+      // standby takes over when the Lease expires.
+      spdlog::warn(
+          "shutdown took longer than {} s: abandoning in-flight reconciles; the Lease expires on its own",
+          shutdownSeconds);
+      spdlog::shutdown();
+      std::_Exit(0);
+    }
+    stopping.join();
+    spdlog::info("stopped");
     return 0;
   } catch (const std::exception& e) {
     std::cerr << "aviary: " << e.what() << "\n";

@@ -14,13 +14,7 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cluster="$root/tests/cluster"
 cache=${AVIARY_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/aviary}
 
-# The version that a go.mod requires of a module, read without starting Go (so the warm path stays instant).
-pinned() {
-  local v
-  v=$(awk -v m="$2" '($1 == m && $2 ~ /^v/) || ($1 == "require" && $2 == m) { print ($1 == "require") ? $3 : $2; exit }' "$1")
-  [[ -n $v ]] || { echo "build-kube: $2 is not required in $1" >&2; exit 1; }
-  echo "$v"
-}
+source "$root/scripts/go-build-lib.sh"
 kube_version=$(pinned "$cluster/kube/go.mod" k8s.io/kubernetes)
 etcd_version=$(pinned "$cluster/etcd/go.mod" go.etcd.io/etcd/server/v3)
 kwok_version=$(pinned "$cluster/kwok/go.mod" sigs.k8s.io/kwok)
@@ -32,27 +26,7 @@ complete() {
   for c in "${commands[@]}"; do [[ -x "$1/bin/$c" ]] || return 1; done
 }
 
-if complete "$dest"; then
-  echo "$dest/bin"
-  exit 0
-fi
-
-go=${GO:-$(command -v go || true)}
-[[ -n $go ]] || go=/usr/local/go/bin/go
-[[ -x $go ]] || { echo "build-kube: no Go toolchain (install Go 1.26 or set GO=/path/to/go)" >&2; exit 1; }
-
-mkdir -p "$cache"
-exec 9> "$cache/.build-kube.lock"
-flock 9
-if complete "$dest"; then # another run built it while we waited for the lock
-  echo "$dest/bin"
-  exit 0
-fi
-
-tmp=$(mktemp -d "$cache/.kube-build.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
-mkdir -p "$tmp/bin"
-start=$(date +%s)
+begin_build "$dest" complete
 export GOFLAGS="${GOFLAGS:-} -mod=readonly -buildvcs=false -trimpath"
 export CGO_ENABLED=${CGO_ENABLED:-0}
 
@@ -74,11 +48,4 @@ echo "build-kube: building Kubernetes $kube_version, etcd $etcd_version, kwok $k
   k8s.io/kubernetes/cmd/kube-scheduler k8s.io/kubernetes/cmd/kubectl)
 (cd "$cluster/etcd" && "$go" build -ldflags="-s -w" -o "$tmp/bin/etcd" go.etcd.io/etcd/server/v3)
 (cd "$cluster/kwok" && "$go" build -ldflags="-s -w" -o "$tmp/bin/kwok" sigs.k8s.io/kwok/cmd/kwok)
-complete "$tmp" || { echo "build-kube: a command is missing from $tmp/bin" >&2; exit 1; }
-
-rm -rf "$dest" # an incomplete folder left by hand; complete ones returned above
-chmod 755 "$tmp"
-mv -T "$tmp" "$dest"
-trap - EXIT
-echo "build-kube: built in $(($(date +%s) - start)) s" >&2
-echo "$dest/bin"
+finish_build "$dest" complete

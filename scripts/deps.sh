@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs every Debian package Aviary needs to build, test and run its demo, then builds the pinned
 # Kubernetes components of the real test bed (scripts/build-kube.sh: kube-apiserver, kube-controller-manager,
-# kube-scheduler, kubectl, etcd, kwok) into ~/.cache/aviary with the machine's Go toolchain.
+# kube-scheduler, kubectl, etcd, kwok) and helm (scripts/build-helm.sh) into ~/.cache/aviary with the
+# machine's Go toolchain.
 # Idempotent: apt is not touched when everything is already present, Go builds nothing when the cache holds
 # the pinned versions.
 set -euo pipefail
@@ -32,6 +33,7 @@ build_kube() {
     exit 1
   fi
   GO="$go" bash "$(dirname "$0")/build-kube.sh" >/dev/null
+  GO="$go" bash "$(dirname "$0")/build-helm.sh" >/dev/null
 }
 
 if [ ${#missing[@]} -eq 0 ]; then

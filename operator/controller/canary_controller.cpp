@@ -97,6 +97,7 @@ CanaryController::CanaryController(kube::KubeClient& client, ControllerOptions o
       std::make_shared<analysis::WebhookClient>(poster_), alerts_);
   if (metrics_) {
     reconciler_->setMetrics(metrics_);
+    queue_.setWaitObserver([m = metrics_](auto waited) { m->queueWait(waited); });
     metrics_->registry().onCollect([this] {
       metrics_->queueDepth().set({}, static_cast<double>(queue_.length()));
       metrics_->alertFailures().set({}, static_cast<double>(alerts_->counters().failed));

@@ -46,6 +46,9 @@ ControllerMetrics::ControllerMetrics(metrics::Registry& registry, const std::str
       reconcileErrors_(
           registry.counter("aviary_reconcile_errors_total", "Reconciles that failed and are retried")),
       queueDepth_(registry.gauge("aviary_workqueue_depth", "Canaries waiting for a worker")),
+      queueWait_(registry.histogram("aviary_workqueue_queue_duration_seconds",
+                                    "How long a Canary waited for a worker after it became due", {},
+                                    metrics::durationBuckets())),
       apiRequests_(registry.counter("aviary_kube_api_requests_total",
                                     "Kubernetes API requests by verb and HTTP status (0: no answer)",
                                     {"verb", "code"})),
@@ -116,6 +119,10 @@ void ControllerMetrics::apiRequest(const std::string& verb, int code) {
 
 void ControllerMetrics::prometheusQuery(std::chrono::duration<double> took) {
   prometheusDuration_.observe({}, took.count());
+}
+
+void ControllerMetrics::queueWait(std::chrono::duration<double> waited) {
+  queueWait_.observe({}, waited.count());
 }
 
 }  // namespace aviary::controller

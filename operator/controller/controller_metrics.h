@@ -1,6 +1,6 @@
 // The operator's /metrics (issue 14): Flagger's canary series under Aviary's prefix, so a Flagger dashboard
 // ports with a rename (flagger_ → aviary_), plus the controller's own health: reconcile duration and
-// errors, work-queue depth, Kubernetes API requests by verb and code, Prometheus query latency, and
+// errors, work-queue depth and wait, Kubernetes API requests by verb and code, Prometheus query latency, and
 // webhook and alert failures. Labels are bounded: per Canary (name, namespace, metric) at most, never
 // per request or per pod.
 #pragma once
@@ -27,6 +27,8 @@ class ControllerMetrics {
   void reconciled(std::chrono::duration<double> took, bool failed);
   void apiRequest(const std::string& verb, int code);
   void prometheusQuery(std::chrono::duration<double> took);
+  // A Canary waited `waited` in the work queue after it became due (client-go's queue duration).
+  void queueWait(std::chrono::duration<double> waited);
 
   metrics::Registry& registry() { return registry_; }
   metrics::Family& canaryTotal() { return canaryTotal_; }
@@ -37,8 +39,8 @@ class ControllerMetrics {
  private:
   metrics::Registry& registry_;
   metrics::Family &info_, &canaryTotal_, &canaryStatus_, &canaryWeight_, &canaryDuration_, &metricAnalysis_,
-      &successes_, &failures_, &reconcileDuration_, &reconcileErrors_, &queueDepth_, &apiRequests_,
-      &prometheusDuration_, &webhookFailures_, &alertFailures_;
+      &successes_, &failures_, &reconcileDuration_, &reconcileErrors_, &queueDepth_, &queueWait_,
+      &apiRequests_, &prometheusDuration_, &webhookFailures_, &alertFailures_;
   std::mutex mutex_;
   // When each running release began (in memory: after a restart, a release's duration starts then).
   std::map<std::string, std::chrono::steady_clock::time_point> releaseStart_;

@@ -46,7 +46,11 @@ ChildProcess::~ChildProcess() {
 
 bool ChildProcess::running() {
   if (pid_ <= 0) return false;
-  if (waitpid(pid_, nullptr, WNOHANG) == pid_) pid_ = -1;
+  int status = 0;
+  if (waitpid(pid_, &status, WNOHANG) == pid_) {
+    pid_ = -1;
+    waitStatus_ = status;
+  }
   return pid_ > 0;
 }
 
@@ -62,7 +66,8 @@ void ChildProcess::terminate(std::chrono::milliseconds grace) {
 void ChildProcess::kill() {
   if (!running()) return;
   ::kill(pid_, SIGKILL);
-  waitpid(pid_, nullptr, 0);
+  int status = 0;
+  if (waitpid(pid_, &status, 0) == pid_) waitStatus_ = status;
   pid_ = -1;
 }
 
@@ -71,6 +76,11 @@ std::string ChildProcess::log() const {
   std::stringstream s;
   s << in.rdbuf();
   return s.str();
+}
+
+std::optional<int> ChildProcess::exitCode() const {
+  if (!waitStatus_ || !WIFEXITED(*waitStatus_)) return std::nullopt;
+  return WEXITSTATUS(*waitStatus_);
 }
 
 }  // namespace aviary

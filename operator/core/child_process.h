@@ -6,6 +6,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,9 +27,13 @@ class ChildProcess {
   void kill();
   pid_t pid() const { return pid_; }
   std::string log() const;
+  // The exit code once it exited by itself (after running() returned false); nullopt while it runs or
+  // when a signal ended it.
+  std::optional<int> exitCode() const;
 
  private:
   pid_t pid_ = -1;
+  std::optional<int> waitStatus_;
   std::string logPath_;
 };
 

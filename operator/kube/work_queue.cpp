@@ -9,17 +9,17 @@ WorkQueue::~WorkQueue() {
   shutDown();
 }
 
-void WorkQueue::addLocked(const std::string& key) {
+void WorkQueue::addLocked(const std::string& key, Clock::time_point readySince) {
   if (shuttingDown_ || dirty_.count(key)) return;
   dirty_.insert(key);
   if (processing_.count(key)) return;  // done() queues it again
-  queue_.push_back(key);
+  queue_.emplace_back(key, readySince);
   ready_.notify_one();
 }
 
 void WorkQueue::add(const std::string& key) {
   std::lock_guard lock(mutex_);
-  addLocked(key);
+  addLocked(key, Clock::now());
 }
 
 void WorkQueue::addAfter(const std::string& key, std::chrono::milliseconds delay) {
@@ -50,19 +50,22 @@ void WorkQueue::promoteDueLocked(Clock::time_point now) {
     auto it = due_.find(top.second);
     if (it == due_.end() || it->second != top.first) continue;  // superseded by an earlier time
     due_.erase(it);
-    addLocked(top.second);
+    addLocked(top.second, top.first);
   }
 }
 
 std::optional<std::string> WorkQueue::get() {
   std::unique_lock lock(mutex_);
   while (true) {
-    if (!shuttingDown_) promoteDueLocked(Clock::now());
+    const auto now = Clock::now();
+    if (!shuttingDown_) promoteDueLocked(now);
     if (!queue_.empty()) {
-      std::string key = std::move(queue_.front());
+      auto [key, readySince] = std::move(queue_.front());
       queue_.pop_front();
       dirty_.erase(key);
       processing_.insert(key);
+      lock.unlock();
+      if (waitObserver_) waitObserver_(std::max(Clock::duration::zero(), now - readySince));
       return key;
     }
     if (shuttingDown_) return std::nullopt;
@@ -78,7 +81,7 @@ void WorkQueue::done(const std::string& key) {
   std::lock_guard lock(mutex_);
   processing_.erase(key);
   if (dirty_.count(key)) {
-    queue_.push_back(key);
+    queue_.emplace_back(key, Clock::now());
     ready_.notify_one();
   }
 }

@@ -3,11 +3,15 @@
 // - a key is never handed to two workers at once; an add while it is processing runs it again after done();
 // - addAfter() only ever moves a key earlier; addRateLimited() backs off per key until forget();
 // - shutDown() stops new adds; workers drain what is queued, then get() returns nullopt.
+// The wait observer sees, for every key handed out, how long it waited after becoming ready (after its
+// addAfter() delay was due): client-go's workqueue_queue_duration_seconds, i.e. the queue's share of a
+// step's lateness.
 #pragma once
 
 #include <chrono>
 #include <condition_variable>
 #include <deque>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <queue>
@@ -41,6 +45,10 @@ class WorkQueue {
   // Marks a key from get() as finished.
   void done(const std::string& key);
 
+  // Called by get() (outside the queue's lock) with each handed-out key's wait since it became ready.
+  // Set before the first get(); not thread-safe against get().
+  void setWaitObserver(std::function<void(Clock::duration)> observer) { waitObserver_ = std::move(observer); }
+
   void shutDown();
   bool shuttingDown() const;
   // Keys ready now (not counting delayed or processing ones).
@@ -49,13 +57,15 @@ class WorkQueue {
   std::size_t delayedCount() const;
 
  private:
-  void addLocked(const std::string& key);
+  // `readySince`: when the key became ready to run (now, or the due time of its delay).
+  void addLocked(const std::string& key, Clock::time_point readySince);
   void promoteDueLocked(Clock::time_point now);
 
   ItemExponentialBackoff backoff_;
   mutable std::mutex mutex_;
   std::condition_variable ready_;
-  std::deque<std::string> queue_;
+  std::deque<std::pair<std::string, Clock::time_point>> queue_;  // key, ready since
+  std::function<void(Clock::duration)> waitObserver_;
   std::unordered_set<std::string> dirty_;       // waiting in queue_ (or to be re-queued after done)
   std::unordered_set<std::string> processing_;  // handed out, not done yet
   // Delays: the earliest due time per key, and a heap with stale entries skipped lazily.

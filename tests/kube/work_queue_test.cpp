@@ -5,6 +5,7 @@
 #include <atomic>
 #include <map>
 #include <thread>
+#include <vector>
 
 namespace aviary::kube {
 namespace {
@@ -51,6 +52,22 @@ TEST(WorkQueue, AddAfterOnlyMovesEarlier) {
   EXPECT_GE(waited, 45ms);
   EXPECT_LT(waited, 5s);
   EXPECT_EQ(q.delayedCount(), 0u);
+}
+
+// The wait is measured from when a key became ready: its add, or its delay's due time (not the call to
+// addAfter), so a key handed out on time waited ~0 however long its delay was.
+TEST(WorkQueue, WaitObserverMeasuresFromWhenTheKeyBecameReady) {
+  WorkQueue q;
+  std::vector<WorkQueue::Clock::duration> waits;
+  q.setWaitObserver([&](auto waited) { waits.push_back(waited); });
+  q.add("late");
+  std::this_thread::sleep_for(60ms);
+  ASSERT_EQ(*q.get(), "late");
+  q.addAfter("due", 80ms);
+  ASSERT_EQ(*q.get(), "due");
+  ASSERT_EQ(waits.size(), 2u);
+  EXPECT_GE(waits[0], 55ms) << "a key added and picked 60 ms later waited 60 ms";
+  EXPECT_LT(waits[1], 40ms) << "a delayed key picked when due did not wait for a worker";
 }
 
 TEST(WorkQueue, DelayedKeyAlreadyQueuedIsNotDuplicated) {

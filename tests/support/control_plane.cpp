@@ -58,13 +58,20 @@ Result<std::string> ControlPlane::operatorKubeconfig() {
   auto ns = admin("create namespace aviary-system");
   if (ns.exitCode != 0 && ns.output.find("AlreadyExists") == std::string::npos)
     return makeError(ErrorCode::Unavailable, ns.output);
-  for (const char* file :
-       {"/service_account.yaml", "/cluster_role.yaml", "/cluster_role_binding.yaml", "/leader_election.yaml"}) {
+  for (const char* file : {"/service_account.yaml", "/cluster_role.yaml", "/cluster_role_binding.yaml",
+                           "/leader_election.yaml"}) {
     auto r = admin("apply -f " + rbac + file);
     if (r.exitCode != 0)
       return makeError(ErrorCode::Unavailable, "applying " + rbac + file + ": " + r.output);
   }
-  auto token = admin("create token aviary -n aviary-system --duration=24h");
+  return serviceAccountKubeconfig(adminKubeconfig(), "aviary-system", "aviary",
+                                  dir_ + "/aviary-operator.kubeconfig");
+}
+
+Result<std::string> serviceAccountKubeconfig(const std::string& adminKubeconfig, const std::string& ns,
+                                             const std::string& serviceAccount, const std::string& path) {
+  Kubectl admin(adminKubeconfig);
+  auto token = admin("create token " + serviceAccount + " -n " + ns + " --duration=24h");
   auto server = admin("config view --raw --minify -o jsonpath='{.clusters[0].cluster.server}'");
   auto ca =
       admin("config view --raw --minify -o jsonpath='{.clusters[0].cluster.certificate-authority-data}'");
@@ -73,13 +80,13 @@ Result<std::string> ControlPlane::operatorKubeconfig() {
   }
   std::string tokenText = token.output;
   while (!tokenText.empty() && tokenText.back() == '\n') tokenText.pop_back();
-  std::string path = dir_ + "/aviary-operator.kubeconfig";
   std::ofstream(path) << "apiVersion: v1\nkind: Config\n"
                       << "clusters:\n- name: kube\n  cluster:\n    server: " << server.output
                       << "\n    certificate-authority-data: " << ca.output << "\n"
-                      << "users:\n- name: aviary\n  user:\n    token: " << tokenText << "\n"
-                      << "contexts:\n- name: aviary\n  context: {cluster: kube, user: aviary}\n"
-                      << "current-context: aviary\n";
+                      << "users:\n- name: " << serviceAccount << "\n  user:\n    token: " << tokenText << "\n"
+                      << "contexts:\n- name: " << serviceAccount
+                      << "\n  context: {cluster: kube, user: " << serviceAccount << "}\n"
+                      << "current-context: " << serviceAccount << "\n";
   ::chmod(path.c_str(), 0600);
   return path;
 }

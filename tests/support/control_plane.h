@@ -37,4 +37,10 @@ class ControlPlane {
   double secondsToReady_ = 0;
 };
 
+// Writes to `path` a kubeconfig for the cluster of `adminKubeconfig` that authenticates with a token of the
+// ServiceAccount `ns`/`serviceAccount` (kubectl create token, 24 h), and returns `path`. Errors: Unavailable,
+// with kubectl's output.
+Result<std::string> serviceAccountKubeconfig(const std::string& adminKubeconfig, const std::string& ns,
+                                             const std::string& serviceAccount, const std::string& path);
+
 }  // namespace aviary::testing
