@@ -126,6 +126,15 @@ Result<Json> HttpKubeClient::getRaw(const std::string& path) {
   return send(std::move(request), "get");
 }
 
+Result<Json> HttpKubeClient::postRaw(const std::string& path, const Json& body) {
+  HttpRequest request;
+  request.method = "POST";
+  request.target = path;
+  request.contentType = "application/json";
+  request.body = body.dump();
+  return send(std::move(request), "create");
+}
+
 Result<Json> HttpKubeClient::get(const ResourceType& type, const std::string& ns, const std::string& name,
                                  const std::string& subresource) {
   auto path = type.objectPath(ns, name, subresource);

@@ -33,6 +33,8 @@ class HttpKubeClient final : public KubeClient {
 
   // GET of any path (discovery, /version), decoded as JSON.
   Result<Json> getRaw(const std::string& path);
+  // POST of `body` as JSON to any path (a test bed's non-resource endpoints), decoded as JSON.
+  Result<Json> postRaw(const std::string& path, const Json& body);
   HttpTransport& transport() { return *transport_; }
   // Called after every answer (and failed attempt: code 0) with the Kubernetes verb (get, list, create,
   // update, patch, delete) and the HTTP status, for the operator's metrics. Set before use; it must be

@@ -20,7 +20,8 @@ bool ApiServer::serveNonResource(const http::Request& req, http::ResponseWriter&
     w.send(200, "text/plain", "ok");
   } else if (p == "/openapi/v2") {
     // An empty OpenAPI v2 protobuf document: kubectl apply then uses its compiled-in types.
-    w.send(200, "application/com.github.proto-openapi.spec.v2.v1.0+protobuf", std::string("\x0a\x03\x32\x2e\x30", 5));
+    w.send(200, "application/com.github.proto-openapi.spec.v2.v1.0+protobuf",
+           std::string("\x0a\x03\x32\x2e\x30", 5));
   } else if (p == "/api" || p == "/api/") {
     std::string host = options_.bindAddress + ":" + std::to_string(http_->port());
     w.send(200, kJson, coreApiVersions(host).dump());
@@ -57,16 +58,22 @@ bool ApiServer::serveNonResource(const http::Request& req, http::ResponseWriter&
 }
 
 void ApiServer::serveFaults(const http::Request& req, http::ResponseWriter& w) {
-  if (req.method == "DELETE") {
+  auto clearRequest = [&] {
+    if (req.method != "POST" || !nlohmann::json::accept(req.body)) return false;
+    auto body = nlohmann::json::parse(req.body);
+    return body.is_object() && body.contains("clear") && body["clear"] == true;
+  };
+  if (req.method == "DELETE" || clearRequest()) {
     faults_.clear();
     return w.send(200, kJson, "{}");
   }
   if (req.method != "POST") {
-    return sendStatusError(w, apiError(ErrorCode::MethodNotAllowed, 405, "MethodNotAllowed", "POST or DELETE"));
+    return sendStatusError(w,
+                           apiError(ErrorCode::MethodNotAllowed, 405, "MethodNotAllowed", "POST or DELETE"));
   }
   auto body = parseJsonBody(req.body);
   if (!body) return sendStatusError(w, body.error());
-  // {"dropWatches": true} | {"expireWatches": N} | {"conflicts": N} | a FaultRule
+  // {"dropWatches": true} | {"expireWatches": N} | {"conflicts": N} | a FaultRule ({"clear": true} above)
   if (body->value("dropWatches", false)) {
     faults_.dropWatches();
     store_.wakeWatchers();

@@ -259,10 +259,12 @@ void ApiServer::handle(const http::Request& req, http::ResponseWriter& w) {
     return sendStatusError(w, apiError(ErrorCode::NotFound, 404, "NotFound",
                                        "the server could not find the requested resource"));
   }
+  const long long clears = faults_.clearGeneration();
   if (auto fault = faults_.take(t.plural, verbOf(req, t.name.empty()))) {
     if (fault->latency.count() > 0) std::this_thread::sleep_for(fault->latency);
     if (fault->hang) {
-      while (!stopping_) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      while (!stopping_ && faults_.clearGeneration() == clears)
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
       return w.abortConnection();
     }
     if (fault->status != 0) {

@@ -32,6 +32,12 @@ void FaultInjector::clear() {
   rules_.clear();
   expireWatches_ = 0;
   conflicts_ = 0;
+  ++clearGeneration_;
+}
+
+long long FaultInjector::clearGeneration() const {
+  std::lock_guard lock(mutex_);
+  return clearGeneration_;
 }
 
 std::optional<FaultRule> FaultInjector::take(const std::string& resource, const std::string& verb) {

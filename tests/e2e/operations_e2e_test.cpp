@@ -1,0 +1,294 @@
+// Issue 14's operational proofs, end to end: the Helm chart's operator rolls out a release on the real
+// control plane; SIGTERM stops the operator cleanly and within its bound; SIGKILL at random points of
+// releases, twenty times, loses nothing; and API faults during a release change neither its outcome nor
+// its steps. Each scenario runs on both beds unless it needs what only one has (Helm's release storage on
+// the real API server, the sandbox's fault injection); a skipped one says why.
+#include <signal.h>
+
+#include <algorithm>
+#include <atomic>
+#include <fstream>
+#include <mutex>
+#include <random>
+#include <set>
+#include <thread>
+
+#include "tests/e2e/canary_e2e_fixture.h"
+#include "tests/support/control_plane.h"
+
+namespace aviary::e2e {
+namespace {
+
+using namespace std::chrono_literals;
+
+// What a user watching a release sees change, polled every 100 ms from outside the operator: each run of
+// equal canary weights once, and every image the primary's template named.
+class ReleaseRecorder {
+ public:
+  explicit ReleaseRecorder(std::string ns) : ns_(std::move(ns)), thread_([this] { run(); }) {}
+  ~ReleaseRecorder() { stop(); }
+  void stop() {
+    if (!stopping_.exchange(true)) thread_.join();
+  }
+  std::vector<int> weights() const {
+    std::lock_guard lock(mutex_);
+    return weights_;
+  }
+  std::set<std::string> primaryImages() const {
+    std::lock_guard lock(mutex_);
+    return images_;
+  }
+
+ private:
+  void run() {
+    while (!stopping_) {
+      auto c = world->client->get(kCanaries, ns_, "podinfo");
+      auto d = world->client->get(kube::resources::kDeployments, ns_, "podinfo-primary");
+      {
+        std::lock_guard lock(mutex_);
+        if (c) {
+          const int w = c->value("/status/canaryWeight"_json_pointer, 0);
+          if (weights_.empty() || weights_.back() != w) weights_.push_back(w);
+        }
+        if (d) images_.insert(d->value("/spec/template/spec/containers/0/image"_json_pointer, std::string()));
+      }
+      std::this_thread::sleep_for(100ms);
+    }
+  }
+
+  std::string ns_;
+  mutable std::mutex mutex_;
+  std::vector<int> weights_;
+  std::set<std::string> images_;
+  std::atomic<bool> stopping_{false};
+  std::thread thread_;  // last: starts once the members above exist
+};
+
+// Weights that only rise, step by step, then at most fall back to 0 once (promotion or rollback): no step
+// repeated (a fall and a second rise) and none skipped (a rise by more than `step`).
+bool risesStepByStepThenEnds(const std::vector<int>& weights, int step) {
+  std::size_t i = 1;
+  while (i < weights.size() && weights[i] > weights[i - 1]) {
+    if (weights[i] - weights[i - 1] > step) return false;
+    ++i;
+  }
+  if (i == weights.size()) return true;
+  return weights[i] == 0 && i + 1 == weights.size();
+}
+
+std::string printed(const std::vector<int>& v) {
+  std::string out;
+  for (int x : v) out += (out.empty() ? "" : " → ") + std::to_string(x);
+  return out;
+}
+
+class OperationsE2E : public CanaryE2E {
+ protected:
+  bool sandbox() const { return world->bed->name() == "sandbox"; }
+  // POST /sandbox/faults (the sandbox bed only).
+  void fault(const Json& body) {
+    auto* http = dynamic_cast<kube::HttpKubeClient*>(world->client.get());
+    ASSERT_NE(http, nullptr);
+    auto r = http->postRaw("/sandbox/faults", body);
+    ASSERT_TRUE(r) << r.error().describe();
+  }
+  std::string leaseHolder(const std::string& ns = "aviary-system") {
+    return kubectl("get lease aviary-leader -n " + ns + " -o jsonpath='{.spec.holderIdentity}'").output;
+  }
+  // A faulty revision: a new image whose pods answer 30% of requests with errors.
+  void setFaultyImage(const std::string& ns) {
+    auto r = kubectl("patch deployment podinfo -n " + ns +
+                     " --type merge -p '{\"spec\":{\"template\":{\"metadata\":{\"annotations\":"
+                     "{\"sandbox.aviary.io/error-rate\":\"0.3\"}},\"spec\":{\"containers\":[{\"name\":"
+                     "\"podinfod\",\"image\":\"ghcr.io/stefanprodan/podinfo:6.5.1\"}]}}}}'");
+    ASSERT_EQ(r.exitCode, 0) << r.output;
+  }
+};
+
+TEST_F(OperationsE2E, TheHelmChartsOperatorRollsOutAReleaseUnderItsOwnServiceAccount) {
+  if (sandbox()) GTEST_SKIP() << "helm install is proven on the real control plane (AVIARY_E2E_BED=kube)";
+  const std::string source = AVIARY_SOURCE_DIR;
+  auto build = testing::runCommand(source + "/scripts/build-helm.sh 2>&1 >" + world->dir + "/helm-bin");
+  ASSERT_EQ(build.exitCode, 0) << build.output;
+  std::string helmBin;
+  std::getline(std::ifstream(world->dir + "/helm-bin"), helmBin);
+  const std::string helm = helmBin + "/helm --kubeconfig " + world->bed->adminKubeconfig();
+  // The suite's operator would reconcile the same Canary: the chart's operator runs alone.
+  world->aviary->terminate();
+  auto install = testing::runCommand(
+      helm + " install aviary-helm " + source +
+      "/config/helm/aviary -n aviary-helm --create-namespace --wait --timeout 120s"
+      " --set config.metrics-server=" +
+      world->bed->prometheusUrl() + " --set-json 'config.webhook-allow=[\"127.0.0.1\"]' 2>&1");
+  ASSERT_EQ(install.exitCode, 0) << install.output;
+  EXPECT_EQ(kubectl("get deployment aviary-helm -n aviary-helm -o jsonpath='{.status.readyReplicas}'").output,
+            "2")
+      << "two replicas ready on kwok's nodes";
+  // The chart's pods cannot run on kwok's nodes: the binary runs here with what the chart installed, its
+  // ServiceAccount's token and its rendered --config file (only the listen address is overridden, for
+  // parallel test binaries).
+  auto sa = testing::serviceAccountKubeconfig(world->bed->adminKubeconfig(), "aviary-helm", "aviary-helm",
+                                              world->dir + "/helm-sa.kubeconfig");
+  ASSERT_TRUE(sa) << sa.error().message;
+  auto config = kubectl("get secret aviary-helm-config -n aviary-helm -o jsonpath='{.data.config\\.yaml}'");
+  ASSERT_EQ(config.exitCode, 0) << config.output;
+  const std::string configPath = world->dir + "/helm-config.yaml";
+  auto decoded = testing::runCommand("base64 -d > " + configPath, config.output);
+  ASSERT_EQ(decoded.exitCode, 0) << decoded.output;
+  ChildProcess installed({world->operatorCommand().front(), "--config", configPath, "--kubeconfig", *sa,
+                          "--listen-address", "127.0.0.1:0"},
+                         world->dir + "/helm-operator.log");
+  initialize("e2e-helm");
+  setImage("e2e-helm");
+  EXPECT_TRUE(waitPhase("e2e-helm", "Succeeded", 60s)) << "phase " << phase("e2e-helm") << "\n"
+                                                       << installed.log();
+  EXPECT_EQ(primaryImage("e2e-helm"), "ghcr.io/stefanprodan/podinfo:6.5.1");
+  EXPECT_EQ(leaseHolder("aviary-helm").empty(), false) << "the chart's Role lets it lead in its namespace";
+  EXPECT_NE(installed.log().find("\"level\":\"info\""), std::string::npos) << "the chart's log-format: json";
+  installed.terminate();
+  EXPECT_EQ(installed.exitCode(), 0) << installed.log();
+  auto uninstall = testing::runCommand(helm + " uninstall aviary-helm -n aviary-helm --wait 2>&1");
+  EXPECT_EQ(uninstall.exitCode, 0) << uninstall.output;
+  world->startOperator();
+}
+
+TEST_F(OperationsE2E, SigtermMidReleaseExitsZeroReleasesTheLeaseAndTheNextOperatorFinishes) {
+  ASSERT_TRUE(eventually([&] { return !leaseHolder().empty(); })) << "the suite's operator leads";
+  initialize("e2e-sigterm");
+  setImage("e2e-sigterm");
+  ASSERT_TRUE(eventually([&] { return weight("e2e-sigterm") == 25; }, 20s));
+  ::kill(world->aviary->pid(), SIGTERM);
+  const auto sent = std::chrono::steady_clock::now();
+  ASSERT_TRUE(eventually([&] { return !world->aviary->running(); }, 30s)) << "still running after SIGTERM";
+  const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - sent).count();
+  RecordProperty("sigterm_to_exit_seconds", std::to_string(took));
+  EXPECT_LT(took, 5) << "nothing was stuck: far inside the 25 s bound";
+  EXPECT_EQ(world->aviary->exitCode(), 0) << world->aviary->log();
+  const std::string log = world->aviary->log();
+  EXPECT_NE(log.find("released Lease aviary-system/aviary-leader"), std::string::npos) << log;
+  EXPECT_NE(log.find("stopped"), std::string::npos) << log;
+  EXPECT_EQ(leaseHolder(), "") << "released for a standby, not left to expire";
+  EXPECT_EQ(weight("e2e-sigterm"), 25) << "stopping is not rolling back";
+  world->startOperator();
+  ASSERT_TRUE(waitPhase("e2e-sigterm", "Succeeded", 60s)) << "phase " << phase("e2e-sigterm");
+  EXPECT_EQ(primaryImage("e2e-sigterm"), "ghcr.io/stefanprodan/podinfo:6.5.1");
+}
+
+TEST_F(OperationsE2E, ShutdownIsBoundedWhenTheApiServerStopsAnswering) {
+  if (!sandbox()) GTEST_SKIP() << "needs the sandbox's fault injection (an API server that stops answering)";
+  initialize("e2e-hang");
+  world->aviary->terminate();
+  ChildProcess op(world->operatorCommand({"--graceful-shutdown-timeout", "2"}), world->dir + "/hang.log");
+  ASSERT_TRUE(eventually([&] { return op.log().find("leads (Lease") != std::string::npos; }, 20s))
+      << op.log();
+  // Writes of Canaries now hang: the release's first status update never returns.
+  for (const char* verb : {"update", "patch"})
+    fault({{"resource", "canaries"}, {"verb", verb}, {"hang", true}});
+  setImage("e2e-hang");
+  std::this_thread::sleep_for(2s);
+  ::kill(op.pid(), SIGTERM);
+  const auto sent = std::chrono::steady_clock::now();
+  ASSERT_TRUE(eventually([&] { return !op.running(); }, 15s)) << op.log();
+  const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - sent).count();
+  fault({{"clear", true}});
+  EXPECT_LT(took, 2 + 1.5) << "the bound (2 s) and a margin";
+  EXPECT_GE(took, 1.9) << "in-flight work had its bound to finish";
+  EXPECT_EQ(op.exitCode(), 0) << op.log();
+  EXPECT_NE(op.log().find("abandoning in-flight reconciles"), std::string::npos) << op.log();
+  // Nothing was corrupted: the next operator (the same identity, so it takes the Lease at once) finishes
+  // the release.
+  world->startOperator();
+  EXPECT_TRUE(waitPhase("e2e-hang", "Succeeded", 60s)) << "phase " << phase("e2e-hang");
+  EXPECT_EQ(primaryImage("e2e-hang"), "ghcr.io/stefanprodan/podinfo:6.5.1");
+}
+
+TEST_F(OperationsE2E, TwentySigkillsAtRandomPointsOfReleasesLoseNothing) {
+  // Four releases, alternately healthy and faulty, with five SIGKILLs each at random points (0.3–3 s
+  // apart: before the first step, between steps, during promotion or rollback); each time a new operator
+  // starts at once, as a Deployment restarts one.
+  std::mt19937 random(std::random_device{}());
+  std::uniform_int_distribution<int> pause(300, 3000);
+  int kills = 0;
+  for (int release = 0; release < 4; ++release) {
+    const std::string ns = "e2e-kill-" + std::to_string(release);
+    const bool faulty = release % 2 == 1;
+    initialize(ns);
+    ReleaseRecorder recorder(ns);
+    if (faulty) {
+      setFaultyImage(ns);
+    } else {
+      setImage(ns);
+    }
+    for (int k = 0; k < 5; ++k, ++kills) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(pause(random)));
+      world->aviary->kill();
+      world->startOperator();
+    }
+    const std::string want = faulty ? "Failed" : "Succeeded";
+    EXPECT_TRUE(waitPhase(ns, want, 90s)) << ns << ": phase " << phase(ns);
+    std::this_thread::sleep_for(500ms);
+    recorder.stop();
+    const auto images = recorder.primaryImages();
+    if (faulty) {
+      EXPECT_EQ(images, std::set<std::string>{"ghcr.io/stefanprodan/podinfo:6.5.0"})
+          << ns << ": the primary never ran the version that failed analysis";
+      EXPECT_EQ(weight(ns), 0) << ns << ": all traffic back on the primary";
+    } else {
+      EXPECT_EQ(primaryImage(ns), "ghcr.io/stefanprodan/podinfo:6.5.1") << ns;
+    }
+    EXPECT_TRUE(risesStepByStepThenEnds(recorder.weights(), 25))
+        << ns << ": weights " << printed(recorder.weights());
+    // One promotion or one rollback: the outcome's Event was recorded once.
+    auto events =
+        kubectl("get events -n " + ns + " -o jsonpath='{range .items[*]}{.count} {.message}{\"\\n\"}{end}'");
+    const std::string outcome = faulty ? "Canary failed! Scaling down" : "Promotion completed";
+    std::size_t outcomes = 0;
+    std::istringstream lines(events.output);
+    for (std::string line; std::getline(lines, line);) {
+      if (line.find(outcome) != std::string::npos) outcomes += std::stoul(line.substr(0, line.find(' ')));
+    }
+    EXPECT_EQ(outcomes, 1u) << ns << ": " << events.output;
+  }
+  EXPECT_EQ(kills, 20);
+}
+
+TEST_F(OperationsE2E, ApiFaultsDuringAReleaseChangeNeitherItsOutcomeNorItsSteps) {
+  if (!sandbox()) GTEST_SKIP() << "needs the sandbox's fault injection";
+  initialize("e2e-faults");
+  ReleaseRecorder recorder("e2e-faults");
+  setImage("e2e-faults");
+  // Errors on the operator's writes (500, 429 with Retry-After, 503), slow answers, write conflicts, 410
+  // on the next watches, and every watch dropped every 2 s for the whole release.
+  fault({{"resource", "canaries"}, {"verb", "update"}, {"status", 500}, {"count", 2}});
+  fault({{"resource", "deployments"}, {"verb", "patch"}, {"status", 429}, {"retryAfter", "1"}, {"count", 2}});
+  fault({{"resource", "deployments"}, {"verb", "update"}, {"status", 503}, {"count", 1}});
+  fault({{"resource", "virtualservices"}, {"latencyMs", 800}, {"count", 6}});
+  fault({{"resource", "deployments"}, {"verb", "list"}, {"status", 500}, {"count", 2}});
+  fault({{"conflicts", 3}});
+  fault({{"expireWatches", 2}});
+  std::atomic<bool> done{false};
+  std::thread dropper([&] {
+    while (!done) {
+      for (int i = 0; i < 20 && !done; ++i) std::this_thread::sleep_for(100ms);
+      if (!done) fault({{"dropWatches", true}});
+    }
+  });
+  const bool succeeded = waitPhase("e2e-faults", "Succeeded", 90s);
+  done = true;
+  dropper.join();
+  fault({{"clear", true}});
+  recorder.stop();
+  ASSERT_TRUE(succeeded) << "phase " << phase("e2e-faults") << "\n" << canary("e2e-faults").dump();
+  EXPECT_EQ(primaryImage("e2e-faults"), "ghcr.io/stefanprodan/podinfo:6.5.1");
+  EXPECT_EQ(recorder.weights(), (std::vector<int>{0, 25, 50, 0})) << printed(recorder.weights());
+  auto events =
+      kubectl("get events -n e2e-faults -o jsonpath='{range .items[*]}{.count} {.message}{\"\\n\"}{end}'");
+  for (const char* once :
+       {"1 Advance podinfo.e2e-faults canary weight 25\n", "1 Advance podinfo.e2e-faults canary weight 50\n",
+        "1 Promotion completed! Scaling down podinfo.e2e-faults\n"}) {
+    EXPECT_NE(events.output.find(once), std::string::npos) << "want once: " << once << events.output;
+  }
+}
+
+}  // namespace
+}  // namespace aviary::e2e
