@@ -98,6 +98,9 @@ void HttpKubeClient::setObserver(std::function<void(const std::string& verb, int
 Result<Json> HttpKubeClient::send(HttpRequest request, const char* verb) {
   const int maxRetries = transport_->config().maxRetries;
   for (int attempt = 0;; ++attempt) {
+    if (writeGuard_ && request.method != "GET") {
+      if (auto allowed = writeGuard_(); !allowed) return allowed.error();
+    }
     auto response = transport_->roundTrip(request);
     if (observer_) observer_(verb, response ? response->status : 0);
     if (!response) return response.takeError();

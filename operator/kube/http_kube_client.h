@@ -40,11 +40,16 @@ class HttpKubeClient final : public KubeClient {
   // update, patch, delete) and the HTTP status, for the operator's metrics. Set before use; it must be
   // thread-safe.
   void setObserver(std::function<void(const std::string& verb, int code)> observer);
+  // Asked before every request that is not a GET (each attempt): an error refuses the request, which
+  // fails with that error unsent. The operator's replicas refuse writes unless they hold the Lease
+  // (LeaderElector::mayWrite). Set before use.
+  void setWriteGuard(std::function<Status()> guard) { writeGuard_ = std::move(guard); }
 
  private:
   Result<Json> send(HttpRequest request, const char* verb);
   std::unique_ptr<HttpTransport> transport_;
   std::function<void(const std::string&, int)> observer_;
+  std::function<Status()> writeGuard_;
 };
 
 }  // namespace aviary::kube

@@ -106,7 +106,7 @@ void LeaderElector::loop(std::function<void()> started, std::function<void()> lo
     return;
   }
   using Clock = std::chrono::steady_clock;
-  std::atomic<Clock::rep> lastRenew{Clock::now().time_since_epoch().count()};
+  lastRenew_ = Clock::now().time_since_epoch().count();
   std::atomic<bool> gaveUp{false};
   auto giveUp = [&] {
     if (gaveUp.exchange(true)) return;
@@ -124,15 +124,15 @@ void LeaderElector::loop(std::function<void()> started, std::function<void()> lo
   // up at lastRenew + renewDeadline whatever the renewal loop is doing.
   std::thread watchdog([&] {
     while (!gaveUp && sleepFor(std::chrono::milliseconds(100))) {
-      if (Clock::now() - Clock::time_point(Clock::duration(lastRenew.load())) >= options_.renewDeadline)
+      if (Clock::now() - Clock::time_point(Clock::duration(lastRenew_.load())) >= options_.renewDeadline)
         giveUp();
     }
   });
   while (!gaveUp && sleepFor(options_.retryPeriod)) {
     const auto attempt = Clock::now();
     if (tryAcquireOrRenew(attempt) && !gaveUp) {
-      lastRenew = attempt.time_since_epoch().count();  // the Lease runs from when the renewal was sent
-    } else if (Clock::now() - Clock::time_point(Clock::duration(lastRenew.load())) >=
+      lastRenew_ = attempt.time_since_epoch().count();  // the Lease runs from when the renewal was sent
+    } else if (Clock::now() - Clock::time_point(Clock::duration(lastRenew_.load())) >=
                options_.renewDeadline) {
       giveUp();
     }
@@ -143,6 +143,12 @@ void LeaderElector::loop(std::function<void()> started, std::function<void()> lo
   }
   wake_.notify_all();
   watchdog.join();
+}
+
+bool LeaderElector::mayWrite() const {
+  using Clock = std::chrono::steady_clock;
+  return leading_ &&
+         Clock::now() - Clock::time_point(Clock::duration(lastRenew_.load())) < options_.renewDeadline;
 }
 
 void LeaderElector::run(std::function<void()> started, std::function<void()> lost) {

@@ -43,6 +43,11 @@ class LeaderElector {
   // Stop the leader's work first: renewals go on until this is called. Idempotent.
   void stop();
   bool leading() const { return leading_; }
+  // Whether this replica may write now: it leads and its last successful renewal was sent less than
+  // renewDeadline ago, so no other candidate can have taken the Lease yet. The operator's client asks this
+  // before every write (HttpKubeClient::setWriteGuard): a leader that was frozen (SIGSTOP, a paused VM)
+  // past the Lease's duration writes nothing when it wakes, even before its watchdog gives up.
+  bool mayWrite() const;
 
   // One attempt to take or renew the Lease at `now` (steady clock, for observing expiry). True when this
   // candidate holds it afterwards. Public for tests.
@@ -56,6 +61,7 @@ class LeaderElector {
   KubeClient& client_;
   LeaderElectionOptions options_;
   std::atomic<bool> leading_{false};
+  std::atomic<std::chrono::steady_clock::rep> lastRenew_{0};  // when the last successful renewal was sent
   std::atomic<bool> stopping_{false};
   bool stopped_ = false;  // mutex_
   std::mutex mutex_;

@@ -5,9 +5,10 @@
 #   --authorization-mode=Node,RBAC, the default admission plugins); kube-controller-manager (the
 #   controllers Aviary meets, each with its own service account); kube-scheduler; kwok playing the
 #   kubelet of the fake nodes (stages in kwok-stages.yaml), and fake nodes for it.
-# Writes DIR/admin.kubeconfig (system:masters), waits for /readyz and for a 2-replica Deployment to have 2
-# ready pods (then deletes it), prints "control plane ready in N s" and writes DIR/ready. Then it stays in
-# the foreground until it gets SIGTERM/SIGINT/SIGHUP, or one component exits, and stops everything.
+# Writes DIR/admin.kubeconfig (system:masters) and the API audit log DIR/logs/audit.log, waits for /readyz
+# and for a 2-replica Deployment to have 2 ready pods (then deletes it), prints "control plane ready in N s"
+# and writes DIR/ready. Then it stays in the foreground until it gets SIGTERM/SIGINT/SIGHUP, or one
+# component exits, and stops everything.
 # Every component also gets SIGKILL if this script dies by any means (PR_SET_PDEATHSIG), so nothing
 # outlives it. DIR/pids lists this script's pid and the components'; stop-control-plane.sh DIR stops them.
 #
@@ -184,6 +185,18 @@ kubeconfig controller-manager
 kubeconfig scheduler
 
 # ---- kube-apiserver ------------------------------------------------------------------------------------
+# The audit log (DIR/logs/audit.log, JSON lines): the writes of ServiceAccounts in aviary-* namespaces (the
+# operator's replicas, told apart by their User-Agent), for the tests that prove who wrote what and when.
+cat > "$dir/audit-policy.yaml" << 'EOF'
+apiVersion: audit.k8s.io/v1
+kind: Policy
+omitStages: [RequestReceived]
+rules:
+- level: Metadata
+  userGroups: [system:serviceaccounts:aviary-system, system:serviceaccounts:aviary-helm]
+  verbs: [create, update, patch, delete, deletecollection]
+- level: None
+EOF
 start kube-apiserver "$bin/kube-apiserver" \
   --bind-address 127.0.0.1 --advertise-address 127.0.0.1 --secure-port "$api_port" --cert-dir "$pki" \
   --tls-cert-file "$pki/apiserver.crt" --tls-private-key-file "$pki/apiserver.key" \
@@ -195,6 +208,8 @@ start kube-apiserver "$bin/kube-apiserver" \
   --endpoint-reconciler-type none \
   --authorization-mode Node,RBAC \
   --allow-privileged=true --profiling=false \
+  --audit-policy-file "$dir/audit-policy.yaml" --audit-log-path "$logs/audit.log" --audit-log-format json \
+  --audit-log-mode blocking \
   --v "$verbosity"
 
 # The other components retry until the API server answers; starting them now overlaps their start-up.

@@ -252,6 +252,62 @@ TEST_F(OperationsE2E, TwentySigkillsAtRandomPointsOfReleasesLoseNothing) {
   EXPECT_EQ(kills, 20);
 }
 
+// Split brain: a leader frozen (SIGSTOP: a paused VM, a stalled node) past its Lease's duration while a
+// standby takes over must not write anything when it wakes. The API server's audit log, not the operator's
+// own word, shows it: the replicas' requests carry their identity in the User-Agent.
+TEST_F(OperationsE2E, AFrozenLeaderWritesNothingOnceAStandbyTookTheLease) {
+  const std::string auditLog = world->bed->auditLogPath();
+  if (auditLog.empty()) GTEST_SKIP() << "needs the API server's audit log (AVIARY_E2E_BED=kube)";
+  ASSERT_TRUE(eventually([&] { return !leaseHolder().empty(); })) << "the suite's operator leads";
+  const std::string leader = leaseHolder();
+  ChildProcess standby(world->operatorCommand({"--leader-election-identity", "standby"}),
+                       world->dir + "/frozen-standby.log");
+  initialize("e2e-frozen");
+  ASSERT_TRUE(eventually([&] { return standby.log().find("standby campaigning") != std::string::npos; }))
+      << standby.log();
+  setImage("e2e-frozen");
+  ASSERT_TRUE(eventually([&] { return weight("e2e-frozen") == 25; }, 20s));
+  ::kill(world->aviary->pid(), SIGSTOP);
+  ASSERT_TRUE(eventually([&] { return leaseHolder() == "standby"; }, 25s)) << standby.log();
+  const std::string acquired =
+      kubectl("get lease aviary-leader -n aviary-system -o jsonpath='{.spec.acquireTime}'").output;
+  // The standby moves the release on while the old leader is still frozen; then the old leader wakes.
+  ASSERT_TRUE(
+      eventually([&] { return weight("e2e-frozen") == 50 || phase("e2e-frozen") == "Succeeded"; }, 20s));
+  ::kill(world->aviary->pid(), SIGCONT);
+  EXPECT_TRUE(eventually([&] { return !world->aviary->running(); }, 15s)) << "it gave up leading and exited";
+  EXPECT_EQ(world->aviary->exitCode(), 1) << "exits for its Deployment to restart it as a standby";
+  std::this_thread::sleep_for(1s);  // the audit log is written as requests complete
+  int leaderBefore = 0, leaderAfter = 0, standbyAfter = 0;
+  std::string after;
+  std::ifstream lines(auditLog);
+  for (std::string line; std::getline(lines, line);) {
+    const Json entry = Json::parse(line, nullptr, false);
+    if (!entry.is_object() || entry.value("/objectRef/resource"_json_pointer, std::string()) == "leases")
+      continue;
+    const std::string agent = entry.value("userAgent", ""), at = entry.value("requestReceivedTimestamp", "");
+    const bool late = at > acquired;  // both RFC 3339 with microseconds, UTC
+    if (agent.find("(" + leader + ")") != std::string::npos) {
+      if (!late && entry.value("/objectRef/namespace"_json_pointer, std::string()) == "e2e-frozen")
+        ++leaderBefore;
+      if (late) {
+        ++leaderAfter;
+        after += line + "\n";
+      }
+    } else if (agent.find("(standby)") != std::string::npos && late) {
+      ++standbyAfter;
+    }
+  }
+  EXPECT_GT(leaderBefore, 0) << "the audit log shows the leader's writes before (the check can fail)";
+  EXPECT_GT(standbyAfter, 0) << "and the standby's after it took the Lease at " << acquired;
+  EXPECT_EQ(leaderAfter, 0) << "the old leader wrote after losing the Lease at " << acquired << ":\n"
+                            << after;
+  EXPECT_TRUE(waitPhase("e2e-frozen", "Succeeded", 60s)) << standby.log();
+  world->startOperator();
+  standby.terminate();
+  EXPECT_TRUE(eventually([&] { return leaseHolder() == leader; }, 10s));
+}
+
 TEST_F(OperationsE2E, ApiFaultsDuringAReleaseChangeNeitherItsOutcomeNorItsSteps) {
   if (!sandbox()) GTEST_SKIP() << "needs the sandbox's fault injection";
   initialize("e2e-faults");

@@ -67,6 +67,35 @@ TEST_F(HttpKubeClientTest, CreateGetUpdateDelete) {
   EXPECT_EQ(missing.error().reason, "NotFound");
 }
 
+// A replica that does not hold the Lease sends no write at all: the guard's error comes back unsent,
+// reads go on.
+TEST_F(HttpKubeClientTest, AWriteGuardRefusesEveryWriteUnsent) {
+  ASSERT_TRUE(client_->create(resources::kDeployments, "test", deployment("web")).ok());
+  bool leading = false;
+  client_->setWriteGuard([&]() -> Status {
+    if (leading) return {};
+    return Error{ErrorCode::Unavailable, "not the leader"};
+  });
+  const std::size_t before = server_.requests().size();
+  auto created = client_->create(resources::kDeployments, "test", deployment("other"));
+  auto updated = client_->update(resources::kDeployments, "test", deployment("web"));
+  auto patched =
+      client_->patch(resources::kDeployments, "test", "web", PatchType::Merge, {{"spec", {{"replicas", 3}}}});
+  auto removed = client_->remove(resources::kDeployments, "test", "web");
+  for (const auto* r : {&created, &updated, &patched, &removed}) {
+    ASSERT_FALSE(r->ok());
+    EXPECT_EQ(r->error().code, ErrorCode::Unavailable);
+    EXPECT_EQ(r->error().message, "not the leader");
+  }
+  EXPECT_EQ(server_.requests().size(), before) << "nothing reached the server";
+  EXPECT_TRUE(client_->get(resources::kDeployments, "test", "web").ok()) << "reads are not guarded";
+  leading = true;
+  EXPECT_TRUE(
+      client_->patch(resources::kDeployments, "test", "web", PatchType::Merge, {{"spec", {{"replicas", 3}}}})
+          .ok());
+  EXPECT_EQ(server_.get(kDeployments, "test", "web")["spec"]["replicas"], 3);
+}
+
 TEST_F(HttpKubeClientTest, CreateTwiceIsAlreadyExists) {
   ASSERT_TRUE(client_->create(resources::kDeployments, "test", deployment("web")).ok());
   auto again = client_->create(resources::kDeployments, "test", deployment("web"));

@@ -72,9 +72,15 @@ TEST_F(LeaderElection, ALeaderThatCannotRenewGivesUpBeforeAnotherMayTakeOver) {
   o.renewDeadline = std::chrono::milliseconds(1000);
   o.retryPeriod = std::chrono::milliseconds(200);
   LeaderElector a(*client_, o);
-  std::atomic<bool> started{false}, lost{false};
-  a.run([&] { started = true; }, [&] { lost = true; });
+  std::atomic<bool> started{false}, lost{false}, mayWriteWhenLost{true};
+  EXPECT_FALSE(a.mayWrite()) << "a candidate writes nothing";
+  a.run([&] { started = true; },
+        [&] {
+          mayWriteWhenLost = a.mayWrite();
+          lost = true;
+        });
   ASSERT_TRUE(aviary::testing::eventually([&] { return started.load(); }));
+  EXPECT_TRUE(a.mayWrite());
   // Someone else takes the Lease (an administrator, or a candidate whose clock said it expired): every
   // renewal now fails, and within the renew deadline the leader stops leading.
   auto lease = *client_->get(kLeases, "aviary-system", "aviary-leader");
@@ -83,6 +89,8 @@ TEST_F(LeaderElection, ALeaderThatCannotRenewGivesUpBeforeAnotherMayTakeOver) {
   ASSERT_TRUE(client_->update(kLeases, "aviary-system", lease));
   EXPECT_TRUE(aviary::testing::eventually([&] { return lost.load(); }, seconds(5)));
   EXPECT_FALSE(a.leading());
+  EXPECT_FALSE(mayWriteWhenLost) << "writes were refused before the loss was reported";
+  EXPECT_FALSE(a.mayWrite());
 }
 
 }  // namespace

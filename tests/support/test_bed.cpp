@@ -71,6 +71,7 @@ class KubeBed final : public TestBed {
   void killPrometheus() override {
     if (prometheus_) prometheus_->kill();
   }
+  std::string auditLogPath() const override { return plane_.dir() + "/logs/audit.log"; }
 
  private:
   ControlPlane plane_;

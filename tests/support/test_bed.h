@@ -28,6 +28,9 @@ class TestBed {
   virtual std::string trafficMetrics() = 0;
   // Kills the Prometheus (a fault scenario).
   virtual void killPrometheus() = 0;
+  // The API server's audit log (JSON lines: the writes of the aviary-* ServiceAccounts); "" when the bed
+  // keeps none (the sandbox).
+  virtual std::string auditLogPath() const { return ""; }
 };
 
 // What an end-to-end suite holds for its whole run: the bed chosen by AVIARY_E2E_BED, a scratch folder, and
