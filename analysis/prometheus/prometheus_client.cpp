@@ -100,6 +100,12 @@ Result<PromQueryResult> parseAnswer(const std::string& url, const std::string& p
         s.value = parseValue(values.back());
         result.samples.push_back(std::move(s));
       }
+    } else {
+      // "string" (a query that is a string literal), or not Prometheus at all: there is no number to
+      // compare, and saying "no values" would send the user looking for missing series.
+      return Error{ErrorCode::Decode, "query " + shorten(promql) + ": prometheus at " + url +
+                                          " answered resultType \"" + truncateText(result.resultType, 40) +
+                                          "\", not vector, matrix or scalar"};
     }
     for (const auto& w : doc.value("warnings", Json::array()))
       result.warnings.push_back(w.get<std::string>());

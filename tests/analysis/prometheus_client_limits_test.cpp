@@ -79,5 +79,29 @@ TEST(PrometheusClientLimits, AHostileErrorBodyIsTruncated) {
   EXPECT_NE(r.error().message.find("bad_data: EEEE"), std::string::npos);
 }
 
+// Answers that parse but carry no number: an error that says what came, never "no values" (which would
+// send the user looking for missing series).
+TEST(PrometheusClientLimits, AnAnswerWithoutNumbersIsAnErrorThatSaysWhatCame) {
+  struct Case {
+    std::string body, want;
+  };
+  for (const auto& c : std::vector<Case>{
+           {R"({"status":"success","data":{"resultType":"string","result":[1,"x"]}})",
+            "answered resultType \"string\", not vector, matrix or scalar"},
+           {R"({"status":"success","data":{"result":[]}})", "answered resultType \"\", not vector"},
+           {R"({"status":"success","data":{"resultType":"vector","result":[{"metric":{},"value":"x"}]}})",
+            "unexpected answer"},
+           {R"({"status":"success"})", "unexpected answer"},
+       }) {
+    ScriptedServer odd(
+        [&](const http::Request&, http::ResponseWriter& w) { w.send(200, "application/json", c.body); });
+    PrometheusClient client({.url = odd.url()});
+    auto r = client.queryValue("up");
+    ASSERT_FALSE(r) << c.body;
+    EXPECT_EQ(r.error().code, ErrorCode::Decode) << c.body;
+    EXPECT_NE(r.error().message.find(c.want), std::string::npos) << c.body << " → " << r.error().message;
+  }
+}
+
 }  // namespace
 }  // namespace aviary::analysis

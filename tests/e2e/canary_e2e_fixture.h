@@ -115,6 +115,18 @@ class CanaryE2E : public ::testing::Test {
     return deployment(ns, "podinfo-primary")
         .value("/spec/template/spec/containers/0/image"_json_pointer, std::string());
   }
+  // The holder of the operators' Lease aviary-leader in `ns` ("" when free).
+  std::string leaseHolder(const std::string& ns = "aviary-system") {
+    return kubectl("get lease aviary-leader -n " + ns + " -o jsonpath='{.spec.holderIdentity}'").output;
+  }
+  // A second operator, identity "standby", once it campaigns for the Lease the suite's operator holds.
+  std::unique_ptr<ChildProcess> startStandby(const std::string& logName) {
+    auto standby = std::make_unique<ChildProcess>(
+        world->operatorCommand({"--leader-election-identity", "standby"}), world->dir + "/" + logName);
+    EXPECT_TRUE(eventually([&] { return standby->log().find("standby campaigning") != std::string::npos; }))
+        << standby->log();
+    return standby;
+  }
   // The operator's base URL for /metrics, /healthz and /readyz, from its log ("" when not logged yet).
   std::string operatorUrl() {
     std::string log = world->aviary->log();

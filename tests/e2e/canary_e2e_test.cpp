@@ -116,35 +116,30 @@ TEST_F(CanaryE2E, TheOperatorExposesFlaggersSeriesAndItsHealth) {
 // nothing; killed mid-release (SIGKILL, so the Lease is not released), the leader is replaced by the
 // standby within the Lease's duration, and the standby finishes the release.
 TEST_F(CanaryE2E, AStandbyTakesOverWhenTheLeaderDies) {
-  auto holder = [&] {
-    return kubectl("get lease aviary-leader -n aviary-system -o jsonpath='{.spec.holderIdentity}'").output;
-  };
+  auto holder = [&] { return leaseHolder(); };
   ASSERT_TRUE(eventually([&] { return !holder().empty(); })) << "the suite's operator leads";
   const std::string leader = holder();
-  ChildProcess standby(world->operatorCommand({"--leader-election-identity", "standby"}),
-                       world->dir + "/standby.log");
+  auto standby = startStandby("standby.log");
   initialize("e2e-leader");
-  ASSERT_TRUE(eventually([&] { return standby.log().find("standby campaigning") != std::string::npos; }))
-      << standby.log();
   setImage("e2e-leader");
   ASSERT_TRUE(eventually([&] { return weight("e2e-leader") == 25; }, std::chrono::seconds(20)));
   EXPECT_EQ(holder(), leader);
-  EXPECT_EQ(standby.log().find("canary e2e-leader/podinfo"), std::string::npos)
+  EXPECT_EQ(standby->log().find("canary e2e-leader/podinfo"), std::string::npos)
       << "a standby reconciles nothing:\n"
-      << standby.log();
+      << standby->log();
   world->aviary->kill();
   const auto killed = std::chrono::steady_clock::now();
-  ASSERT_TRUE(eventually([&] { return holder() == "standby"; }, std::chrono::seconds(25))) << standby.log();
+  ASSERT_TRUE(eventually([&] { return holder() == "standby"; }, std::chrono::seconds(25))) << standby->log();
   const double takeover = std::chrono::duration<double>(std::chrono::steady_clock::now() - killed).count();
   RecordProperty("takeover_seconds", std::to_string(takeover));
   EXPECT_LE(takeover, 15 + 2 + 2) << "the Lease's duration, one retry period, and a margin";
-  ASSERT_TRUE(waitPhase("e2e-leader", "Succeeded", std::chrono::seconds(40))) << standby.log();
-  EXPECT_NE(standby.log().find("canary e2e-leader/podinfo"), std::string::npos) << "the standby finished it";
+  ASSERT_TRUE(waitPhase("e2e-leader", "Succeeded", std::chrono::seconds(40))) << standby->log();
+  EXPECT_NE(standby->log().find("canary e2e-leader/podinfo"), std::string::npos) << "the standby finished it";
   // The suite's operator again: it waits as a standby until this one leaves and releases the Lease.
   world->startOperator();
-  standby.terminate();
-  EXPECT_NE(standby.log().find("standby released Lease aviary-system/aviary-leader"), std::string::npos)
-      << standby.log();
+  standby->terminate();
+  EXPECT_NE(standby->log().find("standby released Lease aviary-system/aviary-leader"), std::string::npos)
+      << standby->log();
   EXPECT_TRUE(eventually([&] { return holder() == leader; }, std::chrono::seconds(10)))
       << "taken at the next retry, not after the Lease's duration";
 }

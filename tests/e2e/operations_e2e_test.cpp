@@ -13,6 +13,7 @@
 #include <set>
 #include <thread>
 
+#include "operator/http/http_server.h"
 #include "tests/e2e/canary_e2e_fixture.h"
 #include "tests/support/control_plane.h"
 
@@ -91,9 +92,6 @@ class OperationsE2E : public CanaryE2E {
     ASSERT_NE(http, nullptr);
     auto r = http->postRaw("/sandbox/faults", body);
     ASSERT_TRUE(r) << r.error().describe();
-  }
-  std::string leaseHolder(const std::string& ns = "aviary-system") {
-    return kubectl("get lease aviary-leader -n " + ns + " -o jsonpath='{.spec.holderIdentity}'").output;
   }
   // A faulty revision: a new image whose pods answer 30% of requests with errors.
   void setFaultyImage(const std::string& ns) {
@@ -260,15 +258,12 @@ TEST_F(OperationsE2E, AFrozenLeaderWritesNothingOnceAStandbyTookTheLease) {
   if (auditLog.empty()) GTEST_SKIP() << "needs the API server's audit log (AVIARY_E2E_BED=kube)";
   ASSERT_TRUE(eventually([&] { return !leaseHolder().empty(); })) << "the suite's operator leads";
   const std::string leader = leaseHolder();
-  ChildProcess standby(world->operatorCommand({"--leader-election-identity", "standby"}),
-                       world->dir + "/frozen-standby.log");
+  auto standby = startStandby("frozen-standby.log");
   initialize("e2e-frozen");
-  ASSERT_TRUE(eventually([&] { return standby.log().find("standby campaigning") != std::string::npos; }))
-      << standby.log();
   setImage("e2e-frozen");
   ASSERT_TRUE(eventually([&] { return weight("e2e-frozen") == 25; }, 20s));
   ::kill(world->aviary->pid(), SIGSTOP);
-  ASSERT_TRUE(eventually([&] { return leaseHolder() == "standby"; }, 25s)) << standby.log();
+  ASSERT_TRUE(eventually([&] { return leaseHolder() == "standby"; }, 25s)) << standby->log();
   const std::string acquired =
       kubectl("get lease aviary-leader -n aviary-system -o jsonpath='{.spec.acquireTime}'").output;
   // The standby moves the release on while the old leader is still frozen; then the old leader wakes.
@@ -302,9 +297,9 @@ TEST_F(OperationsE2E, AFrozenLeaderWritesNothingOnceAStandbyTookTheLease) {
   EXPECT_GT(standbyAfter, 0) << "and the standby's after it took the Lease at " << acquired;
   EXPECT_EQ(leaderAfter, 0) << "the old leader wrote after losing the Lease at " << acquired << ":\n"
                             << after;
-  EXPECT_TRUE(waitPhase("e2e-frozen", "Succeeded", 60s)) << standby.log();
+  EXPECT_TRUE(waitPhase("e2e-frozen", "Succeeded", 60s)) << standby->log();
   world->startOperator();
-  standby.terminate();
+  standby->terminate();
   EXPECT_TRUE(eventually([&] { return leaseHolder() == leader; }, 10s));
 }
 
@@ -343,6 +338,61 @@ TEST_F(OperationsE2E, ApiFaultsDuringAReleaseChangeNeitherItsOutcomeNorItsSteps)
        {"1 Advance podinfo.e2e-faults canary weight 25\n", "1 Advance podinfo.e2e-faults canary weight 50\n",
         "1 Promotion completed! Scaling down podinfo.e2e-faults\n"}) {
     EXPECT_NE(events.output.find(once), std::string::npos) << "want once: " << once << events.output;
+  }
+}
+
+// Stands where a Canary's spec.metricsServer points and is not a working Prometheus: by path prefix, it
+// answers HTML (/garbage), JSON of the wrong shape (/shape), or a right answer too late (/slow: after 8 s,
+// past the operator's 5 s query timeout).
+class BrokenPrometheus {
+ public:
+  BrokenPrometheus()
+      : server_(http::ServerOptions{}, [](const http::Request& r, http::ResponseWriter& w) {
+          if (r.path.rfind("/garbage/", 0) == 0)
+            return w.send(200, "text/html", "<html>502 Bad Gateway</html>");
+          if (r.path.rfind("/shape/", 0) == 0) {
+            return w.send(200, "application/json",
+                          R"({"status":"success","data":{"resultType":"string","result":[1, "x"]}})");
+          }
+          std::this_thread::sleep_for(8s);
+          w.send(
+              200, "application/json",
+              R"({"status":"success","data":{"resultType":"vector","result":[{"metric":{},"value":[1,"100"]}]}})");
+        }) {
+    EXPECT_TRUE(server_.start());
+  }
+  std::string url(const std::string& path) const { return server_.baseUrl() + path; }
+
+ private:
+  http::HttpServer server_;
+};
+
+TEST_F(OperationsE2E, APrometheusThatAnswersGarbageOrTooSlowlyNeverPromotesAndTheCanarySaysWhy) {
+  BrokenPrometheus broken;
+  struct Case {
+    std::string ns, path, why;
+  };
+  const std::vector<Case> cases{
+      {"e2e-prom-garbage", "/garbage", "answered HTTP 200 without a Prometheus API body"},
+      {"e2e-prom-shape", "/shape", "answered resultType \"string\", not vector"},
+      {"e2e-prom-slow", "/slow", "timed out"}};
+  for (const auto& c : cases) {
+    initialize(c.ns, "", "", broken.url(c.path));
+    setImage(c.ns);
+  }
+  for (const auto& c : cases) {
+    EXPECT_TRUE(waitPhase(c.ns, "Failed", 60s)) << c.ns << ": phase " << phase(c.ns);
+    EXPECT_EQ(primaryImage(c.ns), "ghcr.io/stefanprodan/podinfo:6.5.0") << c.ns << ": nothing promoted";
+    const Json analysis = canary(c.ns).value("/status/analysis"_json_pointer, Json::object());
+    EXPECT_NE(analysis.value("message", "").find(c.why), std::string::npos)
+        << c.ns << ": " << analysis.dump();
+    for (const auto& m : analysis.value("metrics", Json::array())) {
+      EXPECT_FALSE(m.contains("value")) << c.ns << ": " << m.dump();
+    }
+    auto events =
+        kubectl("get events -n " + c.ns + " --field-selector type=Warning -o jsonpath='{.items[*].message}'");
+    EXPECT_NE(events.output.find(c.why), std::string::npos) << c.ns << ": the Warning Events say why too\n"
+                                                            << events.output;
   }
 }
 
