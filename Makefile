@@ -7,7 +7,7 @@ JOBS ?= $(shell nproc)
 CMAKE_FLAGS = -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DAVIARY_WERROR=$(AVIARY_WERROR) \
               -DAVIARY_SANITIZE=$(AVIARY_SANITIZE) -DCMAKE_EXPORT_COMPILE_COMMANDS=ON
 
-.PHONY: all deps configure build test demo bench clean format lint
+.PHONY: all deps configure build test demo bench clean format lint fuzz asan tsan
 
 all: build
 
@@ -33,6 +33,23 @@ bench: deps build
 	@$(BUILD_DIR)/bench/aviary-sandbox-bench
 	@$(BUILD_DIR)/bench/aviary-traffic-bench
 	@$(BUILD_DIR)/bench/aviary-sequential-simulation --runs 10000
+
+# Coverage-guided fuzzing (libFuzzer, clang from Debian, with ASan and UBSan): every target of tests/fuzz/
+# for FUZZ_SECONDS, starting from its seeds in tests/fuzz/corpus/. `make test` runs the same entry points
+# for a few seconds each without clang (tests/fuzz/replay_main.cpp).
+FUZZ_SECONDS ?= 60
+fuzz:
+	@AVIARY_EXTRA_PACKAGES="clang libclang-rt-14-dev" bash scripts/deps.sh
+	@CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DAVIARY_FUZZ=ON \
+	  -DAVIARY_SANITIZE=address,undefined >/dev/null
+	@bash scripts/fuzz.sh build-fuzz $(FUZZ_SECONDS)
+
+# The unit and integration tests under sanitizers, each in a build tree of its own (not run by `make test`:
+# a full build per sanitizer does not fit CI's time on 2 cores; run them before each release).
+asan:
+	@$(MAKE) --no-print-directory test BUILD_DIR=build-asan AVIARY_SANITIZE=address,undefined
+tsan:
+	@$(MAKE) --no-print-directory test BUILD_DIR=build-tsan AVIARY_SANITIZE=thread
 
 clean:
 	@rm -rf $(BUILD_DIR)

@@ -15,6 +15,11 @@ packages=(
   prometheus python3 python3-kubernetes clang-format
   openssl curl util-linux
 )
+# Extra packages for optional targets (make fuzz: clang and its compiler-rt with libFuzzer).
+if [ -n "${AVIARY_EXTRA_PACKAGES:-}" ]; then
+  read -r -a extra <<< "$AVIARY_EXTRA_PACKAGES"
+  packages+=("${extra[@]}")
+fi
 
 missing=()
 for p in "${packages[@]}"; do

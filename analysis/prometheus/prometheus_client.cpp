@@ -48,11 +48,8 @@ std::string shorten(const std::string& query) {
 
 }  // namespace
 
-namespace {
-
-// A Prometheus API answer to `promql` from `url` (HTTP `status`, `body`) as a query result or an error.
-Result<PromQueryResult> parseAnswer(const std::string& url, const std::string& promql, int status,
-                                    const std::string& body) {
+Result<PromQueryResult> parsePrometheusAnswer(const std::string& url, const std::string& promql, int status,
+                                              const std::string& body) {
   if (status == 401 || status == 403) {
     return Error{status == 401 ? ErrorCode::Unauthorized : ErrorCode::Forbidden,
                  "prometheus at " + url + " refused the credentials (HTTP " + std::to_string(status) + ")"};
@@ -116,8 +113,6 @@ Result<PromQueryResult> parseAnswer(const std::string& url, const std::string& p
   return result;
 }
 
-}  // namespace
-
 struct PrometheusClient::Impl {
   std::shared_ptr<http::client::http_client> client;
 };
@@ -157,7 +152,7 @@ void PrometheusClient::queryAsync(const std::string& promql,
   }
   sendAsync(std::move(request),
             [url = options_.url, promql, done = std::move(done)](Result<Exchange> exchange) {
-              done(exchange ? parseAnswer(url, promql, exchange->status, exchange->body)
+              done(exchange ? parsePrometheusAnswer(url, promql, exchange->status, exchange->body)
                             : Result<PromQueryResult>(exchange.error()));
             });
 }

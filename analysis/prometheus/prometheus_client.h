@@ -46,6 +46,15 @@ struct PromQueryResult {
   std::vector<std::string> warnings;
 };
 
+// An answer of the Prometheus HTTP API (https://prometheus.io/docs/prometheus/latest/querying/api/) to the
+// instant query `promql` sent to `url`, given its HTTP `status` and `body`: the samples of a vector, the
+// value of a scalar, or the last point of each series of a matrix. Errors: Unauthorized/Forbidden (401,
+// 403), Unavailable or Decode (a body that is not an API answer), Invalid (status "error": Prometheus's
+// errorType and error, bounded), Decode (another resultType, or fields of the wrong type). Never throws,
+// whatever the body.
+Result<PromQueryResult> parsePrometheusAnswer(const std::string& url, const std::string& promql, int status,
+                                              const std::string& body);
+
 class PrometheusClient : public MetricProvider {
  public:
   explicit PrometheusClient(PrometheusClientOptions options);

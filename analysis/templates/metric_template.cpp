@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "operator/api/field_reader.h"
+#include "operator/core/json_field.h"
 #include "operator/core/text_safety.h"
 
 namespace aviary::analysis {
@@ -69,7 +70,7 @@ void decodeProvider(FieldReader provider, MetricTemplateProvider& p) {
 MetricTemplateDecodeResult decodeMetricTemplate(const Json& object) {
   MetricTemplateDecodeResult out;
   MetricTemplate& t = out.metricTemplate;
-  const Json meta = object.is_object() ? object.value("metadata", Json::object()) : Json::object();
+  const Json meta = object.is_object() ? fieldOr(object, "metadata", Json::object()) : Json::object();
   auto metaString = [&meta](const char* key) {
     auto it = meta.find(key);
     return it != meta.end() && it->is_string() ? it->get<std::string>() : std::string();

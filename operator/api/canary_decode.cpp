@@ -4,6 +4,7 @@
 
 #include "operator/api/canary.h"
 #include "operator/api/field_reader.h"
+#include "operator/core/json_field.h"
 
 namespace aviary::api {
 namespace {
@@ -187,17 +188,17 @@ void decodeAnalysis(Reader r, AnalysisSpec& a, std::vector<std::string>& unsuppo
 DecodeResult decodeCanary(const Json& object) {
   DecodeResult out;
   Canary& c = out.canary;
-  const Json meta = object.value("metadata", Json::object());
-  c.ns = meta.value("namespace", "");
-  c.name = meta.value("name", "");
-  c.uid = meta.value("uid", "");
-  c.resourceVersion = meta.value("resourceVersion", "");
-  c.generation = meta.value("generation", 0LL);
+  const Json meta = fieldOr(object, "metadata", Json::object());
+  c.ns = fieldOr(meta, "namespace", "");
+  c.name = fieldOr(meta, "name", "");
+  c.uid = fieldOr(meta, "uid", "");
+  c.resourceVersion = fieldOr(meta, "resourceVersion", "");
+  c.generation = fieldOr(meta, "generation", 0LL);
   c.deleting = meta.contains("deletionTimestamp") && !meta["deletionTimestamp"].is_null();
-  for (const auto& f : meta.value("finalizers", Json::array())) {
+  for (const auto& f : fieldOr(meta, "finalizers", Json::array())) {
     if (f.is_string()) c.finalizers.push_back(f.get<std::string>());
   }
-  c.status = decodeStatus(object.value("status", Json::object()));
+  c.status = decodeStatus(fieldOr(object, "status", Json::object()));
 
   if (!object.contains("spec") || !object["spec"].is_object()) {
     out.errors.push_back({"spec", "is required"});

@@ -1,5 +1,6 @@
 // Canary status ⇄ JSON, phases and conditions.
 #include "operator/api/canary.h"
+#include "operator/core/json_field.h"
 
 namespace aviary::api {
 namespace {
@@ -117,16 +118,16 @@ CanaryStatus decodeStatus(const Json& j) {
   }
   if (j.contains("analysis") && j["analysis"].is_object()) {
     const Json& a = j["analysis"];
-    s.analysisTime = a.value("time", "");
-    s.analysisMessage = a.value("message", "");
-    for (const auto& m : a.value("metrics", Json::array())) {
+    s.analysisTime = fieldOr(a, "time", "");
+    s.analysisMessage = fieldOr(a, "message", "");
+    for (const auto& m : fieldOr(a, "metrics", Json::array())) {
       MetricResult r;
-      r.name = m.value("name", "");
+      r.name = fieldOr(m, "name", "");
       if (m.contains("value") && m["value"].is_number()) r.value = m["value"].get<double>();
       if (m.contains("min") && m["min"].is_number()) r.range.min = m["min"].get<double>();
       if (m.contains("max") && m["max"].is_number()) r.range.max = m["max"].get<double>();
-      r.passed = m.value("passed", false);
-      r.message = m.value("message", "");
+      r.passed = fieldOr(m, "passed", false);
+      r.message = fieldOr(m, "message", "");
       s.analysisMetrics.push_back(std::move(r));
     }
   }
@@ -160,8 +161,8 @@ CanaryStatus decodeStatus(const Json& j) {
       r.canaryBad = number("/canary/bad"_json_pointer, 0);
       r.primaryRequests = number("/primary/requests"_json_pointer, 0);
       r.primaryBad = number("/primary/bad"_json_pointer, 0);
-      r.logLikelihoodRatios = numbers(t.value("logLikelihoodRatios", Json::array()));
-      r.logLikelihoodRatiosLess = numbers(t.value("logLikelihoodRatiosLess", Json::array()));
+      r.logLikelihoodRatios = numbers(fieldOr(t, "logLikelihoodRatios", Json::array()));
+      r.logLikelihoodRatiosLess = numbers(fieldOr(t, "logLikelihoodRatiosLess", Json::array()));
       r.evidence = number("/evidence"_json_pointer, 1);
       r.message = t.contains("message") && t["message"].is_string() ? t["message"].get<std::string>() : "";
       out = std::move(r);
@@ -171,16 +172,16 @@ CanaryStatus decodeStatus(const Json& j) {
     test("trafficSplit", sequential.trafficSplit);
     s.sequential = std::move(sequential);
   }
-  for (const auto& c : j.value("conditions", Json::array())) {
+  for (const auto& c : fieldOr(j, "conditions", Json::array())) {
     if (!c.is_object()) continue;
     Condition cond;
-    cond.type = c.value("type", "");
-    cond.status = c.value("status", "Unknown");
-    cond.reason = c.value("reason", "");
-    cond.message = c.value("message", "");
-    cond.observedGeneration = c.value("observedGeneration", 0LL);
-    cond.lastUpdateTime = c.value("lastUpdateTime", "");
-    cond.lastTransitionTime = c.value("lastTransitionTime", "");
+    cond.type = fieldOr(c, "type", "");
+    cond.status = fieldOr(c, "status", "Unknown");
+    cond.reason = fieldOr(c, "reason", "");
+    cond.message = fieldOr(c, "message", "");
+    cond.observedGeneration = fieldOr(c, "observedGeneration", 0LL);
+    cond.lastUpdateTime = fieldOr(c, "lastUpdateTime", "");
+    cond.lastTransitionTime = fieldOr(c, "lastTransitionTime", "");
     s.conditions.push_back(std::move(cond));
   }
   return s;

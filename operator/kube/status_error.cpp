@@ -1,5 +1,6 @@
 #include "operator/kube/status_error.h"
 
+#include "operator/core/json_field.h"
 #include "operator/core/text_safety.h"
 
 #include <nlohmann/json.hpp>
@@ -55,9 +56,9 @@ Error errorFromResponse(int httpStatus, const std::string& body, const std::stri
   Error error;
   error.httpStatus = httpStatus;
   auto status = nlohmann::json::parse(body, nullptr, false);
-  if (status.is_object() && status.value("kind", "") == "Status") {
-    error.reason = status.value("reason", "");
-    error.message = truncateText(status.value("message", ""), kMaxExternalMessageBytes);
+  if (status.is_object() && fieldOr(status, "kind", "") == "Status") {
+    error.reason = fieldOr(status, "reason", "");
+    error.message = truncateText(fieldOr(status, "message", ""), kMaxExternalMessageBytes);
   } else {
     // Not a Status (a proxy's HTML page, plain text): keep the start of it for the message.
     error.message = truncateText(body, kMaxExternalMessageBytes);

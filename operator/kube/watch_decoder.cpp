@@ -1,5 +1,6 @@
 #include "operator/kube/watch_decoder.h"
 
+#include "operator/core/json_field.h"
 #include "operator/core/text_safety.h"
 #include "operator/kube/status_error.h"
 
@@ -15,6 +16,9 @@ Result<WatchEvent> decodeWatchFrame(std::string_view frame) {
     return makeError(ErrorCode::Decode, "watch frame of " + std::to_string(frame.size()) +
                                             " bytes is not JSON (parse error at byte " +
                                             std::to_string(e.byte) + ")");
+  } catch (const Json::exception&) {  // e.g. a number out of range (found by watch_frame_fuzz)
+    return makeError(ErrorCode::Decode,
+                     "watch frame of " + std::to_string(frame.size()) + " bytes has a number out of range");
   }
   if (!parsed.is_object()) {
     return makeError(ErrorCode::Decode,
@@ -38,7 +42,7 @@ Result<WatchEvent> decodeWatchFrame(std::string_view frame) {
     event.type = WatchEvent::Type::Bookmark;
   } else if (type == "ERROR") {
     const Json& status = *objectIt;
-    int code = status.is_object() ? status.value("code", 500) : 500;
+    int code = status.is_object() ? fieldOr(status, "code", 500) : 500;
     return errorFromResponse(code, status.dump(), "");
   } else {
     return makeError(ErrorCode::Decode, "unknown watch event type " + quoteForMessage(type, 32));
