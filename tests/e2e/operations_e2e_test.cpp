@@ -341,6 +341,76 @@ TEST_F(OperationsE2E, ApiFaultsDuringAReleaseChangeNeitherItsOutcomeNorItsSteps)
   }
 }
 
+// Hostile and invalid Canaries next to a healthy release: each one is refused, by the API server's schema
+// or by the operator with a Ready=False condition that says why; none gets a primary; the operator never
+// crashes (the same process throughout); the healthy release goes on as if they were not there.
+TEST_F(OperationsE2E, HostileCanariesAreRefusedOneByOneAndLeaveTheOthersAlone) {
+  initialize("e2e-hostile");
+  const pid_t operatorPid = world->aviary->pid();
+  auto hostile = [](const std::string& name, const Json& spec, const Json& metadata = Json::object()) {
+    Json c = {
+        {"apiVersion", "aviary.io/v1beta1"},
+        {"kind", "Canary"},
+        {"metadata", {{"name", name}, {"namespace", "e2e-hostile"}}},
+        {"spec",
+         {{"provider", "istio"},
+          // Never podinfo: a hostile Canary that passed validation must not share the healthy one's target.
+          {"targetRef", {{"apiVersion", "apps/v1"}, {"kind", "Deployment"}, {"name", "absent"}}},
+          {"service", {{"port", 9898}}},
+          {"analysis", {{"interval", "3s"}, {"threshold", 2}, {"maxWeight", 50}, {"stepWeight", 25}}}}}};
+    c["metadata"].update(metadata);
+    c["spec"].update(spec, true);
+    return c;
+  };
+  const std::string unicode = "r\u00e9lease \u202e\u0000\n\t\"quoted\" \U0001F426";
+  const std::vector<Json> canaries{
+      hostile("decreasing-steps", {{"analysis", {{"stepWeights", {50, 10}}}}}),
+      hostile("unknown-provider", {{"provider", "skupper"}}),
+      hostile("forever", {{"analysis", {{"interval", "99999999h"}}}}),
+      hostile("unknown-metric", {{"analysis", {{"metrics", {{{"name", "mystery"}}}}}}}),
+      hostile("foreign-host", {{"service", {{"hosts", {"api.other-tenant.svc.cluster.local", "bad host"}}}}}),
+      hostile("missing-target", {{"targetRef", {{"name", "does-not-exist"}}}}),
+      hostile(std::string(240, 'a'), Json::object()),  // "-primary" and "-canary" would not fit
+      // 100 KB, twice (kubectl's last-applied annotation repeats it): big, under the API's 256 KiB.
+      hostile("hostile-strings", Json::object(),
+              {{"labels", {{"team", "x"}}},
+               {"annotations",
+                {{"note", Json::parse("\"" + unicode + "\"")}, {"huge", std::string(100'000, 'x')}}}}),
+  };
+  std::vector<std::string> admitted;
+  for (const auto& c : canaries) {
+    const std::string name = c["metadata"]["name"];
+    auto r = kubectl("apply -f -", c.dump());
+    if (r.exitCode != 0) {
+      EXPECT_TRUE(r.output.find("rror") != std::string::npos ||
+                  r.output.find("is invalid") != std::string::npos)
+          << name.substr(0, 40) << ": refused, but why?\n"
+          << r.output;
+      continue;
+    }
+    admitted.push_back(name);
+  }
+  EXPECT_GE(admitted.size(), 6u) << "most reach the operator (the API server's schema refuses few)";
+  setImage("e2e-hostile");
+  for (const auto& name : admitted) {
+    auto ready = [&] {
+      auto c = world->client->get(kCanaries, "e2e-hostile", name);
+      if (!c) return Json::object();
+      for (const auto& cond : c->value("/status/conditions"_json_pointer, Json::array()))
+        if (cond.value("type", "") == "Ready") return cond;
+      return Json::object();
+    };
+    EXPECT_TRUE(eventually([&] { return ready().value("status", "") == "False"; }, 30s))
+        << name.substr(0, 40) << ": " << ready().dump();
+    EXPECT_FALSE(ready().value("message", "").empty()) << name.substr(0, 40);
+    EXPECT_TRUE(gone(kube::resources::kDeployments, "e2e-hostile", name + "-primary")) << name.substr(0, 40);
+  }
+  EXPECT_TRUE(waitPhase("e2e-hostile", "Succeeded", 60s)) << "phase " << phase("e2e-hostile");
+  EXPECT_EQ(primaryImage("e2e-hostile"), "ghcr.io/stefanprodan/podinfo:6.5.1");
+  EXPECT_TRUE(world->aviary->running());
+  EXPECT_EQ(world->aviary->pid(), operatorPid) << "the operator never restarted";
+}
+
 // Stands where a Canary's spec.metricsServer points and is not a working Prometheus: by path prefix, it
 // answers HTML (/garbage), JSON of the wrong shape (/shape), or a right answer too late (/slow: after 8 s,
 // past the operator's 5 s query timeout).
