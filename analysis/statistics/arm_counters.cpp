@@ -73,8 +73,9 @@ void readCountersAsync(const std::map<std::string, std::string>& queries,
     lock.unlock();
     state->done(std::move(out));
   };
-  for (const auto& [key, promql] : queries) {
-    metrics->queryValueAsync(promql, [finish, key, metrics](Result<double> value) { finish(&key, &value); });
+  for (const auto& query : queries) {  // not a structured binding: clang 14 cannot capture one
+    metrics->queryValueAsync(
+        query.second, [finish, key = query.first, metrics](Result<double> value) { finish(&key, &value); });
   }
   finish(nullptr, nullptr);
 }

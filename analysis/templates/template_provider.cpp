@@ -96,7 +96,9 @@ Status applyCredentials(const MetricTemplate& t, const Json& secret, PrometheusC
 
 Status applyHeaders(const MetricTemplate& t, PrometheusClientOptions& options) {
   const bool credentials = !options.bearerToken.empty() || !options.username.empty();
-  for (const auto& [name, value] : t.provider.headers) {
+  for (const auto& header : t.provider.headers) {  // not a structured binding: clang 14 cannot capture one
+    const std::string& name = header.first;
+    const std::string& value = header.second;
     auto refuse = [&](const std::string& why) {
       return Error{ErrorCode::Invalid, "metric template " + quoteForMessage(t.key()) +
                                            ": spec.provider.headers." +

@@ -1,5 +1,6 @@
 // Admission and side effects of writes: schema defaults/pruning/validation of custom objects, built-in
 // defaulting, CustomResourceDefinition registration, and `kubectl apply`-like manifest loading.
+#include "operator/core/base64.h"
 #include "operator/core/time_format.h"
 #include "sandbox/api/api_errors.h"
 #include "sandbox/api/api_server.h"
@@ -7,10 +8,29 @@
 #include "sandbox/api/schema.h"
 
 namespace aviary::sandbox {
+namespace {
+
+// A Secret's stringData is write-only: the API server merges it into data (base64, a stringData key
+// winning over the same key of data) and never stores or returns it (core/v1 Secret reference).
+void mergeStringData(const ResourceKind& kind, Json& object) {
+  if (kind.group != "" || kind.kind != "Secret" || !object.is_object()) return;
+  auto it = object.find("stringData");
+  if (it == object.end()) return;
+  if (it->is_object()) {
+    if (!object.contains("data") || !object["data"].is_object()) object["data"] = Json::object();
+    for (const auto& [key, value] : it->items()) {
+      if (value.is_string()) object["data"][key] = base64Encode(value.get<std::string>());
+    }
+  }
+  object.erase("stringData");
+}
+
+}  // namespace
 
 Result<std::vector<std::string>> ApiServer::admit(const ResourceKind& kind, const std::string& version,
                                                   Json& object, const std::string& fieldValidation) const {
   std::vector<std::string> warnings;
+  mergeStringData(kind, object);
   if (!kind.custom || !object.is_object()) return warnings;
   auto schema = kind.schemas.find(version);
   if (schema == kind.schemas.end()) schema = kind.schemas.find(kind.storageVersion);

@@ -411,6 +411,76 @@ TEST_F(OperationsE2E, HostileCanariesAreRefusedOneByOneAndLeaveTheOthersAlone) {
   EXPECT_EQ(world->aviary->pid(), operatorPid) << "the operator never restarted";
 }
 
+// Credentials a release uses — a MetricTemplate's Prometheus token and an AlertProvider's chat URL, both
+// from Secrets — reach the servers they are for and nothing else: not the operator's log, not the Events,
+// not the Canary's status (the places a namespace reader or a log pipeline sees).
+TEST_F(OperationsE2E, SecretsAReleaseUsesNeverReachTheLogTheEventsOrTheStatus) {
+  const std::string token = "tok-" + std::to_string(::getpid()) + "-b7f3c9e1d2",
+                    hookPath = "/hook/x9q2w8e7r6";
+  std::mutex mutex;
+  std::vector<std::string> authorizations;
+  int alerts = 0;
+  http::HttpServer receiver(http::ServerOptions{}, [&](const http::Request& r, http::ResponseWriter& w) {
+    std::lock_guard lock(mutex);
+    if (r.path.rfind(hookPath, 0) == 0) {
+      ++alerts;
+      return w.send(200, "text/plain", "ok");
+    }
+    auto auth = r.headers.find("authorization");
+    authorizations.push_back(auth == r.headers.end() ? "" : auth->second);
+    w.send(200, "application/json",
+           R"({"status":"success","data":{"resultType":"vector","result":[{"metric":{},"value":[1,"1"]}]}})");
+  });
+  ASSERT_TRUE(receiver.start());
+  apply(
+      "apiVersion: v1\nkind: Namespace\nmetadata: {name: e2e-secrets}\n---\n"
+      "apiVersion: v1\nkind: Secret\nmetadata: {name: prom-auth, namespace: e2e-secrets}\n"
+      "stringData: {token: " +
+      token +
+      "}\n---\n"
+      "apiVersion: v1\nkind: Secret\nmetadata: {name: chat, namespace: e2e-secrets}\n"
+      "stringData: {address: \"" +
+      receiver.baseUrl() + hookPath +
+      "\"}\n---\n"
+      "apiVersion: aviary.io/v1beta1\nkind: MetricTemplate\nmetadata: {name: authed, namespace: "
+      "e2e-secrets}\n"
+      "spec: {provider: {type: prometheus, address: \"" +
+      receiver.baseUrl() +
+      "\", secretRef: {name: prom-auth}}, query: \"up\"}\n---\n"
+      "apiVersion: aviary.io/v1beta1\nkind: AlertProvider\nmetadata: {name: on-call, namespace: "
+      "e2e-secrets}\n"
+      "spec: {type: slack, channel: releases, secretRef: {name: chat}}\n");
+  apply(manifests("e2e-secrets", "",
+                  "    alerts:\n    - {name: on-call, severity: info, providerRef: {name: on-call}}\n"));
+  auto patched = kubectl(
+      "patch canary podinfo -n e2e-secrets --type json -p "
+      "'[{\"op\":\"add\",\"path\":\"/spec/analysis/metrics/-\","
+      "\"value\":{\"name\":\"authed\",\"templateRef\":{\"name\":\"authed\"},\"thresholdRange\":{\"min\":1}}}]"
+      "'");
+  ASSERT_EQ(patched.exitCode, 0) << patched.output;
+  ASSERT_TRUE(waitPhase("e2e-secrets", "Initialized")) << phase("e2e-secrets");
+  setImage("e2e-secrets");
+  ASSERT_TRUE(waitPhase("e2e-secrets", "Succeeded", 60s)) << canary("e2e-secrets").dump();
+  ASSERT_TRUE(eventually([&] {
+    std::lock_guard lock(mutex);
+    return alerts > 0;
+  })) << "the alert went to the Secret's address";
+  {
+    std::lock_guard lock(mutex);
+    ASSERT_FALSE(authorizations.empty());
+    EXPECT_EQ(authorizations.front(), "Bearer " + token)
+        << "the template's queries carried the Secret's token";
+  }
+  const std::string log = world->aviary->log();
+  const std::string events = kubectl("get events -n e2e-secrets -o json").output;
+  const std::string status = canary("e2e-secrets").dump();
+  for (const std::string& secret : {token, hookPath}) {
+    EXPECT_EQ(log.find(secret), std::string::npos) << secret << " in the operator's log";
+    EXPECT_EQ(events.find(secret), std::string::npos) << secret << " in the Events";
+    EXPECT_EQ(status.find(secret), std::string::npos) << secret << " in the Canary";
+  }
+}
+
 // Stands where a Canary's spec.metricsServer points and is not a working Prometheus: by path prefix, it
 // answers HTML (/garbage), JSON of the wrong shape (/shape), or a right answer too late (/slow: after 8 s,
 // past the operator's 5 s query timeout).

@@ -80,6 +80,25 @@ TEST_F(ClientAgainstSandbox, VerbsAndTypedErrors) {
   EXPECT_EQ(badSelector.error().code, ErrorCode::BadRequest);
 }
 
+// As the real API server: stringData is merged into data (base64; it wins over data's key) on create,
+// update and patch, and never stored.
+TEST_F(ClientAgainstSandbox, ASecretsStringDataIsMergedIntoData) {
+  Json secret = {{"apiVersion", "v1"},
+                 {"kind", "Secret"},
+                 {"metadata", {{"name", "s"}}},
+                 {"data", {{"kept", "YQ=="}, {"token", "b2xk"}}},
+                 {"stringData", {{"token", "new"}}}};
+  auto created = client_->create(resources::kSecrets, "default", secret);
+  ASSERT_TRUE(created.ok()) << created.error().describe();
+  EXPECT_FALSE(created->contains("stringData"));
+  EXPECT_EQ((*created)["data"], Json({{"kept", "YQ=="}, {"token", "bmV3"}}));
+  auto patched = client_->patch(resources::kSecrets, "default", "s", kube::PatchType::Merge,
+                                {{"stringData", {{"more", "x"}}}});
+  ASSERT_TRUE(patched.ok()) << patched.error().describe();
+  EXPECT_EQ((*patched)["data"]["more"], "eA==");
+  EXPECT_FALSE(client_->get(resources::kSecrets, "default", "s")->contains("stringData"));
+}
+
 TEST_F(ClientAgainstSandbox, ScaleAndStatusSubresources) {
   Json d = {{"apiVersion", "apps/v1"},
             {"kind", "Deployment"},
