@@ -225,7 +225,7 @@ int main(int argc, char** argv) {
     (*client)->setObserver([&metrics](const std::string& verb, int code) { metrics.apiRequest(verb, code); });
     aviary::controller::CanaryController controller(**client, options, &metrics);
     std::unique_ptr<aviary::kube::HttpKubeClient> leaseClient;
-    std::unique_ptr<aviary::kube::LeaderElector> elector;
+    std::shared_ptr<aviary::kube::LeaderElector> elector;
     if (leaderElect) {
       aviary::kube::LeaderElectionOptions lease;
       lease.ns = !leaseNamespace.empty() ? leaseNamespace : podNamespace().value_or("aviary-system");
@@ -238,10 +238,11 @@ int main(int argc, char** argv) {
         return 2;
       }
       leaseClient = std::move(*created);
-      elector = std::make_unique<aviary::kube::LeaderElector>(*leaseClient, lease);
+      elector = std::make_shared<aviary::kube::LeaderElector>(*leaseClient, lease);
       // Fencing on this side: no write unless the Lease is held and was renewed within the renew deadline.
-      (*client)->setWriteGuard([e = elector.get()]() -> aviary::Status {
-        if (e->mayWrite()) return {};
+      // A weak reference: the controller (and its client) outlive the elector at exit; writes then refused.
+      (*client)->setWriteGuard([weak = std::weak_ptr(elector)]() -> aviary::Status {
+        if (auto e = weak.lock(); e && e->mayWrite()) return {};
         return aviary::Error{aviary::ErrorCode::Unavailable,
                              "not writing: this replica does not hold the Lease"};
       });
