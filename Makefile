@@ -47,7 +47,8 @@ fuzz:
 # The unit and integration tests under sanitizers, each in a build tree of its own (not run by `make test`:
 # a full build per sanitizer does not fit CI's time on 2 cores; run them before each release).
 asan:
-	@$(MAKE) --no-print-directory test BUILD_DIR=build-asan AVIARY_SANITIZE=address,undefined
+	@UBSAN_OPTIONS=suppressions=$(CURDIR)/tests/sanitizers/ubsan.supp:print_stacktrace=1 \
+	  $(MAKE) --no-print-directory test BUILD_DIR=build-asan AVIARY_SANITIZE=address,undefined
 tsan:
 	@$(MAKE) --no-print-directory test BUILD_DIR=build-tsan AVIARY_SANITIZE=thread
 

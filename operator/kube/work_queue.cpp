@@ -72,7 +72,10 @@ std::optional<std::string> WorkQueue::get() {
     if (timers_.empty()) {
       ready_.wait(lock);
     } else {
-      ready_.wait_until(lock, timers_.top().first);
+      // A copy: wait_until reads its deadline again after waking, and an addAfter() meanwhile may have
+      // reallocated the heap under a reference (a use-after-free found by `make asan`).
+      const Clock::time_point due = timers_.top().first;
+      ready_.wait_until(lock, due);
     }
   }
 }
