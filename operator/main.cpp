@@ -57,11 +57,10 @@ int main(int argc, char** argv) {
     std::string listenAddress;
     bool leaderElect = true;
     std::string leaseNamespace, leaseIdentity;
-    std::string configPath;
     double shutdownSeconds = 25;
     po::options_description flags("aviary flags");
     flags.add_options()("help,h", "show this help")("version", "print the version and exit")(
-        "config", po::value(&configPath)->default_value(""),
+        "config", po::value<std::string>()->default_value(""),
         "YAML file of flag values (keys are these flags' names; flags given here override it)")(
         "kubeconfig", po::value(&kubeconfig)->default_value(""),
         "path to a kubeconfig (default: $KUBECONFIG, in-cluster, ~/.kube/config)")(
@@ -117,8 +116,8 @@ int main(int argc, char** argv) {
         "the shared Prometheus with the operator's access)");
     po::variables_map vm;
     po::store(po::parse_command_line(argc, argv, flags), vm);
-    if (vm.count("config") && !vm["config"].as<std::string>().empty()) {
-      if (auto st = aviary::cli::storeConfigFile(vm["config"].as<std::string>(), flags, vm); !st) {
+    if (const auto& configPath = vm["config"].as<std::string>(); !configPath.empty()) {
+      if (auto st = aviary::cli::storeConfigFile(configPath, flags, vm); !st) {
         std::cerr << "aviary: " << st.error().message << "\n";
         return 2;
       }

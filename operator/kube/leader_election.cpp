@@ -124,16 +124,14 @@ void LeaderElector::loop(std::function<void()> started, std::function<void()> lo
   // up at lastRenew + renewDeadline whatever the renewal loop is doing.
   std::thread watchdog([&] {
     while (!gaveUp && sleepFor(std::chrono::milliseconds(100))) {
-      if (Clock::now() - Clock::time_point(Clock::duration(lastRenew_.load())) >= options_.renewDeadline)
-        giveUp();
+      if (renewalExpired()) giveUp();
     }
   });
   while (!gaveUp && sleepFor(options_.retryPeriod)) {
     const auto attempt = Clock::now();
     if (tryAcquireOrRenew(attempt) && !gaveUp) {
       lastRenew_ = attempt.time_since_epoch().count();  // the Lease runs from when the renewal was sent
-    } else if (Clock::now() - Clock::time_point(Clock::duration(lastRenew_.load())) >=
-               options_.renewDeadline) {
+    } else if (renewalExpired()) {
       giveUp();
     }
   }
@@ -145,10 +143,13 @@ void LeaderElector::loop(std::function<void()> started, std::function<void()> lo
   watchdog.join();
 }
 
-bool LeaderElector::mayWrite() const {
+bool LeaderElector::renewalExpired() const {
   using Clock = std::chrono::steady_clock;
-  return leading_ &&
-         Clock::now() - Clock::time_point(Clock::duration(lastRenew_.load())) < options_.renewDeadline;
+  return Clock::now() - Clock::time_point(Clock::duration(lastRenew_.load())) >= options_.renewDeadline;
+}
+
+bool LeaderElector::mayWrite() const {
+  return leading_ && !renewalExpired();
 }
 
 void LeaderElector::run(std::function<void()> started, std::function<void()> lost) {

@@ -57,6 +57,9 @@ class LeaderElector {
   void loop(std::function<void()> started, std::function<void()> lost);
   bool sleepFor(std::chrono::milliseconds d);  // false when stopped meanwhile
   void release();
+  // Whether the last successful renewal was sent renewDeadline or more ago (the watchdog, the renewal
+  // loop and mayWrite() all judge by it).
+  bool renewalExpired() const;
 
   KubeClient& client_;
   LeaderElectionOptions options_;

@@ -93,6 +93,12 @@ class OperationsE2E : public CanaryE2E {
     auto r = http->postRaw("/sandbox/faults", body);
     ASSERT_TRUE(r) << r.error().describe();
   }
+  // The namespace's Events as "COUNT MESSAGE" lines.
+  std::string eventCounts(const std::string& ns) {
+    return kubectl("get events -n " + ns +
+                   " -o jsonpath='{range .items[*]}{.count} {.message}{\"\\n\"}{end}'")
+        .output;
+  }
   // A faulty revision: a new image whose pods answer 30% of requests with errors.
   void setFaultyImage(const std::string& ns) {
     auto r = kubectl("patch deployment podinfo -n " + ns +
@@ -237,15 +243,14 @@ TEST_F(OperationsE2E, TwentySigkillsAtRandomPointsOfReleasesLoseNothing) {
     EXPECT_TRUE(risesStepByStepThenEnds(recorder.weights(), 25))
         << ns << ": weights " << printed(recorder.weights());
     // One promotion or one rollback: the outcome's Event was recorded once.
-    auto events =
-        kubectl("get events -n " + ns + " -o jsonpath='{range .items[*]}{.count} {.message}{\"\\n\"}{end}'");
+    const std::string events = eventCounts(ns);
     const std::string outcome = faulty ? "Canary failed! Scaling down" : "Promotion completed";
     std::size_t outcomes = 0;
-    std::istringstream lines(events.output);
+    std::istringstream lines(events);
     for (std::string line; std::getline(lines, line);) {
       if (line.find(outcome) != std::string::npos) outcomes += std::stoul(line.substr(0, line.find(' ')));
     }
-    EXPECT_EQ(outcomes, 1u) << ns << ": " << events.output;
+    EXPECT_EQ(outcomes, 1u) << ns << ": " << events;
   }
   EXPECT_EQ(kills, 20);
 }
@@ -332,12 +337,11 @@ TEST_F(OperationsE2E, ApiFaultsDuringAReleaseChangeNeitherItsOutcomeNorItsSteps)
   ASSERT_TRUE(succeeded) << "phase " << phase("e2e-faults") << "\n" << canary("e2e-faults").dump();
   EXPECT_EQ(primaryImage("e2e-faults"), "ghcr.io/stefanprodan/podinfo:6.5.1");
   EXPECT_EQ(recorder.weights(), (std::vector<int>{0, 25, 50, 0})) << printed(recorder.weights());
-  auto events =
-      kubectl("get events -n e2e-faults -o jsonpath='{range .items[*]}{.count} {.message}{\"\\n\"}{end}'");
+  const std::string events = eventCounts("e2e-faults");
   for (const char* once :
        {"1 Advance podinfo.e2e-faults canary weight 25\n", "1 Advance podinfo.e2e-faults canary weight 50\n",
         "1 Promotion completed! Scaling down podinfo.e2e-faults\n"}) {
-    EXPECT_NE(events.output.find(once), std::string::npos) << "want once: " << once << events.output;
+    EXPECT_NE(events.find(once), std::string::npos) << "want once: " << once << events;
   }
 }
 
