@@ -1,28 +1,32 @@
+// The providers Aviary has: one line each. A new provider is a folder under mesh-adapters/ with its
+// descriptor, and a line here (mesh-adapters/README.md).
+#include "mesh-adapters/appmesh/appmesh_router.h"
+#include "mesh-adapters/gatewayapi/gatewayapi_router.h"
 #include "mesh-adapters/istio/istio_router.h"
+#include "mesh-adapters/kubernetes/kubernetes_router.h"
 #include "mesh-adapters/router.h"
+#include "mesh-adapters/traefik/traefik_router.h"
 
 namespace aviary::mesh {
+namespace {
 
-Result<std::unique_ptr<Router>> RouterRegistry::create(const std::string& provider,
-                                                       kube::KubeClient& client) const {
-  auto it = factories_.find(provider);
-  if (it == factories_.end()) {
-    std::string known;
-    for (const auto& p : providers()) known += (known.empty() ? "" : ", ") + p;
-    return Error{ErrorCode::Invalid, "unknown provider \"" + provider + "\" (known: " + known + ")"};
-  }
-  return it->second(client);
+// The same provider under the name Flagger gives it with its API version ("gatewayapi:v1").
+ProviderDescriptor named(ProviderDescriptor d, std::string name) {
+  d.name = std::move(name);
+  return d;
 }
 
-std::vector<std::string> RouterRegistry::providers() const {
-  std::vector<std::string> out;
-  for (const auto& [name, _] : factories_) out.push_back(name);
-  return out;
-}
+}  // namespace
 
 RouterRegistry builtInRouters() {
   RouterRegistry r;
-  r.add("istio", [](kube::KubeClient& client) { return std::make_unique<istio::IstioRouter>(client); });
+  r.add(istio::descriptor());
+  r.add(appmesh::descriptor());
+  r.add(named(appmesh::descriptor(), "appmesh:v1beta2"));
+  r.add(traefik::descriptor());
+  r.add(gatewayapi::descriptor());
+  r.add(named(gatewayapi::descriptor(), "gatewayapi:v1"));
+  r.add(kubernetes::descriptor());
   return r;
 }
 

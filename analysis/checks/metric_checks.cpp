@@ -70,6 +70,15 @@ api::MetricResult evaluate(PreparedCheck p, const CheckContext& context) {
 
 }  // namespace
 
+Result<std::string> builtInQuery(const CheckContext& context, const std::string& metric) {
+  auto it = context.builtInQueries.find(metric);
+  if (it == context.builtInQueries.end()) {
+    return Error{ErrorCode::NotFound, "provider \"" + context.provider + "\" has no built-in metric \"" +
+                                          metric + "\"; use a templateRef"};
+  }
+  return it->second;
+}
+
 QueryVariables queryVariables(const api::MetricCheck& check, const CheckContext& context) {
   return QueryVariables{context.name,    context.ns,         context.target,
                         context.service, check.intervalText, check.templateVariables};
@@ -80,7 +89,7 @@ PreparedCheck prepareCheck(const api::MetricCheck& check, const CheckContext& co
   PreparedCheck p{check, check.query, "", std::move(metrics), std::nullopt};
   if (!check.query.empty()) return p;
   if (check.templateRef) return failedCheck(check, "its MetricTemplate was not resolved");
-  auto builtIn = builtInQuery(context.provider, check.name);
+  auto builtIn = builtInQuery(context, check.name);
   if (!builtIn) return failedCheck(check, builtIn.error().message);
   p.query = *builtIn;
   return p;

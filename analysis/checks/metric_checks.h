@@ -23,15 +23,17 @@ struct CheckContext {
   std::string ns;        // the canary's namespace
   std::string target;    // the canary workload (targetRef.name)
   std::string service;   // the apex Service name
-  std::string provider;  // istio, appmesh, traefik, kubernetes, …
+  std::string provider;  // istio, appmesh, traefik, kubernetes, … (for messages)
   std::string name;      // the canary's name ({{ name }})
+  // The provider's built-in checks' PromQL templates by metric name (mesh::ProviderDescriptor).
+  std::map<std::string, std::string> builtInQueries;
 };
 
 // The variables `check`'s query is rendered with: the context's, its interval and its templateVariables.
 QueryVariables queryVariables(const api::MetricCheck& check, const CheckContext& context);
 
-// The built-in query for (provider, metric name); NotFound when the provider has no such built-in.
-Result<std::string> builtInQuery(const std::string& provider, const std::string& metric);
+// The context's built-in query for `metric`; NotFound when its provider has no such built-in.
+Result<std::string> builtInQuery(const CheckContext& context, const std::string& metric);
 
 // Runs a built-in or inline check. A check with a templateRef fails ("its MetricTemplate was not
 // resolved") here: the reconciler resolves the template and calls runTemplateCheck / prepareTemplateCheck.

@@ -1,10 +1,9 @@
 #include "mesh-adapters/common/service_router.h"
 
+#include <algorithm>
 #include <vector>
 
-#include <algorithm>
-
-#include "mesh-adapters/common/object_sync.h"
+#include "operator/kube/object_sync.h"
 
 namespace aviary::mesh {
 namespace {
@@ -14,15 +13,15 @@ using kube::Json;
 Json service(const api::Canary& c, const std::string& name, const Json& selector,
              const api::CustomMetadata& extra) {
   const api::ServiceSpec& s = c.spec.service;
-  Json labels = {{kManagedByLabel, "aviary"}};
+  Json labels = {{kube::kManagedByLabel, "aviary"}};
   for (const auto& [k, v] : extra.labels) labels[k] = v;
   Json meta = {{"name", name}, {"namespace", c.ns}, {"labels", labels}};
   if (!extra.annotations.empty()) meta["annotations"] = extra.annotations;
-  if (!c.uid.empty()) meta["ownerReferences"] = Json::array({ownerReference(c.name, c.uid)});
+  if (!c.uid.empty()) meta["ownerReferences"] = Json::array({kube::ownerReference(c.name, c.uid)});
   Json port = {{"name", s.portName}, {"port", s.port}, {"targetPort", s.targetPort}, {"protocol", "TCP"}};
   if (!s.appProtocol.empty()) port["appProtocol"] = s.appProtocol;
   // type and clusterIP matter only when Aviary creates the Service: neither is a managed key, so an
-  // adopted Service keeps its own (NodePort, LoadBalancer, …).
+  // kube::adopted Service keeps its own (NodePort, LoadBalancer, …).
   Json spec = {{"type", "ClusterIP"}, {"selector", selector}, {"ports", Json::array({port})}};
   if (s.headless) spec["clusterIP"] = "None";
   return {{"apiVersion", "v1"}, {"kind", "Service"}, {"metadata", meta}, {"spec", spec}};
@@ -62,9 +61,9 @@ void keepFromStored(const api::ServiceSpec& s, const Json& stored, Json& next) {
       if (previous && previous->contains("nodePort")) port["nodePort"] = (*previous)["nodePort"];
     }
   }
-  // Aviary's own keys stay Aviary's: they say what it adopted and may delete.
+  // Aviary's own keys stay Aviary's: they say what it kube::adopted and may delete.
   auto ours = [](const std::string& key) {
-    return key == kManagedByLabel || key.rfind("aviary.io/", 0) == 0;
+    return key == kube::kManagedByLabel || key.rfind("aviary.io/", 0) == 0;
   };
   for (const auto& [field, keys] : {std::pair{"labels", &s.unmanagedMetadata.labels},
                                     std::pair{"annotations", &s.unmanagedMetadata.annotations}}) {
@@ -82,7 +81,7 @@ void keepFromStored(const api::ServiceSpec& s, const Json& stored, Json& next) {
 std::optional<std::string> headlessMismatch(const api::ServiceSpec& s, const Json& stored) {
   const bool isHeadless = stored.value("/spec/clusterIP"_json_pointer, std::string()) == "None";
   if (isHeadless == s.headless) return std::nullopt;
-  if (!s.headless && adopted(stored)) return std::nullopt;
+  if (!s.headless && kube::adopted(stored)) return std::nullopt;
   return s.headless
              ? "spec.service.headless needs clusterIP None, which an existing Service cannot change to"
              : "spec.service.headless is off but the Service is headless (clusterIP None cannot change)";
@@ -91,9 +90,9 @@ std::optional<std::string> headlessMismatch(const api::ServiceSpec& s, const Jso
 }  // namespace
 
 Status reconcileServices(kube::KubeClient& client, const api::Canary& c, const std::string& labelKey,
-                         const std::string& labelValue, ServiceSet which) {
+                         const std::string& labelValue, ServiceSet which, bool apexSelectsCanary) {
   const api::ServiceSpec& s = c.spec.service;
-  ManagedFields fields{{"selector", "ports"}, {}};
+  kube::ManagedFields fields{{"selector", "ports"}, {}};
   fields.keepFromStored = [&s](const Json& stored, Json& next) { keepFromStored(s, stored, next); };
   fields.immutableMismatch = [&s](const Json& stored) { return headlessMismatch(s, stored); };
   const Json primary = {{labelKey, labelValue + "-primary"}};
@@ -102,10 +101,29 @@ Status reconcileServices(kube::KubeClient& client, const api::Canary& c, const s
     desired.push_back(service(c, c.primaryServiceName(), primary, s.primary));
     desired.push_back(service(c, c.canaryServiceName(), {{labelKey, labelValue}}, s.canary));
   }
-  if (which != ServiceSet::Backends) desired.push_back(service(c, c.apexName(), primary, s.apex));
-  for (const Json& d : desired) {
-    if (auto r = syncObject(client, kube::resources::kServices, c.ns, d, fields); !r) return r.error();
+  if (which != ServiceSet::Backends) {
+    const Json apexSelector = apexSelectsCanary ? Json{{labelKey, labelValue}} : primary;
+    desired.push_back(service(c, c.apexName(), apexSelector, s.apex));
   }
+  for (const Json& d : desired) {
+    if (auto r = kube::syncObject(client, kube::resources::kServices, c.ns, d, fields); !r) return r.error();
+  }
+  return {};
+}
+
+Status handApexBack(kube::KubeClient& client, const api::Canary& c, const std::string& labelKey,
+                    const std::string& labelValue) {
+  auto apex = client.get(kube::resources::kServices, c.ns, c.apexName());
+  if (!apex) return apex.error().code == ErrorCode::NotFound ? Status{} : Status{apex.error()};
+  if (apex->value("/metadata/annotations"_json_pointer, Json::object())
+          .contains(kube::kOriginalSpecAnnotation))
+    return kube::releaseObject(client, kube::resources::kServices, c.ns, c.apexName(), c.uid);
+  Json patch = {{"metadata",
+                 {{"ownerReferences", kube::ownerReferencesWithout(*apex, c.uid)},
+                  {"labels", {{kube::kManagedByLabel, nullptr}}}}},
+                {"spec", {{"selector", {{labelKey, labelValue}}}}}};
+  auto r = client.patch(kube::resources::kServices, c.ns, c.apexName(), kube::PatchType::Merge, patch);
+  if (!r && r.error().code != ErrorCode::NotFound) return r.error();
   return {};
 }
 

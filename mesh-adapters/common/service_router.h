@@ -23,8 +23,18 @@ namespace aviary::mesh {
 // `which`: all three (the apex last), or only the primary and canary Services, or only the apex. A mesh
 // router writes the backends, then its routes, then the apex: a new apex Service with no endpoints yet, and
 // no route in front of it, would answer its first requests with 503.
+// `apexSelectsCanary`: the apex selects the canary's pods instead of the primary's (a blue/green switch
+// by selector).
 enum class ServiceSet { All, Backends, Apex };
 Status reconcileServices(kube::KubeClient& client, const api::Canary& canary, const std::string& labelKey,
-                         const std::string& labelValue, ServiceSet which = ServiceSet::All);
+                         const std::string& labelValue, ServiceSet which = ServiceSet::All,
+                         bool apexSelectsCanary = false);
+
+// Hands the apex Service back to the target's pods (`labelKey`=`labelValue`): an adopted apex gets its
+// original spec back; one Aviary created loses its ownerReference to the Canary and Aviary's label, so the
+// garbage collector does not delete it with the Canary (found on the real control plane, issue 9), and
+// selects the target. NotFound is success.
+Status handApexBack(kube::KubeClient& client, const api::Canary& canary, const std::string& labelKey,
+                    const std::string& labelValue);
 
 }  // namespace aviary::mesh

@@ -1,6 +1,6 @@
 #include "mesh-adapters/istio/istio_router.h"
 
-#include "mesh-adapters/common/object_sync.h"
+#include "mesh-adapters/common/owned_metadata.h"
 
 namespace aviary::mesh::istio {
 namespace {
@@ -8,32 +8,15 @@ namespace {
 using kube::Json;
 
 // The VirtualService fields Aviary owns; anything else a user put in spec (exportTo, tcp, tls…) stays.
-const ManagedFields kVirtualServiceFields{{"hosts", "gateways", "http"}};
-const ManagedFields kDestinationRuleFields{{"host", "trafficPolicy"}};
+const kube::ManagedFields kVirtualServiceFields{{"hosts", "gateways", "http"}};
+const kube::ManagedFields kDestinationRuleFields{{"host", "trafficPolicy"}};
 
-Json metadataFor(const api::Canary& c, const std::string& name, const api::CustomMetadata& extra) {
-  Json meta = {{"name", name}, {"namespace", c.ns}};
-  Json labels = {{"app.kubernetes.io/managed-by", "aviary"}};
-  for (const auto& [k, v] : extra.labels) labels[k] = v;
-  meta["labels"] = labels;
-  if (!extra.annotations.empty()) meta["annotations"] = extra.annotations;
-  if (!c.uid.empty()) meta["ownerReferences"] = Json::array({ownerReference(c.name, c.uid)});
-  return meta;
+Json destination(const std::string& host, int weight) {
+  return {{"destination", {{"host", host}}}, {"weight", weight}};
 }
 
-}  // namespace
-
-Json IstioRouter::virtualService(const api::Canary& c, Weights weights) {
-  const api::ServiceSpec& s = c.spec.service;
-  Json hosts = Json::array({c.apexName()});
-  for (const auto& h : s.hosts) {
-    if (h != c.apexName()) hosts.push_back(h);
-  }
-  Json route = {
-      {"route",
-       Json::array({{{"destination", {{"host", c.primaryServiceName()}}}, {"weight", weights.primary}},
-                    {{"destination", {{"host", c.canaryServiceName()}}}, {"weight", weights.canary}}})}};
-  if (!s.match.is_null()) route["match"] = s.match;
+// The route options the user set in spec.service, on every route Aviary writes.
+void addRouteOptions(const api::ServiceSpec& s, Json& route) {
   if (!s.rewrite.is_null()) {
     route["rewrite"] = s.rewrite;
     // Flagger's rewrite.type is for Gateway API; Istio has no such field.
@@ -43,62 +26,139 @@ Json IstioRouter::virtualService(const api::Canary& c, Weights weights) {
   if (!s.headers.is_null()) route["headers"] = s.headers;
   if (!s.corsPolicy.is_null()) route["corsPolicy"] = s.corsPolicy;
   if (!s.timeout.empty()) route["timeout"] = s.timeout;
-  Json spec = {{"http", Json::array({route})}};
+}
+
+}  // namespace
+
+Json IstioRouter::virtualService(const api::Canary& c, const TrafficIntent& intent) {
+  const api::ServiceSpec& s = c.spec.service;
+  Json hosts = Json::array({c.apexName()});
+  for (const auto& h : s.hosts) {
+    if (h != c.apexName()) hosts.push_back(h);
+  }
+  Json http = Json::array();
+  if (intent.matchToCanary && c.spec.analysis.match.is_array()) {
+    // A/B: requests matching any analysis.match condition (within service.match, when set) reach the
+    // canary whatever the weights.
+    Json match = Json::array();
+    for (const auto& condition : c.spec.analysis.match) {
+      if (!s.match.is_array() || s.match.empty()) {
+        match.push_back(condition);
+        continue;
+      }
+      for (const auto& outer : s.match) {
+        Json both = outer;
+        if (both.is_object() && condition.is_object()) both.update(condition);
+        match.push_back(both);
+      }
+    }
+    Json ab = {{"match", match}, {"route", Json::array({destination(c.canaryServiceName(), 100)})}};
+    addRouteOptions(s, ab);
+    http.push_back(ab);
+  }
+  Json route = {{"route", Json::array({destination(c.primaryServiceName(), intent.primaryWeight),
+                                       destination(c.canaryServiceName(), intent.canaryWeight)})}};
+  if (!s.match.is_null()) route["match"] = s.match;
+  if (intent.mirrorPercent > 0) {
+    route["mirror"] = {{"host", c.canaryServiceName()}};
+    route["mirrorPercentage"] = {{"value", intent.mirrorPercent}};
+  }
+  addRouteOptions(s, route);
+  http.push_back(route);
+  Json spec = {{"http", http}};
   // A delegate VirtualService (spec.service.delegation) is reached only through the VirtualService that
   // delegates to it, so it has neither hosts nor gateways (Istio refuses a delegate that has them).
   if (!s.delegation) {
     spec["hosts"] = hosts;
     if (!s.gateways.empty()) spec["gateways"] = s.gateways;
   }
-  return {{"apiVersion", "networking.istio.io/v1beta1"},
-          {"kind", "VirtualService"},
-          {"metadata", metadataFor(c, c.apexName(), s.apex)},
-          {"spec", spec}};
+  return ownedObject(kVirtualServices, c, c.apexName(), spec, s.apex);
 }
 
 Json IstioRouter::destinationRule(const api::Canary& c, const std::string& host) {
   Json spec = {{"host", host}};
   if (!c.spec.service.trafficPolicy.is_null()) spec["trafficPolicy"] = c.spec.service.trafficPolicy;
-  return {{"apiVersion", "networking.istio.io/v1beta1"},
-          {"kind", "DestinationRule"},
-          {"metadata", metadataFor(c, host, {})},
-          {"spec", spec}};
+  return ownedObject(kDestinationRules, c, host, spec);
 }
 
-Status IstioRouter::reconcile(const api::Canary& c, Weights weights) {
+Status IstioRouter::writeRoutes(const api::Canary& c, const PodSelector&, const TrafficIntent& intent) {
   for (const auto& host : {c.primaryServiceName(), c.canaryServiceName()}) {
-    if (auto r =
-            syncObject(client_, kDestinationRules, c.ns, destinationRule(c, host), kDestinationRuleFields);
+    if (auto r = kube::syncObject(client_, kDestinationRules, c.ns, destinationRule(c, host),
+                                  kDestinationRuleFields);
         !r) {
       return r.error();
     }
   }
-  auto vs = syncObject(client_, kVirtualServices, c.ns, virtualService(c, weights), kVirtualServiceFields);
+  auto vs =
+      kube::syncObject(client_, kVirtualServices, c.ns, virtualService(c, intent), kVirtualServiceFields);
   if (!vs) return vs.error();
   return {};
 }
 
-Result<Weights> IstioRouter::weights(const api::Canary& c) {
+Result<TrafficIntent> IstioRouter::readRoutes(const api::Canary& c) {
   auto vs = client_.get(kVirtualServices, c.ns, c.apexName());
   if (!vs) return vs.error();
-  Weights w{0, 0};
+  TrafficIntent t{0, 0};
   for (const auto& http : vs->value("/spec/http"_json_pointer, Json::array())) {
-    for (const auto& r : http.value("route", Json::array())) {
-      std::string host = r.value("/destination/host"_json_pointer, std::string());
-      if (host == c.primaryServiceName()) w.primary = r.value("weight", 0);
-      if (host == c.canaryServiceName()) w.canary = r.value("weight", 0);
+    const Json routes = http.value("route", Json::array());
+    bool weighted = false;
+    for (const auto& r : routes) {
+      const std::string host = r.value("/destination/host"_json_pointer, std::string());
+      if (host == c.primaryServiceName()) weighted = true;
     }
-    break;  // the first route is the one Aviary manages
+    if (!weighted) {
+      // Aviary's A/B route: matched requests to the canary only.
+      if (http.contains("match") && routes.size() == 1 &&
+          routes[0].value("/destination/host"_json_pointer, std::string()) == c.canaryServiceName())
+        t.matchToCanary = true;
+      continue;
+    }
+    for (const auto& r : routes) {
+      const std::string host = r.value("/destination/host"_json_pointer, std::string());
+      if (host == c.primaryServiceName()) t.primaryWeight = r.value("weight", 0);
+      if (host == c.canaryServiceName()) t.canaryWeight = r.value("weight", 0);
+    }
+    if (http.value("/mirror/host"_json_pointer, std::string()) == c.canaryServiceName())
+      t.mirrorPercent = static_cast<int>(http.value("/mirrorPercentage/value"_json_pointer, 100.0));
+    break;  // the weighted route is the last one Aviary writes
   }
-  return w;
+  return t;
 }
 
-Status IstioRouter::finalize(const api::Canary& c) {
-  if (auto st = releaseObject(client_, kVirtualServices, c.ns, c.apexName(), c.uid); !st) return st;
+Result<bool> IstioRouter::releaseRoutes(const api::Canary& c) {
+  const bool existed = client_.get(kVirtualServices, c.ns, c.apexName()).ok();
+  if (auto st = kube::releaseObject(client_, kVirtualServices, c.ns, c.apexName(), c.uid); !st)
+    return st.error();
   for (const auto& host : {c.primaryServiceName(), c.canaryServiceName()}) {
-    if (auto st = releaseObject(client_, kDestinationRules, c.ns, host, c.uid); !st) return st;
+    if (auto st = kube::releaseObject(client_, kDestinationRules, c.ns, host, c.uid); !st) return st.error();
   }
-  return {};
+  return existed;
+}
+
+ProviderDescriptor descriptor() {
+  ProviderDescriptor d;
+  d.name = "istio";
+  d.factory = [](RouterContext& context) { return std::make_unique<IstioRouter>(context); };
+  d.ownedTypes = {kVirtualServices, kDestinationRules};
+  d.capabilities.weighted = true;
+  d.capabilities.mirroring = true;
+  d.capabilities.headerMatch = true;
+  // Istio's reporter="destination" series, as Flagger's built-ins read them.
+  d.builtInQueries = {
+      {"request-success-rate",
+       "sum(rate(istio_requests_total{reporter=\"destination\",destination_workload_namespace=\"{{ namespace "
+       "}}\","
+       "destination_workload=~\"{{ target }}\",response_code!~\"5.*\"}[{{ interval }}])) / "
+       "sum(rate(istio_requests_total{reporter=\"destination\",destination_workload_namespace=\"{{ namespace "
+       "}}\","
+       "destination_workload=~\"{{ target }}\"}[{{ interval }}])) * 100"},
+      {"request-duration",
+       "histogram_quantile(0.99, "
+       "sum(rate(istio_request_duration_milliseconds_bucket{reporter=\"destination\","
+       "destination_workload_namespace=\"{{ namespace }}\",destination_workload=~\"{{ target }}\"}"
+       "[{{ interval }}])) by (le))"},
+  };
+  return d;
 }
 
 }  // namespace aviary::mesh::istio

@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "operator/api/router_capabilities.h"
 #include "operator/api/traffic_scope.h"
 
 namespace aviary::api {
@@ -94,6 +95,9 @@ struct ServiceSpec {
   std::string timeout;
   std::vector<std::string> gateways, hosts;
   Json trafficPolicy, match, rewrite, retries, headers, corsPolicy;  // Istio shapes, passed through
+  Json gatewayRefs = Json::array();   // Gateway API ParentReferences of the HTTPRoute (empty: GAMMA)
+  std::string meshName;               // App Mesh: the mesh of the VirtualNodes and VirtualServices
+  std::vector<std::string> backends;  // App Mesh: the VirtualServices the pods call (names or ARNs)
   CustomMetadata apex, primary, canary;
   UnmanagedMetadata unmanagedMetadata;
 };
@@ -244,14 +248,15 @@ struct DecodeResult {
 DecodeResult decodeCanary(const Json& object);
 // What the operator's administrator allows Canaries to ask for (flags of the aviary binary).
 struct ValidationPolicy {
-  std::vector<std::string> knownProviders;
-  TrafficScopePolicy trafficScope;  // hosts and gateways outside the Canary's namespace
-  bool inlineQueries = true;        // metrics[].query (PromQL against the shared Prometheus)
+  std::map<std::string, RouterCapabilities> providers;  // by name: the providers the operator has
+  TrafficScopePolicy trafficScope;                      // hosts and gateways outside the Canary's namespace
+  bool inlineQueries = true;  // metrics[].query (PromQL against the shared Prometheus)
 };
 
 // Checks what a schema cannot (or what an older CRD left in place did not): names that Kubernetes accepts
 // in the referenced kind and that stay valid with Aviary's suffixes ("-primary", "-canary"), step weights
-// increasing (maxWeight does not bound them, as in Flagger), a known provider, intervals, hosts and gateways
+// increasing (maxWeight does not bound them, as in Flagger), a known provider able to carry out the
+// strategy asked for (weights, iterations, match, mirror), intervals, hosts and gateways
 // inside namespace `ns` unless allowed, inline queries only when allowed.
 std::vector<FieldError> validateCanary(const CanarySpec& spec, const std::string& ns,
                                        const ValidationPolicy& policy);

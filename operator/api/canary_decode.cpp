@@ -80,10 +80,20 @@ void decodeService(Reader r, ServiceSpec& s, std::vector<std::string>& unsupport
   Reader unmanaged = r.child("unmanagedMetadata");
   unmanaged.stringList("labels", s.unmanagedMetadata.labels, kMaxMapEntries);
   unmanaged.stringList("annotations", s.unmanagedMetadata.annotations, kMaxMapEntries);
-  // Fields of providers Aviary has no router for yet (Gateway API, App Mesh) and a Service field it does
-  // not write yet: reported, never dropped without a word.
-  for (const char* later :
-       {"trafficDistribution", "backendTimeout", "gatewayRefs", "mirror", "meshName", "backends"}) {
+  if (r.has("gatewayRefs")) {
+    const Json& refs = r.raw("gatewayRefs");
+    if (!refs.is_array()) {
+      r.fail("gatewayRefs", "must be a list of parent references");
+    } else if (refs.size() > kMaxHostsOrGateways) {
+      r.tooMany("gatewayRefs", kMaxHostsOrGateways);
+    } else {
+      s.gatewayRefs = refs;
+    }
+  }
+  r.string("meshName", s.meshName);
+  r.stringList("backends", s.backends, kMaxHostsOrGateways);
+  // Service fields Aviary does not write yet: reported, never dropped without a word.
+  for (const char* later : {"trafficDistribution", "backendTimeout", "mirror"}) {
     if (r.has(later)) unsupported.push_back(r.at(later));
   }
 }
@@ -245,9 +255,6 @@ DecodeResult decodeCanary(const Json& object) {
                  [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
   // Flagger routes appProtocol tcp with L4 (tcp) routes instead of http ones; Aviary's routes are http.
   later(appProtocol == "tcp", "spec.service.appProtocol tcp (TCP routes)");
-  later(a.iterations > 0, "spec.analysis.iterations (blue/green, A/B)");
-  later(!a.match.is_null(), "spec.analysis.match (A/B)");
-  later(a.mirror, "spec.analysis.mirror");
   later(a.stepWeightPromotion > 0, "spec.analysis.stepWeightPromotion");
   later(a.primaryReadyThreshold != 100 || a.canaryReadyThreshold != 100, "spec.analysis.*ReadyThreshold");
   return out;

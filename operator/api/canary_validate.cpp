@@ -89,6 +89,43 @@ void checkTrafficScope(const CanarySpec& spec, const std::string& ns, const Traf
     if (auto p = gatewayProblem(spec.service.gateways[i], ns, policy))
       errors.push_back({"spec.service.gateways[" + std::to_string(i) + "]", *p});
   }
+  // Gateway API parents: a Gateway of another namespace is held to the same policy as Istio's gateways.
+  for (std::size_t i = 0; i < spec.service.gatewayRefs.size(); ++i) {
+    const Json& ref = spec.service.gatewayRefs[i];
+    const std::string path = "spec.service.gatewayRefs[" + std::to_string(i) + "]";
+    if (!ref.is_object() || !ref.contains("name") || !ref["name"].is_string()) {
+      errors.push_back({path, "needs a name"});
+      continue;
+    }
+    const std::string refNs =
+        ref.contains("namespace") && ref["namespace"].is_string() ? ref["namespace"].get<std::string>() : ns;
+    if (auto p = gatewayProblem(refNs + "/" + ref["name"].get<std::string>(), ns, policy))
+      errors.push_back({path, *p});
+  }
+}
+
+// What the spec asks of the traffic against what the Canary's provider can do: a provider never silently
+// degrades a strategy it cannot carry out.
+void checkStrategy(const CanarySpec& spec, const RouterCapabilities& can, std::vector<FieldError>& errors) {
+  const AnalysisSpec& a = spec.analysis;
+  const std::string provider = "provider " + quoteForMessage(spec.provider);
+  const bool progressive = !spec.skipAnalysis && a.iterations == 0;
+  if (progressive && !can.weighted) {
+    errors.push_back({"spec.analysis",
+                      provider + " switches all traffic at once (blue/green by the apex Service's selector): "
+                                 "set analysis.iterations instead of stepWeight or stepWeights"});
+  }
+  if (!a.match.is_null() && !can.headerMatch)
+    errors.push_back({"spec.analysis.match", provider + " does not support request matching (A/B testing)"});
+  if (!a.match.is_null() && !a.match.is_array())
+    errors.push_back({"spec.analysis.match", "must be a list of match conditions"});
+  if (a.mirror && !can.mirroring)
+    errors.push_back({"spec.analysis.mirror", provider + " does not support traffic mirroring"});
+  if (a.sequential && !progressive) {
+    errors.push_back({"spec.analysis.sequential",
+                      "compares the canary's and the primary's shares of one weighted split: it needs "
+                      "stepWeight or stepWeights, not iterations"});
+  }
 }
 
 }  // namespace
@@ -96,15 +133,20 @@ void checkTrafficScope(const CanarySpec& spec, const std::string& ns, const Traf
 std::vector<FieldError> validateCanary(const CanarySpec& spec, const std::string& ns,
                                        const ValidationPolicy& policy) {
   std::vector<FieldError> errors;
-  const std::vector<std::string>& knownProviders = policy.knownProviders;
   const AnalysisSpec& a = spec.analysis;
   checkNames(spec, errors);
   checkReservedMetadata(spec.service, errors);
   checkTrafficScope(spec, ns, policy.trafficScope, errors);
-  if (!spec.provider.empty() &&
-      std::find(knownProviders.begin(), knownProviders.end(), spec.provider) == knownProviders.end()) {
-    errors.push_back({"spec.provider", "unknown provider " + quoteForMessage(spec.provider) +
-                                           " (known: " + listForMessage(knownProviders) + ")"});
+  if (!spec.provider.empty()) {
+    auto provider = policy.providers.find(spec.provider);
+    if (provider == policy.providers.end()) {
+      std::vector<std::string> known;
+      for (const auto& [name, _] : policy.providers) known.push_back(name);
+      errors.push_back({"spec.provider", "unknown provider " + quoteForMessage(spec.provider) +
+                                             " (known: " + listForMessage(known) + ")"});
+    } else {
+      checkStrategy(spec, provider->second, errors);
+    }
   }
   if (spec.service.delegation && (!spec.service.hosts.empty() || !spec.service.gateways.empty())) {
     // A delegate route is reached through the route that delegates to it, never by host or gateway.
@@ -121,11 +163,13 @@ std::vector<FieldError> validateCanary(const CanarySpec& spec, const std::string
       errors.push_back({path, "must be greater than the previous step"});
     }
   }
-  bool weighted = !spec.skipAnalysis;
+  // analysis.iterations takes precedence over the step weights, as in Flagger.
+  bool weighted = !spec.skipAnalysis && a.iterations == 0;
   if (weighted && a.stepWeight == 0 && a.stepWeights.empty()) {
-    errors.push_back({"spec.analysis",
-                      "needs stepWeight or stepWeights to make progress (iterations-based blue/green and A/B "
-                      "are not supported yet)"});
+    errors.push_back(
+        {"spec.analysis",
+         "needs stepWeight or stepWeights (a progressive canary) or iterations (blue/green, A/B) "
+         "to make progress"});
   }
   if (weighted && a.stepWeight > a.maxWeight) {
     errors.push_back(

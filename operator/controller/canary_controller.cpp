@@ -5,7 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "analysis/prometheus/prometheus_client.h"
-#include "mesh-adapters/istio/istio_router.h"
+#include "mesh-adapters/router.h"
 #include "operator/controller/tracked_configs.h"
 
 namespace aviary::controller {
@@ -36,10 +36,14 @@ std::string keyOf(const kube::Json& object) {
   return kube::objectKey(meta.value("namespace", ""), meta.value("name", ""));
 }
 
-// What the reconciler writes through the cache and watches for edits by others.
+// What the reconciler writes through the cache and watches for edits by others: Services and every
+// provider's mesh types (a mesh whose CRDs are not installed leaves its informer retrying, harmlessly).
 const std::vector<kube::ResourceType>& ownedTypes() {
-  static const std::vector<kube::ResourceType> types = {
-      kube::resources::kServices, mesh::istio::kVirtualServices, mesh::istio::kDestinationRules};
+  static const std::vector<kube::ResourceType> types = [] {
+    std::vector<kube::ResourceType> out = {kube::resources::kServices};
+    for (auto& type : mesh::builtInRouters().ownedTypes()) out.push_back(std::move(type));
+    return out;
+  }();
   return types;
 }
 

@@ -81,7 +81,10 @@ void ControllerMetrics::canaryObserved(const api::Canary& c, const api::CanarySt
         finished = now - start->second;
         releaseStart_.erase(start);
       }
-      (after.phase == Phase::Succeeded ? successes_ : failures_).inc({c.name, c.ns, "canary"});
+      // Flagger's deployment_strategy values.
+      const api::AnalysisSpec& a = c.spec.analysis;
+      const char* strategy = a.iterations == 0 ? "canary" : a.match.is_null() ? "blue-green" : "ab-testing";
+      (after.phase == Phase::Succeeded ? successes_ : failures_).inc({c.name, c.ns, strategy});
     }
   }
   if (finished) canaryDuration_.observe({c.name, c.ns}, finished->count());

@@ -1,6 +1,6 @@
 #include "operator/controller/owned_object_watch.h"
 
-#include "mesh-adapters/common/object_sync.h"
+#include "operator/kube/object_sync.h"
 
 namespace aviary::controller {
 
@@ -10,7 +10,7 @@ OwnedObjectWatch::OwnedObjectWatch(kube::KubeClient& client, const std::vector<k
     kube::ReflectorOptions options;
     options.type = type;
     options.ns = ns;
-    options.labelSelector = std::string(mesh::kManagedByLabel) + "=aviary";
+    options.labelSelector = std::string(kube::kManagedByLabel) + "=aviary";
     auto informer = std::make_unique<kube::Informer<kube::Json>>(client, options, [](const kube::Json& o) {
       const kube::Json& meta = o["metadata"];
       return kube::Json{{"metadata",

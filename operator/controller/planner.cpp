@@ -97,8 +97,29 @@ class Planner {
     p_.status.phase = phase;
     p_.status.lastTransitionTime = now_;
   }
+  // Blue/green and A/B (analysis.iterations, which takes precedence over the step weights, as in Flagger):
+  // the canary is analysed for that many intervals with no share of the traffic (only mirrored copies or
+  // matched requests reach it), then all traffic switches to it while the primary is promoted.
+  bool iterationsMode() const { return spec_.analysis.iterations > 0; }
+  // Whether the canary gets mirrored copies at `weight` while analysed: every iteration of a blue/green,
+  // or the first step (weight 0) of a progressive canary, before any shift (Flagger's mirroring).
+  bool mirrored(int weight) const {
+    return spec_.analysis.mirror && weight < 100 && (iterationsMode() || weight == 0);
+  }
+  // The routes for `canaryWeight`; while the analysis runs (the planned phase) on a canary whose pods
+  // serve, with A/B matches and mirroring as the spec asks (matched users must never meet a canary that
+  // is still scaling up: a weight only moves once it is ready, and so do these).
   void routes(int canaryWeight) {
-    p_.actions.push_back({ActionType::EnsureRoutes, 0, 100 - canaryWeight, canaryWeight});
+    Action a{ActionType::EnsureRoutes, 0, 100 - canaryWeight, canaryWeight};
+    const bool analysing =
+        p_.status.phase == Phase::Progressing || p_.status.phase == Phase::WaitingPromotion;
+    const bool canaryServes = obs_.target.ready && obs_.target.replicas > 0;
+    if (analysing && canaryServes && canaryWeight < 100) {
+      a.matchToCanary = spec_.analysis.match.is_array() && !spec_.analysis.match.empty();
+      if (mirrored(canaryWeight))
+        a.mirrorPercent = spec_.analysis.mirrorWeight > 0 ? spec_.analysis.mirrorWeight : 100;
+    }
+    p_.actions.push_back(a);
   }
   void scaleTarget(int replicas) { p_.actions.push_back({ActionType::ScaleTarget, replicas, 0, 0}); }
   void requeue(milliseconds after) { p_.requeueAfter = std::max(milliseconds(0), after); }
@@ -144,8 +165,16 @@ class Planner {
       message = "spec.analysis.maxWeight (" + std::to_string(spec_.analysis.maxWeight) +
                 ") is ignored because spec.analysis.stepWeights is set";
     }
+    if (spec_.analysis.iterations > 0 &&
+        (spec_.analysis.stepWeight > 0 || !spec_.analysis.stepWeights.empty())) {
+      message =
+          "spec.analysis.stepWeight and stepWeights are ignored because spec.analysis.iterations is set "
+          "(blue/green" +
+          std::string(spec_.analysis.match.is_null() ? "" : ", A/B") + ")";
+    }
     if (setCondition("Ready", "True", "Valid", message) && !message.empty())
-      warning("MaxWeightIgnored", "Canary " + id_ + ": " + message);
+      warning(spec_.analysis.iterations > 0 ? "StepWeightIgnored" : "MaxWeightIgnored",
+              "Canary " + id_ + ": " + message);
   }
 
   // --- deadlines -----------------------------------------------------------------------------------
@@ -351,6 +380,12 @@ class Planner {
       return;
     }
     const int weight = c_.status.canaryWeight;
+    if (iterationsMode() && weight == 100) {
+      // Every iteration passed and all traffic reached the canary (the last pass): the primary follows.
+      promote(weight, "Copying " + spec_.targetRef.name + "." + c_.ns + " template spec to " +
+                          c_.primaryName() + "." + c_.ns);
+      return;
+    }
     auto last = parseRfc3339(c_.status.lastTransitionTime);
     auto due = last ? *last + spec_.analysis.interval : in_.now;
     // The Canary's own deadline comes before the step time: a real Deployment scaled up from zero after its
@@ -439,14 +474,20 @@ class Planner {
   // A due step on a ready canary: gather what it needs (checks once there is traffic; rollback and rollout
   // hooks; pre-rollout hooks before the first traffic; the gate of what comes next), then decide it.
   void decideStep(int weight) {
-    const int next = nextWeight(spec_.analysis, weight);
-    const bool promotionNext = weight > 0 && next == weight;
-    Needs needs{stepId(c_.status), weight > 0, hooks("rollback")};
+    const bool iterations = iterationsMode();
+    const int next = iterations ? weight : nextWeight(spec_.analysis, weight);
+    const bool promotionNext =
+        iterations ? c_.status.iterations + 1 >= spec_.analysis.iterations : weight > 0 && next == weight;
+    // The first step: no traffic shifted and no iteration done yet (pre-rollout hooks run then).
+    const bool first = iterations ? c_.status.iterations == 0 : weight == 0;
+    // Checks need the canary to get requests: a share, or (blue/green, mirroring) requests sent to it by
+    // load testers, matches or mirroring.
+    Needs needs{stepId(c_.status), weight > 0 || iterations || mirrored(weight), hooks("rollback")};
     // The sequential tests read their counters at every step, the first (no traffic yet) included: it is
     // their baseline.
     needs.counters = spec_.analysis.sequential.has_value();
     for (const auto& n : hooks("rollout")) needs.hooks.push_back(n);
-    if (weight == 0) {
+    if (first) {
       for (const auto& n : hooks("pre-rollout")) needs.hooks.push_back(n);
     }
     const std::vector<std::string> gate =
@@ -462,7 +503,7 @@ class Planner {
     // Failed checks and failed rollout/pre-rollout hooks count alike toward the threshold.
     std::vector<std::pair<std::string, bool>> hookFailures;
     for (const auto& w : spec_.analysis.webhooks) {
-      if (w.type != "rollout" && (w.type != "pre-rollout" || weight != 0)) continue;
+      if (w.type != "rollout" && (w.type != "pre-rollout" || !first)) continue;
       auto it = g->hooks.find(w.name);
       if (it == g->hooks.end() || !it->second.passed) {
         hookFailures.emplace_back(w.type + " hook " + w.name +
@@ -471,7 +512,7 @@ class Planner {
       }
     }
     if (splitFailure_) hookFailures.emplace_back(*splitFailure_, true);
-    if (!recordStep(g->checks, weight > 0, hookFailures)) return;
+    if (!recordStep(g->checks, needs.checks, hookFailures)) return;
     if (auto closed = firstClosed(*g, gate)) {
       if (promotionNext) {
         // confirm-promotion: WaitingPromotion at the full weight; checks and rollout hooks keep running.
@@ -487,9 +528,30 @@ class Planner {
       }
       return;
     }
+    if (promotionNext && iterations) {
+      // Blue/green: all traffic to the canary first; the promotion starts once the routes carry it.
+      p_.status.iterations = c_.status.iterations + 1;
+      p_.status.canaryWeight = 100;
+      p_.status.lastTransitionTime = now_;
+      if (c_.status.phase != Phase::Progressing) p_.status.phase = Phase::Progressing;
+      routes(100);
+      event("Synced", "Routing all traffic to canary " + id_);
+      requeue(milliseconds(0));
+      return;
+    }
     if (promotionNext) {
       promote(weight, "Copying " + spec_.targetRef.name + "." + c_.ns + " template spec to " +
                           c_.primaryName() + "." + c_.ns);
+      return;
+    }
+    if (iterations) {
+      p_.status.iterations = c_.status.iterations + 1;
+      p_.status.lastTransitionTime = now_;
+      if (c_.status.phase != Phase::Progressing) p_.status.phase = Phase::Progressing;
+      routes(0);
+      event("Synced", "Advance " + id_ + " canary iteration " + std::to_string(p_.status.iterations) + "/" +
+                          std::to_string(spec_.analysis.iterations));
+      requeue(spec_.analysis.interval);
       return;
     }
     routes(next);
@@ -602,8 +664,8 @@ class Planner {
 
   void promote(int weight, const std::string& message) {
     p_.actions.push_back({ActionType::PromoteToPrimary, promotedReplicas(), 0, 0});
+    transition(Phase::Promoting);  // first: the routes of a promotion carry no A/B match and no mirror
     routes(weight);
-    transition(Phase::Promoting);
     event("Synced", message);
     requeue(kRolloutPoll);
   }

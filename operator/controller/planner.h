@@ -96,6 +96,8 @@ struct Action {
   int replicas = 0;       // ScaleTarget; PromoteToPrimary (0: the primary keeps its own); RestoreTarget
   int primaryWeight = 0;  // EnsureRoutes
   int canaryWeight = 0;
+  int mirrorPercent = 0;  // EnsureRoutes: copies of the primary's requests to the canary (analysis.mirror)
+  bool matchToCanary = false;  // EnsureRoutes: analysis.match requests go to the canary (A/B)
   bool operator==(const Action&) const = default;
 };
 

@@ -1,6 +1,6 @@
 #include "operator/controller/primary_autoscaler.h"
 
-#include "mesh-adapters/common/object_sync.h"
+#include "operator/kube/object_sync.h"
 
 namespace aviary::controller {
 
@@ -17,10 +17,10 @@ Json primaryAutoscaler(const api::Canary& c, const Json& hpa) {
                   {"metadata",
                    {{"name", ref.name + "-primary"},
                     {"namespace", c.ns},
-                    {"labels", {{mesh::kManagedByLabel, "aviary"}}}}},
+                    {"labels", {{kube::kManagedByLabel, "aviary"}}}}},
                   {"spec", spec}};
   if (!c.uid.empty())
-    desired["metadata"]["ownerReferences"] = Json::array({mesh::ownerReference(c.name, c.uid)});
+    desired["metadata"]["ownerReferences"] = Json::array({kube::ownerReference(c.name, c.uid)});
   return desired;
 }
 

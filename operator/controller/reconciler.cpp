@@ -12,39 +12,28 @@
 #include "analysis/templates/template_provider.h"
 #include "analysis/templates/template_ref.h"
 #include "analysis/webhooks/webhook_scope.h"
-#include "mesh-adapters/common/object_sync.h"
 #include "mesh-adapters/common/service_router.h"
 #include "operator/controller/controller_metrics.h"
 #include "operator/controller/primary_autoscaler.h"
-#include "operator/controller/service_endpoints.h"
 #include "operator/controller/workloads.h"
 #include "operator/core/base64.h"
 #include "operator/core/text_safety.h"
+#include "operator/kube/object_sync.h"
 
 namespace aviary::controller {
 namespace {
 
-// An action that cannot finish until the cluster catches up (endpoints following a selector change) says
-// so with this error; the reconcile requeues after kWaitPoll instead of recording a failure.
-constexpr std::chrono::seconds kWaitPoll{1};
-Error waitingFor(const std::string& what) {
-  Error e{ErrorCode::Unavailable, "waiting for " + what};
-  e.retryAfter = kWaitPoll;
-  return e;
-}
-bool isWaiting(const Error& e) {
-  return e.code == ErrorCode::Unavailable && e.retryAfter == kWaitPoll &&
-         e.message.rfind("waiting for ", 0) == 0;
-}
+using mesh::isWaiting;
+using mesh::kWaitPoll;
 
 using kube::Json;
 
 // The primary Deployment fields a promotion copies from the target (replicas stay the primary's own).
-const mesh::ManagedFields kPromotedFields{
+const kube::ManagedFields kPromotedFields{
     {"template", "strategy", "minReadySeconds", "progressDeadlineSeconds", "revisionHistoryLimit", "paused"}};
 
 Status withContext(const Status& st, const std::string& what) {
-  if (st) return st;
+  if (st || isWaiting(st.error())) return st;
   Error e = st.error();
   e.message = what + ": " + e.message;
   return e;
@@ -103,13 +92,13 @@ Status Reconciler::copyConfigsForPrimary(const api::Canary& c, const std::set<Co
                    {"namespace", c.ns},
                    {"labels", {{"app.kubernetes.io/managed-by", "aviary"}}}}}};
     if (!c.uid.empty())
-      copy["metadata"]["ownerReferences"] = Json::array({mesh::ownerReference(c.name, c.uid)});
-    mesh::ManagedFields fields;
+      copy["metadata"]["ownerReferences"] = Json::array({kube::ownerReference(c.name, c.uid)});
+    kube::ManagedFields fields;
     for (const char* key : {"data", "binaryData", "type"}) {
       if (source->contains(key)) copy[key] = (*source)[key];
       if (std::string(key) != "type") fields.topKeys.push_back(key);
     }
-    if (auto r = mesh::syncObject(client_, type, c.ns, copy, fields); !r) {
+    if (auto r = kube::syncObject(client_, type, c.ns, copy, fields); !r) {
       return withContext(r.error(), "copying " + ref.key() + " for the primary");
     }
   }
@@ -122,7 +111,7 @@ Status Reconciler::syncPrimaryAutoscaler(const api::Canary& c) {
   auto hpa = client_.get(type, c.ns, c.spec.autoscalerRef->name);
   if (!hpa)
     return withContext(hpa.error(), "autoscalerRef HorizontalPodAutoscaler " + c.spec.autoscalerRef->name);
-  auto r = mesh::syncObject(client_, type, c.ns, primaryAutoscaler(c, *hpa), {kPrimaryAutoscalerKeys, {}});
+  auto r = kube::syncObject(client_, type, c.ns, primaryAutoscaler(c, *hpa), {kPrimaryAutoscalerKeys, {}});
   return r ? Status{} : withContext(r.error(), "syncing " + c.spec.autoscalerRef->name + "-primary");
 }
 
@@ -220,7 +209,7 @@ void Reconciler::startGathering(const std::string& key, const Needs& needs, cons
     if (s->wake) s->wake(key);
   };
   if (needs.checks) {
-    analysis::CheckContext context{c.ns, c.spec.targetRef.name, c.apexName(), c.spec.provider, c.name};
+    analysis::CheckContext context = checkContext(c);
     analysis::runChecksAsync(prepareChecks(key, c), context, [land](std::vector<api::MetricResult> results) {
       land([&](Gathered& g) { g.checks = std::move(results); });
     });
@@ -256,7 +245,7 @@ void Reconciler::startGathering(const std::string& key, const Needs& needs, cons
 
 std::vector<analysis::PreparedCheck> Reconciler::prepareChecks(const std::string& key, const api::Canary& c) {
   std::shared_ptr<const analysis::MetricProvider> metrics = metricsFor(key, metricsServerOf(c));
-  analysis::CheckContext context{c.ns, c.spec.targetRef.name, c.apexName(), c.spec.provider, c.name};
+  analysis::CheckContext context = checkContext(c);
   std::vector<analysis::PreparedCheck> out;
   for (const auto& check : c.spec.analysis.metrics) {
     if (!check.templateRef) {
@@ -439,10 +428,7 @@ std::vector<api::FieldError> Reconciler::webhookProblems(const api::Canary& c) c
 }
 
 void Reconciler::forget(const std::string& canaryKey) {
-  {
-    std::lock_guard lock(routesMutex_);
-    routesDroppedAt_.erase(canaryKey);
-  }
+  settle_.forget(canaryKey);
   {
     std::lock_guard lock(gathering_->mutex);
     gathering_->byCanary.erase(canaryKey);
@@ -452,6 +438,13 @@ void Reconciler::forget(const std::string& canaryKey) {
   if (url == metricsUrlOf_.end()) return;
   releaseShare(canaryKey, url->second);
   metricsUrlOf_.erase(url);
+}
+
+analysis::CheckContext Reconciler::checkContext(const api::Canary& c) const {
+  analysis::CheckContext context{c.ns, c.spec.targetRef.name, c.apexName(), c.spec.provider, c.name, {}};
+  if (const auto* provider = routers_.find(c.spec.provider))
+    context.builtInQueries = provider->builtInQueries;
+  return context;
 }
 
 Status Reconciler::execute(const Action& action, const api::Canary& c, const Json* target,
@@ -470,6 +463,12 @@ Status Reconciler::execute(const Action& action, const api::Canary& c, const Jso
       // user who fixes a target whose primary never became ready is not stuck with the broken copy.
       if (primary && !c.status.lastPromotedSpec.empty()) return syncPrimaryAutoscaler(c);
       if (auto st = needLabel(); !st) return st;
+      // App Mesh: a pod's mesh objects before the pod (its sidecar reads them when it starts).
+      if (const auto* provider = routers_.find(c.spec.provider);
+          provider && provider->capabilities.meshObjectsBeforePods) {
+        if (auto st = router.prepare(c, {label->first, label->second}); !st)
+          return withContext(st, "mesh objects");
+      }
       auto configs = configRefs(target->value("/spec/template"_json_pointer, Json::object()));
       if (auto st = copyConfigsForPrimary(c, configs); !st) return st;
       int replicas = primary ? primary->value("/spec/replicas"_json_pointer, 1)
@@ -477,7 +476,7 @@ Status Reconciler::execute(const Action& action, const api::Canary& c, const Jso
       Json desired =
           primaryDeployment(*target, c, label->first, replicas, configs, trackedConfigs(c.ns, configs));
       auto r = primary
-                   ? mesh::syncObject(client_, kube::resources::kDeployments, c.ns, desired, kPromotedFields)
+                   ? kube::syncObject(client_, kube::resources::kDeployments, c.ns, desired, kPromotedFields)
                    : client_.create(kube::resources::kDeployments, c.ns, desired);
       if (!r && r.error().code != ErrorCode::AlreadyExists)
         return withContext(r.error(), "creating " + c.primaryName());
@@ -485,30 +484,9 @@ Status Reconciler::execute(const Action& action, const api::Canary& c, const Jso
     }
     case ActionType::EnsureRoutes: {
       if (auto st = needLabel(); !st) return st;
-      if (auto st =
-              mesh::reconcileServices(client_, c, label->first, label->second, mesh::ServiceSet::Backends);
-          !st) {
-        return withContext(st, "services");
-      }
-      // A destination that gets its first traffic must list its pods first: a new Service's EndpointSlices
-      // come some time after it, and the mesh answers 503 for a destination without endpoints (found on the
-      // real control plane). Only a change from no traffic is checked, so a steady step reads nothing.
-      auto current = router.weights(c);
-      const int primaryBefore = current ? current->primary : 0, canaryBefore = current ? current->canary : 0;
-      for (const auto& [service, deployment, before, after] :
-           {std::tuple{c.primaryServiceName(), c.primaryName(), primaryBefore, action.primaryWeight},
-            std::tuple{c.canaryServiceName(), c.spec.targetRef.name, canaryBefore, action.canaryWeight}}) {
-        if (before > 0 || after <= 0) continue;
-        auto serving = endpointsServe(client_, c.ns, service, deployment);
-        if (!serving) return withContext(serving.error(), "reading the endpoints of " + service);
-        if (!*serving) return waitingFor("Service " + service + " to list the pods of " + deployment);
-      }
-      if (auto st = router.reconcile(c, {action.primaryWeight, action.canaryWeight}); !st)
-        return withContext(st, "routes");
-      // The apex last: when it is new, the routes in front of it already send its traffic to endpoints.
-      return withContext(
-          mesh::reconcileServices(client_, c, label->first, label->second, mesh::ServiceSet::Apex),
-          "services");
+      const mesh::TrafficIntent intent{action.primaryWeight, action.canaryWeight, action.mirrorPercent,
+                                       action.matchToCanary};
+      return router.reconcile(c, {label->first, label->second}, intent);
     }
     case ActionType::ScaleTarget: {
       if (!target || target->value("/spec/replicas"_json_pointer, 1) == action.replicas) return {};
@@ -543,55 +521,14 @@ Status Reconciler::execute(const Action& action, const api::Canary& c, const Jso
       return r ? Status{} : withContext(r.error(), "restoring " + c.spec.targetRef.name);
     }
     case ActionType::RevertRouting: {
+      std::optional<mesh::PodSelector> pods;
       if (target) {
         if (auto st = needLabel(); !st) return st;
-        auto apex = client_.get(kube::resources::kServices, c.ns, c.apexName());
-        if (apex && apex->value("/metadata/annotations"_json_pointer, Json::object())
-                        .contains(mesh::kOriginalSpecAnnotation)) {
-          if (auto st = mesh::releaseObject(client_, kube::resources::kServices, c.ns, c.apexName(), c.uid);
-              !st)
-            return st;
-        } else if (apex) {
-          // The apex Service Aviary created now carries the user's traffic to the target: it is handed over
-          // to the user (no ownerReference to the Canary, no managed-by label), or the garbage collector
-          // would delete it with the Canary (found on the real control plane, issue 9).
-          Json patch = {{"metadata",
-                         {{"ownerReferences", mesh::ownerReferencesWithout(*apex, c.uid)},
-                          {"labels", {{mesh::kManagedByLabel, nullptr}}}}},
-                        {"spec", {{"selector", {{label->first, label->second}}}}}};
-          auto r =
-              client_.patch(kube::resources::kServices, c.ns, c.apexName(), kube::PatchType::Merge, patch);
-          if (!r) return withContext(r.error(), "pointing " + c.apexName() + " at " + c.spec.targetRef.name);
-        }
+        pods = mesh::PodSelector{label->first, label->second};
       }
-      // Order matters on a real cluster, where each step is followed with a delay: (1) the apex Service
-      // selects the target (above) while the routes still send users to the primary; (2) once the apex
-      // EndpointSlices list the target's pods and none of the primary's, the routes go; (3) a pass later,
-      // when the mesh has dropped them, the primary and its Services. No request meets an empty Service.
-      if (target) {
-        auto followed =
-            endpointsFollowSelector(client_, c.ns, c.apexName(), c.spec.targetRef.name, c.primaryName());
-        if (!followed) return withContext(followed.error(), "reading the endpoints of " + c.apexName());
-        if (!*followed)
-          return waitingFor("Service " + c.apexName() + " to list the pods of " + c.spec.targetRef.name);
-      }
-      const bool routesExisted = router.weights(c).ok();
-      if (auto st = router.finalize(c); !st) return withContext(st, "routes");
-      {
-        // The routes' removal reaches the proxies later, and on watch streams of its own; a Service they
-        // still name must outlive them (found as 503s on the real control plane). A process that did not
-        // remove them (a restart) removed nothing recently.
-        std::lock_guard lock(routesMutex_);
-        const auto now = std::chrono::steady_clock::now();
-        const std::string key = c.ns + "/" + c.name;
-        if (routesExisted) routesDroppedAt_[key] = now;
-        auto dropped = routesDroppedAt_.find(key);
-        if (dropped != routesDroppedAt_.end() && now < dropped->second + options_.routeSettleTime)
-          return waitingFor("the mesh to drop the routes of " + c.apexName());
-      }
+      // The router gives the traffic back first (apex, routes, their Services); the workloads go after.
+      if (auto st = router.finalize(c, pods ? &*pods : nullptr); !st) return withContext(st, "routes");
       std::vector<std::pair<const kube::ResourceType*, std::string>> owned = {
-          {&kube::resources::kServices, c.primaryServiceName()},
-          {&kube::resources::kServices, c.canaryServiceName()},
           {&kube::resources::kDeployments, c.primaryName()}};
       if (target) {
         for (const auto& ref : configRefs(target->value("/spec/template"_json_pointer, Json::object()))) {
@@ -605,7 +542,7 @@ Status Reconciler::execute(const Action& action, const api::Canary& c, const Jso
             {&kube::resources::kHorizontalPodAutoscalers, c.spec.autoscalerRef->name + "-primary"});
       }
       for (const auto& [type, name] : owned) {
-        if (auto st = mesh::deleteIfOwned(client_, *type, c.ns, name, c.uid); !st)
+        if (auto st = kube::deleteIfOwned(client_, *type, c.ns, name, c.uid); !st)
           return withContext(st, "deleting " + name);
       }
       return {};
@@ -617,9 +554,9 @@ Status Reconciler::execute(const Action& action, const api::Canary& c, const Jso
       // The planner's replica count (the canary's), or the primary's own when an autoscaler owns it.
       int replicas = action.replicas > 0 ? action.replicas
                                          : (primary ? primary->value("/spec/replicas"_json_pointer, 1) : 1);
-      mesh::ManagedFields fields = kPromotedFields;
+      kube::ManagedFields fields = kPromotedFields;
       if (action.replicas > 0) fields.specKeys.push_back("replicas");
-      auto r = mesh::syncObject(
+      auto r = kube::syncObject(
           client_, kube::resources::kDeployments, c.ns,
           primaryDeployment(*target, c, label->first, replicas, configs, trackedConfigs(c.ns, configs)),
           fields);
@@ -653,7 +590,7 @@ ReconcileOutcome Reconciler::reconcile(const std::string& key) {
     }
     for (auto& e : analysis::templateRefErrors(c.spec, c.ns, {options_.crossNamespaceRefs}))
       errors.push_back(std::move(e));
-    api::ValidationPolicy policy{routers_.providers(), options_.trafficScope, options_.inlineQueries};
+    api::ValidationPolicy policy{routers_.capabilities(), options_.trafficScope, options_.inlineQueries};
     for (auto& e : api::validateCanary(c.spec, c.ns, policy)) errors.push_back(std::move(e));
     if (!c.spec.metricsServer.empty()) {
       if (auto problem = analysis::metricsServerProblem(c.spec.metricsServer, metricsServers_))
@@ -679,7 +616,8 @@ ReconcileOutcome Reconciler::reconcile(const std::string& key) {
 
   kube::ObjectReference ref = kube::ObjectReference::fromObject(canaryJson);
   if (!plan.actions.empty()) {
-    auto router = routers_.create(c.spec.provider, client_);
+    mesh::RouterContext context{client_, settle_};
+    auto router = routers_.create(c.spec.provider, context);
     if (!router) return {std::nullopt, router.error()};
     for (const auto& action : plan.actions) {
       if (auto st = execute(action, c, target.get(), primary.get(), **router); !st) {

@@ -130,6 +130,8 @@ class Reconciler {
   void notify(const api::Canary& canary, const api::CanaryStatus& status,
               const std::vector<std::string>& names,
               const std::optional<analysis::CanaryEvent>& event = std::nullopt);
+  // What the Canary's queries are rendered with, and its provider's built-in queries.
+  analysis::CheckContext checkContext(const api::Canary& canary) const;
   // The Prometheus the Canary's checks ask: its spec.metricsServer, or the operator's.
   std::string metricsServerOf(const api::Canary& canary) const;
   // For calls whose answer nothing waits for: a failure is logged ("canary KEY: WHAT: why") and counted.
@@ -183,9 +185,8 @@ class Reconciler {
   };
   std::shared_ptr<GatherState> gathering_ = std::make_shared<GatherState>();
   ControllerMetrics* controllerMetrics_ = nullptr;
-  // When this process removed a Canary's routes (restore on deletion), by Canary key.
-  std::mutex routesMutex_;
-  std::map<std::string, std::chrono::steady_clock::time_point> routesDroppedAt_;
+  // When this process removed a Canary's routes (restore on deletion), shared by its routers.
+  mesh::RouteSettleClock settle_{options_.routeSettleTime};
 };
 
 }  // namespace aviary::controller

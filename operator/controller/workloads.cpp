@@ -1,8 +1,8 @@
 #include "operator/controller/workloads.h"
 
-#include "mesh-adapters/common/object_sync.h"
 #include "operator/api/names.h"
 #include "operator/core/text_safety.h"
+#include "operator/kube/object_sync.h"
 
 namespace aviary::controller {
 
@@ -81,7 +81,7 @@ Json primaryDeployment(const Json& target, const api::Canary& c, const std::stri
                {"labels", labels},
                {"annotations",
                 {{kTemplateHashAnnotation, templateHash(target)}, {kConfigsChecksumAnnotation, checksum}}}};
-  if (!c.uid.empty()) meta["ownerReferences"] = Json::array({mesh::ownerReference(c.name, c.uid)});
+  if (!c.uid.empty()) meta["ownerReferences"] = Json::array({kube::ownerReference(c.name, c.uid)});
   return {{"apiVersion", "apps/v1"}, {"kind", "Deployment"}, {"metadata", meta}, {"spec", spec}};
 }
 

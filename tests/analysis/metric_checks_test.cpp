@@ -2,6 +2,8 @@
 // errors.
 #include <gtest/gtest.h>
 
+#include "tests/support/provider_policy.h"
+
 #include <cmath>
 
 #include "analysis/checks/metric_checks.h"
@@ -30,11 +32,15 @@ api::MetricCheck check(const std::string& name, std::optional<double> min, std::
   return c;
 }
 
-const CheckContext kIstio{"test", "podinfo", "podinfo", "istio"};
+// A built-in provider's context for podinfo in namespace test.
+CheckContext contextOf(const std::string& provider) {
+  return {"test", "podinfo", "podinfo", provider, "", testing::builtInQueriesOf(provider)};
+}
+const CheckContext kIstio = contextOf("istio");
 
 // A built-in query as the checks render it for podinfo in namespace test.
 std::string rendered(const std::string& provider, const std::string& metric) {
-  auto query = builtInQuery(provider, metric);
+  auto query = builtInQuery(contextOf(provider), metric);
   EXPECT_TRUE(query);
   auto text = renderTemplateQuery(query ? *query : "", {.ns = "test", .target = "podinfo", .interval = "1m"});
   EXPECT_TRUE(text) << text.error().message;
@@ -48,8 +54,8 @@ TEST(BuiltInQueries, RenderToFlaggersIstioQueries) {
             "reporter=\"destination\",destination_workload_namespace=\"test\",destination_workload=~"
             "\"podinfo\"}[1m]))"
             " * 100");
-  EXPECT_TRUE(builtInQuery("gatewayapi", "request-duration"));
-  auto missing = builtInQuery("istio", "error-budget");
+  EXPECT_TRUE(builtInQuery(contextOf("gatewayapi"), "request-duration"));
+  auto missing = builtInQuery(kIstio, "error-budget");
   ASSERT_FALSE(missing);
   EXPECT_EQ(missing.error().message,
             "provider \"istio\" has no built-in metric \"error-budget\"; use a templateRef");

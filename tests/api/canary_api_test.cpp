@@ -2,6 +2,8 @@
 // trips, canonical hashing.
 #include <gtest/gtest.h>
 
+#include "tests/support/provider_policy.h"
+
 #include "operator/api/canary.h"
 #include "operator/core/duration.h"
 #include "tests/support/yaml_fixture.h"
@@ -68,7 +70,7 @@ TEST(CanaryDecode, AFlaggerManifestDecodesWithFlaggersDefaults) {
   EXPECT_EQ(c.spec.analysis.metrics[1].interval.count(), 30'000);
   EXPECT_EQ(c.spec.service.retries["attempts"], 3) << "Istio fields pass through";
   EXPECT_TRUE(c.spec.unsupported.empty());
-  EXPECT_TRUE(validateCanary(c.spec, c.ns, ValidationPolicy{{"istio"}}).empty());
+  EXPECT_TRUE(validateCanary(c.spec, c.ns, ValidationPolicy{testing::providersNamed({"istio"})}).empty());
 }
 
 TEST(CanaryDecode, ReportsEveryTypeErrorWithItsFieldPath) {
@@ -112,7 +114,8 @@ spec:
 )"));
   ASSERT_TRUE(r.errors.empty());
   std::vector<std::string> got;
-  for (const auto& e : validateCanary(r.canary.spec, "test", ValidationPolicy{{"istio", "kubernetes"}}))
+  for (const auto& e : validateCanary(r.canary.spec, "test",
+                                      ValidationPolicy{testing::providersNamed({"istio", "kubernetes"})}))
     got.push_back(e.describe());
   std::vector<std::string> expected = {
       "spec.provider: unknown provider \"linkerd2\" (known: istio, kubernetes)",
@@ -141,8 +144,8 @@ spec:
   revertOnDeletion: true
 )"));
   ASSERT_TRUE(r.errors.empty());
-  EXPECT_EQ(r.canary.spec.unsupported,
-            (std::vector<std::string>{"spec.autoscalerRef (kind ScaledObject)", "spec.analysis.mirror"}));
+  EXPECT_EQ(r.canary.spec.unsupported, (std::vector<std::string>{"spec.autoscalerRef (kind ScaledObject)"}));
+  EXPECT_TRUE(r.canary.spec.analysis.mirror) << "mirroring is built: validation asks the provider";
   EXPECT_EQ(r.canary.spec.analysis.alerts[0].severity, "info") << "empty severity means info";
 }
 
@@ -190,6 +193,51 @@ TEST(CanonicalHash, IgnoresKeyOrderAndFormattingButNotValues) {
             canonicalHash(Json::parse(R"({"a":[true,null,"x"],"b":1})")));
   EXPECT_EQ(canonicalHash(Json::object()),
             "44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a");
+}
+
+}  // namespace
+}  // namespace aviary::api
+
+namespace aviary::api {
+namespace {
+
+// Issue 11: a provider that cannot carry out the strategy the spec asks for rejects the Canary, naming
+// what it lacks; it never silently degrades (validation reads the registry's capabilities).
+TEST(CanaryValidate, AProviderRejectsAStrategyItCannotCarryOut) {
+  auto errorsFor = [](const std::string& provider, const std::string& analysis) {
+    auto r = decodeCanary(Json::parse(R"({"metadata": {"name": "c", "namespace": "test"}, "spec": {
+        "provider": ")" + provider + R"(", "targetRef": {"apiVersion": "apps/v1", "kind": "Deployment",
+        "name": "app"}, "service": {"port": 80}, "analysis": )" +
+                                      analysis + "}}"));
+    EXPECT_TRUE(r.errors.empty());
+    std::vector<std::string> out;
+    for (const auto& e : validateCanary(r.canary.spec, "test",
+                                        ValidationPolicy{testing::providersNamed(
+                                            {"istio", "kubernetes", "traefik", "appmesh", "gatewayapi"})}))
+      out.push_back(e.describe());
+    return out;
+  };
+  const std::string ab = R"({"iterations": 5, "match": [{"headers": {"x-canary": {"exact": "insider"}}}]})";
+  EXPECT_TRUE(errorsFor("istio", ab).empty());
+  EXPECT_TRUE(errorsFor("appmesh", ab).empty());
+  EXPECT_TRUE(errorsFor("gatewayapi", ab).empty());
+  EXPECT_EQ(errorsFor("traefik", ab),
+            std::vector<std::string>{
+                "spec.analysis.match: provider \"traefik\" does not support request matching (A/B testing)"});
+  EXPECT_EQ(errorsFor("appmesh", R"({"iterations": 5, "mirror": true})"),
+            std::vector<std::string>{
+                "spec.analysis.mirror: provider \"appmesh\" does not support traffic mirroring"});
+  EXPECT_TRUE(errorsFor("kubernetes", R"({"iterations": 5})").empty()) << "blue/green by selector";
+  EXPECT_EQ(errorsFor("kubernetes", R"({"stepWeight": 10, "maxWeight": 50})"),
+            std::vector<std::string>{
+                "spec.analysis: provider \"kubernetes\" switches all traffic at once (blue/green by the apex "
+                "Service's selector): set analysis.iterations instead of stepWeight or stepWeights"});
+  EXPECT_EQ(
+      errorsFor("istio", R"({"iterations": 5, "sequential": {"errorRate": true}})"),
+      std::vector<std::string>{
+          "spec.analysis.sequential: compares the canary's and the primary's shares of one weighted split: "
+          "it needs stepWeight or stepWeights, not iterations"});
+  EXPECT_TRUE(errorsFor("traefik", R"({"stepWeight": 10, "mirror": true, "mirrorWeight": 50})").empty());
 }
 
 }  // namespace

@@ -2,6 +2,8 @@
 // it: names that would change a request, traffic of other namespaces, hostile durations and sizes.
 #include <gtest/gtest.h>
 
+#include "tests/support/provider_policy.h"
+
 #include "operator/api/canary.h"
 #include "operator/api/names.h"
 #include "operator/core/duration.h"
@@ -20,7 +22,8 @@ Json canaryWith(const Json& specPatch) {
 }
 
 // Every error of decoding and validation, as "path: message".
-std::vector<std::string> problems(const Json& canary, const ValidationPolicy& policy = {{"istio"}}) {
+std::vector<std::string> problems(const Json& canary,
+                                  const ValidationPolicy& policy = {testing::providersNamed({"istio"})}) {
   auto r = decodeCanary(canary);
   std::vector<std::string> out;
   for (const auto& e : r.errors) out.push_back(e.describe());
@@ -103,7 +106,7 @@ TEST(NameRules, FollowKubernetes) {
 }
 
 TEST(TrafficScope, HostsAndGatewaysStayInTheCanarysNamespaceUnlessAllowed) {
-  ValidationPolicy strict{{"istio"}};
+  ValidationPolicy strict{testing::providersNamed({"istio"})};
   EXPECT_TRUE(
       problems(canaryWith({{"service",
                             {{"hosts", {"podinfo", "podinfo.test.svc", "podinfo.test.svc.cluster.local"}},
@@ -125,7 +128,8 @@ TEST(TrafficScope, HostsAndGatewaysStayInTheCanarysNamespaceUnlessAllowed) {
   }
   EXPECT_EQ(got.size(), 7u);
   // Flagger's tutorial (a public gateway in istio-system, app.example.com) with the operator's permission.
-  ValidationPolicy allowing{{"istio"}, {{"istio-system/public-gateway"}, {"example.com"}}};
+  ValidationPolicy allowing{testing::providersNamed({"istio"}),
+                            {{"istio-system/public-gateway"}, {"example.com"}}};
   EXPECT_TRUE(problems(canaryWith({{"service",
                                     {{"hosts", {"app.example.com"}},
                                      {"gateways", {"public-gateway.istio-system.svc.cluster.local"}}}}}),
@@ -159,7 +163,7 @@ TEST(InlineQueries, CanBeTurnedOffForMultiTenantClusters) {
       {{"analysis",
         {{"metrics",
           Json::array({{{"name", "custom"}, {"query", "sum(up)"}, {"thresholdRange", {{"min", 1}}}}})}}}});
-  ValidationPolicy off{{"istio"}};
+  ValidationPolicy off{testing::providersNamed({"istio"})};
   off.inlineQueries = false;
   auto got = problems(c, off);
   EXPECT_TRUE(anyAt(got, "spec.analysis.metrics[0].query")) << ::testing::PrintToString(got);

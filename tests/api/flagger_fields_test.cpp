@@ -4,6 +4,8 @@
 // delegation, unmanagedMetadata, primaryScalerReplicas and the deprecated spec.canaryAnalysis.
 #include <gtest/gtest.h>
 
+#include "tests/support/provider_policy.h"
+
 #include "operator/api/canary.h"
 #include "sandbox/api/schema.h"
 #include "sandbox/yaml_json.h"
@@ -139,11 +141,15 @@ TEST(FlaggerFields, EveryFieldIsDecodedOrReportedAsNotSupportedYet) {
   auto r = decodeCanary(load(kEveryFlaggerField));
   ASSERT_TRUE(r.errors.empty()) << r.errors[0].describe();
   const CanarySpec& s = r.canary.spec;
-  EXPECT_EQ(s.unsupported, (std::vector<std::string>{
-                               "spec.service.trafficDistribution", "spec.service.backendTimeout",
-                               "spec.service.gatewayRefs", "spec.service.mirror", "spec.service.meshName",
-                               "spec.service.backends", "spec.analysis.sessionAffinity", "spec.ingressRef",
-                               "spec.routeRef", "spec.upstreamRef", "spec.analysis.match (A/B)"}));
+  EXPECT_EQ(s.unsupported,
+            (std::vector<std::string>{"spec.service.trafficDistribution", "spec.service.backendTimeout",
+                                      "spec.service.mirror", "spec.analysis.sessionAffinity",
+                                      "spec.ingressRef", "spec.routeRef", "spec.upstreamRef"}));
+  // The fields of the App Mesh and Gateway API routers and of A/B testing are decoded.
+  EXPECT_FALSE(s.service.gatewayRefs.empty());
+  EXPECT_FALSE(s.service.meshName.empty());
+  EXPECT_FALSE(s.service.backends.empty());
+  EXPECT_TRUE(s.analysis.match.is_array());
   EXPECT_EQ(s.service.appProtocol, "http");
   EXPECT_TRUE(s.service.headless);
   EXPECT_FALSE(s.service.delegation);
@@ -220,7 +226,7 @@ spec:
 )"));
   ASSERT_TRUE(r.errors.empty());
   EXPECT_TRUE(r.canary.spec.service.delegation);
-  auto errors = validateCanary(r.canary.spec, "test", ValidationPolicy{{"istio"}});
+  auto errors = validateCanary(r.canary.spec, "test", ValidationPolicy{testing::providersNamed({"istio"})});
   ASSERT_EQ(errors.size(), 1u);
   EXPECT_EQ(errors[0].describe(),
             "spec.service.delegation: cannot be combined with spec.service.hosts or gateways");

@@ -367,6 +367,97 @@ TEST(Planner, PromotesAfterTheLastStepPassesThenFinalises) {
   EXPECT_EQ(p.status.condition("Promoted")->reason, "Succeeded");
 }
 
+// Issue 11: blue/green (analysis.iterations): every iteration runs the checks with the canary at weight 0,
+// then all traffic switches to the canary in its own pass, and only once the routes carry it is the primary
+// promoted; back to the primary when it is ready.
+TEST(Planner, BlueGreenAnalysesForItsIterationsThenSwitchesBeforePromoting) {
+  Step s;
+  s.canary.spec.analysis.iterations = 2;
+  s.canary.spec.analysis.stepWeight = 0;
+  s.phase(Phase::Progressing, 0).at(seconds(60));
+  ASSERT_TRUE(s.due());
+  EXPECT_TRUE(s.run().needs->checks) << "checks run although the canary has no share";
+  s.passing();
+  Plan p = s.run();
+  EXPECT_EQ(p.status.phase, Phase::Progressing);
+  EXPECT_EQ(p.status.iterations, 1);
+  EXPECT_EQ(p.status.canaryWeight, 0);
+  EXPECT_EQ(p.actions, (std::vector<Action>{routes(0)}));
+  EXPECT_EQ(eventsOf(p), "N:Advance podinfo.test canary iteration 1/2\n");
+
+  s.canary.status = p.status;
+  s.at(seconds(120));
+  p = s.run();
+  EXPECT_EQ(p.status.iterations, 2);
+  EXPECT_EQ(p.status.canaryWeight, 100);
+  EXPECT_EQ(p.status.phase, Phase::Progressing);
+  EXPECT_EQ(p.actions, (std::vector<Action>{routes(100)})) << "the switch first, the primary untouched";
+  EXPECT_EQ(p.requeueAfter, milliseconds(0));
+  EXPECT_EQ(eventsOf(p), "N:Routing all traffic to canary podinfo.test\n");
+
+  s.canary.status = p.status;
+  s.checks.reset();
+  p = s.run();
+  EXPECT_EQ(p.status.phase, Phase::Promoting);
+  EXPECT_EQ(p.actions, (std::vector<Action>{kPromote, routes(100)})) << "users stay on the canary meanwhile";
+
+  s.canary.status = p.status;
+  s.observed.primary = ready("v2");
+  p = s.run();
+  EXPECT_EQ(p.status.phase, Phase::Finalising);
+  EXPECT_EQ(p.actions, (std::vector<Action>{kPromote, routes(0)}));
+}
+
+TEST(Planner, BlueGreenRollsBackAtTheThresholdWithAllTrafficOnThePrimary) {
+  Step s;
+  s.canary.spec.analysis.iterations = 5;
+  s.canary.spec.analysis.threshold = 1;
+  s.phase(Phase::Progressing, 0).at(seconds(60)).failing();
+  Plan p = s.run();
+  EXPECT_EQ(p.status.phase, Phase::Failed);
+  EXPECT_EQ(p.actions, (std::vector<Action>{routes(0), scale(0)}));
+}
+
+TEST(Planner, ABTestingSendsMatchedRequestsToTheCanaryOnlyWhileAnalysing) {
+  Step s;
+  s.canary.spec.analysis.iterations = 3;
+  s.canary.spec.analysis.match = api::Json::parse(R"([{"headers": {"x-canary": {"exact": "insider"}}}])");
+  s.phase(Phase::Progressing, 0).at(seconds(60)).passing();
+  Action ab = routes(0);
+  ab.matchToCanary = true;
+  s.observed.target.replicas = 0;  // the canary still scaling up: matched users must not meet it
+  EXPECT_EQ(s.run().actions, (std::vector<Action>{routes(0)}));
+  s.observed.target = ready("v2", 2);
+  Plan p = s.run();
+  EXPECT_EQ(p.actions, (std::vector<Action>{ab}));
+  s.canary.status = p.status;
+  s.at(seconds(61));
+  EXPECT_EQ(s.run().actions, (std::vector<Action>{ab})) << "between steps too";
+
+  Step failed = s;
+  failed.at(seconds(120)).failing();
+  failed.canary.spec.analysis.threshold = 1;
+  EXPECT_EQ(failed.run().actions, (std::vector<Action>{routes(0), scale(0)})) << "a rollback drops the match";
+}
+
+TEST(Planner, MirroringCopiesRequestsAtTheFirstStepOfAProgressiveCanary) {
+  Step s;
+  s.canary.spec.analysis.mirror = true;
+  s.canary.spec.analysis.mirrorWeight = 40;
+  s.observed.target = ready("v2", 2);
+  s.phase(Phase::Progressing, 0).at(seconds(60));
+  Plan asked = s.run();
+  ASSERT_TRUE(asked.needs);
+  EXPECT_TRUE(asked.needs->checks) << "the mirrored step is analysed";
+  Action mirrored = routes(0);
+  mirrored.mirrorPercent = 40;
+  EXPECT_EQ(asked.actions, (std::vector<Action>{mirrored}));
+  s.passing();
+  Plan p = s.run();
+  EXPECT_EQ(p.status.canaryWeight, 10);
+  EXPECT_EQ(p.actions, (std::vector<Action>{routes(10)})) << "no mirror once traffic shifts";
+}
+
 TEST(Planner, SkipAnalysisPromotesAtTheFirstStep) {
   Step s;
   s.canary.spec.skipAnalysis = true;

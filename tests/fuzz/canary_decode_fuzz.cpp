@@ -8,7 +8,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (object.is_discarded()) return 0;
   auto decoded = aviary::api::decodeCanary(object);
   aviary::api::ValidationPolicy policy;
-  policy.knownProviders = {"istio", "kubernetes"};
+  aviary::api::RouterCapabilities weighted, selector;
+  weighted.weighted = weighted.mirroring = weighted.headerMatch = true;
+  selector.selectorSwitch = true;
+  policy.providers = {{"istio", weighted}, {"kubernetes", selector}};
   policy.inlineQueries = size % 2 == 0;
   if (decoded.errors.empty()) (void)aviary::api::validateCanary(decoded.canary.spec, "fuzz", policy);
   const auto status =

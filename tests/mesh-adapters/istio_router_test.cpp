@@ -38,6 +38,16 @@ class IstioRouterTest : public ::testing::Test {
   }
 
   Json vs() { return *client_->get(istio::kVirtualServices, "test", "podinfo"); }
+  // A router writing through `client` (the sandbox's, or a cache in front of it).
+  std::unique_ptr<istio::IstioRouter> routerOn(kube::KubeClient& client) {
+    contexts_.push_back(std::make_unique<RouterContext>(RouterContext{client, settle_}));
+    return std::make_unique<istio::IstioRouter>(*contexts_.back());
+  }
+  static TrafficIntent split(int primary, int canary) { return {primary, canary}; }
+
+  RouteSettleClock settle_{std::chrono::milliseconds(0)};
+  std::vector<std::unique_ptr<RouterContext>> contexts_;
+  const PodSelector pods_{"app", "podinfo"};
 
   std::unique_ptr<sandbox::ApiServer> server_;
   std::unique_ptr<kube::KubeClient> client_;
@@ -45,8 +55,8 @@ class IstioRouterTest : public ::testing::Test {
 };
 
 TEST_F(IstioRouterTest, WritesTheVirtualServiceAndDestinationRules) {
-  istio::IstioRouter router(*client_);
-  ASSERT_TRUE(router.reconcile(canary_, {90, 10}));
+  auto router = routerOn(*client_);
+  ASSERT_TRUE(router->reconcile(canary_, pods_, split(90, 10)));
   Json v = vs();
   EXPECT_EQ(v["spec"]["hosts"], Json::array({"podinfo", "app.example.com"}));
   EXPECT_EQ(v["spec"]["gateways"], Json::array({"mesh", "public-gateway"}));
@@ -64,42 +74,43 @@ TEST_F(IstioRouterTest, WritesTheVirtualServiceAndDestinationRules) {
     EXPECT_EQ((*dr)["spec"]["host"], host);
     EXPECT_EQ((*dr)["spec"]["trafficPolicy"]["tls"]["mode"], "ISTIO_MUTUAL");
   }
-  auto w = router.weights(canary_);
+  auto w = router->observed(canary_);
   ASSERT_TRUE(w);
-  EXPECT_EQ(*w, (Weights{90, 10}));
+  EXPECT_EQ(*w, split(90, 10));
 }
 
 TEST_F(IstioRouterTest, WritesNothingWhenNothingChanged) {
-  istio::IstioRouter router(*client_);
-  ASSERT_TRUE(router.reconcile(canary_, {90, 10}));
+  auto router = routerOn(*client_);
+  ASSERT_TRUE(router->reconcile(canary_, pods_, split(90, 10)));
   std::string rv = vs()["metadata"]["resourceVersion"];
   long long clusterRv = server_->store().currentResourceVersion();
-  ASSERT_TRUE(router.reconcile(canary_, {90, 10}));
+  ASSERT_TRUE(router->reconcile(canary_, pods_, split(90, 10)));
   EXPECT_EQ(vs()["metadata"]["resourceVersion"], rv);
   EXPECT_EQ(server_->store().currentResourceVersion(), clusterRv) << "no object was written";
-  ASSERT_TRUE(router.reconcile(canary_, {50, 50}));
+  ASSERT_TRUE(router->reconcile(canary_, pods_, split(50, 50)));
   EXPECT_NE(vs()["metadata"]["resourceVersion"], rv);
-  EXPECT_EQ(*router.weights(canary_), (Weights{50, 50}));
+  EXPECT_EQ(*router->observed(canary_), split(50, 50));
   EXPECT_EQ(server_->store().currentResourceVersion(), clusterRv + 1) << "one write per step";
 }
 
 TEST_F(IstioRouterTest, ThroughTheWriteThroughCacheAStepCostsOneWriteAndNoRead) {
   kube::WriteThroughCache cache(*client_, {istio::kVirtualServices, istio::kDestinationRules});
-  istio::IstioRouter router(cache);
-  ASSERT_TRUE(router.reconcile(canary_, {90, 10}));  // first sight: reads, then creates
+  auto router = routerOn(cache);
+  ASSERT_TRUE(router->reconcile(canary_, pods_, split(90, 10)));  // first sight: reads, then creates
   auto hits = cache.hits(), misses = cache.misses();
   long long clusterRv = server_->store().currentResourceVersion();
-  ASSERT_TRUE(router.reconcile(canary_, {80, 20}));
+  ASSERT_TRUE(router->reconcile(canary_, pods_, split(80, 20)));
   EXPECT_EQ(cache.misses(), misses) << "no read went to the API server";
-  EXPECT_EQ(cache.hits(), hits + 3);
+  EXPECT_EQ(cache.hits(), hits + 4)
+      << "the VirtualService read for the endpoint check, then synced with the rules";
   EXPECT_EQ(server_->store().currentResourceVersion(), clusterRv + 1) << "one write: the VirtualService";
-  EXPECT_EQ(*router.weights(canary_), (Weights{80, 20}));
+  EXPECT_EQ(*router->observed(canary_), split(80, 20));
 
   // Someone else changes the VirtualService: our stale write conflicts, and the retry reads it fresh.
   Json theirs = vs();
   theirs["metadata"]["annotations"]["touched-by"] = "someone";
   ASSERT_TRUE(client_->update(istio::kVirtualServices, "test", theirs));
-  ASSERT_TRUE(router.reconcile(canary_, {70, 30}));
+  ASSERT_TRUE(router->reconcile(canary_, pods_, split(70, 30)));
   Json now = vs();
   EXPECT_EQ(now["metadata"]["annotations"]["touched-by"], "someone") << "their change survived";
   EXPECT_EQ(now["spec"]["http"][0]["route"][1]["weight"], 30);
@@ -108,8 +119,8 @@ TEST_F(IstioRouterTest, ThroughTheWriteThroughCacheAStepCostsOneWriteAndNoRead) 
 // Issue 10 §5 (drift): the watch's report of a change decides whether the cached copy may still be used.
 TEST_F(IstioRouterTest, AnEditSeenByTheWatchIsNotHiddenByTheCache) {
   kube::WriteThroughCache cache(*client_, {istio::kVirtualServices, istio::kDestinationRules});
-  istio::IstioRouter router(cache);
-  ASSERT_TRUE(router.reconcile(canary_, {100, 0}));
+  auto router = routerOn(cache);
+  ASSERT_TRUE(router->reconcile(canary_, pods_, split(100, 0)));
   const std::string ours = vs()["metadata"]["resourceVersion"];
   EXPECT_FALSE(cache.forgetIfChanged(istio::kVirtualServices, "test", "podinfo", ours))
       << "the echo of our own write changes nothing";
@@ -122,7 +133,7 @@ TEST_F(IstioRouterTest, AnEditSeenByTheWatchIsNotHiddenByTheCache) {
   ASSERT_TRUE(edited);
   EXPECT_TRUE(cache.forgetIfChanged(istio::kVirtualServices, "test", "podinfo",
                                     (*edited)["metadata"]["resourceVersion"]));
-  ASSERT_TRUE(router.reconcile(canary_, {100, 0}));
+  ASSERT_TRUE(router->reconcile(canary_, pods_, split(100, 0)));
   EXPECT_EQ(vs()["spec"]["http"][0]["route"][0]["weight"], 100);
 
   // The race: a change is seen (version "999999") before an answer that predates it arrives (here: the
@@ -151,8 +162,8 @@ spec:
 )",
                                                "user");
   ASSERT_TRUE(client_->create(istio::kVirtualServices, "test", (*existing)[0]));
-  istio::IstioRouter router(*client_);
-  ASSERT_TRUE(router.reconcile(canary_, {100, 0}));
+  auto router = routerOn(*client_);
+  ASSERT_TRUE(router->reconcile(canary_, pods_, split(100, 0)));
   Json v = vs();
   EXPECT_EQ(v["metadata"]["annotations"]["team"], "payments");
   EXPECT_EQ(v["spec"]["exportTo"], Json::array({"."}));
@@ -160,7 +171,7 @@ spec:
   EXPECT_EQ(v["metadata"]["labels"]["app.kubernetes.io/managed-by"], "aviary");
 
   // Finalizing gives the user back exactly their VirtualService.
-  ASSERT_TRUE(router.finalize(canary_));
+  ASSERT_TRUE(router->finalize(canary_, nullptr));
   Json back = vs();
   EXPECT_EQ(back["spec"], (*existing)[0]["spec"]);
   EXPECT_FALSE(back["metadata"]["annotations"].contains("aviary.io/original-spec"));
@@ -168,39 +179,40 @@ spec:
 }
 
 TEST_F(IstioRouterTest, ADelegateVirtualServiceHasNoHostsAndNoGateways) {
-  istio::IstioRouter router(*client_);
-  ASSERT_TRUE(router.reconcile(canary_, {90, 10}));  // first an ordinary one, with hosts and gateways
+  auto router = routerOn(*client_);
+  ASSERT_TRUE(
+      router->reconcile(canary_, pods_, split(90, 10)));  // first an ordinary one, with hosts and gateways
   ASSERT_TRUE(vs()["spec"].contains("hosts"));
   canary_.spec.service.delegation = true;
   canary_.spec.service.hosts.clear();  // validation refuses hosts or gateways with delegation
   canary_.spec.service.gateways.clear();
-  ASSERT_TRUE(router.reconcile(canary_, {80, 20}));
+  ASSERT_TRUE(router->reconcile(canary_, pods_, split(80, 20)));
   Json v = vs();
   EXPECT_FALSE(v["spec"].contains("hosts"));
   EXPECT_FALSE(v["spec"].contains("gateways"));
   EXPECT_EQ(v["spec"]["http"][0]["route"][1]["destination"]["host"], "podinfo-canary");
-  EXPECT_EQ(*router.weights(canary_), (Weights{80, 20}));
+  EXPECT_EQ(*router->observed(canary_), split(80, 20));
   const long long clusterRv = server_->store().currentResourceVersion();
-  ASSERT_TRUE(router.reconcile(canary_, {80, 20}));
+  ASSERT_TRUE(router->reconcile(canary_, pods_, split(80, 20)));
   EXPECT_EQ(server_->store().currentResourceVersion(), clusterRv) << "no write when nothing changed";
 }
 
 TEST_F(IstioRouterTest, RewriteKeepsOnlyIstiosFields) {
   canary_.spec.service.rewrite = {{"uri", "/"}, {"type", "ReplacePrefixMatch"}};
-  istio::IstioRouter router(*client_);
-  ASSERT_TRUE(router.reconcile(canary_, {100, 0}));
+  auto router = routerOn(*client_);
+  ASSERT_TRUE(router->reconcile(canary_, pods_, split(100, 0)));
   EXPECT_EQ(vs()["spec"]["http"][0]["rewrite"], Json({{"uri", "/"}}));
 }
 
 TEST_F(IstioRouterTest, FinalizeRemovesWhatItCreated) {
-  istio::IstioRouter router(*client_);
-  ASSERT_TRUE(router.reconcile(canary_, {100, 0}));
-  ASSERT_TRUE(router.finalize(canary_));
+  auto router = routerOn(*client_);
+  ASSERT_TRUE(router->reconcile(canary_, pods_, split(100, 0)));
+  ASSERT_TRUE(router->finalize(canary_, nullptr));
   EXPECT_EQ(client_->get(istio::kVirtualServices, "test", "podinfo").error().code, ErrorCode::NotFound);
   EXPECT_EQ(client_->get(istio::kDestinationRules, "test", "podinfo-canary").error().code,
             ErrorCode::NotFound);
-  EXPECT_TRUE(router.finalize(canary_)) << "idempotent";
-  EXPECT_EQ(router.weights(canary_).error().code, ErrorCode::NotFound);
+  EXPECT_TRUE(router->finalize(canary_, nullptr)) << "idempotent";
+  EXPECT_EQ(router->observed(canary_).error().code, ErrorCode::NotFound);
 }
 
 TEST(RouterRegistry, AnUnknownProviderIsAnErrorNamingTheKnownOnes) {
@@ -210,10 +222,15 @@ TEST(RouterRegistry, AnUnknownProviderIsAnErrorNamingTheKnownOnes) {
   kube::ClusterConfig config;
   config.server = server.url();
   auto client = kube::HttpKubeClient::create(config);
-  EXPECT_TRUE(registry.create("istio", **client));
-  auto unknown = registry.create("linkerd", **client);
+  RouteSettleClock settle{std::chrono::milliseconds(0)};
+  RouterContext context{**client, settle};
+  EXPECT_TRUE(registry.create("istio", context));
+  auto unknown = registry.create("linkerd", context);
   ASSERT_FALSE(unknown);
-  EXPECT_EQ(unknown.error().message, "unknown provider \"linkerd\" (known: istio)");
+  EXPECT_EQ(
+      unknown.error().message,
+      "unknown provider \"linkerd\" (known: appmesh, appmesh:v1beta2, gatewayapi, gatewayapi:v1, istio, "
+      "kubernetes, traefik)");
 }
 
 }  // namespace

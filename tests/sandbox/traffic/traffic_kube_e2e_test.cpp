@@ -6,6 +6,8 @@
 // the VirtualService's 10 %. One control plane for the whole binary (ctest runs it as one test).
 #include <gtest/gtest.h>
 
+#include "tests/support/provider_policy.h"
+
 #include <cmath>
 #include <iostream>
 #include <sstream>
@@ -127,10 +129,12 @@ class KubeTraffic : public ::testing::Test {
 
   // Flagger's built-in Istio request-success-rate, as Aviary's analysis runs it.
   double successRate(const std::string& target) const {
-    auto query = analysis::builtInQuery("istio", "request-success-rate");
-    EXPECT_TRUE(query);
+    const auto queries = testing::builtInQueriesOf("istio");
+    auto query = queries.find("request-success-rate");
+    EXPECT_NE(query, queries.end());
+    if (query == queries.end()) return std::nan("");
     auto rendered = analysis::renderTemplateQuery(
-        *query, {.ns = kNs, .target = target, .interval = std::to_string(kWindowSeconds) + "s"});
+        query->second, {.ns = kNs, .target = target, .interval = std::to_string(kWindowSeconds) + "s"});
     if (!rendered) {
       ADD_FAILURE() << rendered.error().message;
       return std::nan("");

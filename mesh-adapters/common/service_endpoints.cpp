@@ -1,8 +1,8 @@
-#include "operator/controller/service_endpoints.h"
+#include "mesh-adapters/common/service_endpoints.h"
 
 #include <optional>
 
-namespace aviary::controller {
+namespace aviary::mesh {
 namespace {
 
 // "<deployment>-<hash>-<suffix>": the Deployment's name is all but the last two dash-separated parts.
@@ -49,4 +49,4 @@ Result<bool> endpointsServe(kube::KubeClient& client, const std::string& ns, con
   return readyEndpoints(client, ns, service, deployment, std::nullopt);
 }
 
-}  // namespace aviary::controller
+}  // namespace aviary::mesh

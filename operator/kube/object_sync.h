@@ -11,7 +11,7 @@
 #include "operator/core/result.h"
 #include "operator/kube/kube_client.h"
 
-namespace aviary::mesh {
+namespace aviary::kube {
 
 struct ManagedFields {
   std::vector<std::string> specKeys;  // top-level keys of .spec the router owns (absent in desired → removed)
@@ -19,18 +19,18 @@ struct ManagedFields {
   // Optional: the caller's last word on the merged object `next`, given the object as stored, before the
   // two are compared. For values the API server allocated inside a managed key (a Service port's
   // nodePort) and metadata the Canary leaves to others; without it they would differ on every pass.
-  std::function<void(const kube::Json& stored, kube::Json& next)> keepFromStored;
+  std::function<void(const Json& stored, Json& next)> keepFromStored;
   // Optional: why the stored object cannot reach the desired one by an update (an immutable field
   // differs, e.g. a Service's clusterIP), or nullopt when it can.
-  std::function<std::optional<std::string>(const kube::Json& stored)> immutableMismatch;
+  std::function<std::optional<std::string>(const Json& stored)> immutableMismatch;
 };
 
 // Returns the object as stored after the sync.
 // An immutableMismatch is resolved by deleting (resourceVersion precondition) and creating again only an
 // object Aviary created for the owner named in desired's ownerReferences; any other object (a user's, one
 // Aviary adopted, another Canary's) is never deleted: the answer is an Invalid error with the reason.
-Result<kube::Json> syncObject(kube::KubeClient& client, const kube::ResourceType& type, const std::string& ns,
-                              const kube::Json& desired, const ManagedFields& managed);
+Result<Json> syncObject(KubeClient& client, const ResourceType& type, const std::string& ns,
+                        const Json& desired, const ManagedFields& managed);
 
 // An object Aviary adopted (it existed without Aviary's managed-by label) keeps its original spec here,
 // so finalizing can give the user back exactly what they had.
@@ -39,7 +39,7 @@ inline constexpr char kManagedByLabel[] = "app.kubernetes.io/managed-by";
 
 // Restores an adopted object's original spec (and drops Aviary's label and annotation), or deletes an
 // object Aviary created for the Canary whose uid is `ownerUid`. NotFound is success.
-Status releaseObject(kube::KubeClient& client, const kube::ResourceType& type, const std::string& ns,
+Status releaseObject(KubeClient& client, const ResourceType& type, const std::string& ns,
                      const std::string& name, const std::string& ownerUid);
 
 // Gives up `ownerUid`'s share of the object: if it exists and carries an ownerReference to `ownerUid`
@@ -48,19 +48,19 @@ Status releaseObject(kube::KubeClient& client, const kube::ResourceType& type, c
 // could not. An object other owners still hold (a "-primary" ConfigMap two Canaries mount) is not deleted:
 // only our reference is removed (resourceVersion precondition, conflicts retried from fresh state), and if
 // ours was the controller reference the next Canary's becomes the controller. NotFound is success.
-Status deleteIfOwned(kube::KubeClient& client, const kube::ResourceType& type, const std::string& ns,
+Status deleteIfOwned(KubeClient& client, const ResourceType& type, const std::string& ns,
                      const std::string& name, const std::string& ownerUid);
 
 // metadata.ownerReferences entry pointing at the Canary, so Kubernetes collects what Aviary created.
-kube::Json ownerReference(const std::string& canaryName, const std::string& canaryUid);
+Json ownerReference(const std::string& canaryName, const std::string& canaryUid);
 
 // Whether `object` is a user's that Aviary adopted (or is about to adopt): it has no managed-by=aviary
 // label, or it keeps its original spec in kOriginalSpecAnnotation.
-bool adopted(const kube::Json& object);
+bool adopted(const Json& object);
 // Whether `object` carries an ownerReference to `ownerUid` (false for an empty uid).
-bool ownedBy(const kube::Json& object, const std::string& ownerUid);
+bool ownedBy(const Json& object, const std::string& ownerUid);
 // `object`'s ownerReferences without those to `ownerUid`; null when none is left (a merge patch then
 // removes the field).
-kube::Json ownerReferencesWithout(const kube::Json& object, const std::string& ownerUid);
+Json ownerReferencesWithout(const Json& object, const std::string& ownerUid);
 
-}  // namespace aviary::mesh
+}  // namespace aviary::kube

@@ -9,7 +9,7 @@
 #include "operator/core/result.h"
 #include "operator/kube/kube_client.h"
 
-namespace aviary::controller {
+namespace aviary::mesh {
 
 // True when the ready endpoints of Service ns/service include a Pod of Deployment `wanted` and none of
 // Deployment `unwanted` (Pods named "<deployment>-<pod-template-hash>-<suffix>"). Errors: what listing
@@ -23,4 +23,4 @@ Result<bool> endpointsFollowSelector(kube::KubeClient& client, const std::string
 Result<bool> endpointsServe(kube::KubeClient& client, const std::string& ns, const std::string& service,
                             const std::string& deployment);
 
-}  // namespace aviary::controller
+}  // namespace aviary::mesh

@@ -1,11 +1,9 @@
-#include "mesh-adapters/common/object_sync.h"
+#include "operator/kube/object_sync.h"
 
 #include <chrono>
 
-namespace aviary::mesh {
+namespace aviary::kube {
 namespace {
-
-using kube::Json;
 
 // `existing` with the managed spec keys, labels, annotations and owner references of `desired`.
 Json merged(const Json& existing, const Json& desired, const ManagedFields& managed) {
@@ -104,7 +102,7 @@ Json remainingOwners(const Json& stored, const std::string& ownerUid) {
 
 }  // namespace
 
-Result<Json> syncObject(kube::KubeClient& client, const kube::ResourceType& type, const std::string& ns,
+Result<Json> syncObject(KubeClient& client, const ResourceType& type, const std::string& ns,
                         const Json& desired, const ManagedFields& managed) {
   const std::string name = desired["metadata"].value("name", "");
   for (int attempt = 0;; ++attempt) {
@@ -129,7 +127,7 @@ Result<Json> syncObject(kube::KubeClient& client, const kube::ResourceType& type
         e.retryAfter = std::chrono::seconds(1);
         return e;
       }
-      kube::DeleteOptions options;
+      DeleteOptions options;
       options.preconditionResourceVersion =
           existing->value("/metadata/resourceVersion"_json_pointer, std::string());
       auto removed = client.remove(type, ns, name, options);
@@ -146,7 +144,7 @@ Result<Json> syncObject(kube::KubeClient& client, const kube::ResourceType& type
   }
 }
 
-Status deleteIfOwned(kube::KubeClient& client, const kube::ResourceType& type, const std::string& ns,
+Status deleteIfOwned(KubeClient& client, const ResourceType& type, const std::string& ns,
                      const std::string& name, const std::string& ownerUid) {
   for (int attempt = 0;; ++attempt) {
     auto existing = client.get(type, ns, name);
@@ -154,7 +152,7 @@ Status deleteIfOwned(kube::KubeClient& client, const kube::ResourceType& type, c
     if (!ownedBy(*existing, ownerUid)) return {};
     Result<Json> written = Json();
     if (ownerReferencesWithout(*existing, ownerUid).is_null()) {
-      kube::DeleteOptions options;
+      DeleteOptions options;
       options.preconditionResourceVersion =
           existing->value("/metadata/resourceVersion"_json_pointer, std::string());
       written = client.remove(type, ns, name, options);
@@ -168,7 +166,7 @@ Status deleteIfOwned(kube::KubeClient& client, const kube::ResourceType& type, c
   }
 }
 
-Status releaseObject(kube::KubeClient& client, const kube::ResourceType& type, const std::string& ns,
+Status releaseObject(KubeClient& client, const ResourceType& type, const std::string& ns,
                      const std::string& name, const std::string& ownerUid) {
   auto existing = client.get(type, ns, name);
   if (!existing) return existing.error().code == ErrorCode::NotFound ? Status{} : Status(existing.error());
@@ -214,4 +212,4 @@ Json ownerReferencesWithout(const Json& object, const std::string& ownerUid) {
   return rest.empty() ? Json(nullptr) : rest;
 }
 
-}  // namespace aviary::mesh
+}  // namespace aviary::kube

@@ -1,0 +1,77 @@
+#include "mesh-adapters/common/mesh_router.h"
+
+#include <tuple>
+
+#include "mesh-adapters/common/service_endpoints.h"
+#include "mesh-adapters/common/service_router.h"
+#include "operator/kube/object_sync.h"
+
+namespace aviary::mesh {
+namespace {
+
+// Whether the canary's pods get requests (a share, mirrored copies, or matched requests).
+bool canaryServes(const TrafficIntent& t) {
+  return t.canaryWeight > 0 || t.mirrorPercent > 0 || t.matchToCanary;
+}
+
+Status withContext(Status st, const std::string& what) {
+  if (st || isWaiting(st.error())) return st;
+  Error e = st.error();
+  e.message = what + ": " + e.message;
+  return e;
+}
+
+}  // namespace
+
+Status MeshRouter::reconcile(const api::Canary& c, const PodSelector& pods, const TrafficIntent& intent) {
+  if (auto st = reconcileServices(client_, c, pods.key, pods.value, ServiceSet::Backends); !st)
+    return withContext(st, "services");
+  // A destination that gets its first traffic must list its pods first: a new Service's EndpointSlices
+  // come some time after it, and the mesh answers 503 for a destination without endpoints (found on the
+  // real control plane). Only a change from no traffic is checked, so a steady step reads nothing.
+  auto current = observed(c);
+  const bool primaryBefore = current && current->primaryWeight > 0;
+  const bool canaryBefore = current && canaryServes(*current);
+  for (const auto& [service, deployment, before, after] :
+       {std::tuple{c.primaryServiceName(), c.primaryName(), primaryBefore, intent.primaryWeight > 0},
+        std::tuple{c.canaryServiceName(), c.spec.targetRef.name, canaryBefore, canaryServes(intent)}}) {
+    if (before || !after) continue;
+    auto serving = endpointsServe(client_, c.ns, service, deployment);
+    if (!serving) return withContext(serving.error(), "reading the endpoints of " + service);
+    if (!*serving) return waitingFor("Service " + service + " to list the pods of " + deployment);
+  }
+  if (auto st = writeRoutes(c, pods, intent); !st) return withContext(st, "routes");
+  if (auto st =
+          reconcileServices(client_, c, pods.key, pods.value, ServiceSet::Apex, apexSelectsCanary(intent));
+      !st)
+    return withContext(st, "services");
+  return afterApex(c, intent);
+}
+
+Status MeshRouter::finalize(const api::Canary& c, const PodSelector* target) {
+  // Order matters on a real cluster, where each step is followed with a delay: (1) the apex Service
+  // selects the target while the routes still send users to the primary; (2) once the apex's
+  // EndpointSlices list the target's pods and none of the primary's, the routes go; (3) once the mesh has
+  // dropped them, the primary's and canary's Services. No request meets an empty Service.
+  if (target) {
+    if (auto st = handApexBack(client_, c, target->key, target->value); !st)
+      return withContext(st, "pointing " + c.apexName() + " at " + c.spec.targetRef.name);
+    auto followed =
+        endpointsFollowSelector(client_, c.ns, c.apexName(), c.spec.targetRef.name, c.primaryName());
+    if (!followed) return withContext(followed.error(), "reading the endpoints of " + c.apexName());
+    if (!*followed)
+      return waitingFor("Service " + c.apexName() + " to list the pods of " + c.spec.targetRef.name);
+  }
+  auto released = releaseRoutes(c);
+  if (!released) return withContext(released.error(), "routes");
+  if (!settle_.settled(c.key(), *released))
+    return waitingFor("the mesh to drop the routes of " + c.apexName());
+  // Deleted when Aviary created them, given back as they were when it adopted a user's.
+  for (const auto& name : {c.primaryServiceName(), c.canaryServiceName()}) {
+    if (auto st = kube::releaseObject(client_, kube::resources::kServices, c.ns, name, c.uid); !st)
+      return withContext(st, "releasing " + name);
+  }
+  return {};
+}
+
+}  // namespace aviary::mesh

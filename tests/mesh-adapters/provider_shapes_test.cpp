@@ -1,0 +1,178 @@
+// The shapes of the objects each provider writes (issue 11); what every provider must do is the
+// conformance suite's (router_conformance_test.cpp).
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "mesh-adapters/appmesh/appmesh_router.h"
+#include "mesh-adapters/common/request_match.h"
+#include "mesh-adapters/gatewayapi/gatewayapi_router.h"
+#include "mesh-adapters/kubernetes/kubernetes_router.h"
+#include "mesh-adapters/traefik/traefik_router.h"
+#include "tests/support/sandbox_with_crds.h"
+
+namespace aviary::mesh {
+namespace {
+
+using kube::Json;
+
+api::Canary canary() {
+  api::Canary c;
+  c.ns = "test";
+  c.name = "podinfo";
+  c.uid = "0f1e2d3c-0000-4000-8000-0000000000d1";
+  c.spec.targetRef = {"apps/v1", "Deployment", "podinfo", ""};
+  c.spec.service.port = 9898;
+  c.spec.analysis.match = Json::parse(R"([{"headers": {"x-canary": {"exact": "insider"}}},
+                                          {"headers": {"cookie": {"regex": "^(.*?;)?(canary=always)(;.*)?$"}}}])");
+  return c;
+}
+
+TEST(GatewayApiShape, AttachesToTheServiceOrTheGatewaysAndCarriesWeightsMirrorAndMatches) {
+  api::Canary c = canary();
+  auto route = gatewayapi::GatewayApiRouter::httpRoute(c, {70, 30});
+  ASSERT_TRUE(route);
+  const Json& spec = (*route)["spec"];
+  EXPECT_EQ(spec["parentRefs"],
+            Json::parse(R"([{"group": "", "kind": "Service", "name": "podinfo", "port": 9898}])"))
+      << "GAMMA without gatewayRefs";
+  ASSERT_EQ(spec["rules"].size(), 1u);
+  EXPECT_EQ(spec["rules"][0]["backendRefs"][0]["name"], "podinfo-primary");
+  EXPECT_EQ(spec["rules"][0]["backendRefs"][0]["weight"], 70);
+  EXPECT_EQ(spec["rules"][0]["backendRefs"][1]["weight"], 30);
+  EXPECT_FALSE(spec.contains("hostnames"));
+
+  c.spec.service.gatewayRefs = Json::parse(R"([{"name": "public", "namespace": "gateways"}])");
+  c.spec.service.hosts = {"app.example.com"};
+  c.spec.service.timeout = "15s";
+  c.spec.service.match = Json::parse(R"([{"uri": {"prefix": "/api"}}])");
+  route = gatewayapi::GatewayApiRouter::httpRoute(c, {100, 0, 50, true});
+  ASSERT_TRUE(route);
+  const Json& ab = (*route)["spec"];
+  EXPECT_EQ(ab["parentRefs"], c.spec.service.gatewayRefs);
+  EXPECT_EQ(ab["hostnames"], Json::array({"app.example.com"}));
+  ASSERT_EQ(ab["rules"].size(), 2u);
+  // A/B: each condition within the Service's own path match, to the canary alone.
+  EXPECT_EQ(ab["rules"][0]["matches"], Json::parse(R"([
+      {"path": {"type": "PathPrefix", "value": "/api"},
+       "headers": [{"type": "Exact", "name": "x-canary", "value": "insider"}]},
+      {"path": {"type": "PathPrefix", "value": "/api"},
+       "headers": [{"type": "RegularExpression", "name": "cookie", "value": "^(.*?;)?(canary=always)(;.*)?$"}]}])"));
+  EXPECT_EQ(ab["rules"][0]["backendRefs"].size(), 1u);
+  EXPECT_EQ(ab["rules"][0]["backendRefs"][0]["name"], "podinfo-canary");
+  EXPECT_EQ(ab["rules"][1]["matches"], Json::parse(R"([{"path": {"type": "PathPrefix", "value": "/api"}}])"));
+  EXPECT_EQ(ab["rules"][1]["timeouts"]["request"], "15s");
+  EXPECT_EQ(ab["rules"][1]["filters"][0]["type"], "RequestMirror");
+  EXPECT_EQ(ab["rules"][1]["filters"][0]["requestMirror"]["percent"], 50);
+  EXPECT_EQ(ab["rules"][1]["filters"][0]["requestMirror"]["backendRef"]["name"], "podinfo-canary");
+
+  c.spec.analysis.match = Json::parse(R"([{"queryParams": {"v": {"exact": "2"}}}])");
+  auto refused = gatewayapi::GatewayApiRouter::httpRoute(c, {100, 0, 0, true});
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().message, "spec.analysis.match[0].queryParams is not supported by this provider");
+}
+
+TEST(TraefikShape, IsWeightedOrMirroringNeverBoth) {
+  api::Canary c = canary();
+  auto ts = traefik::TraefikRouter::traefikService(c, {60, 40});
+  ASSERT_TRUE(ts);
+  EXPECT_EQ((*ts)["spec"], Json::parse(R"({"weighted": {"services": [
+      {"name": "podinfo-primary", "port": 9898, "weight": 60},
+      {"name": "podinfo-canary", "port": 9898, "weight": 40}]}})"));
+  ts = traefik::TraefikRouter::traefikService(c, {100, 0, 25, false});
+  ASSERT_TRUE(ts);
+  EXPECT_EQ((*ts)["spec"], Json::parse(R"({"mirroring": {"name": "podinfo-primary", "port": 9898,
+      "mirrors": [{"name": "podinfo-canary", "port": 9898, "percent": 25}]}})"));
+  EXPECT_FALSE(traefik::TraefikRouter::traefikService(c, {90, 10, 25, false}));
+}
+
+TEST(AppMeshShape, NodesRouterAndServices) {
+  api::Canary c = canary();
+  c.spec.service.meshName = "global";
+  c.spec.service.backends = {"backend.test", "arn:aws:appmesh:eu-west-1:123:mesh/global/virtualService/x"};
+  c.spec.service.retries = {{"attempts", 3}, {"perTryTimeout", "2s"}};
+  c.spec.service.timeout = "30s";
+  Json node = appmesh::AppMeshRouter::virtualNode(c, "podinfo-primary", "app", "podinfo-primary");
+  EXPECT_EQ(node["spec"]["podSelector"]["matchLabels"]["app"], "podinfo-primary");
+  EXPECT_EQ(node["spec"]["serviceDiscovery"]["dns"]["hostname"], "podinfo-primary.test.svc.cluster.local");
+  EXPECT_EQ(node["spec"]["listeners"][0]["portMapping"]["port"], 9898);
+  EXPECT_EQ(node["spec"]["meshRef"]["name"], "global");
+  EXPECT_EQ(node["spec"]["backends"][0]["virtualService"]["virtualServiceRef"]["name"], "backend.test");
+  EXPECT_EQ(node["spec"]["backends"][1]["virtualService"]["virtualServiceARN"], c.spec.service.backends[1]);
+
+  auto router = appmesh::AppMeshRouter::virtualRouter(c, {80, 20, 0, true});
+  ASSERT_TRUE(router);
+  const Json& routes = (*router)["spec"]["routes"];
+  ASSERT_EQ(routes.size(), 3u) << "two A/B conditions, then the weighted route";
+  EXPECT_EQ(routes[0]["priority"], 0);
+  EXPECT_EQ(routes[0]["httpRoute"]["match"]["headers"][0],
+            Json::parse(R"({"name": "x-canary", "match": {"exact": "insider"}})"));
+  EXPECT_EQ(routes[0]["httpRoute"]["action"]["weightedTargets"],
+            Json::parse(R"([{"virtualNodeRef": {"name": "podinfo-canary"}, "weight": 100}])"));
+  EXPECT_EQ(routes[2]["priority"], 10);
+  EXPECT_EQ(routes[2]["httpRoute"]["action"]["weightedTargets"][0]["weight"], 80);
+  EXPECT_EQ(routes[2]["httpRoute"]["action"]["weightedTargets"][1]["weight"], 20);
+  EXPECT_EQ(routes[2]["httpRoute"]["retryPolicy"]["maxRetries"], 3);
+  EXPECT_EQ(routes[2]["httpRoute"]["retryPolicy"]["perRetryTimeout"],
+            Json::parse(R"({"unit": "ms", "value": 2000})"));
+  EXPECT_EQ(routes[2]["httpRoute"]["timeout"]["perRequest"],
+            Json::parse(R"({"unit": "ms", "value": 30000})"));
+}
+
+// The Service switch has only 0 and 100: anything else is refused, never rounded.
+class KubernetesShape : public testing::SandboxWithCrds {
+ protected:
+  KubernetesShape() : SandboxWithCrds(std::string(AVIARY_SOURCE_DIR) + "/sandbox/crds") {}
+};
+
+TEST_F(KubernetesShape, RefusesASplitItCannotRoute) {
+  RouteSettleClock settle{std::chrono::milliseconds(0)};
+  RouterContext context{*client_, settle};
+  kubernetes::KubernetesRouter router(context);
+  auto st = router.reconcile(canary(), {"app", "podinfo"}, {50, 50});
+  ASSERT_FALSE(st);
+  EXPECT_EQ(st.error().code, ErrorCode::Invalid);
+  EXPECT_EQ(
+      st.error().message,
+      "routes: provider kubernetes switches all traffic at once; a canary weight of 50 cannot be routed");
+}
+
+TEST(RequestMatch, ReadsIstiosShapeAndRefusesWhatItCannotRender) {
+  auto m = parseRequestMatches(Json::parse(R"([{"headers": {"user-agent": {"prefix": "Mozilla.5"}},
+                                                  "uri": {"exact": "/login"}, "method": {"exact": "POST"}}])"));
+  ASSERT_TRUE(m);
+  ASSERT_EQ(m->size(), 1u);
+  EXPECT_EQ(asRegex((*m)[0].headers[0].second), "^Mozilla\\.5.*") << "a prefix as an anchored, escaped regex";
+  EXPECT_EQ((*m)[0].uri->value, "/login");
+  EXPECT_EQ(*(*m)[0].method, "POST");
+  EXPECT_FALSE(parseRequestMatches(Json::parse(R"([{"headers": {"x": {"contains": "y"}}}])")));
+  EXPECT_FALSE(parseRequestMatches(Json::parse(R"({"headers": {}})")));
+}
+
+// Every type a provider writes is granted by the shipped ClusterRole (which the Helm chart links), with the
+// verbs the router and the drift watch use: a provider added without its RBAC fails here, not in a cluster.
+TEST(ProviderRbac, TheShippedClusterRoleGrantsEveryOwnedType) {
+  auto role = sandbox::loadManifests(std::string(AVIARY_SOURCE_DIR) + "/config/rbac/cluster_role.yaml");
+  ASSERT_TRUE(role) << role.error().message;
+  ASSERT_EQ(role->size(), 1u);
+  auto granted = [&](const kube::ResourceType& type, const std::string& verb) {
+    for (const auto& rule : (*role)[0]["rules"]) {
+      const Json groups = rule.value("apiGroups", Json::array()),
+                 resources = rule.value("resources", Json::array()),
+                 verbs = rule.value("verbs", Json::array());
+      auto has = [](const Json& list, const std::string& v) {
+        return std::find(list.begin(), list.end(), v) != list.end();
+      };
+      if (has(groups, type.group) && has(resources, type.plural) && has(verbs, verb)) return true;
+    }
+    return false;
+  };
+  const auto registry = builtInRouters();
+  for (const auto& type : registry.ownedTypes()) {
+    for (const char* verb : {"get", "list", "watch", "create", "update", "patch", "delete"})
+      EXPECT_TRUE(granted(type, verb)) << type.qualifiedName() << " " << verb;
+  }
+}
+
+}  // namespace
+}  // namespace aviary::mesh
