@@ -430,6 +430,10 @@ std::vector<api::FieldError> Reconciler::webhookProblems(const api::Canary& c) c
 void Reconciler::forget(const std::string& canaryKey) {
   settle_.forget(canaryKey);
   {
+    std::lock_guard lock(writtenMutex_);
+    supersededVersion_.erase(canaryKey);
+  }
+  {
     std::lock_guard lock(gathering_->mutex);
     gathering_->byCanary.erase(canaryKey);
   }
@@ -576,6 +580,19 @@ ReconcileOutcome Reconciler::reconcile(const std::string& key) {
     return {};
   }
   const Json& canaryJson = *object;
+  {
+    // The cache has not caught up with our own last status write yet: planning from it would act on the
+    // step before (routes back to the previous weight, a switch undone for a moment; found on the real
+    // control plane, where a blue/green's apex flapped back to the primary while it was being promoted).
+    // The watch event that brings the new version wakes the Canary; the requeue is a safety net.
+    std::lock_guard lock(writtenMutex_);
+    auto superseded = supersededVersion_.find(key);
+    if (superseded != supersededVersion_.end()) {
+      if (superseded->second == canaryJson.value("/metadata/resourceVersion"_json_pointer, std::string()))
+        return {std::chrono::duration_cast<std::chrono::milliseconds>(kWaitPoll), {}};
+      supersededVersion_.erase(superseded);
+    }
+  }
   api::DecodeResult decoded = api::decodeCanary(canaryJson);
   api::Canary& c = decoded.canary;
   if (c.spec.provider.empty()) c.spec.provider = options_.defaultProvider;
@@ -644,6 +661,9 @@ ReconcileOutcome Reconciler::reconcile(const std::string& key) {
     } else if (!written) {
       spdlog::debug("canary {}: status write: {}", key, written.error().message);
       return {std::nullopt, written.error()};  // a conflict: retried from the fresh object
+    } else {
+      std::lock_guard lock(writtenMutex_);
+      supersededVersion_[key] = c.resourceVersion;
     }
   }
   if (controllerMetrics_) controllerMetrics_->canaryObserved(c, decoded.canary.status, plan.status);

@@ -185,6 +185,10 @@ class Reconciler {
   };
   std::shared_ptr<GatherState> gathering_ = std::make_shared<GatherState>();
   ControllerMetrics* controllerMetrics_ = nullptr;
+  // Per Canary key, the resourceVersion our last status write replaced: while the cache still holds it,
+  // the cache is behind our own write and nothing is planned from it.
+  std::mutex writtenMutex_;
+  std::map<std::string, std::string> supersededVersion_;
   // When this process removed a Canary's routes (restore on deletion), shared by its routers.
   mesh::RouteSettleClock settle_{options_.routeSettleTime};
 };

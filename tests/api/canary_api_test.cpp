@@ -6,6 +6,7 @@
 
 #include "operator/api/canary.h"
 #include "operator/core/duration.h"
+#include "sandbox/yaml_json.h"
 #include "tests/support/yaml_fixture.h"
 
 namespace aviary::api {
@@ -238,6 +239,29 @@ TEST(CanaryValidate, AProviderRejectsAStrategyItCannotCarryOut) {
           "spec.analysis.sequential: compares the canary's and the primary's shares of one weighted split: "
           "it needs stepWeight or stepWeights, not iterations"});
   EXPECT_TRUE(errorsFor("traefik", R"({"stepWeight": 10, "mirror": true, "mirrorWeight": 50})").empty());
+}
+
+}  // namespace
+}  // namespace aviary::api
+
+namespace aviary::api {
+namespace {
+
+// Every sample in config/samples is a Canary this operator accepts as it ships (every built-in provider,
+// the default tenant policy): a sample that drifts from the code fails here.
+TEST(Samples, EveryShippedSampleIsValid) {
+  auto samples = sandbox::loadManifests(std::string(AVIARY_SOURCE_DIR) + "/config/samples");
+  ASSERT_TRUE(samples) << samples.error().message;
+  ASSERT_GE(samples->size(), 6u);
+  const auto providers = mesh::builtInRouters().capabilities();
+  for (const auto& sample : *samples) {
+    auto r = decodeCanary(sample);
+    const std::string name = sample.value("/spec/provider"_json_pointer, std::string("?"));
+    EXPECT_TRUE(r.errors.empty()) << name << ": " << r.errors[0].describe();
+    EXPECT_TRUE(r.canary.spec.unsupported.empty()) << name;
+    for (const auto& e : validateCanary(r.canary.spec, r.canary.ns, ValidationPolicy{providers}))
+      ADD_FAILURE() << name << ": " << e.describe();
+  }
 }
 
 }  // namespace

@@ -192,6 +192,16 @@ TEST_P(RouterConformance, CreatesItsObjectsAndASecondCallWritesNothing) {
   EXPECT_EQ(*observed, intent);
 }
 
+// A step costs one API write (the object that carries the weights, or the apex Service for a switch).
+TEST_P(RouterConformance, ANewStepIsOneWrite) {
+  const TrafficIntent first = can().weighted ? TrafficIntent{90, 10} : TrafficIntent{100, 0};
+  const TrafficIntent next = can().weighted ? TrafficIntent{80, 20} : TrafficIntent{0, 100};
+  ASSERT_TRUE(reconcile(first));
+  const long long before = writes();
+  ASSERT_TRUE(reconcile(next));
+  EXPECT_EQ(writes(), before + 1);
+}
+
 TEST_P(RouterConformance, ReadsBackEveryIntentItCanExpress) {
   std::vector<TrafficIntent> intents = {{100, 0}};
   if (can().weighted) {
