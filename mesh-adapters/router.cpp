@@ -15,6 +15,13 @@ bool isWaiting(const Error& e) {
          e.message.rfind("waiting for ", 0) == 0;
 }
 
+Status withContext(const Status& st, const std::string& what) {
+  if (st || isWaiting(st.error())) return st;
+  Error e = st.error();
+  e.message = what + ": " + e.message;
+  return e;
+}
+
 bool RouteSettleClock::settled(const std::string& canaryKey, bool removedNow) {
   std::lock_guard lock(mutex_);
   const auto now = std::chrono::steady_clock::now();

@@ -10,9 +10,11 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "analysis/statistics/arm_counters.h"
 #include "operator/api/canary.h"
 #include "operator/api/router_capabilities.h"
 #include "operator/core/result.h"
@@ -44,6 +46,8 @@ struct PodSelector {
 inline constexpr std::chrono::seconds kWaitPoll{1};
 Error waitingFor(const std::string& what);
 bool isWaiting(const Error& e);
+// `st` with its message prefixed by what was being done ("routes: …"); a waitingFor answer passes as is.
+Status withContext(const Status& st, const std::string& what);
 
 class Router {
  public:
@@ -103,6 +107,9 @@ struct ProviderDescriptor {
   // The built-in checks' PromQL templates by metric name (request-success-rate in percent,
   // request-duration in milliseconds), over the metrics the provider's proxies export.
   std::map<std::string, std::string> builtInQueries;
+  // The raw counters spec.analysis.sequential reads per arm; none: the provider cannot run it (an
+  // InvalidSpec saying so).
+  std::optional<analysis::CounterQueryTemplates> counterQueries;
 };
 
 class RouterRegistry {

@@ -13,30 +13,43 @@ std::string latencyBoundText(double latencyMs) {
 
 std::string slowCounterHint(double latencyMs) {
   return " (is " + latencyBoundText(latencyMs) +
-         " ms a bucket boundary of istio_request_duration_milliseconds?)";
+         " ms a bucket boundary of the provider's duration histogram?)";
 }
 
-Result<std::map<std::string, std::string>> counterQueries(const std::string& provider,
-                                                          const ArmWorkloads& arms,
-                                                          std::optional<double> latencyMs) {
-  if (provider != "istio") {
-    return Error{
-        ErrorCode::NotFound,
-        "sequential analysis reads counters of the istio provider only so far, not \"" + provider + "\""};
+namespace {
+
+std::string replaceAll(std::string text, const std::string& from, const std::string& to) {
+  for (auto at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size()))
+    text.replace(at, from.size(), to);
+  return text;
+}
+
+}  // namespace
+
+Result<std::map<std::string, std::string>> counterQueries(
+    const std::optional<CounterQueryTemplates>& templates, const std::string& provider,
+    const ArmWorkloads& arms, std::optional<double> latencyMs) {
+  if (!templates) {
+    return Error{ErrorCode::NotFound,
+                 "sequential analysis has no counter queries for provider \"" + provider + "\" yet"};
   }
+  if (latencyMs && templates->slow.empty())
+    return Error{ErrorCode::NotFound,
+                 "provider \"" + provider + "\" has no latency histogram for sequential analysis"};
   std::map<std::string, std::string> out;
   for (const auto& [arm, workload] : {std::pair{"canary", arms.canary}, std::pair{"primary", arms.primary}}) {
-    const std::string selector = "reporter=\"destination\",destination_workload_namespace=\"" + arms.ns +
-                                 "\",destination_workload=\"" + workload + "\"";
+    auto render = [&](const std::string& t) {
+      std::string q = replaceAll(t, "{{ namespace }}", arms.ns);
+      q = replaceAll(q, "{{ workload }}", workload);
+      // The bucket's le label as the exporter wrote it: "500" or "500.0" (escaped for PromQL's string).
+      if (latencyMs)
+        q = replaceAll(q, "{{ le }}", latencyBoundText(*latencyMs * templates->lePerMs) + "(\\\\.0+)?");
+      return q;
+    };
     const std::string prefix = std::string(arm) + ".";
-    out[prefix + "requests"] = "sum(istio_requests_total{" + selector + "})";
-    out[prefix + "errors"] = "sum(istio_requests_total{" + selector + ",response_code=~\"5..\"})";
-    if (latencyMs) {
-      // The bucket's le label as the exporter wrote it: "500" or "500.0".
-      out[prefix + "slow"] = "sum(istio_request_duration_milliseconds_count{" + selector +
-                             "}) - sum(istio_request_duration_milliseconds_bucket{" + selector + ",le=~\"" +
-                             latencyBoundText(*latencyMs) + "(\\\\.0+)?\"})";
-    }
+    out[prefix + "requests"] = render(templates->requests);
+    out[prefix + "errors"] = render(templates->errors);
+    if (latencyMs) out[prefix + "slow"] = render(templates->slow);
   }
   return out;
 }

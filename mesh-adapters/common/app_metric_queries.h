@@ -6,6 +6,8 @@
 #include <map>
 #include <string>
 
+#include "analysis/statistics/arm_counters.h"
+
 namespace aviary::mesh {
 
 inline std::map<std::string, std::string> appMetricQueries() {
@@ -19,6 +21,18 @@ inline std::map<std::string, std::string> appMetricQueries() {
       {"request-duration", "histogram_quantile(0.99, sum(rate(http_request_duration_seconds_bucket{" + pods +
                                "}[{{ interval }}])) by (le)) * 1000"},
   };
+}
+
+// The same metrics as raw counters per arm, for the sequential tests ({{ workload }}: a Deployment).
+inline analysis::CounterQueryTemplates appMetricCounters() {
+  const std::string pods =
+      "kubernetes_namespace=\"{{ namespace }}\","
+      "kubernetes_pod_name=~\"{{ workload }}-[0-9a-zA-Z]+(-[0-9a-zA-Z]+)\"";
+  return {"sum(http_request_duration_seconds_count{" + pods + "})",
+          "sum(http_request_duration_seconds_count{" + pods + ",status=~\"5..\"})",
+          "sum(http_request_duration_seconds_count{" + pods +
+              "}) - sum(http_request_duration_seconds_bucket{" + pods + ",le=~\"{{ le }}\"})",
+          0.001};
 }
 
 }  // namespace aviary::mesh

@@ -14,13 +14,6 @@ bool canaryServes(const TrafficIntent& t) {
   return t.canaryWeight > 0 || t.mirrorPercent > 0 || t.matchToCanary;
 }
 
-Status withContext(Status st, const std::string& what) {
-  if (st || isWaiting(st.error())) return st;
-  Error e = st.error();
-  e.message = what + ": " + e.message;
-  return e;
-}
-
 }  // namespace
 
 Status MeshRouter::reconcile(const api::Canary& c, const PodSelector& pods, const TrafficIntent& intent) {

@@ -155,6 +155,7 @@ ProviderDescriptor descriptor() {
   // The implementations' own metrics differ (Envoy, Linkerd, Cilium…): the application's are the common
   // ground; a MetricTemplate reads the implementation's.
   d.builtInQueries = appMetricQueries();
+  d.counterQueries = appMetricCounters();
   return d;
 }
 

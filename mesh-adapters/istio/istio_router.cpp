@@ -158,6 +158,15 @@ ProviderDescriptor descriptor() {
        "destination_workload_namespace=\"{{ namespace }}\",destination_workload=~\"{{ target }}\"}"
        "[{{ interval }}])) by (le))"},
   };
+  const std::string arm =
+      "reporter=\"destination\",destination_workload_namespace=\"{{ namespace }}\","
+      "destination_workload=\"{{ workload }}\"";
+  d.counterQueries = analysis::CounterQueryTemplates{
+      "sum(istio_requests_total{" + arm + "})",
+      "sum(istio_requests_total{" + arm + ",response_code=~\"5..\"})",
+      "sum(istio_request_duration_milliseconds_count{" + arm +
+          "}) - sum(istio_request_duration_milliseconds_bucket{" + arm + ",le=~\"{{ le }}\"})",
+      1};
   return d;
 }
 

@@ -125,6 +125,9 @@ struct AnalysisSpec {
   std::vector<int> stepWeights;
   int stepWeightPromotion = 0;  // 0: route back to the primary in one step
   int iterations = 0;
+  // Aviary's own: blue/green and A/B checks after the switch to the canary, before the primary is
+  // promoted; a failure switches back at once.
+  int postPromotionIterations = 0;
   bool mirror = false;
   int mirrorWeight = 0;
   int primaryReadyThreshold = 100, canaryReadyThreshold = 100;

@@ -106,6 +106,7 @@ void decodeAnalysis(Reader r, AnalysisSpec& a, std::vector<std::string>& unsuppo
   r.integer("stepWeight", a.stepWeight, 0, 100);
   r.integer("stepWeightPromotion", a.stepWeightPromotion, 0, 100);
   r.integer("iterations", a.iterations, 0, 1'000'000);
+  r.integer("postPromotionIterations", a.postPromotionIterations, 0, 1'000'000);
   r.boolean("mirror", a.mirror);
   r.integer("mirrorWeight", a.mirrorWeight, 0, 100);
   r.integer("primaryReadyThreshold", a.primaryReadyThreshold, 0, 100);

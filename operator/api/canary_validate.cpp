@@ -119,6 +119,10 @@ void checkStrategy(const CanarySpec& spec, const RouterCapabilities& can, std::v
     errors.push_back({"spec.analysis.match", provider + " does not support request matching (A/B testing)"});
   if (!a.match.is_null() && !a.match.is_array())
     errors.push_back({"spec.analysis.match", "must be a list of match conditions"});
+  if (a.postPromotionIterations > 0 && a.iterations == 0) {
+    errors.push_back({"spec.analysis.postPromotionIterations",
+                      "checks the canary after a blue/green switch: it needs analysis.iterations"});
+  }
   if (a.mirror && !can.mirroring)
     errors.push_back({"spec.analysis.mirror", provider + " does not support traffic mirroring"});
   if (a.sequential && !progressive) {

@@ -101,6 +101,10 @@ class Planner {
   // the canary is analysed for that many intervals with no share of the traffic (only mirrored copies or
   // matched requests reach it), then all traffic switches to it while the primary is promoted.
   bool iterationsMode() const { return spec_.analysis.iterations > 0; }
+  // Blue/green's checks after the switch (postPromotionIterations) are all done.
+  bool postSwitchDone() const {
+    return c_.status.iterations >= spec_.analysis.iterations + spec_.analysis.postPromotionIterations;
+  }
   // Whether the canary gets mirrored copies at `weight` while analysed: every iteration of a blue/green,
   // or the first step (weight 0) of a progressive canary, before any shift (Flagger's mirroring).
   bool mirrored(int weight) const {
@@ -380,7 +384,7 @@ class Planner {
       return;
     }
     const int weight = c_.status.canaryWeight;
-    if (iterationsMode() && weight == 100) {
+    if (iterationsMode() && weight == 100 && postSwitchDone()) {
       // Every iteration passed and all traffic reached the canary (the last pass): the primary follows.
       promote(weight, "Copying " + spec_.targetRef.name + "." + c_.ns + " template spec to " +
                           c_.primaryName() + "." + c_.ns);
@@ -476,8 +480,10 @@ class Planner {
   void decideStep(int weight) {
     const bool iterations = iterationsMode();
     const int next = iterations ? weight : nextWeight(spec_.analysis, weight);
-    const bool promotionNext =
-        iterations ? c_.status.iterations + 1 >= spec_.analysis.iterations : weight > 0 && next == weight;
+    // Blue/green: the switch once the iterations passed; after it, promotion once the post-switch ones did.
+    const bool switched = iterations && weight == 100;
+    const int goal = spec_.analysis.iterations + (switched ? spec_.analysis.postPromotionIterations : 0);
+    const bool promotionNext = iterations ? c_.status.iterations + 1 >= goal : weight > 0 && next == weight;
     // The first step: no traffic shifted and no iteration done yet (pre-rollout hooks run then).
     const bool first = iterations ? c_.status.iterations == 0 : weight == 0;
     // Checks need the canary to get requests: a share, or (blue/green, mirroring) requests sent to it by
@@ -512,7 +518,18 @@ class Planner {
       }
     }
     if (splitFailure_) hookFailures.emplace_back(*splitFailure_, true);
-    if (!recordStep(g->checks, needs.checks, hookFailures)) return;
+    const std::size_t eventsBefore = p_.events.size();
+    if (!recordStep(g->checks, needs.checks, hookFailures)) {
+      if (switched && p_.status.phase != Phase::Failed) {
+        // Users are on the canary: a failed check after the switch sends them back at once (the step's
+        // "halt" is replaced by the rollback, which names the failures).
+        std::erase_if(p_.actions, [](const Action& a) { return a.type == ActionType::EnsureRoutes; });
+        p_.events.resize(eventsBefore);
+        rollback("Rolling back " + id_ + ": a check failed after the switch to the canary (" +
+                 p_.status.analysisMessage + ")");
+      }
+      return;
+    }
     if (auto closed = firstClosed(*g, gate)) {
       if (promotionNext) {
         // confirm-promotion: WaitingPromotion at the full weight; checks and rollout hooks keep running.
@@ -528,15 +545,24 @@ class Planner {
       }
       return;
     }
+    if (promotionNext && switched) {
+      p_.status.iterations = c_.status.iterations + 1;
+      promote(weight, "Copying " + spec_.targetRef.name + "." + c_.ns + " template spec to " +
+                          c_.primaryName() + "." + c_.ns);
+      return;
+    }
     if (promotionNext && iterations) {
-      // Blue/green: all traffic to the canary first; the promotion starts once the routes carry it.
+      // Blue/green: all traffic to the canary first; the promotion starts once the routes carry it (at
+      // once, or after the post-switch checks).
       p_.status.iterations = c_.status.iterations + 1;
       p_.status.canaryWeight = 100;
       p_.status.lastTransitionTime = now_;
       if (c_.status.phase != Phase::Progressing) p_.status.phase = Phase::Progressing;
       routes(100);
-      event("Synced", "Routing all traffic to canary " + id_);
-      requeue(milliseconds(0));
+      const int post = spec_.analysis.postPromotionIterations;
+      event("Synced", "Routing all traffic to canary " + id_ +
+                          (post > 0 ? "; " + std::to_string(post) + " checks before promotion" : ""));
+      requeue(post > 0 ? spec_.analysis.interval : milliseconds(0));
       return;
     }
     if (promotionNext) {
@@ -548,9 +574,15 @@ class Planner {
       p_.status.iterations = c_.status.iterations + 1;
       p_.status.lastTransitionTime = now_;
       if (c_.status.phase != Phase::Progressing) p_.status.phase = Phase::Progressing;
-      routes(0);
-      event("Synced", "Advance " + id_ + " canary iteration " + std::to_string(p_.status.iterations) + "/" +
-                          std::to_string(spec_.analysis.iterations));
+      routes(weight);
+      if (switched) {
+        event("Synced", "Check " + std::to_string(p_.status.iterations - spec_.analysis.iterations) + "/" +
+                            std::to_string(spec_.analysis.postPromotionIterations) +
+                            " after the switch passed for " + id_);
+      } else {
+        event("Synced", "Advance " + id_ + " canary iteration " + std::to_string(p_.status.iterations) + "/" +
+                            std::to_string(spec_.analysis.iterations));
+      }
       requeue(spec_.analysis.interval);
       return;
     }

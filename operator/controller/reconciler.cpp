@@ -28,16 +28,7 @@ using mesh::kWaitPoll;
 
 using kube::Json;
 
-// The primary Deployment fields a promotion copies from the target (replicas stay the primary's own).
-const kube::ManagedFields kPromotedFields{
-    {"template", "strategy", "minReadySeconds", "progressDeadlineSeconds", "revisionHistoryLimit", "paused"}};
-
-Status withContext(const Status& st, const std::string& what) {
-  if (st || isWaiting(st.error())) return st;
-  Error e = st.error();
-  e.message = what + ": " + e.message;
-  return e;
-}
+using mesh::withContext;
 
 }  // namespace
 
@@ -53,6 +44,7 @@ Reconciler::Reconciler(kube::KubeClient& client, const kube::Store<Json>& canari
       configMaps_(configMaps),
       secrets_(secrets),
       routers_(routers),
+      workloads_(client, configMaps, secrets),
       events_(events),
       options_(std::move(options)),
       metricsFactory_(std::move(metrics)),
@@ -64,55 +56,6 @@ Reconciler::Reconciler(kube::KubeClient& client, const kube::Store<Json>& canari
   // main() parses the flag first and reports a bad entry; an entry that still fails allows nothing more.
   if (list) metricsServers_ = std::move(*list);
   if (auto hooks = EgressAllowList::parse(options_.webhookAllow)) webhookHosts_ = std::move(*hooks);
-}
-
-std::map<std::string, std::string> Reconciler::trackedConfigs(const std::string& ns,
-                                                              const std::set<ConfigRef>& refs) const {
-  std::map<std::string, std::string> out;
-  for (const auto& ref : refs) {
-    auto cached = (ref.kind == "configmap" ? configMaps_ : secrets_).get(kube::objectKey(ns, ref.name));
-    if (cached) out[ref.key()] = cached->value("checksum", "");
-  }
-  return out;
-}
-
-Status Reconciler::copyConfigsForPrimary(const api::Canary& c, const std::set<ConfigRef>& refs) {
-  for (const auto& ref : refs) {
-    const auto& type = ref.kind == "configmap" ? kube::resources::kConfigMaps : kube::resources::kSecrets;
-    // The whole object only now, when copying (the caches keep checksums).
-    auto source = client_.get(type, c.ns, ref.name);
-    if (!source) {
-      if (source.error().code == ErrorCode::NotFound) continue;  // an optional reference
-      return withContext(source.error(), "reading " + ref.key());
-    }
-    Json copy = {{"apiVersion", "v1"},
-                 {"kind", type.kind},
-                 {"metadata",
-                  {{"name", ref.name + "-primary"},
-                   {"namespace", c.ns},
-                   {"labels", {{"app.kubernetes.io/managed-by", "aviary"}}}}}};
-    if (!c.uid.empty())
-      copy["metadata"]["ownerReferences"] = Json::array({kube::ownerReference(c.name, c.uid)});
-    kube::ManagedFields fields;
-    for (const char* key : {"data", "binaryData", "type"}) {
-      if (source->contains(key)) copy[key] = (*source)[key];
-      if (std::string(key) != "type") fields.topKeys.push_back(key);
-    }
-    if (auto r = kube::syncObject(client_, type, c.ns, copy, fields); !r) {
-      return withContext(r.error(), "copying " + ref.key() + " for the primary");
-    }
-  }
-  return {};
-}
-
-Status Reconciler::syncPrimaryAutoscaler(const api::Canary& c) {
-  if (!c.spec.autoscalerRef || c.spec.autoscalerRef->kind != "HorizontalPodAutoscaler") return {};
-  const auto& type = kube::resources::kHorizontalPodAutoscalers;
-  auto hpa = client_.get(type, c.ns, c.spec.autoscalerRef->name);
-  if (!hpa)
-    return withContext(hpa.error(), "autoscalerRef HorizontalPodAutoscaler " + c.spec.autoscalerRef->name);
-  auto r = kube::syncObject(client_, type, c.ns, primaryAutoscaler(c, *hpa), {kPrimaryAutoscalerKeys, {}});
-  return r ? Status{} : withContext(r.error(), "syncing " + c.spec.autoscalerRef->name + "-primary");
 }
 
 std::shared_ptr<analysis::MetricProvider> Reconciler::metricsFor(const std::string& canaryKey,
@@ -216,7 +159,8 @@ void Reconciler::startGathering(const std::string& key, const Needs& needs, cons
   }
   if (needs.counters) {
     const auto& sequential = c.spec.analysis.sequential;
-    auto queries = analysis::counterQueries(c.spec.provider, {c.ns, c.spec.targetRef.name, c.primaryName()},
+    auto queries = analysis::counterQueries(counterTemplates(c), c.spec.provider,
+                                            {c.ns, c.spec.targetRef.name, c.primaryName()},
                                             sequential ? sequential->latencyMs : std::nullopt);
     if (!queries) {
       land([&](Gathered& g) { g.counters = CounterReadings{{}, queries.error().message}; });
@@ -444,6 +388,11 @@ void Reconciler::forget(const std::string& canaryKey) {
   metricsUrlOf_.erase(url);
 }
 
+std::optional<analysis::CounterQueryTemplates> Reconciler::counterTemplates(const api::Canary& c) const {
+  const auto* provider = routers_.find(c.spec.provider);
+  return provider ? provider->counterQueries : std::nullopt;
+}
+
 analysis::CheckContext Reconciler::checkContext(const api::Canary& c) const {
   analysis::CheckContext context{c.ns, c.spec.targetRef.name, c.apexName(), c.spec.provider, c.name, {}};
   if (const auto* provider = routers_.find(c.spec.provider))
@@ -463,9 +412,8 @@ Status Reconciler::execute(const Action& action, const api::Canary& c, const Jso
   };
   switch (action.type) {
     case ActionType::InitializePrimary: {
-      // Once initialized, the primary follows promotions only; until then it follows the target, so a
-      // user who fixes a target whose primary never became ready is not stuck with the broken copy.
-      if (primary && !c.status.lastPromotedSpec.empty()) return syncPrimaryAutoscaler(c);
+      if (primary && !c.status.lastPromotedSpec.empty())
+        return workloads_.initializePrimary(c, *target, primary, {});
       if (auto st = needLabel(); !st) return st;
       // App Mesh: a pod's mesh objects before the pod (its sidecar reads them when it starts).
       if (const auto* provider = routers_.find(c.spec.provider);
@@ -473,18 +421,7 @@ Status Reconciler::execute(const Action& action, const api::Canary& c, const Jso
         if (auto st = router.prepare(c, {label->first, label->second}); !st)
           return withContext(st, "mesh objects");
       }
-      auto configs = configRefs(target->value("/spec/template"_json_pointer, Json::object()));
-      if (auto st = copyConfigsForPrimary(c, configs); !st) return st;
-      int replicas = primary ? primary->value("/spec/replicas"_json_pointer, 1)
-                             : std::max(1, target->value("/spec/replicas"_json_pointer, 1));
-      Json desired =
-          primaryDeployment(*target, c, label->first, replicas, configs, trackedConfigs(c.ns, configs));
-      auto r = primary
-                   ? kube::syncObject(client_, kube::resources::kDeployments, c.ns, desired, kPromotedFields)
-                   : client_.create(kube::resources::kDeployments, c.ns, desired);
-      if (!r && r.error().code != ErrorCode::AlreadyExists)
-        return withContext(r.error(), "creating " + c.primaryName());
-      return syncPrimaryAutoscaler(c);
+      return workloads_.initializePrimary(c, *target, primary, *label);
     }
     case ActionType::EnsureRoutes: {
       if (auto st = needLabel(); !st) return st;
@@ -492,12 +429,8 @@ Status Reconciler::execute(const Action& action, const api::Canary& c, const Jso
                                        action.matchToCanary};
       return router.reconcile(c, {label->first, label->second}, intent);
     }
-    case ActionType::ScaleTarget: {
-      if (!target || target->value("/spec/replicas"_json_pointer, 1) == action.replicas) return {};
-      auto r = client_.patch(kube::resources::kDeployments, c.ns, c.spec.targetRef.name,
-                             kube::PatchType::Merge, {{"spec", {{"replicas", action.replicas}}}});
-      return r ? Status{} : withContext(r.error(), "scaling " + c.spec.targetRef.name);
-    }
+    case ActionType::ScaleTarget:
+      return target ? workloads_.scaleTarget(c, *target, action.replicas) : Status{};
     case ActionType::AddFinalizer:
     case ActionType::RemoveFinalizer: {
       Json finalizers = Json::array();
@@ -515,14 +448,7 @@ Status Reconciler::execute(const Action& action, const api::Canary& c, const Jso
     case ActionType::RestoreTarget: {
       if (!target || !primary) return {};
       if (auto st = needLabel(); !st) return st;
-      Json next = *target;
-      if (templateHash(*target) != c.status.lastPromotedSpec) {
-        next["spec"]["template"] = targetTemplateFromPrimary(*primary, label->first);
-      }
-      next["spec"]["replicas"] = action.replicas;
-      if (next == *target) return {};
-      auto r = client_.update(kube::resources::kDeployments, c.ns, next);
-      return r ? Status{} : withContext(r.error(), "restoring " + c.spec.targetRef.name);
+      return workloads_.restoreTarget(c, *target, *primary, *label, action.replicas);
     }
     case ActionType::RevertRouting: {
       std::optional<mesh::PodSelector> pods;
@@ -532,40 +458,11 @@ Status Reconciler::execute(const Action& action, const api::Canary& c, const Jso
       }
       // The router gives the traffic back first (apex, routes, their Services); the workloads go after.
       if (auto st = router.finalize(c, pods ? &*pods : nullptr); !st) return withContext(st, "routes");
-      std::vector<std::pair<const kube::ResourceType*, std::string>> owned = {
-          {&kube::resources::kDeployments, c.primaryName()}};
-      if (target) {
-        for (const auto& ref : configRefs(target->value("/spec/template"_json_pointer, Json::object()))) {
-          owned.push_back(
-              {ref.kind == "configmap" ? &kube::resources::kConfigMaps : &kube::resources::kSecrets,
-               ref.name + "-primary"});
-        }
-      }
-      if (c.spec.autoscalerRef) {
-        owned.push_back(
-            {&kube::resources::kHorizontalPodAutoscalers, c.spec.autoscalerRef->name + "-primary"});
-      }
-      for (const auto& [type, name] : owned) {
-        if (auto st = kube::deleteIfOwned(client_, *type, c.ns, name, c.uid); !st)
-          return withContext(st, "deleting " + name);
-      }
-      return {};
+      return workloads_.removePrimary(c, target);
     }
     case ActionType::PromoteToPrimary: {
       if (auto st = needLabel(); !st) return st;
-      auto configs = configRefs(target->value("/spec/template"_json_pointer, Json::object()));
-      if (auto st = copyConfigsForPrimary(c, configs); !st) return st;
-      // The planner's replica count (the canary's), or the primary's own when an autoscaler owns it.
-      int replicas = action.replicas > 0 ? action.replicas
-                                         : (primary ? primary->value("/spec/replicas"_json_pointer, 1) : 1);
-      kube::ManagedFields fields = kPromotedFields;
-      if (action.replicas > 0) fields.specKeys.push_back("replicas");
-      auto r = kube::syncObject(
-          client_, kube::resources::kDeployments, c.ns,
-          primaryDeployment(*target, c, label->first, replicas, configs, trackedConfigs(c.ns, configs)),
-          fields);
-      if (!r) return withContext(r.error(), "promoting to " + c.primaryName());
-      return syncPrimaryAutoscaler(c);
+      return workloads_.promote(c, *target, primary, *label, action.replicas);
     }
   }
   return {};
@@ -600,8 +497,8 @@ ReconcileOutcome Reconciler::reconcile(const std::string& key) {
   if (errors.empty()) {
     for (auto& e : webhookProblems(c)) errors.push_back(std::move(e));
     if (c.spec.analysis.sequential) {
-      if (auto q = analysis::counterQueries(c.spec.provider, {c.ns, c.spec.targetRef.name, c.primaryName()},
-                                            std::nullopt);
+      if (auto q = analysis::counterQueries(counterTemplates(c), c.spec.provider,
+                                            {c.ns, c.spec.targetRef.name, c.primaryName()}, std::nullopt);
           !q)
         errors.push_back({"spec.analysis.sequential", q.error().message});
     }
@@ -623,8 +520,8 @@ ReconcileOutcome Reconciler::reconcile(const std::string& key) {
   input.observed.target = observeDeployment(target.get(), false);
   input.observed.primary = observeDeployment(primary.get(), true);
   if (target) {
-    input.observed.trackedConfigs =
-        trackedConfigs(c.ns, configRefs(target->value("/spec/template"_json_pointer, Json::object())));
+    input.observed.trackedConfigs = workloads_.trackedConfigs(
+        c.ns, configRefs(target->value("/spec/template"_json_pointer, Json::object())));
     input.observed.targetSelectorProblem = selectorProblem(*target, options_.selectorLabels);
   }
   input.now = std::chrono::system_clock::now();

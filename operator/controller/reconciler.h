@@ -24,6 +24,7 @@
 #include "mesh-adapters/router.h"
 #include "operator/controller/planner.h"
 #include "operator/controller/tracked_configs.h"
+#include "operator/controller/workload_actions.h"
 #include "operator/core/egress_policy.h"
 #include "operator/kube/event_recorder.h"
 #include "operator/kube/kube_client.h"
@@ -106,13 +107,6 @@ class Reconciler {
   // Drops `canaryKey` from the users of the provider for `url`, and the provider with its last user.
   // Called with metricsMutex_ held.
   void releaseShare(const std::string& canaryKey, const std::string& url);
-  // The target's ConfigMaps/Secrets that exist, by "kind/name", with their checksums.
-  std::map<std::string, std::string> trackedConfigs(const std::string& ns,
-                                                    const std::set<ConfigRef>& refs) const;
-  // Copies each tracked config to "<name>-primary" for the primary.
-  Status copyConfigsForPrimary(const api::Canary& canary, const std::set<ConfigRef>& refs);
-  // The primary's HorizontalPodAutoscaler "<hpa>-primary", a copy of autoscalerRef's aimed at the primary.
-  Status syncPrimaryAutoscaler(const api::Canary& canary);
   // The Canary's checks ready to run: built-in and inline ones on its metrics server, templated ones on a
   // client for their MetricTemplate's provider (the template and its Secret read now, from the API server;
   // a template that cannot be used gives a failed check saying why).
@@ -132,6 +126,8 @@ class Reconciler {
               const std::optional<analysis::CanaryEvent>& event = std::nullopt);
   // What the Canary's queries are rendered with, and its provider's built-in queries.
   analysis::CheckContext checkContext(const api::Canary& canary) const;
+  // Its provider's counter queries for the sequential tests (none: the provider has none).
+  std::optional<analysis::CounterQueryTemplates> counterTemplates(const api::Canary& canary) const;
   // The Prometheus the Canary's checks ask: its spec.metricsServer, or the operator's.
   std::string metricsServerOf(const api::Canary& canary) const;
   // For calls whose answer nothing waits for: a failure is logged ("canary KEY: WHAT: why") and counted.
@@ -155,6 +151,7 @@ class Reconciler {
   const kube::Store<kube::Json>& configMaps_;
   const kube::Store<kube::Json>& secrets_;
   const mesh::RouterRegistry& routers_;
+  WorkloadActions workloads_;
   kube::EventRecorder& events_;
   ControllerOptions options_;
   MetricsFactory metricsFactory_;

@@ -408,6 +408,51 @@ TEST(Planner, BlueGreenAnalysesForItsIterationsThenSwitchesBeforePromoting) {
   EXPECT_EQ(p.actions, (std::vector<Action>{kPromote, routes(0)}));
 }
 
+// postPromotionIterations (Aviary's own): checks with every user on the canary before the primary is
+// promoted; the first failure switches them back, whatever the threshold.
+TEST(Planner, BlueGreenChecksAfterTheSwitchAndAFailureSwitchesBackAtOnce) {
+  Step s;
+  s.canary.spec.analysis.iterations = 1;
+  s.canary.spec.analysis.stepWeight = 0;
+  s.canary.spec.analysis.postPromotionIterations = 2;
+  s.canary.spec.analysis.threshold = 5;
+  s.phase(Phase::Progressing, 0).at(seconds(60)).passing();
+  Plan p = s.run();
+  EXPECT_EQ(p.status.canaryWeight, 100);
+  EXPECT_EQ(p.actions, (std::vector<Action>{routes(100)}));
+  EXPECT_EQ(p.requeueAfter, milliseconds(60'000)) << "the next check an interval on, not the promotion";
+  EXPECT_EQ(eventsOf(p), "N:Routing all traffic to canary podinfo.test; 2 checks before promotion\n");
+
+  s.canary.status = p.status;
+  s.at(seconds(90));
+  p = s.run();
+  EXPECT_EQ(p.status.phase, Phase::Progressing) << "not due yet";
+  EXPECT_EQ(p.actions, (std::vector<Action>{routes(100)}));
+
+  s.at(seconds(120));
+  p = s.run();
+  EXPECT_EQ(p.status.iterations, 2);
+  EXPECT_EQ(p.status.phase, Phase::Progressing);
+  EXPECT_EQ(eventsOf(p), "N:Check 1/2 after the switch passed for podinfo.test\n");
+
+  Step failing = s;
+  failing.canary.status = p.status;
+  failing.at(seconds(180)).failing();
+  Plan back = failing.run();
+  EXPECT_EQ(back.status.phase, Phase::Failed)
+      << "threshold 5, yet the first failure after the switch rolls back";
+  EXPECT_EQ(back.actions, (std::vector<Action>{routes(0), scale(0)}));
+  EXPECT_NE(eventsOf(back).find("a check failed after the switch to the canary"), std::string::npos)
+      << eventsOf(back);
+
+  s.canary.status = p.status;
+  s.at(seconds(180));
+  p = s.run();
+  EXPECT_EQ(p.status.iterations, 3);
+  EXPECT_EQ(p.status.phase, Phase::Promoting);
+  EXPECT_EQ(p.actions, (std::vector<Action>{kPromote, routes(100)}));
+}
+
 TEST(Planner, BlueGreenRollsBackAtTheThresholdWithAllTrafficOnThePrimary) {
   Step s;
   s.canary.spec.analysis.iterations = 5;

@@ -171,7 +171,7 @@ TEST(SequentialLook, ALatencyBoundThatIsNoBucketSaysSo) {
   ASSERT_TRUE(look.status.latency);
   EXPECT_EQ(look.status.latency->message,
             "share of requests slower than 300 ms: canary.slow not read (is 300 ms a bucket boundary of "
-            "istio_request_duration_milliseconds?)");
+            "the provider's duration histogram?)");
 }
 
 TEST(SequentialLook, ASplitMismatchCountsAsAFailedCheckAndANewReleaseStartsAfresh) {

@@ -19,6 +19,9 @@ struct Scenario {
   // its weight, or the share of matched requests (A/B); 0 when users never reach it before the switch.
   int analysedShare = 0;
   bool switches = false;  // blue/green: all users on the canary between the analysis and the promotion
+  // How long, at least, all users are on the canary at the switch (seconds of the apex's requests):
+  // until the promoted primary is ready, or the post-switch checks' intervals.
+  double switchSeconds = 0.1;
 };
 
 std::ostream& operator<<(std::ostream& out, const Scenario& s) {
@@ -38,6 +41,9 @@ const Scenario kScenarios[] = {
      20, true},
     // Blue/green with mirroring: copies of every request reach the canary, whose answers users never see.
     {"mirroring", "gatewayapi", "    iterations: 3\n    mirror: true\n", "", 0, true},
+    // Blue/green with two checks while every user is on the canary, before the primary is promoted.
+    {"switchchecks", "kubernetes", "    iterations: 2\n    postPromotionIterations: 2\n",
+     "    canary: {annotations: {sandbox.aviary.io/rps: \"100\"}}\n", 0, true, 4},
 };
 
 class ProvidersE2E : public CanaryE2E, public ::testing::WithParamInterface<Scenario> {
@@ -133,7 +139,8 @@ TEST_P(ProvidersE2E, AHealthyReleaseIsPromotedAndAFaultyOneRolledBackWithNoHuman
     // Blue/green: users reach the canary only while all traffic is switched to it, from the end of the
     // analysis until the promoted primary is ready (half a second or so here).
     EXPECT_TRUE(weights.count(100)) << ::testing::PrintToString(weights);
-    EXPECT_GT(users("podinfo") - canaryAtStart, kRps * 0.1) << "the users were never switched to the canary";
+    EXPECT_GT(users("podinfo") - canaryAtStart, kRps * s.switchSeconds)
+        << "the users were not on the canary for " << s.switchSeconds << " s at the switch";
     ASSERT_GT(allAtZero, kRps * 2) << "the iterations were not observed";
     // A/B: the users with the header (20%) and only they; otherwise none (mirrored answers never reach
     // users).
@@ -142,7 +149,7 @@ TEST_P(ProvidersE2E, AHealthyReleaseIsPromotedAndAFaultyOneRolledBackWithNoHuman
   }
   auto status = canary(ns())["status"];
   if (s.switches) {
-    EXPECT_EQ(status.value("iterations", 0), 3);
+    EXPECT_EQ(status.value("iterations", 0), 3 + (s.name == "switchchecks" ? 1 : 0));
   }
 
   // The faulty release: rolled back at the threshold, every user back on the primary.

@@ -176,3 +176,31 @@ TEST(ProviderRbac, TheShippedClusterRoleGrantsEveryOwnedType) {
 
 }  // namespace
 }  // namespace aviary::mesh
+
+namespace aviary::mesh {
+namespace {
+
+// The sequential tests' counters come from the provider's descriptor: Istio's series, the application's
+// own histogram in seconds for the Gateway API, and none for a provider without them (an error naming it).
+TEST(CounterQueries, ComeFromTheProvidersDescriptor) {
+  const auto registry = builtInRouters();
+  const analysis::ArmWorkloads arms{"test", "podinfo", "podinfo-primary"};
+  auto istio = analysis::counterQueries(registry.find("istio")->counterQueries, "istio", arms, 500);
+  ASSERT_TRUE(istio);
+  EXPECT_EQ(istio->at("canary.requests"),
+            "sum(istio_requests_total{reporter=\"destination\",destination_workload_namespace=\"test\","
+            "destination_workload=\"podinfo\"})");
+  EXPECT_NE(istio->at("primary.slow").find("le=~\"500(\\\\.0+)?\""), std::string::npos)
+      << istio->at("primary.slow");
+  auto gateway =
+      analysis::counterQueries(registry.find("gatewayapi")->counterQueries, "gatewayapi", arms, 500);
+  ASSERT_TRUE(gateway);
+  EXPECT_NE(gateway->at("canary.slow").find("le=~\"0.5(\\\\.0+)?\""), std::string::npos) << "seconds";
+  auto none =
+      analysis::counterQueries(registry.find("traefik")->counterQueries, "traefik", arms, std::nullopt);
+  ASSERT_FALSE(none);
+  EXPECT_EQ(none.error().message, "sequential analysis has no counter queries for provider \"traefik\" yet");
+}
+
+}  // namespace
+}  // namespace aviary::mesh

@@ -2,6 +2,8 @@
 // queries Flagger documents for each mesh, written out here, must work unchanged.
 #include <gtest/gtest.h>
 
+#include "tests/support/provider_policy.h"
+
 #include <cmath>
 #include <thread>
 
@@ -229,12 +231,14 @@ TEST_F(PrometheusTraffic, AviarysBuiltInIstioChecksSeeTheFaultyCanary) {
   duration.name = "request-duration";
   duration.intervalText = "30s";
   duration.range.max = 500;
-  auto canary = analysis::runChecks({successRate, duration}, {"e2e-istio", "app", "app", "istio"}, *client_);
+  const auto istio = aviary::testing::builtInQueriesOf("istio");
+  auto canary =
+      analysis::runChecks({successRate, duration}, {"e2e-istio", "app", "app", "istio", "", istio}, *client_);
   EXPECT_FALSE(canary[0].passed) << canary[0].message;
   EXPECT_NEAR(canary[0].value.value_or(0), 80, 3);
   EXPECT_TRUE(canary[1].passed) << canary[1].message;
-  auto primary =
-      analysis::runChecks({successRate, duration}, {"e2e-istio", "app-primary", "app", "istio"}, *client_);
+  auto primary = analysis::runChecks({successRate, duration},
+                                     {"e2e-istio", "app-primary", "app", "istio", "", istio}, *client_);
   EXPECT_TRUE(primary[0].passed) << primary[0].message;
   EXPECT_TRUE(primary[1].passed) << primary[1].message << " (p99 400 ms configured)";
 }
