@@ -4,6 +4,7 @@
 #include "mesh-adapters/gatewayapi/gatewayapi_router.h"
 #include "mesh-adapters/istio/istio_router.h"
 #include "mesh-adapters/kubernetes/kubernetes_router.h"
+#include "mesh-adapters/replicas/replicas_router.h"
 #include "mesh-adapters/router.h"
 #include "mesh-adapters/traefik/traefik_router.h"
 
@@ -27,6 +28,7 @@ RouterRegistry builtInRouters() {
   r.add(gatewayapi::descriptor());
   r.add(named(gatewayapi::descriptor(), "gatewayapi:v1"));
   r.add(kubernetes::descriptor());
+  r.add(replicas::descriptor());
   return r;
 }
 

@@ -13,6 +13,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "mesh-adapters/router.h"
 #include "operator/cli/config_file.h"
 #include "operator/controller/canary_controller.h"
 #include "operator/controller/controller_metrics.h"
@@ -71,7 +72,8 @@ int main(int argc, char** argv) {
         "metrics-server", po::value(&metricsServer)->default_value("http://prometheus:9090"),
         "default Prometheus URL (a Canary's spec.metricsServer overrides it)")(
         "mesh-provider", po::value(&meshProvider)->default_value("istio"),
-        "default provider (a Canary's spec.provider overrides it)")(
+        "default provider: istio, appmesh, traefik, gatewayapi, kubernetes or replicas (a Canary's "
+        "spec.provider overrides it)")(
         "selector-labels", po::value(&selectorLabels)->default_value("app,name,app.kubernetes.io/name"),
         "pod labels that identify a workload, tried in order")(
         "leader-elect", po::value(&leaderElect)->default_value(true),
@@ -133,6 +135,14 @@ int main(int argc, char** argv) {
     }
     if (auto st = aviary::initLogging(logLevel, logFormat); !st) {
       std::cerr << "aviary: " << st.error().message << "\n";
+      return 2;
+    }
+    // A default provider the operator does not have would make every Canary without spec.provider invalid.
+    if (const auto routers = aviary::mesh::builtInRouters(); !routers.find(meshProvider)) {
+      std::string known;
+      for (const auto& p : routers.providers()) known += (known.empty() ? "" : ", ") + p;
+      std::cerr << "aviary: --mesh-provider: unknown provider \"" << meshProvider << "\" (known: " << known
+                << ")\n";
       return 2;
     }
     auto config = aviary::kube::resolveClusterConfig(kubeconfig, context);

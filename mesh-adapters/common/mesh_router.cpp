@@ -28,14 +28,15 @@ Status MeshRouter::reconcile(const api::Canary& c, const PodSelector& pods, cons
   for (const auto& [service, deployment, before, after] :
        {std::tuple{c.primaryServiceName(), c.primaryName(), primaryBefore, intent.primaryWeight > 0},
         std::tuple{c.canaryServiceName(), c.spec.targetRef.name, canaryBefore, canaryServes(intent)}}) {
-    if (before || !after) continue;
+    if (before || !after || !waitsForEndpoints()) continue;
     auto serving = endpointsServe(client_, c.ns, service, deployment);
     if (!serving) return withContext(serving.error(), "reading the endpoints of " + service);
     if (!*serving) return waitingFor("Service " + service + " to list the pods of " + deployment);
   }
   if (auto st = writeRoutes(c, pods, intent); !st) return withContext(st, "routes");
-  if (auto st =
-          reconcileServices(client_, c, pods.key, pods.value, ServiceSet::Apex, apexSelectsCanary(intent));
+  const std::optional<kube::Json> selector = apexSelector(c, pods);
+  if (auto st = reconcileServices(client_, c, pods.key, pods.value, ServiceSet::Apex,
+                                  apexSelectsCanary(intent), selector ? &*selector : nullptr);
       !st)
     return withContext(st, "services");
   return afterApex(c, intent);

@@ -36,6 +36,14 @@ class MeshRouter : public Router {
   // Whether the apex Service selects the canary's pods for `intent` (a switch by selector); the primary's
   // otherwise.
   virtual bool apexSelectsCanary(const TrafficIntent&) const { return false; }
+  // The apex's selector when it is neither side's label (a replica-ratio canary selects both); nullopt:
+  // the side apexSelectsCanary names.
+  virtual std::optional<kube::Json> apexSelector(const api::Canary&, const PodSelector&) {
+    return std::nullopt;
+  }
+  // Whether a destination's first traffic waits for its Service's endpoints. Not for a replica ratio:
+  // there the pods are the routes, and only ready pods take requests.
+  virtual bool waitsForEndpoints() const { return true; }
   // Called after the apex Service was written: a router whose switch is the apex's selector answers
   // waitingFor until its endpoints follow, so nothing scales pods down that still take requests.
   virtual Status afterApex(const api::Canary&, const TrafficIntent&) { return {}; }

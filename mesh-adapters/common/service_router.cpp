@@ -90,7 +90,8 @@ std::optional<std::string> headlessMismatch(const api::ServiceSpec& s, const Jso
 }  // namespace
 
 Status reconcileServices(kube::KubeClient& client, const api::Canary& c, const std::string& labelKey,
-                         const std::string& labelValue, ServiceSet which, bool apexSelectsCanary) {
+                         const std::string& labelValue, ServiceSet which, bool apexSelectsCanary,
+                         const Json* apexSelector) {
   const api::ServiceSpec& s = c.spec.service;
   kube::ManagedFields fields{{"selector", "ports"}, {}};
   fields.keepFromStored = [&s](const Json& stored, Json& next) { keepFromStored(s, stored, next); };
@@ -102,8 +103,10 @@ Status reconcileServices(kube::KubeClient& client, const api::Canary& c, const s
     desired.push_back(service(c, c.canaryServiceName(), {{labelKey, labelValue}}, s.canary));
   }
   if (which != ServiceSet::Backends) {
-    const Json apexSelector = apexSelectsCanary ? Json{{labelKey, labelValue}} : primary;
-    desired.push_back(service(c, c.apexName(), apexSelector, s.apex));
+    const Json selector = apexSelector        ? *apexSelector
+                          : apexSelectsCanary ? Json{{labelKey, labelValue}}
+                                              : primary;
+    desired.push_back(service(c, c.apexName(), selector, s.apex));
   }
   for (const Json& d : desired) {
     if (auto r = kube::syncObject(client, kube::resources::kServices, c.ns, d, fields); !r) return r.error();
@@ -118,10 +121,16 @@ Status handApexBack(kube::KubeClient& client, const api::Canary& c, const std::s
   if (apex->value("/metadata/annotations"_json_pointer, Json::object())
           .contains(kube::kOriginalSpecAnnotation))
     return kube::releaseObject(client, kube::resources::kServices, c.ns, c.apexName(), c.uid);
+  // A merge patch merges maps: every other key of the selector (a replica ratio's label) is removed.
+  Json selector = {{labelKey, labelValue}};
+  const Json current = apex->value("/spec/selector"_json_pointer, Json::object());
+  for (const auto& [key, _] : current.items()) {
+    if (key != labelKey) selector[key] = nullptr;
+  }
   Json patch = {{"metadata",
                  {{"ownerReferences", kube::ownerReferencesWithout(*apex, c.uid)},
                   {"labels", {{kube::kManagedByLabel, nullptr}}}}},
-                {"spec", {{"selector", {{labelKey, labelValue}}}}}};
+                {"spec", {{"selector", selector}}}};
   auto r = client.patch(kube::resources::kServices, c.ns, c.apexName(), kube::PatchType::Merge, patch);
   if (!r && r.error().code != ErrorCode::NotFound) return r.error();
   return {};

@@ -26,9 +26,10 @@ namespace aviary::mesh {
 // `apexSelectsCanary`: the apex selects the canary's pods instead of the primary's (a blue/green switch
 // by selector).
 enum class ServiceSet { All, Backends, Apex };
+// `apexSelector`: the apex's selector instead (a replica-ratio canary's, over both versions' pods).
 Status reconcileServices(kube::KubeClient& client, const api::Canary& canary, const std::string& labelKey,
                          const std::string& labelValue, ServiceSet which = ServiceSet::All,
-                         bool apexSelectsCanary = false);
+                         bool apexSelectsCanary = false, const kube::Json* apexSelector = nullptr);
 
 // Hands the apex Service back to the target's pods (`labelKey`=`labelValue`): an adopted apex gets its
 // original spec back; one Aviary created loses its ownerReference to the Canary and Aviary's label, so the

@@ -205,6 +205,9 @@ struct SequentialStatus {
 struct CanaryStatus {
   Phase phase = Phase::None;
   int canaryWeight = 0;
+  // The share the routes really give the canary when it differs from canaryWeight (a replica ratio:
+  // 1 canary pod beside 2 primary ones is 33 for a weight of 25), percent; nullopt when they are equal.
+  std::optional<int> achievedWeight;
   int failedChecks = 0;
   int iterations = 0;
   std::string lastAppliedSpec, lastPromotedSpec;

@@ -51,6 +51,7 @@ Json encodeStatus(const CanaryStatus& s) {
               {"failedChecks", s.failedChecks},
               {"iterations", s.iterations},
               {"observedGeneration", s.observedGeneration}};
+  if (s.achievedWeight) out["achievedWeight"] = *s.achievedWeight;
   if (!s.lastAppliedSpec.empty()) out["lastAppliedSpec"] = s.lastAppliedSpec;
   if (!s.lastPromotedSpec.empty()) out["lastPromotedSpec"] = s.lastPromotedSpec;
   if (!s.lastTransitionTime.empty()) out["lastTransitionTime"] = s.lastTransitionTime;
@@ -103,6 +104,8 @@ CanaryStatus decodeStatus(const Json& j) {
   auto num = [&](const char* k) { return j.contains(k) && j[k].is_number_integer() ? j[k].get<int>() : 0; };
   s.phase = phaseFromName(str("phase"));
   s.canaryWeight = num("canaryWeight");
+  if (j.contains("achievedWeight") && j["achievedWeight"].is_number_integer())
+    s.achievedWeight = j["achievedWeight"].get<int>();
   s.failedChecks = num("failedChecks");
   s.iterations = num("iterations");
   s.lastAppliedSpec = str("lastAppliedSpec");

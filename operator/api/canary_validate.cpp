@@ -115,6 +115,11 @@ void checkStrategy(const CanarySpec& spec, const RouterCapabilities& can, std::v
                       provider + " switches all traffic at once (blue/green by the apex Service's selector): "
                                  "set analysis.iterations instead of stepWeight or stepWeights"});
   }
+  if (!spec.skipAnalysis && a.iterations > 0 && can.replicaRatio) {
+    errors.push_back({"spec.analysis.iterations",
+                      provider + " approximates weights by replica counts and cannot send all traffic to the "
+                                 "canary: blue/green and A/B need another provider"});
+  }
   if (!a.match.is_null() && !can.headerMatch)
     errors.push_back({"spec.analysis.match", provider + " does not support request matching (A/B testing)"});
   if (!a.match.is_null() && !a.match.is_array())

@@ -8,6 +8,9 @@ namespace aviary::api {
 struct RouterCapabilities {
   // Splits the apex's requests by weight: progressive canaries (stepWeight, stepWeights).
   bool weighted = false;
+  // The weights are a replica ratio: the apex selects both versions' pods and the canary's replica count
+  // approximates its share (no mesh). The router owns the canary's replicas; promotion keeps the primary's.
+  bool replicaRatio = false;
   // Switches all traffic at once by the apex Service's selector: blue/green (analysis.iterations) only.
   // Weights are 0 or 100.
   bool selectorSwitch = false;

@@ -249,9 +249,13 @@ class Planner {
   int canaryReplicas() const {
     return obs_.target.replicas > 0 ? obs_.target.replicas : std::max(1, obs_.primary.replicas);
   }
+  // A replica-ratio provider sizes the canary from its weight itself (its routes are the replica count).
+  bool routerSizesCanary() const { return in_.capabilities.replicaRatio; }
   // What a promotion gives the primary: the canary's replicas (Flagger's behaviour), unless an autoscaler
   // owns the count (0: the primary keeps its own).
-  int promotedReplicas() const { return spec_.autoscalerRef ? 0 : obs_.target.replicas; }
+  int promotedReplicas() const {
+    return spec_.autoscalerRef || routerSizesCanary() ? 0 : obs_.target.replicas;
+  }
 
   // The status of a revision that starts now in `phase` (Waiting for approval, or Progressing).
   void applyRevision(Phase phase) {
@@ -270,7 +274,7 @@ class Planner {
     p_.status.analysisMessage.clear();
     p_.status.analysisTime.clear();
     setCondition("Promoted", "Unknown", "Progressing", "New revision detected, progressing canary analysis.");
-    scaleTarget(canaryReplicas());
+    if (!routerSizesCanary()) scaleTarget(canaryReplicas());
     routes(0);
     event("Synced", why, AlertLevel::Info);
     requeue(spec_.analysis.interval);

@@ -75,6 +75,7 @@ struct PlanInput {
   // What was gathered for a step; used only when that step is the one being decided.
   std::optional<Gathered> gathered;
   TimePoint now;
+  api::RouterCapabilities capabilities;  // of the Canary's provider
 };
 
 enum class ActionType {

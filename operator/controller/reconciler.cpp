@@ -516,6 +516,7 @@ ReconcileOutcome Reconciler::reconcile(const std::string& key) {
   auto primary = deployments_.get(kube::objectKey(c.ns, c.primaryName()));
   PlanInput input;
   input.canary = &c;
+  if (const auto* provider = routers_.find(c.spec.provider)) input.capabilities = provider->capabilities;
   input.specErrors = errors;
   input.observed.target = observeDeployment(target.get(), false);
   input.observed.primary = observeDeployment(primary.get(), true);
@@ -545,6 +546,13 @@ ReconcileOutcome Reconciler::reconcile(const std::string& key) {
         spdlog::warn("canary {}: {}", key, st.error().message);
         return {std::nullopt, st};
       }
+    }
+    // A replica ratio approximates the weight: the status says what the routes really give.
+    plan.status.achievedWeight.reset();
+    if (input.capabilities.replicaRatio) {
+      if (auto achieved = (*router)->observed(c);
+          achieved && achieved->canaryWeight != plan.status.canaryWeight)
+        plan.status.achievedWeight = achieved->canaryWeight;
     }
   }
 

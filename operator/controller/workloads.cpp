@@ -33,7 +33,17 @@ std::string selectorProblem(const Json& target, const std::vector<std::string>& 
 }
 
 std::string templateHash(const Json& deployment) {
-  return api::canonicalHash(deployment.value("/spec/template"_json_pointer, Json::object()));
+  Json podTemplate = deployment.value("/spec/template"_json_pointer, Json::object());
+  // Labels Aviary adds to the pod template (the replica-ratio provider's) are not a new revision.
+  if (podTemplate.contains("metadata") && podTemplate["metadata"].contains("labels") &&
+      podTemplate["metadata"]["labels"].is_object()) {
+    Json& labels = podTemplate["metadata"]["labels"];
+    for (auto it = labels.begin(); it != labels.end();) {
+      it = it.key().rfind("aviary.io/", 0) == 0 ? labels.erase(it) : std::next(it);
+    }
+    if (labels.empty()) podTemplate["metadata"].erase("labels");
+  }
+  return api::canonicalHash(podTemplate);
 }
 
 WorkloadState observeDeployment(const Json* d, bool primary) {

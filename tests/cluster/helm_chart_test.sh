@@ -45,6 +45,13 @@ config_of < "$tmp/bad.yaml" > "$tmp/bad-config.yaml"
 if out=$("$aviary" --config "$tmp/bad-config.yaml" --version 2>&1); then fail "workers: many was accepted"; fi
 grep -qF 'key "workers"' <<< "$out" || fail "the refusal does not name the key: $out"
 
+# An unknown default provider stops start-up naming the known ones (issue 11), before any connection.
+render --set config.mesh-provider=linkerd > "$tmp/mesh.yaml" || fail "helm template (mesh-provider)"
+config_of < "$tmp/mesh.yaml" > "$tmp/mesh-config.yaml"
+if out=$("$aviary" --config "$tmp/mesh-config.yaml" --kubeconfig /nonexistent 2>&1); then fail "mesh-provider linkerd was accepted"; fi
+grep -qF 'unknown provider "linkerd" (known: appmesh, appmesh:v1beta2, gatewayapi, gatewayapi:v1, istio, kubernetes, replicas, traefik)' <<< "$out" \
+  || fail "the refusal does not name the known providers: $out"
+
 python3 - "$tmp/default.yaml" "$root/config/rbac/cluster_role.yaml" <<'PY' || fail "the chart's ClusterRole differs from config/rbac"
 import sys, yaml
 rendered = [d for d in yaml.safe_load_all(open(sys.argv[1])) if d and d["kind"] == "ClusterRole"]

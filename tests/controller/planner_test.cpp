@@ -503,6 +503,30 @@ TEST(Planner, MirroringCopiesRequestsAtTheFirstStepOfAProgressiveCanary) {
   EXPECT_EQ(p.actions, (std::vector<Action>{routes(10)})) << "no mirror once traffic shifts";
 }
 
+// A replica-ratio provider owns the canary's replica count (its routes): the planner neither scales the
+// canary up for the analysis nor gives the primary the canary's count at promotion.
+TEST(Planner, AReplicaRatioLeavesTheCanarysReplicasToTheRouter) {
+  Step s;
+  s.phase(Phase::Initialized);
+  s.observed.target = ready("v2", 0);
+  PlanInput in{&s.canary, {}, s.observed, std::nullopt, s.now};
+  in.capabilities.weighted = in.capabilities.replicaRatio = true;
+  Plan p = plan(in);
+  EXPECT_EQ(p.status.phase, Phase::Progressing);
+  EXPECT_EQ(p.actions, (std::vector<Action>{routes(0)})) << "no ScaleTarget: weight 0 is 0 canary pods";
+
+  Step last;
+  last.phase(Phase::Progressing, 30).at(seconds(60)).passing();
+  last.observed.target = ready("v2", 1);  // the router's 1 pod beside the primary's 2
+  std::optional<Gathered> gathered = Gathered{stepId(last.canary.status), *last.checks, {}};
+  PlanInput promoting{&last.canary, {}, last.observed, gathered, last.now};
+  promoting.capabilities.weighted = promoting.capabilities.replicaRatio = true;
+  p = plan(promoting);
+  EXPECT_EQ(p.status.phase, Phase::Promoting);
+  EXPECT_EQ(p.actions, (std::vector<Action>{kPromote, routes(30)}))
+      << "the primary keeps its own replicas (0)";
+}
+
 TEST(Planner, SkipAnalysisPromotesAtTheFirstStep) {
   Step s;
   s.canary.spec.skipAnalysis = true;

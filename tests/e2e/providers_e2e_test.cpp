@@ -32,6 +32,8 @@ const Scenario kScenarios[] = {
     {"appmesh", "appmesh", "    stepWeight: 25\n    maxWeight: 50\n", "", 50, false},
     {"traefik", "traefik", "    stepWeight: 25\n    maxWeight: 50\n", "", 50, false},
     {"gatewayapi", "gatewayapi", "    stepWeight: 25\n    maxWeight: 50\n", "", 50, false},
+    // No mesh: the share is the canary's share of the pods (1 of 3 at weight 25, 2 of 4 at 50).
+    {"replicas", "replicas", "    stepWeight: 25\n    maxWeight: 50\n", "", 50, false},
     // Blue/green by the apex Service's selector; the analysis reaches the canary through <apex>-canary
     // (here the sandbox's load, as a load tester would send it).
     {"bluegreen", "kubernetes", "    iterations: 3\n",
@@ -97,7 +99,7 @@ TEST_P(ProvidersE2E, AHealthyReleaseIsPromotedAndAFaultyOneRolledBackWithNoHuman
   // Users the canary answered, and all users, while it was analysed at weight 0 (a blue/green's
   // iterations: only matched requests may reach it).
   double canaryAtZero = 0, allAtZero = 0;
-  std::set<int> weights;
+  std::set<int> weights, achievedWeights;
   auto atZero = [&](const Json& c) {
     return c.value("/status/canaryWeight"_json_pointer, 0) == 0 &&
            c.value("/status/phase"_json_pointer, std::string()) == "Progressing";
@@ -107,6 +109,8 @@ TEST_P(ProvidersE2E, AHealthyReleaseIsPromotedAndAFaultyOneRolledBackWithNoHuman
       [&] {
         const Json c = canary(ns());
         weights.insert(c.value("/status/canaryWeight"_json_pointer, 0));
+        if (c.contains("status") && c["status"].contains("achievedWeight"))
+          achievedWeights.insert(c["status"]["achievedWeight"].get<int>());
         const double canaryNow = users("podinfo"), allNow = users("");
         if (allNow - allBefore >= kRps) {  // a window of about a second of the users' requests
           const double share = (canaryNow - canaryBefore) / (allNow - allBefore);
@@ -131,6 +135,12 @@ TEST_P(ProvidersE2E, AHealthyReleaseIsPromotedAndAFaultyOneRolledBackWithNoHuman
   EXPECT_EQ(deployment(ns(), "podinfo").value("/spec/replicas"_json_pointer, -1), 0);
   EXPECT_EQ(users("", "error"), errorsBefore) << "a user request failed during the release";
   EXPECT_EQ(users("none"), lostBefore) << "a user request met no pod or no route (a switch dropped it)";
+  if (s.provider == "replicas") {
+    // Weight 25 beside 2 primary pods is 1 canary pod: the status says the share is 33%.
+    EXPECT_EQ(achievedWeights, std::set<int>{33}) << "status.achievedWeight seen";
+  } else {
+    EXPECT_TRUE(achievedWeights.empty()) << "only a replica ratio approximates its weight";
+  }
   if (s.analysedShare > 0 && !s.switches) {
     EXPECT_TRUE(weights.count(25) && weights.count(50)) << ::testing::PrintToString(weights);
     EXPECT_NEAR(heaviestShare, s.analysedShare / 100.0, 0.15) << "the weights did not move the users";

@@ -230,7 +230,7 @@ TEST(RouterRegistry, AnUnknownProviderIsAnErrorNamingTheKnownOnes) {
   EXPECT_EQ(
       unknown.error().message,
       "unknown provider \"linkerd\" (known: appmesh, appmesh:v1beta2, gatewayapi, gatewayapi:v1, istio, "
-      "kubernetes, traefik)");
+      "kubernetes, replicas, traefik)");
 }
 
 }  // namespace

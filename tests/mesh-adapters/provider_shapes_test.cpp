@@ -8,6 +8,7 @@
 #include "mesh-adapters/common/request_match.h"
 #include "mesh-adapters/gatewayapi/gatewayapi_router.h"
 #include "mesh-adapters/kubernetes/kubernetes_router.h"
+#include "mesh-adapters/replicas/replicas_router.h"
 #include "mesh-adapters/traefik/traefik_router.h"
 #include "tests/support/sandbox_with_crds.h"
 
@@ -200,6 +201,23 @@ TEST(CounterQueries, ComeFromTheProvidersDescriptor) {
       analysis::counterQueries(registry.find("traefik")->counterQueries, "traefik", arms, std::nullopt);
   ASSERT_FALSE(none);
   EXPECT_EQ(none.error().message, "sequential analysis has no counter queries for provider \"traefik\" yet");
+}
+
+}  // namespace
+}  // namespace aviary::mesh
+
+namespace aviary::mesh {
+namespace {
+
+// Weight → canary pods beside N primary pods: the nearest ratio, never 0 pods for a positive weight.
+TEST(ReplicaRatio, MapsAWeightToTheNearestAchievablePodCount) {
+  EXPECT_EQ(replicas::canaryReplicasFor(0, 4), 0);
+  EXPECT_EQ(replicas::canaryReplicasFor(5, 4), 1) << "0.21 pods round to 0; a canary needs one";
+  EXPECT_EQ(replicas::canaryReplicasFor(20, 4), 1);    // 1 of 5 = 20%
+  EXPECT_EQ(replicas::canaryReplicasFor(25, 2), 1);    // 1 of 3 = 33%
+  EXPECT_EQ(replicas::canaryReplicasFor(50, 4), 4);    // 4 of 8 = 50%
+  EXPECT_EQ(replicas::canaryReplicasFor(60, 10), 15);  // 15 of 25 = 60%
+  EXPECT_EQ(replicas::canaryReplicasFor(100, 3), 3);
 }
 
 }  // namespace

@@ -6,7 +6,10 @@
 // by its registry line; its own test file adds only the shapes of its objects.
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <cmath>
 #include <sstream>
+#include <thread>
 
 #include "mesh-adapters/router.h"
 #include "operator/kube/http_kube_client.h"
@@ -53,6 +56,9 @@ class RouterConformance : public ::testing::TestWithParam<std::string> {
     config.server = server_->url();
     config.qps = 0;
     client_ = std::move(*kube::HttpKubeClient::create(config));
+    client_->setObserver([writes = writes_](const std::string& verb, int) {
+      if (verb == "create" || verb == "update" || verb == "patch" || verb == "delete") ++*writes;
+    });
     registry_ = builtInRouters();
     descriptor_ = registry_.find(GetParam());
     ASSERT_NE(descriptor_, nullptr);
@@ -92,17 +98,28 @@ class RouterConformance : public ::testing::TestWithParam<std::string> {
   }
 
   const api::RouterCapabilities& can() const { return descriptor_->capabilities; }
+  // What `observed` reads back after `intent`: the intent, or for a replica ratio the share achieved with
+  // the primary's 2 pods (k canary pods: k / (2 + k)).
+  TrafficIntent achieved(const TrafficIntent& intent) const {
+    if (!can().replicaRatio || intent.canaryWeight == 0) return intent;
+    const int k =
+        std::max(1, static_cast<int>(std::lround(2.0 * intent.canaryWeight / (100 - intent.canaryWeight))));
+    const int share = static_cast<int>(std::lround(100.0 * k / (2 + k)));
+    return {100 - share, share, intent.mirrorPercent, intent.matchToCanary};
+  }
   // The first step of a release on this provider: a share of the traffic, or all of it (a switch).
   TrafficIntent someCanaryTraffic() const {
     return can().weighted ? TrafficIntent{90, 10} : TrafficIntent{0, 100};
   }
 
-  // Calls until the answer is not "waiting for …" (the sandbox follows at once; this bounds the loop).
+  // Calls until the answer is not "waiting for …" (endpoints follow at once in the sandbox; a rollout, as
+  // a replica ratio's label needs, takes its ready-after), for at most about 5 s.
   Status converge(const std::function<Status()>& call) {
     Status st;
-    for (int i = 0; i < 50; ++i) {
+    for (int i = 0; i < 250; ++i) {
       st = call();
       if (st || !isWaiting(st.error())) return st;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
     return st;
   }
@@ -113,7 +130,25 @@ class RouterConformance : public ::testing::TestWithParam<std::string> {
     return converge([&] { return router_->finalize(canary_, &pods_); });
   }
 
-  long long writes() { return server_->store().currentResourceVersion(); }
+  // The API writes this suite's client (the router's) has sent: create, update, patch, delete. Not the
+  // store's version, which the Deployment simulator's status writes move too.
+  long long writes() const { return writes_->load(); }
+
+  // Waits (real time: the Deployment simulator's ready-after) until both Deployments run all their
+  // replicas: a replica ratio's canary pods start only when the router scales it.
+  void waitRolledOut() {
+    ASSERT_TRUE(eventually([&] {
+      for (const auto& name : {"podinfo", "podinfo-primary"}) {
+        auto d = client_->get(kube::resources::kDeployments, kNs, name);
+        if (!d ||
+            d->value("/status/observedGeneration"_json_pointer, 0LL) <
+                d->value("/metadata/generation"_json_pointer, 0LL) ||
+            d->value("/status/readyReplicas"_json_pointer, 0) != d->value("/spec/replicas"_json_pointer, 1))
+          return false;
+      }
+      return true;
+    }));
+  }
 
   // The objects of the provider's types (and the three Services) named after the apex that exist.
   std::vector<std::pair<kube::ResourceType, Json>> routingObjects() {
@@ -166,6 +201,7 @@ class RouterConformance : public ::testing::TestWithParam<std::string> {
   api::Canary canary_;
   const PodSelector pods_{"app", "podinfo"};
   std::map<std::string, double> last_;
+  std::shared_ptr<std::atomic<long long>> writes_ = std::make_shared<std::atomic<long long>>(0);
 };
 
 TEST_P(RouterConformance, CreatesItsObjectsAndASecondCallWritesNothing) {
@@ -183,19 +219,26 @@ TEST_P(RouterConformance, CreatesItsObjectsAndASecondCallWritesNothing) {
   }
   auto apex = client_->get(kube::resources::kServices, kNs, "podinfo");
   ASSERT_TRUE(apex);
-  EXPECT_EQ((*apex)["spec"]["selector"]["app"], intent.canaryWeight == 100 ? "podinfo" : "podinfo-primary");
+  if (can().replicaRatio) {
+    EXPECT_TRUE((*apex)["spec"]["selector"].contains("aviary.io/apex")) << "both versions' pods";
+  } else {
+    EXPECT_EQ((*apex)["spec"]["selector"]["app"], intent.canaryWeight == 100 ? "podinfo" : "podinfo-primary");
+  }
   const long long before = writes();
   ASSERT_TRUE(reconcile(intent));
   EXPECT_EQ(writes(), before) << "a second call with the same intent wrote something";
   auto observed = router_->observed(canary_);
   ASSERT_TRUE(observed) << observed.error().message;
-  EXPECT_EQ(*observed, intent);
+  EXPECT_EQ(*observed, achieved(intent));
 }
 
 // A step costs one API write (the object that carries the weights, or the apex Service for a switch).
 TEST_P(RouterConformance, ANewStepIsOneWrite) {
+  // (A replica ratio over 2 primary pods: 1 canary pod, then 2.)
   const TrafficIntent first = can().weighted ? TrafficIntent{90, 10} : TrafficIntent{100, 0};
-  const TrafficIntent next = can().weighted ? TrafficIntent{80, 20} : TrafficIntent{0, 100};
+  const TrafficIntent next = can().replicaRatio ? TrafficIntent{50, 50}
+                             : can().weighted   ? TrafficIntent{80, 20}
+                                                : TrafficIntent{0, 100};
   ASSERT_TRUE(reconcile(first));
   const long long before = writes();
   ASSERT_TRUE(reconcile(next));
@@ -204,10 +247,8 @@ TEST_P(RouterConformance, ANewStepIsOneWrite) {
 
 TEST_P(RouterConformance, ReadsBackEveryIntentItCanExpress) {
   std::vector<TrafficIntent> intents = {{100, 0}};
-  if (can().weighted) {
-    intents.push_back({50, 50});
-    intents.push_back({0, 100});
-  }
+  if (can().weighted) intents.push_back({50, 50});
+  if (can().weighted && !can().replicaRatio) intents.push_back({0, 100});
   if (can().selectorSwitch) intents.push_back({0, 100});
   if (can().mirroring) intents.push_back({100, 0, 25, false});
   if (can().headerMatch) intents.push_back({80, 20, 0, true});
@@ -215,24 +256,27 @@ TEST_P(RouterConformance, ReadsBackEveryIntentItCanExpress) {
     ASSERT_TRUE(reconcile(intent)) << intent.primaryWeight << "/" << intent.canaryWeight;
     auto observed = router_->observed(canary_);
     ASSERT_TRUE(observed);
-    EXPECT_EQ(*observed, intent) << "weights " << intent.canaryWeight << " mirror " << intent.mirrorPercent
-                                 << " match " << intent.matchToCanary;
+    EXPECT_EQ(*observed, achieved(intent)) << "weights " << intent.canaryWeight << " mirror "
+                                           << intent.mirrorPercent << " match " << intent.matchToCanary;
   }
 }
 
 TEST_P(RouterConformance, LiveTrafficFollowsTheIntentWithinATick) {
   ASSERT_TRUE(reconcile({100, 0}));
+  waitRolledOut();
   traffic(1);
   auto t = traffic(10);
   EXPECT_EQ(share(t, "podinfo"), 0) << "the canary got user requests at weight 0";
   EXPECT_EQ(t["none"], 0) << "requests found no pod";
   const TrafficIntent step = someCanaryTraffic();
   ASSERT_TRUE(reconcile(step));
+  waitRolledOut();
   traffic(0.2);  // the change applies at the next tick
   t = traffic(20);
-  EXPECT_NEAR(share(t, "podinfo"), step.canaryWeight / 100.0, 0.03);
+  EXPECT_NEAR(share(t, "podinfo"), achieved(step).canaryWeight / 100.0, 0.03);
   EXPECT_EQ(t["none"], 0);
   ASSERT_TRUE(reconcile({100, 0}));
+  waitRolledOut();
   traffic(0.2);
   t = traffic(10);
   EXPECT_EQ(share(t, "podinfo"), 0) << "the rollback did not return all traffic to the primary";
@@ -317,6 +361,7 @@ TEST_P(RouterConformance, FinalizeGivesTheTrafficBackToTheTargetAndRemovesWhatIt
   ASSERT_TRUE(apex) << "the apex Service carries the user's traffic and stays";
   EXPECT_EQ((*apex)["spec"]["selector"], Json({{"app", "podinfo"}}));
   EXPECT_FALSE(kube::ownedBy(*apex, canary_.uid)) << "the garbage collector would delete it with the Canary";
+  waitRolledOut();
   traffic(0.2);
   auto t = traffic(10);
   EXPECT_EQ(share(t, "podinfo"), 1.0) << "the target's pods answer everything";
