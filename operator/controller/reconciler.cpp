@@ -30,6 +30,9 @@ using kube::Json;
 
 using mesh::withContext;
 
+// How long a reconcile waits for the cache to catch up with our own status write before it plans anyway.
+constexpr std::chrono::seconds kCacheCatchUp{10};
+
 }  // namespace
 
 Reconciler::Reconciler(kube::KubeClient& client, const kube::Store<Json>& canaries,
@@ -482,10 +485,13 @@ ReconcileOutcome Reconciler::reconcile(const std::string& key) {
     // step before (routes back to the previous weight, a switch undone for a moment; found on the real
     // control plane, where a blue/green's apex flapped back to the primary while it was being promoted).
     // The watch event that brings the new version wakes the Canary; the requeue is a safety net.
+    // Bounded: should the event never come (a lost watch), planning from the cache resumes after a while.
     std::lock_guard lock(writtenMutex_);
     auto superseded = supersededVersion_.find(key);
     if (superseded != supersededVersion_.end()) {
-      if (superseded->second == canaryJson.value("/metadata/resourceVersion"_json_pointer, std::string()))
+      const bool behind = superseded->second.first ==
+                          canaryJson.value("/metadata/resourceVersion"_json_pointer, std::string());
+      if (behind && std::chrono::steady_clock::now() < superseded->second.second + kCacheCatchUp)
         return {std::chrono::duration_cast<std::chrono::milliseconds>(kWaitPoll), {}};
       supersededVersion_.erase(superseded);
     }
@@ -566,9 +572,13 @@ ReconcileOutcome Reconciler::reconcile(const std::string& key) {
     } else if (!written) {
       spdlog::debug("canary {}: status write: {}", key, written.error().message);
       return {std::nullopt, written.error()};  // a conflict: retried from the fresh object
-    } else {
+    } else if (written &&
+               written->value("/metadata/resourceVersion"_json_pointer, std::string()) != c.resourceVersion) {
+      // Only a write that changed the object: the API server answers a write that changes nothing (a
+      // field its schema prunes, say) with the same version and sends no event (found on the real
+      // control plane: such a Canary waited for an event that never came).
       std::lock_guard lock(writtenMutex_);
-      supersededVersion_[key] = c.resourceVersion;
+      supersededVersion_[key] = {c.resourceVersion, std::chrono::steady_clock::now()};
     }
   }
   if (controllerMetrics_) controllerMetrics_->canaryObserved(c, decoded.canary.status, plan.status);

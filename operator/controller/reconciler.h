@@ -185,7 +185,7 @@ class Reconciler {
   // Per Canary key, the resourceVersion our last status write replaced: while the cache still holds it,
   // the cache is behind our own write and nothing is planned from it.
   std::mutex writtenMutex_;
-  std::map<std::string, std::string> supersededVersion_;
+  std::map<std::string, std::pair<std::string, std::chrono::steady_clock::time_point>> supersededVersion_;
   // When this process removed a Canary's routes (restore on deletion), shared by its routers.
   mesh::RouteSettleClock settle_{options_.routeSettleTime};
 };
