@@ -195,18 +195,13 @@ Result<TrafficIntent> AppMeshRouter::readRoutes(const api::Canary& c) {
 }
 
 Result<bool> AppMeshRouter::releaseRoutes(const api::Canary& c) {
-  const bool existed = client_.get(kVirtualRouters, c.ns, c.apexName()).ok();
   // The services first (they name the router and the nodes), then the router, then the nodes.
-  const std::pair<const kube::ResourceType*, std::string> objects[] = {
-      {&kVirtualServices, c.apexName()},
-      {&kVirtualServices, c.canaryServiceName()},
-      {&kVirtualRouters, c.apexName()},
-      {&kVirtualNodes, c.primaryServiceName()},
-      {&kVirtualNodes, c.canaryServiceName()}};
-  for (const auto& [type, name] : objects) {
-    if (auto st = kube::releaseObject(client_, *type, c.ns, name, c.uid); !st) return st.error();
-  }
-  return existed;
+  return releaseObjects(c, {&kVirtualRouters, c.apexName()},
+                        {{&kVirtualServices, c.apexName()},
+                         {&kVirtualServices, c.canaryServiceName()},
+                         {&kVirtualRouters, c.apexName()},
+                         {&kVirtualNodes, c.primaryServiceName()},
+                         {&kVirtualNodes, c.canaryServiceName()}});
 }
 
 ProviderDescriptor descriptor() {

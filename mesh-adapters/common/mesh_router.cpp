@@ -42,6 +42,15 @@ Status MeshRouter::reconcile(const api::Canary& c, const PodSelector& pods, cons
   return afterApex(c, intent);
 }
 
+Result<bool> MeshRouter::releaseObjects(const api::Canary& c, const ObjectName& routes,
+                                        const std::vector<ObjectName>& objects) {
+  const bool existed = client_.get(*routes.first, c.ns, routes.second).ok();
+  for (const auto& [type, name] : objects) {
+    if (auto st = kube::releaseObject(client_, *type, c.ns, name, c.uid); !st) return st.error();
+  }
+  return existed;
+}
+
 Status MeshRouter::finalize(const api::Canary& c, const PodSelector* target) {
   // Order matters on a real cluster, where each step is followed with a delay: (1) the apex Service
   // selects the target while the routes still send users to the primary; (2) once the apex's

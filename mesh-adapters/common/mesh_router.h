@@ -10,6 +10,9 @@
 // routes go → the settle time passes (RouteSettleClock) → the <apex>-primary and <apex>-canary Services go.
 #pragma once
 
+#include <utility>
+#include <vector>
+
 #include "mesh-adapters/router.h"
 
 namespace aviary::mesh {
@@ -47,6 +50,13 @@ class MeshRouter : public Router {
   // Called after the apex Service was written: a router whose switch is the apex's selector answers
   // waitingFor until its endpoints follow, so nothing scales pods down that still take requests.
   virtual Status afterApex(const api::Canary&, const TrafficIntent&) { return {}; }
+
+  // For releaseRoutes: releases `objects` in order (kube::releaseObject: deleted when Aviary created
+  // them, restored when it adopted them); true when `routes`, the object that carries the routes,
+  // existed before.
+  using ObjectName = std::pair<const kube::ResourceType*, std::string>;
+  Result<bool> releaseObjects(const api::Canary& canary, const ObjectName& routes,
+                              const std::vector<ObjectName>& objects);
 
   kube::KubeClient& client_;
   RouteSettleClock& settle_;

@@ -139,9 +139,7 @@ Result<TrafficIntent> GatewayApiRouter::readRoutes(const api::Canary& c) {
 }
 
 Result<bool> GatewayApiRouter::releaseRoutes(const api::Canary& c) {
-  const bool existed = client_.get(kHttpRoutes, c.ns, c.apexName()).ok();
-  if (auto st = kube::releaseObject(client_, kHttpRoutes, c.ns, c.apexName(), c.uid); !st) return st.error();
-  return existed;
+  return releaseObjects(c, {&kHttpRoutes, c.apexName()}, {{&kHttpRoutes, c.apexName()}});
 }
 
 ProviderDescriptor descriptor() {

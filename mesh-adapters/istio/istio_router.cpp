@@ -126,13 +126,10 @@ Result<TrafficIntent> IstioRouter::readRoutes(const api::Canary& c) {
 }
 
 Result<bool> IstioRouter::releaseRoutes(const api::Canary& c) {
-  const bool existed = client_.get(kVirtualServices, c.ns, c.apexName()).ok();
-  if (auto st = kube::releaseObject(client_, kVirtualServices, c.ns, c.apexName(), c.uid); !st)
-    return st.error();
-  for (const auto& host : {c.primaryServiceName(), c.canaryServiceName()}) {
-    if (auto st = kube::releaseObject(client_, kDestinationRules, c.ns, host, c.uid); !st) return st.error();
-  }
-  return existed;
+  return releaseObjects(c, {&kVirtualServices, c.apexName()},
+                        {{&kVirtualServices, c.apexName()},
+                         {&kDestinationRules, c.primaryServiceName()},
+                         {&kDestinationRules, c.canaryServiceName()}});
 }
 
 ProviderDescriptor descriptor() {

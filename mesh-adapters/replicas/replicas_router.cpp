@@ -36,26 +36,26 @@ int canaryReplicasFor(int canaryWeight, int primaryReplicas) {
   return std::max(1, static_cast<int>(std::lround(exact)));
 }
 
-Status ReplicasRouter::labelPods(const api::Canary& c, const std::string& deployment) {
+Result<Json> ReplicasRouter::labelPods(const api::Canary& c, const std::string& deployment) {
   auto d = client_.get(kube::resources::kDeployments, c.ns, deployment);
-  if (!d) return d.error().code == ErrorCode::NotFound ? Status{} : Status(d.error());
-  if (templateLabel(*d) == c.apexName()) return {};
+  if (!d) return withContext(d.error(), "reading " + deployment).error();
+  if (templateLabel(*d) == c.apexName()) return d;
   auto r =
       client_.patch(kube::resources::kDeployments, c.ns, deployment, kube::PatchType::Merge,
                     {{"spec", {{"template", {{"metadata", {{"labels", {{kApexLabel, c.apexName()}}}}}}}}}});
-  return r ? Status{} : withContext(r.error(), "labelling the pods of " + deployment);
+  if (!r) return withContext(r.error(), "labelling the pods of " + deployment).error();
+  return r;
 }
 
 Status ReplicasRouter::writeRoutes(const api::Canary& c, const PodSelector&, const TrafficIntent& intent) {
+  primary_.reset();
   if (intent.mirrorPercent > 0 || intent.matchToCanary)
     return Error{ErrorCode::Invalid, "provider replicas cannot mirror or match requests"};
-  for (const auto& name : {c.spec.targetRef.name, c.primaryName()}) {
-    if (auto st = labelPods(c, name); !st) return st;
-  }
-  auto primary = client_.get(kube::resources::kDeployments, c.ns, c.primaryName());
-  if (!primary) return withContext(primary.error(), "reading " + c.primaryName());
-  auto target = client_.get(kube::resources::kDeployments, c.ns, c.spec.targetRef.name);
-  if (!target) return withContext(target.error(), "reading " + c.spec.targetRef.name);
+  auto target = labelPods(c, c.spec.targetRef.name);
+  if (!target) return target.error();
+  auto primary = labelPods(c, c.primaryName());
+  if (!primary) return primary.error();
+  primary_ = *primary;
   const int k = canaryReplicasFor(intent.canaryWeight, replicasOf(*primary));
   if (replicasOf(*target) == k) return {};
   auto r = client_.patch(kube::resources::kDeployments, c.ns, c.spec.targetRef.name, kube::PatchType::Merge,
@@ -64,8 +64,8 @@ Status ReplicasRouter::writeRoutes(const api::Canary& c, const PodSelector&, con
 }
 
 std::optional<Json> ReplicasRouter::apexSelector(const api::Canary& c, const PodSelector& pods) {
-  auto primary = client_.get(kube::resources::kDeployments, c.ns, c.primaryName());
-  apexOnBothVersions_ = primary && templateLabel(*primary) == c.apexName() && rolledOut(*primary);
+  // The primary as writeRoutes read or labelled it in this pass (MeshRouter calls it first).
+  apexOnBothVersions_ = primary_ && templateLabel(*primary_) == c.apexName() && rolledOut(*primary_);
   if (apexOnBothVersions_) return Json{{kApexLabel, c.apexName()}};
   return Json{{pods.key, pods.value + "-primary"}};  // until every primary pod carries the label
 }

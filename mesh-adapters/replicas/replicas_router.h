@@ -36,8 +36,11 @@ class ReplicasRouter : public MeshRouter {
 
  private:
   bool apexOnBothVersions_ = false;  // what apexSelector chose in this pass
-  // Adds kApexLabel to the Deployment's pod template unless it has it; NotFound (no primary yet) is fine.
-  Status labelPods(const api::Canary& canary, const std::string& deployment);
+  // The primary as writeRoutes last read or labelled it (apexSelector needs it in the same pass).
+  std::optional<kube::Json> primary_;
+  // The Deployment with kApexLabel on its pod template (added unless it had it), as stored; NotFound
+  // when it does not exist.
+  Result<kube::Json> labelPods(const api::Canary& canary, const std::string& deployment);
 };
 
 ProviderDescriptor descriptor();

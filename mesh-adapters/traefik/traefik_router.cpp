@@ -60,10 +60,7 @@ Result<TrafficIntent> TraefikRouter::readRoutes(const api::Canary& c) {
 }
 
 Result<bool> TraefikRouter::releaseRoutes(const api::Canary& c) {
-  const bool existed = client_.get(kTraefikServices, c.ns, c.apexName()).ok();
-  if (auto st = kube::releaseObject(client_, kTraefikServices, c.ns, c.apexName(), c.uid); !st)
-    return st.error();
-  return existed;
+  return releaseObjects(c, {&kTraefikServices, c.apexName()}, {{&kTraefikServices, c.apexName()}});
 }
 
 ProviderDescriptor descriptor() {
