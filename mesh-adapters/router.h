@@ -31,6 +31,11 @@ struct TrafficIntent {
   int mirrorPercent = 0;
   // Requests matching spec.analysis.match go to the canary whatever the weights (A/B testing).
   bool matchToCanary = false;
+  // Session affinity (spec.analysis.sessionAffinity), cookies as "name=value"; empty: none. The canary's
+  // responses set canaryCookie (Max-Age: sessionAffinity.maxAge) and requests carrying it go to the
+  // canary; likewise primaryCookie for the primary (Max-Age: the analysis interval). Requests carrying
+  // expiredCookie (a past run's) go to the primary, whose answer removes it (Max-Age=0).
+  std::string canaryCookie, primaryCookie, expiredCookie;
   bool operator==(const TrafficIntent&) const = default;
 };
 

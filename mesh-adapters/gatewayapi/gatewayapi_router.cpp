@@ -3,6 +3,7 @@
 #include "mesh-adapters/common/app_metric_queries.h"
 #include "mesh-adapters/common/owned_metadata.h"
 #include "mesh-adapters/common/request_match.h"
+#include "mesh-adapters/common/session_cookie.h"
 
 namespace aviary::mesh::gatewayapi {
 namespace {
@@ -52,6 +53,24 @@ Json backendRef(const api::Canary& c, const std::string& service, int weight) {
           {"weight", weight}};
 }
 
+// A backendRef whose responses set a cookie (HTTPBackendRef filters, ResponseHeaderModifier).
+Json settingCookie(Json ref, const std::string& setCookie) {
+  ref["filters"] = Json::array(
+      {{{"type", "ResponseHeaderModifier"},
+        {"responseHeaderModifier", {{"add", {{{"name", "Set-Cookie"}, {"value", setCookie}}}}}}}});
+  return ref;
+}
+
+std::string setCookieOf(const Json& ref) {
+  for (const auto& filter : ref.value("filters", Json::array())) {
+    if (filter.value("type", "") != "ResponseHeaderModifier") continue;
+    for (const auto& header : filter.value("/responseHeaderModifier/add"_json_pointer, Json::array())) {
+      if (header.value("name", "") == "Set-Cookie") return header.value("value", "");
+    }
+  }
+  return "";
+}
+
 }  // namespace
 
 Result<Json> GatewayApiRouter::httpRoute(const api::Canary& c, const TrafficIntent& intent) {
@@ -69,29 +88,64 @@ Result<Json> GatewayApiRouter::httpRoute(const api::Canary& c, const TrafficInte
     if (!s.timeout.empty()) rule["timeouts"] = {{"request", s.timeout}};
     return rule;
   };
-  if (intent.matchToCanary) {
-    auto ab = routeMatches(c.spec.analysis.match);
-    if (!ab) return Error{ErrorCode::Invalid, "spec.analysis." + ab.error().message};
-    Json rule = options({{"backendRefs", Json::array({backendRef(c, c.canaryServiceName(), 100)})}});
-    // Each A/B condition within the Service's own matches: Gateway API ORs a rule's matches.
+  // A rule for the requests matching `conditions` (HTTPRouteMatches), each within the Service's own
+  // matches (Gateway API ORs a rule's matches), all to `to`.
+  auto matchedRule = [&](const Json& conditions, Json to) {
+    Json rule = options({{"backendRefs", Json::array({std::move(to)})}});
     Json matches = Json::array();
-    for (const auto& condition : *ab) {
+    for (const auto& condition : conditions) {
       if (serviceMatches->empty()) {
         matches.push_back(condition);
         continue;
       }
       for (const auto& outer : *serviceMatches) {
         Json both = outer;
-        both.update(condition);
+        if (condition.contains("headers")) {
+          Json headers = both.value("headers", Json::array());
+          for (const auto& h : condition["headers"]) headers.push_back(h);
+          both.update(condition);
+          both["headers"] = headers;
+        } else {
+          both.update(condition);
+        }
         matches.push_back(both);
       }
     }
     rule["matches"] = matches;
     rules.push_back(rule);
+  };
+  if (intent.matchToCanary) {
+    auto ab = routeMatches(c.spec.analysis.match);
+    if (!ab) return Error{ErrorCode::Invalid, "spec.analysis." + ab.error().message};
+    matchedRule(*ab, backendRef(c, c.canaryServiceName(), 100));
   }
-  Json weighted =
-      options({{"backendRefs", Json::array({backendRef(c, c.primaryServiceName(), intent.primaryWeight),
-                                            backendRef(c, c.canaryServiceName(), intent.canaryWeight)})}});
+  // Session affinity: requests carrying a side's cookie stay on that side; a past run's cookie goes to
+  // the primary, which removes it.
+  Json primaryTo = backendRef(c, c.primaryServiceName(), intent.primaryWeight);
+  Json canaryTo = backendRef(c, c.canaryServiceName(), intent.canaryWeight);
+  auto cookieMatch = [](const std::string& cookie) {
+    return Json::array({{{"headers", Json::array({{{"type", "RegularExpression"},
+                                                   {"name", "Cookie"},
+                                                   {"value", cookieHeaderPattern(cookie)}}})}}});
+  };
+  if (const auto& sa = c.spec.analysis.sessionAffinity) {
+    if (!intent.canaryCookie.empty()) {
+      matchedRule(cookieMatch(intent.canaryCookie), backendRef(c, c.canaryServiceName(), 100));
+      canaryTo = settingCookie(canaryTo, setCookieValue(*sa, intent.canaryCookie, sa->maxAgeSeconds));
+    }
+    if (!intent.primaryCookie.empty()) {
+      const long long interval =
+          std::chrono::duration_cast<std::chrono::seconds>(c.spec.analysis.interval).count();
+      matchedRule(cookieMatch(intent.primaryCookie), backendRef(c, c.primaryServiceName(), 100));
+      primaryTo = settingCookie(primaryTo, setCookieValue(*sa, intent.primaryCookie, interval));
+    }
+    if (!intent.expiredCookie.empty()) {
+      matchedRule(cookieMatch(intent.expiredCookie),
+                  settingCookie(backendRef(c, c.primaryServiceName(), 100),
+                                setCookieValue(*sa, intent.expiredCookie, 0)));
+    }
+  }
+  Json weighted = options({{"backendRefs", Json::array({primaryTo, canaryTo})}});
   if (intent.mirrorPercent > 0) {
     Json mirrorRef = {{"group", ""}, {"kind", "Service"}, {"name", c.canaryServiceName()}, {"port", s.port}};
     weighted["filters"] =
@@ -117,16 +171,26 @@ Result<TrafficIntent> GatewayApiRouter::readRoutes(const api::Canary& c) {
   TrafficIntent t{0, 0};
   for (const auto& rule : route->value("/spec/rules"_json_pointer, Json::array())) {
     const Json refs = rule.value("backendRefs", Json::array());
-    bool weighted = false;
-    for (const auto& ref : refs) weighted = weighted || ref.value("name", "") == c.primaryServiceName();
-    if (!weighted) {
-      if (refs.size() == 1 && refs[0].value("name", "") == c.canaryServiceName() && rule.contains("matches"))
+    if (refs.size() == 1) {
+      // A matched rule: A/B (matched requests to the canary), or session affinity's (a side's cookie to
+      // that side; the expired cookie's, to the primary, is the one that removes a cookie).
+      const std::string setCookie = setCookieOf(refs[0]);
+      if (refs[0].value("name", "") == c.primaryServiceName() && expiresCookie(setCookie))
+        t.expiredCookie = cookieSetBy(setCookie);
+      if (refs[0].value("name", "") == c.canaryServiceName() && rule.contains("matches") &&
+          !c.spec.analysis.sessionAffinity)
         t.matchToCanary = true;
       continue;
     }
     for (const auto& ref : refs) {
-      if (ref.value("name", "") == c.primaryServiceName()) t.primaryWeight = ref.value("weight", 1);
-      if (ref.value("name", "") == c.canaryServiceName()) t.canaryWeight = ref.value("weight", 1);
+      if (ref.value("name", "") == c.primaryServiceName()) {
+        t.primaryWeight = ref.value("weight", 1);
+        t.primaryCookie = cookieSetBy(setCookieOf(ref));
+      }
+      if (ref.value("name", "") == c.canaryServiceName()) {
+        t.canaryWeight = ref.value("weight", 1);
+        t.canaryCookie = cookieSetBy(setCookieOf(ref));
+      }
     }
     for (const auto& filter : rule.value("filters", Json::array())) {
       if (filter.value("type", "") == "RequestMirror" &&
@@ -150,6 +214,7 @@ ProviderDescriptor descriptor() {
   d.capabilities.weighted = true;
   d.capabilities.mirroring = true;
   d.capabilities.headerMatch = true;
+  d.capabilities.sessionAffinity = true;
   // The implementations' own metrics differ (Envoy, Linkerd, Cilium…): the application's are the common
   // ground; a MetricTemplate reads the implementation's.
   d.builtInQueries = appMetricQueries();

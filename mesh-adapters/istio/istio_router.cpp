@@ -1,6 +1,7 @@
 #include "mesh-adapters/istio/istio_router.h"
 
 #include "mesh-adapters/common/owned_metadata.h"
+#include "mesh-adapters/common/session_cookie.h"
 
 namespace aviary::mesh::istio {
 namespace {
@@ -13,6 +14,37 @@ const kube::ManagedFields kDestinationRuleFields{{"host", "trafficPolicy"}};
 
 Json destination(const std::string& host, int weight) {
   return {{"destination", {{"host", host}}}, {"weight", weight}};
+}
+
+// A destination whose responses set a cookie (Istio HTTPRouteDestination.headers.response.add).
+Json settingCookie(Json destination, const std::string& setCookie) {
+  destination["headers"] = {{"response", {{"add", {{"Set-Cookie", setCookie}}}}}};
+  return destination;
+}
+
+std::string setCookieOf(const Json& destination) {
+  return destination.value("/headers/response/add/Set-Cookie"_json_pointer, std::string());
+}
+
+// `conditions` (HTTPMatchRequests) each within every spec.service.match condition, when there are some.
+Json withinServiceMatch(const Json& serviceMatch, const Json& conditions) {
+  Json match = Json::array();
+  for (const auto& condition : conditions) {
+    if (!serviceMatch.is_array() || serviceMatch.empty()) {
+      match.push_back(condition);
+      continue;
+    }
+    for (const auto& outer : serviceMatch) {
+      Json both = outer;
+      if (both.is_object() && condition.is_object()) both.update(condition);
+      match.push_back(both);
+    }
+  }
+  return match;
+}
+
+Json cookieMatch(const std::string& cookie) {
+  return Json::array({{{"headers", {{"cookie", {{"regex", cookieHeaderPattern(cookie)}}}}}}});
 }
 
 // The route options the user set in spec.service, on every route Aviary writes.
@@ -37,27 +69,37 @@ Json IstioRouter::virtualService(const api::Canary& c, const TrafficIntent& inte
     if (h != c.apexName()) hosts.push_back(h);
   }
   Json http = Json::array();
-  if (intent.matchToCanary && c.spec.analysis.match.is_array()) {
-    // A/B: requests matching any analysis.match condition (within service.match, when set) reach the
-    // canary whatever the weights.
-    Json match = Json::array();
-    for (const auto& condition : c.spec.analysis.match) {
-      if (!s.match.is_array() || s.match.empty()) {
-        match.push_back(condition);
-        continue;
-      }
-      for (const auto& outer : s.match) {
-        Json both = outer;
-        if (both.is_object() && condition.is_object()) both.update(condition);
-        match.push_back(both);
-      }
+  // A route for the requests matching `conditions` (within service.match), all to `host`.
+  auto matchedRoute = [&](const Json& conditions, Json to) {
+    Json r = {{"match", withinServiceMatch(s.match, conditions)}, {"route", Json::array({std::move(to)})}};
+    addRouteOptions(s, r);
+    http.push_back(r);
+  };
+  // A/B: requests matching any analysis.match condition reach the canary whatever the weights.
+  if (intent.matchToCanary && c.spec.analysis.match.is_array())
+    matchedRoute(c.spec.analysis.match, destination(c.canaryServiceName(), 100));
+  // Session affinity: requests carrying a side's cookie stay on that side; a past run's cookie goes to
+  // the primary, which removes it.
+  Json primaryTo = destination(c.primaryServiceName(), intent.primaryWeight);
+  Json canaryTo = destination(c.canaryServiceName(), intent.canaryWeight);
+  if (const auto& sa = c.spec.analysis.sessionAffinity) {
+    if (!intent.canaryCookie.empty()) {
+      matchedRoute(cookieMatch(intent.canaryCookie), destination(c.canaryServiceName(), 100));
+      canaryTo = settingCookie(canaryTo, setCookieValue(*sa, intent.canaryCookie, sa->maxAgeSeconds));
     }
-    Json ab = {{"match", match}, {"route", Json::array({destination(c.canaryServiceName(), 100)})}};
-    addRouteOptions(s, ab);
-    http.push_back(ab);
+    if (!intent.primaryCookie.empty()) {
+      const long long interval =
+          std::chrono::duration_cast<std::chrono::seconds>(c.spec.analysis.interval).count();
+      matchedRoute(cookieMatch(intent.primaryCookie), destination(c.primaryServiceName(), 100));
+      primaryTo = settingCookie(primaryTo, setCookieValue(*sa, intent.primaryCookie, interval));
+    }
+    if (!intent.expiredCookie.empty()) {
+      matchedRoute(cookieMatch(intent.expiredCookie),
+                   settingCookie(destination(c.primaryServiceName(), 100),
+                                 setCookieValue(*sa, intent.expiredCookie, 0)));
+    }
   }
-  Json route = {{"route", Json::array({destination(c.primaryServiceName(), intent.primaryWeight),
-                                       destination(c.canaryServiceName(), intent.canaryWeight)})}};
+  Json route = {{"route", Json::array({primaryTo, canaryTo})}};
   if (!s.match.is_null()) route["match"] = s.match;
   if (intent.mirrorPercent > 0) {
     route["mirror"] = {{"host", c.canaryServiceName()}};
@@ -101,22 +143,28 @@ Result<TrafficIntent> IstioRouter::readRoutes(const api::Canary& c) {
   TrafficIntent t{0, 0};
   for (const auto& http : vs->value("/spec/http"_json_pointer, Json::array())) {
     const Json routes = http.value("route", Json::array());
-    bool weighted = false;
-    for (const auto& r : routes) {
-      const std::string host = r.value("/destination/host"_json_pointer, std::string());
-      if (host == c.primaryServiceName()) weighted = true;
-    }
-    if (!weighted) {
-      // Aviary's A/B route: matched requests to the canary only.
-      if (http.contains("match") && routes.size() == 1 &&
-          routes[0].value("/destination/host"_json_pointer, std::string()) == c.canaryServiceName())
+    auto hostOf = [](const Json& r) { return r.value("/destination/host"_json_pointer, std::string()); };
+    if (routes.size() == 1) {
+      // A matched route: A/B (matched requests to the canary), or session affinity's (a side's cookie to
+      // that side; the expired cookie's, to the primary, is the one that removes a cookie).
+      const std::string setCookie = setCookieOf(routes[0]);
+      if (hostOf(routes[0]) == c.primaryServiceName() && expiresCookie(setCookie))
+        t.expiredCookie = cookieSetBy(setCookie);
+      if (http.contains("match") && hostOf(routes[0]) == c.canaryServiceName() &&
+          !c.spec.analysis.sessionAffinity)
         t.matchToCanary = true;
       continue;
     }
     for (const auto& r : routes) {
-      const std::string host = r.value("/destination/host"_json_pointer, std::string());
-      if (host == c.primaryServiceName()) t.primaryWeight = r.value("weight", 0);
-      if (host == c.canaryServiceName()) t.canaryWeight = r.value("weight", 0);
+      const std::string host = hostOf(r);
+      if (host == c.primaryServiceName()) {
+        t.primaryWeight = r.value("weight", 0);
+        t.primaryCookie = cookieSetBy(setCookieOf(r));
+      }
+      if (host == c.canaryServiceName()) {
+        t.canaryWeight = r.value("weight", 0);
+        t.canaryCookie = cookieSetBy(setCookieOf(r));
+      }
     }
     if (http.value("/mirror/host"_json_pointer, std::string()) == c.canaryServiceName())
       t.mirrorPercent = static_cast<int>(http.value("/mirrorPercentage/value"_json_pointer, 100.0));
@@ -140,6 +188,7 @@ ProviderDescriptor descriptor() {
   d.capabilities.weighted = true;
   d.capabilities.mirroring = true;
   d.capabilities.headerMatch = true;
+  d.capabilities.sessionAffinity = true;
   // Istio's reporter="destination" series, as Flagger's built-ins read them.
   d.builtInQueries = {
       {"request-success-rate",

@@ -115,6 +115,17 @@ struct SequentialSpec {
   bool trafficSplit = false;
 };
 
+// spec.analysis.sessionAffinity (Flagger's field): a user whose request reached the canary during the
+// analysis keeps reaching it. The router sets a cookie on the canary's responses and sends requests that
+// carry it to the canary; the cookie's attributes follow RFC 6265 §4.1.2.
+struct SessionAffinitySpec {
+  std::string cookieName;         // required; an RFC 6265 token
+  std::string primaryCookieName;  // optional: users who reached the primary stay on it for one interval
+  int maxAgeSeconds = 86400;      // the canary cookie's Max-Age (0 in the spec: this default, as Flagger)
+  std::string domain, path, sameSite;
+  bool httpOnly = false, secure = false, partitioned = false;
+};
+
 struct AnalysisSpec {
   std::chrono::milliseconds interval{60'000};
   std::string intervalText = "1m";
@@ -136,6 +147,7 @@ struct AnalysisSpec {
   std::vector<Webhook> webhooks;
   std::vector<Alert> alerts;
   std::optional<SequentialSpec> sequential;
+  std::optional<SessionAffinitySpec> sessionAffinity;
 };
 
 struct CanarySpec {
@@ -218,6 +230,9 @@ struct CanaryStatus {
   std::vector<MetricResult> analysisMetrics;
   std::optional<SequentialStatus> sequential;
   std::vector<Condition> conditions;
+  // spec.analysis.sessionAffinity's cookies, "name=value" (Flagger's status fields): the canary's while it
+  // gets traffic; the last run's, which requests still carrying it are told to drop; the primary's.
+  std::string sessionAffinityCookie, previousSessionAffinityCookie, primarySessionAffinityCookie;
 
   const Condition* condition(const std::string& type) const;
   // Sets a condition, keeping lastTransitionTime unless its status changes.

@@ -98,7 +98,7 @@ void decodeService(Reader r, ServiceSpec& s, std::vector<std::string>& unsupport
   }
 }
 
-void decodeAnalysis(Reader r, AnalysisSpec& a, std::vector<std::string>& unsupported) {
+void decodeAnalysis(Reader r, AnalysisSpec& a) {
   r.duration("interval", a.interval, a.intervalText);
   r.integer("threshold", a.threshold, 1, 1'000'000);
   r.integer("maxWeight", a.maxWeight, 0, 100);
@@ -189,8 +189,20 @@ void decodeAnalysis(Reader r, AnalysisSpec& a, std::vector<std::string>& unsuppo
       r.fail("sequential", "enables nothing: set errorRate, latency or trafficSplit");
     a.sequential = sequential;
   }
-  for (const char* later : {"sessionAffinity"}) {
-    if (r.has(later)) unsupported.push_back(r.at(later));
+  if (r.has("sessionAffinity")) {
+    Reader sa = r.child("sessionAffinity");
+    SessionAffinitySpec affinity;
+    sa.string("cookieName", affinity.cookieName);
+    sa.string("primaryCookieName", affinity.primaryCookieName);
+    sa.integer("maxAge", affinity.maxAgeSeconds, 0, 400 * 86400);  // RFC 6265bis caps Max-Age at 400 days
+    if (affinity.maxAgeSeconds == 0) affinity.maxAgeSeconds = 86400;
+    sa.string("domain", affinity.domain);
+    sa.string("path", affinity.path);
+    sa.string("sameSite", affinity.sameSite);
+    sa.boolean("httpOnly", affinity.httpOnly);
+    sa.boolean("secure", affinity.secure);
+    sa.boolean("partitioned", affinity.partitioned);
+    a.sessionAffinity = affinity;
   }
 }
 
@@ -233,7 +245,7 @@ DecodeResult decodeCanary(const Json& object) {
   // Flagger's deprecated spec.canaryAnalysis is read when spec.analysis is absent (its GetAnalysis()).
   decodeAnalysis(
       spec.child(spec.has("analysis") || !spec.has("canaryAnalysis") ? "analysis" : "canaryAnalysis"),
-      s.analysis, s.unsupported);
+      s.analysis);
   spec.integer("progressDeadlineSeconds", s.progressDeadlineSeconds, 1,
                static_cast<int>(std::chrono::seconds(kMaxDuration).count()));
   spec.boolean("skipAnalysis", s.skipAnalysis);

@@ -56,6 +56,11 @@ Json encodeStatus(const CanaryStatus& s) {
   if (!s.lastPromotedSpec.empty()) out["lastPromotedSpec"] = s.lastPromotedSpec;
   if (!s.lastTransitionTime.empty()) out["lastTransitionTime"] = s.lastTransitionTime;
   if (!s.trackedConfigs.empty()) out["trackedConfigs"] = s.trackedConfigs;
+  if (!s.sessionAffinityCookie.empty()) out["sessionAffinityCookie"] = s.sessionAffinityCookie;
+  if (!s.previousSessionAffinityCookie.empty())
+    out["previousSessionAffinityCookie"] = s.previousSessionAffinityCookie;
+  if (!s.primarySessionAffinityCookie.empty())
+    out["primarySessionAffinityCookie"] = s.primarySessionAffinityCookie;
   if (!s.analysisTime.empty() || !s.analysisMessage.empty() || !s.analysisMetrics.empty()) {
     Json metrics = Json::array();
     for (const auto& m : s.analysisMetrics) {
@@ -111,6 +116,9 @@ CanaryStatus decodeStatus(const Json& j) {
   s.lastAppliedSpec = str("lastAppliedSpec");
   s.lastPromotedSpec = str("lastPromotedSpec");
   s.lastTransitionTime = str("lastTransitionTime");
+  s.sessionAffinityCookie = str("sessionAffinityCookie");
+  s.previousSessionAffinityCookie = str("previousSessionAffinityCookie");
+  s.primarySessionAffinityCookie = str("primarySessionAffinityCookie");
   s.observedGeneration = j.contains("observedGeneration") && j["observedGeneration"].is_number_integer()
                              ? j["observedGeneration"].get<long long>()
                              : 0;

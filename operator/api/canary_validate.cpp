@@ -2,6 +2,7 @@
 // configuration that can progress, a provider the operator knows, and a target the operator can release.
 #include <algorithm>
 #include <set>
+#include <string_view>
 
 #include "operator/api/canary.h"
 #include "operator/api/names.h"
@@ -106,6 +107,47 @@ void checkTrafficScope(const CanarySpec& spec, const std::string& ns, const Traf
 
 // What the spec asks of the traffic against what the Canary's provider can do: a provider never silently
 // degrades a strategy it cannot carry out.
+// RFC 6265 §4.1.1: a cookie name is an RFC 2616 token (visible ASCII but separators).
+bool cookieToken(const std::string& name) {
+  static constexpr std::string_view kSeparators = "()<>@,;:\\\"/[]?={} \t";
+  return !name.empty() && std::all_of(name.begin(), name.end(), [](unsigned char c) {
+    return c > 32 && c < 127 && kSeparators.find(static_cast<char>(c)) == std::string_view::npos;
+  });
+}
+
+// A cookie attribute value (Domain, Path): RFC 6265 §4.1.1 av-octets, no control characters or ';'.
+bool cookieAttribute(const std::string& value) {
+  return std::all_of(value.begin(), value.end(),
+                     [](unsigned char c) { return c >= 32 && c < 127 && c != ';'; });
+}
+
+void checkSessionAffinity(const SessionAffinitySpec& sa, const AnalysisSpec& a, const RouterCapabilities& can,
+                          const std::string& provider, bool progressive, std::vector<FieldError>& errors) {
+  const std::string path = "spec.analysis.sessionAffinity";
+  if (!can.sessionAffinity)
+    errors.push_back({path, provider + " does not support session affinity (cookie-based routing)"});
+  if (!progressive) {
+    errors.push_back({path,
+                      "keeps users on the canary while its share of the traffic grows: it needs "
+                      "stepWeight or stepWeights, not iterations"});
+  }
+  if (a.match.is_array() && !a.match.empty()) {
+    errors.push_back({path,
+                      "cannot be combined with analysis.match: both decide which requests reach the "
+                      "canary"});
+  }
+  if (!cookieToken(sa.cookieName))
+    errors.push_back({path + ".cookieName", "must be a cookie name (an RFC 6265 token)"});
+  if (!sa.primaryCookieName.empty() && !cookieToken(sa.primaryCookieName))
+    errors.push_back({path + ".primaryCookieName", "must be a cookie name (an RFC 6265 token)"});
+  if (!sa.primaryCookieName.empty() && sa.primaryCookieName == sa.cookieName)
+    errors.push_back({path + ".primaryCookieName", "must differ from cookieName"});
+  if (!cookieAttribute(sa.domain)) errors.push_back({path + ".domain", "must not contain ';' or controls"});
+  if (!cookieAttribute(sa.path)) errors.push_back({path + ".path", "must not contain ';' or controls"});
+  if (!sa.sameSite.empty() && sa.sameSite != "Strict" && sa.sameSite != "Lax" && sa.sameSite != "None")
+    errors.push_back({path + ".sameSite", "must be Strict, Lax or None"});
+}
+
 void checkStrategy(const CanarySpec& spec, const RouterCapabilities& can, std::vector<FieldError>& errors) {
   const AnalysisSpec& a = spec.analysis;
   const std::string provider = "provider " + quoteForMessage(spec.provider);
@@ -130,6 +172,7 @@ void checkStrategy(const CanarySpec& spec, const RouterCapabilities& can, std::v
   }
   if (a.mirror && !can.mirroring)
     errors.push_back({"spec.analysis.mirror", provider + " does not support traffic mirroring"});
+  if (a.sessionAffinity) checkSessionAffinity(*a.sessionAffinity, a, can, provider, progressive, errors);
   if (a.sequential && !progressive) {
     errors.push_back({"spec.analysis.sequential",
                       "compares the canary's and the primary's shares of one weighted split: it needs "

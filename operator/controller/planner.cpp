@@ -1,6 +1,8 @@
 #include "operator/controller/planner.h"
 
 #include <algorithm>
+#include <cstdio>
+#include <functional>
 
 #include "operator/controller/sequential_look.h"
 #include "operator/controller/tracked_configs.h"
@@ -123,7 +125,37 @@ class Planner {
       if (mirrored(canaryWeight))
         a.mirrorPercent = spec_.analysis.mirrorWeight > 0 ? spec_.analysis.mirrorWeight : 100;
     }
+    if (spec_.analysis.sessionAffinity) stickySessions(canaryWeight, a);
     p_.actions.push_back(a);
+  }
+  // Session affinity (analysis.sessionAffinity): while the canary has a share of the traffic, its
+  // responses set a cookie and requests that carry it go to the canary (with primaryCookieName, the
+  // primary's responses likewise, for one interval). Each run has a cookie value of its own. Once the
+  // canary has no share, requests still carrying the last run's cookie go to the primary, which tells the
+  // client to drop it.
+  void stickySessions(int canaryWeight, Action& a) {
+    const api::SessionAffinitySpec& sa = *spec_.analysis.sessionAffinity;
+    api::CanaryStatus& s = p_.status;
+    if (canaryWeight > 0) {
+      std::string token = in_.sessionToken;
+      if (token.size() < 32) {
+        const unsigned long long h = std::hash<std::string>{}(c_.uid + "/" + s.lastAppliedSpec);
+        char hex[33];
+        std::snprintf(hex, sizeof hex, "%016llx%016llx", h, h ^ 0x9e3779b97f4a7c15ull);
+        token = hex;
+      }
+      if (s.sessionAffinityCookie.empty())
+        s.sessionAffinityCookie = sa.cookieName + "=" + token.substr(0, 16);
+      if (!sa.primaryCookieName.empty() && s.primarySessionAffinityCookie.empty())
+        s.primarySessionAffinityCookie = sa.primaryCookieName + "=" + token.substr(16, 16);
+      a.canaryCookie = s.sessionAffinityCookie;
+      if (!sa.primaryCookieName.empty()) a.primaryCookie = s.primarySessionAffinityCookie;
+      return;
+    }
+    if (!s.sessionAffinityCookie.empty()) s.previousSessionAffinityCookie = s.sessionAffinityCookie;
+    s.sessionAffinityCookie.clear();
+    s.primarySessionAffinityCookie.clear();
+    a.expiredCookie = s.previousSessionAffinityCookie;
   }
   void scaleTarget(int replicas) { p_.actions.push_back({ActionType::ScaleTarget, replicas, 0, 0}); }
   void requeue(milliseconds after) { p_.requeueAfter = std::max(milliseconds(0), after); }

@@ -76,6 +76,9 @@ struct PlanInput {
   std::optional<Gathered> gathered;
   TimePoint now;
   api::RouterCapabilities capabilities;  // of the Canary's provider
+  // Fresh unguessable hex (32 characters) a new session-affinity cookie's value is taken from; the
+  // planner stays deterministic given it. Empty: derived from the Canary's uid and revision (tests).
+  std::string sessionToken;
 };
 
 enum class ActionType {
@@ -99,6 +102,9 @@ struct Action {
   int canaryWeight = 0;
   int mirrorPercent = 0;  // EnsureRoutes: copies of the primary's requests to the canary (analysis.mirror)
   bool matchToCanary = false;  // EnsureRoutes: analysis.match requests go to the canary (A/B)
+  // EnsureRoutes, session affinity ("name=value", empty: none): the cookie the canary's responses set and
+  // that routes back to it; the primary's (primaryCookieName); a past run's cookie to expire.
+  std::string canaryCookie, primaryCookie, expiredCookie;
   bool operator==(const Action&) const = default;
 };
 

@@ -17,6 +17,7 @@
 #include "operator/controller/primary_autoscaler.h"
 #include "operator/controller/workloads.h"
 #include "operator/core/base64.h"
+#include "operator/core/random_token.h"
 #include "operator/core/text_safety.h"
 #include "operator/kube/object_sync.h"
 
@@ -429,7 +430,8 @@ Status Reconciler::execute(const Action& action, const api::Canary& c, const Jso
     case ActionType::EnsureRoutes: {
       if (auto st = needLabel(); !st) return st;
       const mesh::TrafficIntent intent{action.primaryWeight, action.canaryWeight, action.mirrorPercent,
-                                       action.matchToCanary};
+                                       action.matchToCanary, action.canaryCookie, action.primaryCookie,
+                                       action.expiredCookie};
       return router.reconcile(c, {label->first, label->second}, intent);
     }
     case ActionType::ScaleTarget:
@@ -532,6 +534,7 @@ ReconcileOutcome Reconciler::reconcile(const std::string& key) {
     input.observed.targetSelectorProblem = selectorProblem(*target, options_.selectorLabels);
   }
   input.now = std::chrono::system_clock::now();
+  if (c.spec.analysis.sessionAffinity) input.sessionToken = randomHex(16);
   input.gathered = gathered(key);
   Plan plan = controller::plan(input);
 

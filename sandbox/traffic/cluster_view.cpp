@@ -148,6 +148,18 @@ void ClusterView::upsertService(const Json& object) {
     }
   }
   s.headerMix = parseHeaderMix(annotation(meta, kTrafficHeadersAnnotation));
+  if (std::string clients = annotation(meta, kTrafficClientsAnnotation); !clients.empty()) {
+    auto value = parseNumber(clients);
+    if (value && *value >= 0 && *value <= 1'000'000 &&
+        *value == static_cast<double>(static_cast<long>(*value))) {
+      s.clients = static_cast<std::size_t>(*value);
+    } else {
+      spdlog::warn(
+          "sandbox traffic: service {}/{}: {} \"{}\" is not a whole number up to 1000000; requests "
+          "stay anonymous",
+          s.ns, s.name, kTrafficClientsAnnotation, clients);
+    }
+  }
   services_[s.ns][s.name] = std::move(s);
 }
 

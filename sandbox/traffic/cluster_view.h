@@ -35,6 +35,9 @@ inline constexpr char kRpsAnnotation[] = "sandbox.aviary.io/rps";
 inline constexpr char kTrafficHeadersAnnotation[] = "sandbox.aviary.io/traffic-headers";
 inline constexpr char kErrorRateAnnotation[] = "sandbox.aviary.io/error-rate";
 inline constexpr char kLatencyAnnotation[] = "sandbox.aviary.io/latency-ms";
+// How many simulated clients send the Service's load and keep the cookies responses set (session_clients.h);
+// absent or 0: every request is anonymous.
+inline constexpr char kTrafficClientsAnnotation[] = "sandbox.aviary.io/traffic-clients";
 
 // A share of generated requests that carries one header (cookies are the "cookie" header).
 struct HeaderShare {
@@ -49,6 +52,7 @@ struct ServiceInfo {
   std::vector<int> ports;
   double rps = 0;  // generated load; 0 = none
   std::vector<HeaderShare> headerMix;
+  std::size_t clients = 0;  // kTrafficClientsAnnotation
   std::string fqdn() const { return name + "." + ns + ".svc.cluster.local"; }
 };
 

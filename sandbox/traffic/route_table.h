@@ -66,6 +66,9 @@ struct Destination {
 struct WeightedDestination {
   double weight = 0;
   Destination destination;
+  // Set-Cookie values the proxy adds to this destination's responses (Istio route[].headers.response,
+  // Gateway API ResponseHeaderModifier), which the simulated clients keep (session_clients.h).
+  std::vector<std::string> setCookies;
 };
 
 struct Route {

@@ -216,6 +216,16 @@ void SeriesRegistry::render(std::string& out) const {
     line(out, "sandbox_user_requests_total", "", s.labels_, ",outcome=\"success\"", success);
     line(out, "sandbox_user_requests_total", "", s.labels_, ",outcome=\"error\"", error);
   });
+
+  out +=
+      "# HELP sandbox_user_session_moves_total Simulated clients served by another Deployment than on their "
+      "previous request.\n";
+  out += "# TYPE sandbox_user_session_moves_total counter\n";
+  familyRange(Family::SessionMove, [&](const Series& s) {
+    uint64_t moves = 0;
+    for (const auto& c : s.codes_) moves += c.count;
+    line(out, "sandbox_user_session_moves_total", "", s.labels_, "", moves);
+  });
 }
 
 }  // namespace aviary::sandbox::traffic

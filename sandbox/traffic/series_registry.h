@@ -22,6 +22,7 @@ enum class Family {
   Traefik,      // traefik_service_requests_total, traefik_service_request_duration_seconds
   App,          // http_request_duration_seconds (every pod)
   UserOutcome,  // sandbox_user_requests_total{outcome="success|error"}
+  SessionMove,  // sandbox_user_session_moves_total (session_clients.h)
 };
 
 // One label set of one family. Requests are recorded per response code with their fine latency bin.

@@ -69,6 +69,7 @@ DestinationPlan compileDestination(const ServiceInfo& caller, const Destination&
           {{"kubernetes_namespace", w->ns}, {"kubernetes_pod_name", pod}, {"method", "GET"}, {"path", "/"}},
           podOwner(w->ns, pod));
       t.user = user;
+      t.workload = w->name;
       plan.pods.push_back(std::move(t));
     }
   }
@@ -78,11 +79,11 @@ DestinationPlan compileDestination(const ServiceInfo& caller, const Destination&
   return plan;
 }
 
-// Serves one request at a random ready pod of `d`. Returns the response code.
-int serve(ServicePlan& plan, const DestinationPlan& d, bool userRequest) {
+// Serves one request at a random ready pod of `d`. Returns the pod; null when there was none (503).
+const PodTarget* serve(ServicePlan& plan, const DestinationPlan& d, bool userRequest) {
   if (d.pods.empty()) {
     if (userRequest) d.noEndpoints->recordOutcome(kUnavailable);
-    return kUnavailable;
+    return nullptr;
   }
   const PodTarget& pod = d.pods[plan.random.below(d.pods.size())];
   int code = plan.random.uniform() < pod.errorRate ? kServerError : kOk;
@@ -91,7 +92,32 @@ int serve(ServicePlan& plan, const DestinationPlan& d, bool userRequest) {
   if (pod.mesh) pod.mesh->record(code, bin, ms);
   pod.app->record(code, bin, ms);
   if (userRequest) pod.user->recordOutcome(code);
-  return code;
+  return &pod;
+}
+
+RoutePlan compileRoute(const ServiceInfo& service, const Route& route, SeriesRegistry& series) {
+  RoutePlan r;
+  r.matches = route.matches;
+  double total = 0;
+  for (const auto& d : route.destinations) total += std::max(0.0, d.weight);
+  double running = 0;
+  for (const auto& d : route.destinations) {
+    if (total <= 0 || d.weight <= 0) continue;
+    running += d.weight / total;
+    r.cumulativeWeights.push_back(running);
+    r.destinations.push_back(compileDestination(service, d.destination, series));
+    r.destinations.back().setCookies = d.setCookies;
+  }
+  if (route.mirror && route.mirrorPercent > 0) {
+    r.mirror = compileDestination(service, *route.mirror, series);
+    r.mirrorProbability = std::min(1.0, route.mirrorPercent / 100);
+  }
+  return r;
+}
+
+bool accepts(const RoutePlan& route, const RequestAttributes& request) {
+  return route.matches.empty() || std::any_of(route.matches.begin(), route.matches.end(),
+                                              [&](const RequestMatch& m) { return m.matches(request); });
 }
 
 }  // namespace
@@ -129,35 +155,25 @@ ServicePlan compilePlan(const ServiceInfo& service, const RouteTable& routes, Se
   }
   classes.emplace_back(std::max(0.0, 1 - headerTotal * scale), RequestAttributes{});
 
+  for (const auto& route : routes.routes) plan.routes.push_back(compileRoute(service, route, series));
+  plan.clients = service.clients;
   double cumulative = 0;
-  for (const auto& [share, attrs] : classes) {
+  for (auto& [share, attrs] : classes) {
     ClassPlan c;
     cumulative += share;
     c.cumulativeShare = cumulative;
     auto route = std::find_if(routes.routes.begin(), routes.routes.end(),
                               [&](const Route& r) { return r.accepts(attrs); });
-    if (route != routes.routes.end()) {
-      double total = 0;
-      for (const auto& d : route->destinations) total += std::max(0.0, d.weight);
-      double running = 0;
-      for (const auto& d : route->destinations) {
-        if (total <= 0 || d.weight <= 0) continue;
-        running += d.weight / total;
-        c.cumulativeWeights.push_back(running);
-        c.destinations.push_back(compileDestination(service, d.destination, series));
-      }
-      if (route->mirror && route->mirrorPercent > 0) {
-        c.mirror = compileDestination(service, *route->mirror, series);
-        c.mirrorProbability = std::min(1.0, route->mirrorPercent / 100);
-      }
-    }
+    if (route != routes.routes.end()) c.route = static_cast<int>(route - routes.routes.begin());
+    c.attributes = std::move(attrs);
     plan.classes.push_back(std::move(c));
   }
   if (!plan.classes.empty()) plan.classes.back().cumulativeShare = 1;  // absorb rounding
   return plan;
 }
 
-void simulateRequests(ServicePlan& plan, uint64_t requests) {
+void simulateRequests(ServicePlan& plan, uint64_t requests, ClientContext* clients) {
+  if (clients && clients->clients.size() == 0) clients = nullptr;
   for (uint64_t i = 0; i < requests; ++i) {
     double u = plan.random.uniform();
     const ClassPlan* c = &plan.classes.back();
@@ -167,15 +183,34 @@ void simulateRequests(ServicePlan& plan, uint64_t requests) {
         break;
       }
     }
-    if (c->destinations.empty()) {
+    // A client's request carries its own cookies, so its route is looked up per request.
+    SimulatedClient* client = nullptr;
+    int routeIndex = c->route;
+    if (clients) {
+      client = &clients->clients[plan.random.below(clients->clients.size())];
+      RequestAttributes request = c->attributes;
+      if (std::string cookies = client->cookieHeader(clients->now); !cookies.empty()) {
+        std::string& header = request.headers["cookie"];
+        header = header.empty() ? cookies : header + "; " + cookies;
+      }
+      auto route = std::find_if(plan.routes.begin(), plan.routes.end(),
+                                [&](const RoutePlan& r) { return accepts(r, request); });
+      routeIndex = route == plan.routes.end() ? -1 : static_cast<int>(route - plan.routes.begin());
+    }
+    if (routeIndex < 0 || plan.routes[routeIndex].destinations.empty()) {
       plan.noRoute->recordOutcome(kNoRoute);
       continue;
     }
+    const RoutePlan& route = plan.routes[routeIndex];
     double w = plan.random.uniform();
     std::size_t d = 0;
-    while (d + 1 < c->cumulativeWeights.size() && w >= c->cumulativeWeights[d]) ++d;
-    serve(plan, c->destinations[d], true);
-    if (c->mirror && plan.random.uniform() < c->mirrorProbability) serve(plan, *c->mirror, false);
+    while (d + 1 < route.cumulativeWeights.size() && w >= route.cumulativeWeights[d]) ++d;
+    const PodTarget* pod = serve(plan, route.destinations[d], true);
+    if (client && pod) {
+      for (const auto& setCookie : route.destinations[d].setCookies) client->receive(setCookie, clients->now);
+      clients->clients.served(*client, pod->workload, clients->series);
+    }
+    if (route.mirror && plan.random.uniform() < route.mirrorProbability) serve(plan, *route.mirror, false);
   }
 }
 

@@ -58,21 +58,33 @@ void TrafficSimulator::syncLocked() {
     }
     auto slash = key.find('/');
     const ServiceInfo* s = view_.service(key.substr(0, slash), key.substr(slash + 1));
-    if (!s || s->rps <= 0) continue;
+    if (!s || s->rps <= 0) {
+      clients_.erase(key);
+      continue;
+    }
     RouteTable routes = resolveRoutes(view_, *s);
     ServicePlan plan = compilePlan(*s, routes, series_, options_.seed);
     for (const auto& ns : plan.namespaces) dependents_[ns].insert(key);
     spdlog::debug("sandbox traffic: {} at {} rps routed by {}", key, s->rps, plan.source);
     // Users get errors from this plan: say why where whoever watches the sandbox looks.
     for (const auto& c : plan.classes) {
-      if (c.destinations.empty() && c.cumulativeShare > 0)
+      if (c.route < 0 && c.cumulativeShare > 0)
         spdlog::info("sandbox traffic: {} routed by {}: some requests match no route (404)", key,
                      plan.source);
-      for (const auto& d : c.destinations) {
+    }
+    for (const auto& r : plan.routes) {
+      for (const auto& d : r.destinations) {
         if (d.pods.empty())
           spdlog::info("sandbox traffic: {} routed by {}: Service {} has no ready endpoints (503)", key,
                        plan.source, d.service);
       }
+    }
+    // The clients (and their cookies) outlive the plan: a route change must not log users out.
+    auto clients = clients_.find(key);
+    if (plan.clients == 0) {
+      if (clients != clients_.end()) clients_.erase(clients);
+    } else if (clients == clients_.end() || clients->second.size() != plan.clients) {
+      clients_.insert_or_assign(key, SessionClients(s->ns, s->name, plan.clients));
     }
     plans_.insert_or_assign(key, std::move(plan));
     ++stats_.plansCompiled;
@@ -97,12 +109,18 @@ void TrafficSimulator::step(std::chrono::duration<double> elapsed) {
   std::lock_guard lock(mutex_);
   syncLocked();
   double seconds = std::max(0.0, elapsed.count());
+  clock_ += seconds;
   for (auto& [key, plan] : plans_) {
     plan.pending += plan.rps * seconds;
     double whole = std::floor(plan.pending);
     plan.pending -= whole;
     auto requests = static_cast<uint64_t>(whole);
-    simulateRequests(plan, requests);
+    if (auto clients = clients_.find(key); clients != clients_.end()) {
+      ClientContext context{clients->second, series_, clock_};
+      simulateRequests(plan, requests, &context);
+    } else {
+      simulateRequests(plan, requests);
+    }
     stats_.requests += requests;
   }
 }

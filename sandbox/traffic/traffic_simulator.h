@@ -63,6 +63,8 @@ class TrafficSimulator {
   ClusterView view_;
   SeriesRegistry series_;
   std::map<std::string, ServicePlan> plans_;                 // "ns/name"
+  std::map<std::string, SessionClients> clients_;            // "ns/name" of Services with clients
+  double clock_ = 0;                                         // simulated seconds, for cookie expiry
   std::map<std::string, std::set<std::string>> dependents_;  // namespace → plans built from it
   TrafficStats stats_;
   std::atomic<bool> stopping_{false};

@@ -239,6 +239,33 @@ TEST(CanaryValidate, AProviderRejectsAStrategyItCannotCarryOut) {
           "spec.analysis.sequential: compares the canary's and the primary's shares of one weighted split: "
           "it needs stepWeight or stepWeights, not iterations"});
   EXPECT_TRUE(errorsFor("traefik", R"({"stepWeight": 10, "mirror": true, "mirrorWeight": 50})").empty());
+
+  const std::string sticky =
+      R"({"stepWeight": 10, "sessionAffinity": {"cookieName": "canary", "maxAge": 60}})";
+  EXPECT_TRUE(errorsFor("istio", sticky).empty());
+  EXPECT_TRUE(errorsFor("gatewayapi", sticky).empty());
+  EXPECT_EQ(errorsFor("traefik", sticky),
+            std::vector<std::string>{"spec.analysis.sessionAffinity: provider \"traefik\" does not support "
+                                     "session affinity (cookie-based routing)"});
+  EXPECT_EQ(errorsFor("istio", R"({"iterations": 5, "sessionAffinity": {"cookieName": "canary"}})"),
+            std::vector<std::string>{
+                "spec.analysis.sessionAffinity: keeps users on the canary while its share of the traffic "
+                "grows: it needs stepWeight or stepWeights, not iterations"});
+  EXPECT_EQ(
+      errorsFor("istio", R"({"stepWeight": 10, "match": [{"headers": {"x-canary": {"exact": "insider"}}}],
+                             "sessionAffinity": {"cookieName": "canary"}})"),
+      std::vector<std::string>{"spec.analysis.sessionAffinity: cannot be combined with analysis.match: both "
+                               "decide which requests reach the canary"});
+  EXPECT_EQ(errorsFor("istio", R"({"stepWeight": 10, "sessionAffinity": {"cookieName": "can ary;",
+                                   "primaryCookieName": "p", "path": "/a;b", "sameSite": "Loose"}})"),
+            (std::vector<std::string>{
+                "spec.analysis.sessionAffinity.cookieName: must be a cookie name (an RFC 6265 token)",
+                "spec.analysis.sessionAffinity.path: must not contain ';' or controls",
+                "spec.analysis.sessionAffinity.sameSite: must be Strict, Lax or None"}));
+  EXPECT_EQ(errorsFor("istio", R"({"stepWeight": 10, "sessionAffinity": {"cookieName": "c",
+                                   "primaryCookieName": "c"}})"),
+            std::vector<std::string>{"spec.analysis.sessionAffinity.primaryCookieName: must differ from "
+                                     "cookieName"});
 }
 
 }  // namespace

@@ -143,8 +143,18 @@ TEST(FlaggerFields, EveryFieldIsDecodedOrReportedAsNotSupportedYet) {
   const CanarySpec& s = r.canary.spec;
   EXPECT_EQ(s.unsupported,
             (std::vector<std::string>{"spec.service.trafficDistribution", "spec.service.backendTimeout",
-                                      "spec.service.mirror", "spec.analysis.sessionAffinity",
-                                      "spec.ingressRef", "spec.routeRef", "spec.upstreamRef"}));
+                                      "spec.service.mirror", "spec.ingressRef", "spec.routeRef",
+                                      "spec.upstreamRef"}));
+  // Session affinity (issue 11) is decoded, every cookie attribute.
+  ASSERT_TRUE(s.analysis.sessionAffinity);
+  const SessionAffinitySpec& sa = *s.analysis.sessionAffinity;
+  EXPECT_EQ(sa.cookieName, "canary");
+  EXPECT_EQ(sa.primaryCookieName, "primary");
+  EXPECT_EQ(sa.maxAgeSeconds, 3600);
+  EXPECT_EQ(sa.domain, "example.com");
+  EXPECT_EQ(sa.path, "/");
+  EXPECT_EQ(sa.sameSite, "Lax");
+  EXPECT_TRUE(sa.httpOnly && sa.secure && sa.partitioned);
   // The fields of the App Mesh and Gateway API routers and of A/B testing are decoded.
   EXPECT_FALSE(s.service.gatewayRefs.empty());
   EXPECT_FALSE(s.service.meshName.empty());

@@ -66,8 +66,12 @@ struct Step {
     if (checks || !hooks.empty())
       gathered = Gathered{stepId(canary.status), checks.value_or(std::vector<api::MetricResult>{}), hooks};
     PlanInput in{&canary, {}, observed, gathered, now};
+    in.sessionToken = sessionToken;
     return plan(in);
   }
+  std::string sessionToken =
+      "0123456789abcdef"
+      "fedcba9876543210";
   // Whether the planner asks for the checks of the current step (run without any).
   bool due() const {
     PlanInput in{&canary, {}, observed, std::nullopt, now};
@@ -501,6 +505,68 @@ TEST(Planner, MirroringCopiesRequestsAtTheFirstStepOfAProgressiveCanary) {
   Plan p = s.run();
   EXPECT_EQ(p.status.canaryWeight, 10);
   EXPECT_EQ(p.actions, (std::vector<Action>{routes(10)})) << "no mirror once traffic shifts";
+}
+
+// Session affinity: one cookie per run, taken from the token when the canary first gets a share, kept
+// across steps (a new step must not log users out), and expired once the canary has no share.
+TEST(Planner, SessionAffinityKeepsOneCookiePerRunAndExpiresItAfterwards) {
+  Step s;
+  api::SessionAffinitySpec affinity;
+  affinity.cookieName = "aviary";
+  affinity.primaryCookieName = "aviary-primary";
+  s.canary.spec.analysis.sessionAffinity = affinity;
+  s.observed.target = ready("v2", 2);
+  s.phase(Phase::Progressing, 0).at(seconds(60)).passing();
+  Plan p = s.run();
+  ASSERT_EQ(p.status.canaryWeight, 10);
+  EXPECT_EQ(p.status.sessionAffinityCookie, "aviary=0123456789abcdef");
+  EXPECT_EQ(p.status.primarySessionAffinityCookie, "aviary-primary=fedcba9876543210");
+  Action sticky = routes(10);
+  sticky.canaryCookie = "aviary=0123456789abcdef";
+  sticky.primaryCookie = "aviary-primary=fedcba9876543210";
+  EXPECT_EQ(p.actions, (std::vector<Action>{sticky}));
+
+  s.canary.status = p.status;
+  s.canary.status.lastTransitionTime = "2026-11-22T10:01:00Z";
+  s.sessionToken =
+      "ffffffffffffffff"
+      "eeeeeeeeeeeeeeee";  // a later pass draws another token
+  s.at(seconds(120)).passing();
+  p = s.run();
+  ASSERT_EQ(p.status.canaryWeight, 20);
+  EXPECT_EQ(p.status.sessionAffinityCookie, "aviary=0123456789abcdef") << "the run keeps its cookie";
+  ASSERT_EQ(p.actions.size(), 1u);
+  EXPECT_EQ(p.actions[0].canaryCookie, "aviary=0123456789abcdef");
+
+  // The canary has no share any more (a rollback here; a promotion's Finalising alike).
+  s.canary.status = p.status;
+  s.at(seconds(180)).failing();
+  s.canary.spec.analysis.threshold = 1;
+  p = s.run();
+  ASSERT_EQ(p.status.canaryWeight, 0);
+  EXPECT_EQ(p.status.sessionAffinityCookie, "");
+  EXPECT_EQ(p.status.primarySessionAffinityCookie, "");
+  EXPECT_EQ(p.status.previousSessionAffinityCookie, "aviary=0123456789abcdef");
+  bool expired = false;
+  for (const auto& a : p.actions) {
+    if (a.type != ActionType::EnsureRoutes) continue;
+    EXPECT_EQ(a.canaryWeight, 0);
+    EXPECT_EQ(a.canaryCookie, "");
+    expired = expired || a.expiredCookie == "aviary=0123456789abcdef";
+  }
+  EXPECT_TRUE(expired) << "the past run's cookie holders must be sent to the primary and told to drop it";
+
+  // The next run draws a new cookie.
+  Step next;
+  next.canary.spec.analysis.sessionAffinity = affinity;
+  next.observed.target = ready("v2", 2);
+  next.phase(Phase::Progressing, 0).at(seconds(60)).passing();
+  next.canary.status.previousSessionAffinityCookie = "aviary=0123456789abcdef";
+  next.sessionToken =
+      "ffffffffffffffff"
+      "eeeeeeeeeeeeeeee";
+  p = next.run();
+  EXPECT_EQ(p.status.sessionAffinityCookie, "aviary=ffffffffffffffff");
 }
 
 // A replica-ratio provider owns the canary's replica count (its routes): the planner neither scales the

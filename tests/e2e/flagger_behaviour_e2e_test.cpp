@@ -151,13 +151,14 @@ TEST_F(FlaggerBehaviour, ATargetWithoutSelectorLabelsIsReportedInTheStatus) {
   EXPECT_TRUE(gone(kube::resources::kDeployments, "b-labels", "podinfo-primary"));
 }
 
-// §7: a field Aviary cannot run yet (session affinity, issue 11) stops the Canary; it is never ignored.
+// §7: a field Aviary cannot run yet (the NGINX provider's ingressRef) stops the Canary; it is never ignored.
 TEST_F(FlaggerBehaviour, AFieldThatIsNotSupportedYetStopsTheCanary) {
-  apply(manifests("b-gate", "", "    sessionAffinity: {cookieName: flagger-cookie, maxAge: 3600}\n"));
+  apply(manifests("b-gate",
+                  "  ingressRef: {apiVersion: networking.k8s.io/v1, kind: Ingress, name: podinfo}\n"));
   ASSERT_TRUE(eventually([&] { return readyCondition("b-gate", "reason") == "NotSupportedYet"; }))
       << readyCondition("b-gate", "reason");
   EXPECT_EQ(readyCondition("b-gate", "status"), "False");
-  EXPECT_NE(readyCondition("b-gate", "message").find("spec.analysis.sessionAffinity"), std::string::npos);
+  EXPECT_NE(readyCondition("b-gate", "message").find("spec.ingressRef"), std::string::npos);
   std::this_thread::sleep_for(std::chrono::seconds(2));
   EXPECT_TRUE(gone(kube::resources::kDeployments, "b-gate", "podinfo-primary")) << "nothing is touched";
   EXPECT_EQ(deployment("b-gate", "podinfo").value("/spec/replicas"_json_pointer, -1), 2);

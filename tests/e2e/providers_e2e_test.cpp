@@ -22,6 +22,9 @@ struct Scenario {
   // How long, at least, all users are on the canary at the switch (seconds of the apex's requests):
   // until the promoted primary is ready, or the post-switch checks' intervals.
   double switchSeconds = 0.1;
+  // Session affinity: the apex's load comes from simulated clients that keep cookies, and none of them
+  // who reached the canary is sent back to the primary while it is analysed.
+  bool sticky = false;
 };
 
 std::ostream& operator<<(std::ostream& out, const Scenario& s) {
@@ -46,6 +49,11 @@ const Scenario kScenarios[] = {
     // Blue/green with two checks while every user is on the canary, before the primary is promoted.
     {"switchchecks", "kubernetes", "    iterations: 2\n    postPromotionIterations: 2\n",
      "    canary: {annotations: {sandbox.aviary.io/rps: \"100\"}}\n", 0, true, 4},
+    // A progressive canary with session affinity: its users stay on it, so it answers more than its
+    // weight.
+    {"sessionaffinity", "istio",
+     "    stepWeight: 25\n    maxWeight: 50\n    sessionAffinity: {cookieName: aviary-canary, maxAge: 600}\n",
+     "", 50, false, 0.1, true},
 };
 
 class ProvidersE2E : public CanaryE2E, public ::testing::WithParamInterface<Scenario> {
@@ -67,8 +75,9 @@ class ProvidersE2E : public CanaryE2E, public ::testing::WithParamInterface<Scen
            "\n  targetRef: {apiVersion: apps/v1, kind: Deployment, name: podinfo}\n"
            "  service:\n    port: 9898\n"
            "    apex: {annotations: {sandbox.aviary.io/rps: \"" +
-           std::to_string(kRps) + "\", sandbox.aviary.io/traffic-headers: \"x-canary=insider:20%\"}}\n" +
-           s.service + "  analysis:\n    interval: 3s\n    threshold: 2\n" + s.analysis +
+           std::to_string(kRps) + "\", sandbox.aviary.io/traffic-headers: \"x-canary=insider:20%\"" +
+           (s.sticky ? ", sandbox.aviary.io/traffic-clients: \"100\"" : "") + "}}\n" + s.service +
+           "  analysis:\n    interval: 3s\n    threshold: 2\n" + s.analysis +
            "    metrics:\n"
            "    - {name: request-success-rate, thresholdRange: {min: 99}, interval: 6s}\n"
            "    - {name: request-duration, thresholdRange: {max: 500}, interval: 6s}\n";
@@ -81,6 +90,11 @@ class ProvidersE2E : public CanaryE2E, public ::testing::WithParamInterface<Scen
     if (!deployment.empty()) labels["deployment"] = deployment;
     if (!outcome.empty()) labels["outcome"] = outcome;
     return testing::sumSamples(world->bed->trafficMetrics(), "sandbox_user_requests_total", labels);
+  }
+  // Simulated clients served by `to` whose previous request `from` served.
+  double moves(const std::string& from, const std::string& to) {
+    return testing::sumSamples(world->bed->trafficMetrics(), "sandbox_user_session_moves_total",
+                               {{"namespace", ns()}, {"service", "podinfo"}, {"from", from}, {"to", to}});
   }
 };
 
@@ -105,9 +119,19 @@ TEST_P(ProvidersE2E, AHealthyReleaseIsPromotedAndAFaultyOneRolledBackWithNoHuman
            c.value("/status/phase"_json_pointer, std::string()) == "Progressing";
   };
   bool zeroAtLastBoundary = false;
+  // Session affinity: clients sent back from the canary to the primary, read while the status said
+  // Progressing before and after the read (the Finalising step rightly sends them all back).
+  double backToPrimaryWhileAnalysed = 0;
+  auto progressing = [&](const Json& c) {
+    return c.value("/status/phase"_json_pointer, std::string()) == "Progressing";
+  };
   ASSERT_TRUE(eventually(
       [&] {
         const Json c = canary(ns());
+        if (s.sticky && progressing(c)) {
+          const double back = moves("podinfo", "podinfo-primary");
+          if (progressing(canary(ns()))) backToPrimaryWhileAnalysed = back;
+        }
         weights.insert(c.value("/status/canaryWeight"_json_pointer, 0));
         if (c.contains("status") && c["status"].contains("achievedWeight"))
           achievedWeights.insert(c["status"]["achievedWeight"].get<int>());
@@ -143,7 +167,20 @@ TEST_P(ProvidersE2E, AHealthyReleaseIsPromotedAndAFaultyOneRolledBackWithNoHuman
   }
   if (s.analysedShare > 0 && !s.switches) {
     EXPECT_TRUE(weights.count(25) && weights.count(50)) << ::testing::PrintToString(weights);
-    EXPECT_NEAR(heaviestShare, s.analysedShare / 100.0, 0.15) << "the weights did not move the users";
+    if (s.sticky) {
+      // Users who reached the canary stay: it answers more than its weight.
+      EXPECT_GT(heaviestShare, s.analysedShare / 100.0 + 0.1) << "the canary's users did not stay on it";
+    } else {
+      EXPECT_NEAR(heaviestShare, s.analysedShare / 100.0, 0.15) << "the weights did not move the users";
+    }
+  }
+  if (s.sticky) {
+    EXPECT_GT(moves("podinfo-primary", "podinfo"), 10) << "clients reached the canary";
+    EXPECT_EQ(backToPrimaryWhileAnalysed, 0)
+        << "a client who reached the canary was sent back to the primary";
+    const Json st = canary(ns())["status"];
+    EXPECT_EQ(st.value("sessionAffinityCookie", ""), "") << "the run's cookie is retired at promotion";
+    EXPECT_EQ(st.value("previousSessionAffinityCookie", "").rfind("aviary-canary=", 0), 0u) << st.dump();
   }
   if (s.switches) {
     // Blue/green: users reach the canary only while all traffic is switched to it, from the end of the

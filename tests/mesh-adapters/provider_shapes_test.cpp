@@ -3,10 +3,13 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <regex>
 
 #include "mesh-adapters/appmesh/appmesh_router.h"
 #include "mesh-adapters/common/request_match.h"
+#include "mesh-adapters/common/session_cookie.h"
 #include "mesh-adapters/gatewayapi/gatewayapi_router.h"
+#include "mesh-adapters/istio/istio_router.h"
 #include "mesh-adapters/kubernetes/kubernetes_router.h"
 #include "mesh-adapters/replicas/replicas_router.h"
 #include "mesh-adapters/traefik/traefik_router.h"
@@ -27,6 +30,89 @@ api::Canary canary() {
   c.spec.analysis.match = Json::parse(R"([{"headers": {"x-canary": {"exact": "insider"}}},
                                           {"headers": {"cookie": {"regex": "^(.*?;)?(canary=always)(;.*)?$"}}}])");
   return c;
+}
+
+TEST(SessionCookie, SetCookieCarriesTheSpecsAttributesAndThePatternFindsTheCookieAmongOthers) {
+  api::SessionAffinitySpec sa;
+  sa.cookieName = "aviary";
+  EXPECT_EQ(setCookieValue(sa, "aviary=0a1b", 86400), "aviary=0a1b; Max-Age=86400");
+  sa.domain = "example.com";
+  sa.path = "/";
+  sa.secure = sa.httpOnly = sa.partitioned = true;
+  sa.sameSite = "None";
+  EXPECT_EQ(
+      setCookieValue(sa, "aviary=0a1b", 0),
+      "aviary=0a1b; Max-Age=0; Domain=example.com; Path=/; Secure; HttpOnly; SameSite=None; Partitioned");
+  EXPECT_EQ(cookieSetBy("aviary=0a1b; Max-Age=0"), "aviary=0a1b");
+  EXPECT_TRUE(expiresCookie("aviary=0a1b; Max-Age=0"));
+  EXPECT_FALSE(expiresCookie("aviary=0a1b; Max-Age=60"));
+  // A token may hold regex metacharacters (RFC 6265 allows '.', '*', '+', '|', '^', '$' in names).
+  const std::regex pattern(cookieHeaderPattern("a.b*c=0a1b"));
+  for (const char* carries :
+       {"a.b*c=0a1b", "theme=dark; a.b*c=0a1b", "a.b*c=0a1b;theme=dark", "x=1; a.b*c=0a1b; y=2"})
+    EXPECT_TRUE(std::regex_match(carries, pattern)) << carries;
+  for (const char* lacks : {"", "a.b*c=0a1", "aXbbbc=0a1b", "xa.b*c=0a1b", "a.b*c=0a1bz", "theme=a.b*c=0a1b"})
+    EXPECT_FALSE(std::regex_match(lacks, pattern)) << lacks;
+}
+
+TEST(IstioShape, SessionAffinityRoutesEachSidesCookieBackToItAndExpiresAPastRunsCookie) {
+  api::Canary c = canary();
+  c.spec.analysis.match = Json();
+  c.spec.analysis.interval = std::chrono::seconds(30);
+  c.spec.service.match = Json::parse(R"([{"uri": {"prefix": "/api"}}])");
+  api::SessionAffinitySpec sa;
+  sa.cookieName = "aviary";
+  sa.primaryCookieName = "aviary-primary";
+  sa.maxAgeSeconds = 3600;
+  c.spec.analysis.sessionAffinity = sa;
+  TrafficIntent t{80, 20};
+  t.canaryCookie = "aviary=0a1b";
+  t.primaryCookie = "aviary-primary=2c3d";
+  Json http = istio::IstioRouter::virtualService(c, t)["spec"]["http"];
+  ASSERT_EQ(http.size(), 3u);
+  EXPECT_EQ(http[0]["match"], Json::parse(R"([{"uri": {"prefix": "/api"},
+      "headers": {"cookie": {"regex": "(.*;\\s*)?aviary=0a1b(\\s*;.*)?"}}}])"))
+      << "within the Service's own match";
+  EXPECT_EQ(http[0]["route"], Json::parse(R"([{"destination": {"host": "podinfo-canary"}, "weight": 100}])"));
+  EXPECT_EQ(http[1]["route"][0]["destination"]["host"], "podinfo-primary");
+  const Json& weighted = http[2]["route"];
+  EXPECT_EQ(weighted[1]["headers"]["response"]["add"]["Set-Cookie"], "aviary=0a1b; Max-Age=3600");
+  EXPECT_EQ(weighted[0]["headers"]["response"]["add"]["Set-Cookie"], "aviary-primary=2c3d; Max-Age=30")
+      << "the primary's cookie lasts one interval";
+
+  TrafficIntent done{100, 0};
+  done.expiredCookie = "aviary=0a1b";
+  http = istio::IstioRouter::virtualService(c, done)["spec"]["http"];
+  ASSERT_EQ(http.size(), 2u);
+  EXPECT_EQ(http[0]["route"][0]["destination"]["host"], "podinfo-primary");
+  EXPECT_EQ(http[0]["route"][0]["headers"]["response"]["add"]["Set-Cookie"], "aviary=0a1b; Max-Age=0");
+  EXPECT_FALSE(http[1]["route"][1].contains("headers"));
+}
+
+TEST(GatewayApiShape, SessionAffinityRulesAndResponseCookies) {
+  api::Canary c = canary();
+  c.spec.analysis.match = Json();
+  c.spec.service.match = Json::parse(R"([{"headers": {"x-tenant": {"exact": "a"}}}])");
+  api::SessionAffinitySpec sa;
+  sa.cookieName = "aviary";
+  sa.httpOnly = true;
+  c.spec.analysis.sessionAffinity = sa;
+  TrafficIntent t{80, 20};
+  t.canaryCookie = "aviary=0a1b";
+  auto route = gatewayapi::GatewayApiRouter::httpRoute(c, t);
+  ASSERT_TRUE(route);
+  const Json& rules = (*route)["spec"]["rules"];
+  ASSERT_EQ(rules.size(), 2u);
+  EXPECT_EQ(rules[0]["matches"][0]["headers"],
+            Json::parse(R"([{"type": "Exact", "name": "x-tenant", "value": "a"},
+                            {"type": "RegularExpression", "name": "Cookie",
+                             "value": "(.*;\\s*)?aviary=0a1b(\\s*;.*)?"}])"))
+      << "the Service's header match and the cookie's, both";
+  EXPECT_EQ(rules[0]["backendRefs"][0]["name"], "podinfo-canary");
+  EXPECT_EQ(rules[1]["backendRefs"][1]["filters"],
+            Json::parse(R"([{"type": "ResponseHeaderModifier", "responseHeaderModifier":
+                {"add": [{"name": "Set-Cookie", "value": "aviary=0a1b; Max-Age=86400; HttpOnly"}]}}])"));
+  EXPECT_FALSE(rules[1]["backendRefs"][0].contains("filters"));
 }
 
 TEST(GatewayApiShape, AttachesToTheServiceOrTheGatewaysAndCarriesWeightsMirrorAndMatches) {

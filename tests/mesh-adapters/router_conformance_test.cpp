@@ -368,12 +368,108 @@ TEST_P(RouterConformance, FinalizeGivesTheTrafficBackToTheTargetAndRemovesWhatIt
   EXPECT_TRUE(finalize()) << "idempotent";
 }
 
+// Session affinity, for the providers that claim it: simulated clients keep the cookies the routes set.
+class SessionAffinityConformance : public RouterConformance {
+ protected:
+  void SetUp() override {
+    RouterConformance::SetUp();
+    canary_.spec.analysis.match = Json();
+    api::SessionAffinitySpec affinity;
+    affinity.cookieName = "aviary-canary";
+    affinity.maxAgeSeconds = 3600;
+    affinity.path = "/";
+    canary_.spec.analysis.sessionAffinity = affinity;
+    canary_.spec.service.apex.annotations = {{"sandbox.aviary.io/rps", "1000"},
+                                             {"sandbox.aviary.io/traffic-clients", "300"}};
+  }
+  // Clients the sandbox saw move between the Deployments since the start, by (from, to).
+  double moves(const std::string& from, const std::string& to) {
+    return testing::sumSamples(sim_->renderMetrics(), "sandbox_user_session_moves_total",
+                               {{"namespace", kNs}, {"from", from}, {"to", to}});
+  }
+  static TrafficIntent sticky(int canaryWeight, std::string canaryCookie, std::string primaryCookie = "") {
+    TrafficIntent t{100 - canaryWeight, canaryWeight};
+    t.canaryCookie = std::move(canaryCookie);
+    t.primaryCookie = std::move(primaryCookie);
+    return t;
+  }
+};
+
+TEST_P(SessionAffinityConformance, WithoutTheCookieUsersBounceBetweenVersions) {
+  // The control: the same clients and weights with no affinity move back and forth, so the check below
+  // can fail.
+  canary_.spec.analysis.sessionAffinity.reset();
+  ASSERT_TRUE(reconcile({90, 10}));
+  waitRolledOut();
+  traffic(20);
+  EXPECT_GT(moves("podinfo", "podinfo-primary"), 100);
+}
+
+TEST_P(SessionAffinityConformance, UsersWhoReachedTheCanaryStayOnItAsItsShareGrows) {
+  ASSERT_TRUE(reconcile(sticky(10, "aviary-canary=3f2a9c")));
+  waitRolledOut();
+  traffic(0.2);
+  auto t = traffic(10);
+  EXPECT_GT(moves("podinfo-primary", "podinfo"), 20) << "clients reach the canary by its weight";
+  EXPECT_EQ(moves("podinfo", "podinfo-primary"), 0) << "a client who reached the canary was sent back";
+  EXPECT_GT(share(t, "podinfo"), 0.2) << "the canary's users accumulate beyond its 10% weight";
+  ASSERT_TRUE(reconcile(sticky(30, "aviary-canary=3f2a9c")));
+  traffic(10);
+  EXPECT_EQ(moves("podinfo", "podinfo-primary"), 0) << "a new step must not log users out";
+  auto observed = router_->observed(canary_);
+  ASSERT_TRUE(observed);
+  EXPECT_EQ(*observed, sticky(30, "aviary-canary=3f2a9c"));
+  const long long before = writes();
+  ASSERT_TRUE(reconcile(sticky(30, "aviary-canary=3f2a9c")));
+  EXPECT_EQ(writes(), before) << "a second call with the same intent wrote something";
+}
+
+TEST_P(SessionAffinityConformance, UsersWhoReachedThePrimaryStayOnItWithPrimaryCookieName) {
+  canary_.spec.analysis.sessionAffinity->primaryCookieName = "aviary-primary";
+  ASSERT_TRUE(reconcile(sticky(50, "aviary-canary=3f2a9c", "aviary-primary=77b1e0")));
+  waitRolledOut();
+  traffic(0.2);
+  traffic(10);
+  EXPECT_EQ(moves("podinfo", "podinfo-primary"), 0);
+  EXPECT_EQ(moves("podinfo-primary", "podinfo"), 0) << "a client who reached the primary was moved";
+  auto observed = router_->observed(canary_);
+  ASSERT_TRUE(observed);
+  EXPECT_EQ(*observed, sticky(50, "aviary-canary=3f2a9c", "aviary-primary=77b1e0"));
+}
+
+TEST_P(SessionAffinityConformance, APastRunsCookieSendsItsUsersToThePrimaryAndIsDropped) {
+  ASSERT_TRUE(reconcile(sticky(10, "aviary-canary=3f2a9c")));
+  waitRolledOut();
+  traffic(0.2);
+  traffic(5);
+  TrafficIntent done{100, 0};
+  done.expiredCookie = "aviary-canary=3f2a9c";
+  ASSERT_TRUE(reconcile(done));
+  traffic(0.2);
+  auto t = traffic(5);
+  EXPECT_EQ(share(t, "podinfo"), 0) << "a cookie holder still reached the canary after the run";
+  EXPECT_EQ(t["none"], 0);
+  auto observed = router_->observed(canary_);
+  ASSERT_TRUE(observed);
+  EXPECT_EQ(*observed, done);
+  // The next run's cookie is new: the past run's users are treated as everyone else (weight, not cookie).
+  const double stuckBefore = moves("podinfo", "podinfo-primary");
+  ASSERT_TRUE(reconcile(sticky(10, "aviary-canary=c0ffee")));
+  traffic(0.2);
+  t = traffic(2);
+  EXPECT_LT(share(t, "podinfo"), 0.5) << "the old cookie still routed its holders to the canary";
+  EXPECT_GE(moves("podinfo", "podinfo-primary"), stuckBefore);
+}
+
 const auto kName = [](const auto& info) { return info.param; };
 INSTANTIATE_TEST_SUITE_P(Providers, RouterConformance, ::testing::ValuesIn(providerNames()), kName);
 INSTANTIATE_TEST_SUITE_P(Providers, MirroringConformance,
                          ::testing::ValuesIn(providerNames(&api::RouterCapabilities::mirroring)), kName);
 INSTANTIATE_TEST_SUITE_P(Providers, MatchConformance,
                          ::testing::ValuesIn(providerNames(&api::RouterCapabilities::headerMatch)), kName);
+INSTANTIATE_TEST_SUITE_P(Providers, SessionAffinityConformance,
+                         ::testing::ValuesIn(providerNames(&api::RouterCapabilities::sessionAffinity)),
+                         kName);
 
 }  // namespace
 }  // namespace aviary::mesh

@@ -32,6 +32,22 @@ Destination backendDestination(const ClusterView& view, const Json& ref, const s
   return serviceDestination(view, ns, ref.value("name", ""), {}, Telemetry::None);
 }
 
+// The Set-Cookie values of ResponseHeaderModifier filters (set and add).
+void gatewaySetCookies(const Json& filters, std::vector<std::string>& out) {
+  if (!filters.is_array()) return;
+  for (const auto& filter : filters) {
+    if (filter.value("type", "") != "ResponseHeaderModifier") continue;
+    const Json modifier = filter.value("responseHeaderModifier", Json::object());
+    for (const char* operation : {"set", "add"}) {
+      for (const auto& header : modifier.value(operation, Json::array())) {
+        std::string name = header.value("name", "");
+        std::transform(name.begin(), name.end(), name.begin(), ::tolower);
+        if (name == "set-cookie") out.push_back(header.value("value", ""));
+      }
+    }
+  }
+}
+
 struct Candidate {
   RequestMatch match;
   bool exactPath = false;
@@ -83,9 +99,14 @@ std::optional<RouteTable> gatewayApiRoutes(const ClusterView& view, const Servic
     for (auto& c : candidates) {
       Route route;
       route.matches.push_back(std::move(c.match));
+      std::vector<std::string> ruleCookies;
+      gatewaySetCookies(c.rule->value("filters", Json::array()), ruleCookies);
       for (const auto& ref : c.rule->value("backendRefs", Json::array())) {
-        route.destinations.push_back(
-            {ref.value("weight", 1.0), backendDestination(view, ref, service.ns, table)});
+        WeightedDestination weighted{ref.value("weight", 1.0),
+                                     backendDestination(view, ref, service.ns, table)};
+        gatewaySetCookies(ref.value("filters", Json::array()), weighted.setCookies);
+        weighted.setCookies.insert(weighted.setCookies.end(), ruleCookies.begin(), ruleCookies.end());
+        route.destinations.push_back(std::move(weighted));
       }
       for (const auto& filter : c.rule->value("filters", Json::array())) {
         if (filter.value("type", "") != "RequestMirror") continue;

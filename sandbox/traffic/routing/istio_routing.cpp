@@ -70,6 +70,24 @@ Destination istioDestination(const ClusterView& view, const Json& destination, c
                             Telemetry::Istio);
 }
 
+// The Set-Cookie values of an Istio Headers object (headers.response.set and .add).
+std::vector<std::string> istioSetCookies(const Json& headers) {
+  std::vector<std::string> out;
+  if (!headers.is_object()) return out;
+  const Json response = headers.value("response", Json::object());
+  if (!response.is_object()) return out;
+  for (const char* operation : {"set", "add"}) {
+    const Json values = response.value(operation, Json::object());
+    if (!values.is_object()) continue;
+    for (const auto& [name, value] : values.items()) {
+      std::string lower = name;
+      std::transform(lower.begin(), lower.end(), lower.begin(), ::tolower);
+      if (lower == "set-cookie" && value.is_string()) out.push_back(value.get<std::string>());
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 std::optional<RouteTable> istioRoutes(const ClusterView& view, const ServiceInfo& service) {
@@ -104,11 +122,15 @@ std::optional<RouteTable> istioRoutes(const ClusterView& view, const ServiceInfo
         route.matches.push_back(std::move(match));
       }
       const Json destinations = http.value("route", Json::array());
+      const std::vector<std::string> routeCookies = istioSetCookies(http.value("headers", Json()));
       for (const auto& d : destinations) {
         // A lone destination takes all traffic; otherwise an absent weight is 0.
         double weight = d.value("weight", destinations.size() == 1 ? 100 : 0);
-        route.destinations.push_back(
-            {weight, istioDestination(view, d.value("destination", Json::object()), service.ns, table)});
+        WeightedDestination weighted{
+            weight, istioDestination(view, d.value("destination", Json::object()), service.ns, table),
+            istioSetCookies(d.value("headers", Json()))};
+        weighted.setCookies.insert(weighted.setCookies.end(), routeCookies.begin(), routeCookies.end());
+        route.destinations.push_back(std::move(weighted));
       }
       if (http.contains("mirror") && http["mirror"].is_object()) {
         route.mirror = istioDestination(view, http["mirror"], service.ns, table);

@@ -8,9 +8,9 @@
 #include "sandbox/traffic/routing/mesh_routing.h"
 #include "sandbox/traffic/traffic_simulator.h"
 #include "sandbox/yaml_json.h"
-#include "tests/support/metrics_text.h"
 #include "tests/support/eventually.h"
 #include "tests/support/mesh_scenarios.h"
+#include "tests/support/metrics_text.h"
 
 namespace aviary::sandbox::traffic {
 namespace {
@@ -209,6 +209,55 @@ spec:
   waitRolledOut("ab");
   run(20);
   EXPECT_NEAR(canaryShare("ab"), 0.10, 0.015);
+}
+
+// Set-Cookie on responses, per destination and per route (Istio headers.response; Gateway API
+// ResponseHeaderModifier on a backendRef or a rule), as written by hand, not by Aviary's routers.
+TEST_F(TrafficRoutingTest, ResponseCookiesAreReadFromEveryPlaceAMeshSetsThem) {
+  apply(aviary::testing::scenarioManifests({.mesh = Mesh::Istio, .ns = "ck", .canaryWeight = 0}));
+  apply(aviary::testing::scenarioManifests({.mesh = Mesh::GatewayApi, .ns = "ck-gw", .canaryWeight = 0}));
+  apply(*yamlDocumentsToJson(R"(
+apiVersion: networking.istio.io/v1beta1
+kind: VirtualService
+metadata: {name: app, namespace: ck}
+spec:
+  hosts: [app.ck.svc.cluster.local]
+  http:
+  - headers: {response: {set: {x-route: "1", set-cookie: "route=1"}}}
+    route:
+    - {destination: {host: app-primary}, weight: 50}
+    - destination: {host: app-canary}
+      weight: 50
+      headers: {response: {add: {Set-Cookie: "sticky=c; Max-Age=60"}}}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: app, namespace: ck-gw}
+spec:
+  parentRefs: [{kind: Service, name: app}]
+  rules:
+  - filters: [{type: ResponseHeaderModifier, responseHeaderModifier: {set: [{name: Set-Cookie, value: "rule=1"}]}}]
+    backendRefs:
+    - {name: app-primary, port: 80, weight: 50}
+    - name: app-canary
+      port: 80
+      weight: 50
+      filters: [{type: ResponseHeaderModifier, responseHeaderModifier: {add: [{name: set-cookie, value: "sticky=g"}]}}]
+)",
+                             "ck"));
+  ClusterView view;
+  view.sync(server_->store(), server_->registry());
+  using V = std::vector<std::string>;
+  RouteTable istio = resolveRoutes(view, *view.service("ck", "app"));
+  ASSERT_EQ(istio.routes.size(), 1u);
+  ASSERT_EQ(istio.routes[0].destinations.size(), 2u);
+  EXPECT_EQ(istio.routes[0].destinations[0].setCookies, V{"route=1"});
+  EXPECT_EQ(istio.routes[0].destinations[1].setCookies, (V{"sticky=c; Max-Age=60", "route=1"}));
+  RouteTable gateway = resolveRoutes(view, *view.service("ck-gw", "app"));
+  ASSERT_EQ(gateway.routes.size(), 1u);
+  ASSERT_EQ(gateway.routes[0].destinations.size(), 2u);
+  EXPECT_EQ(gateway.routes[0].destinations[0].setCookies, V{"rule=1"});
+  EXPECT_EQ(gateway.routes[0].destinations[1].setCookies, (V{"sticky=g", "rule=1"}));
 }
 
 TEST_F(TrafficRoutingTest, MirroredCopiesReachTheCanaryButUsersOnlySeeThePrimary) {

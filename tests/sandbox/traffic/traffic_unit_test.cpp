@@ -8,11 +8,49 @@
 #include "sandbox/traffic/latency_model.h"
 #include "sandbox/traffic/route_table.h"
 #include "sandbox/traffic/series_registry.h"
+#include "sandbox/traffic/session_clients.h"
 #include "sandbox/traffic/traffic_plan.h"
 #include "tests/support/metrics_text.h"
 
 namespace aviary::sandbox::traffic {
 namespace {
+
+// RFC 6265 as a browser applies it: Max-Age in seconds, ≤ 0 removes, a same-named cookie replaces.
+TEST(SimulatedClient, KeepsCookiesUntilTheyExpireOrAreRemoved) {
+  SimulatedClient c;
+  EXPECT_EQ(c.cookieHeader(0), "");
+  c.receive("canary=abc; Max-Age=60; Path=/; HttpOnly; SameSite=Lax", 0);
+  c.receive("theme=dark", 0);  // no Max-Age: kept for the session
+  EXPECT_EQ(c.cookieHeader(10), "canary=abc; theme=dark");
+  c.receive("canary=def; max-age=60", 10);  // replaces, attribute names are case-insensitive
+  EXPECT_EQ(c.cookieHeader(69), "canary=def; theme=dark") << "the first cookie's expiry no longer applies";
+  EXPECT_EQ(c.cookieHeader(70), "theme=dark") << "expired at 10 + 60 s";
+  c.receive("theme=dark; Max-Age=0", 70);
+  EXPECT_EQ(c.cookieHeader(70), "");
+  c.receive("no-equals-sign; Max-Age=10", 70);
+  c.receive("=value", 70);
+  EXPECT_EQ(c.cookieHeader(70), "") << "values without a name are ignored";
+  c.receive("late=1; Max-Age=soon", 70);
+  EXPECT_EQ(c.cookieHeader(1e9), "late=1") << "an unparsable Max-Age is ignored (RFC 6265 §5.2.2)";
+}
+
+TEST(SessionClients, CountsAMoveWhenAnotherDeploymentServesAClient) {
+  SeriesRegistry series;
+  SessionClients clients("ns", "app", 2);
+  clients.served(clients[0], "app-primary", series);
+  clients.served(clients[0], "app-primary", series);
+  clients.served(clients[0], "app", series);
+  clients.served(clients[1], "app", series);
+  clients.served(clients[0], "app-primary", series);
+  std::string text;
+  series.render(text);
+  EXPECT_EQ(
+      testing::sumSamples(text, "sandbox_user_session_moves_total", {{"from", "app-primary"}, {"to", "app"}}),
+      1);
+  EXPECT_EQ(
+      testing::sumSamples(text, "sandbox_user_session_moves_total", {{"from", "app"}, {"to", "app-primary"}}),
+      1);
+}
 
 TEST(LatencyModel, FitsTheRequestedQuantiles) {
   LatencyModel m(20, 150);
