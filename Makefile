@@ -7,7 +7,7 @@ JOBS ?= $(shell nproc)
 CMAKE_FLAGS = -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DAVIARY_WERROR=$(AVIARY_WERROR) \
               -DAVIARY_SANITIZE=$(AVIARY_SANITIZE) -DCMAKE_EXPORT_COMPILE_COMMANDS=ON
 
-.PHONY: all deps configure build test demo bench clean format lint fuzz asan tsan
+.PHONY: all deps configure build test demo bench install clean format lint fuzz asan tsan
 
 all: build
 
@@ -51,6 +51,11 @@ asan:
 	  $(MAKE) --no-print-directory test BUILD_DIR=build-asan AVIARY_SANITIZE=address,undefined
 tsan:
 	@$(MAKE) --no-print-directory test BUILD_DIR=build-tsan AVIARY_SANITIZE=thread
+
+# The operator, the kubectl plugin (`kubectl aviary …`) and the sandbox into $(PREFIX)/bin.
+PREFIX ?= /usr/local
+install: build
+	@cmake --install $(BUILD_DIR) --prefix $(PREFIX)
 
 clean:
 	@rm -rf $(BUILD_DIR)

@@ -12,7 +12,7 @@ packages=(
   libboost-dev libboost-system-dev libboost-program-options-dev
   libcpprest-dev libyaml-cpp-dev libspdlog-dev nlohmann-json3-dev libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  prometheus python3 python3-kubernetes clang-format
+  prometheus python3 python3-kubernetes python3-yaml clang-format tmux
   openssl curl util-linux
 )
 # Extra packages for optional targets (make fuzz: clang and its compiler-rt with libFuzzer).

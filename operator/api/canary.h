@@ -214,6 +214,22 @@ struct SequentialStatus {
   bool operator==(const SequentialStatus&) const = default;
 };
 
+// An operator's request from `kubectl aviary` (Aviary's own; status.request): written to the status
+// subresource so that no GitOps tool reverts it, acted on once by the operator, then moved to
+// status.lastRequest with what came of it.
+struct OperatorRequest {
+  std::string action;       // promote | abort | retry | pause | resume
+  std::string id;           // unique per request: the same id is acted on once
+  std::string requestedBy;  // the user the API server named to the client (SelfSubjectReview), or "unknown"
+  std::string requestedAt;  // RFC 3339
+  // Once handled (status.lastRequest):
+  std::string handledAt;  // RFC 3339
+  std::string outcome;    // Done | Ignored
+  std::string message;    // what was done, or why nothing was
+  bool operator==(const OperatorRequest&) const = default;
+};
+inline constexpr const char* kRequestActions[] = {"promote", "abort", "retry", "pause", "resume"};
+
 struct CanaryStatus {
   Phase phase = Phase::None;
   int canaryWeight = 0;
@@ -233,6 +249,8 @@ struct CanaryStatus {
   // spec.analysis.sessionAffinity's cookies, "name=value" (Flagger's status fields): the canary's while it
   // gets traffic; the last run's, which requests still carrying it are told to drop; the primary's.
   std::string sessionAffinityCookie, previousSessionAffinityCookie, primarySessionAffinityCookie;
+  std::optional<OperatorRequest> request, lastRequest;
+  bool paused = false;  // by `kubectl aviary pause`: no step is taken until resume (Aviary's own)
 
   const Condition* condition(const std::string& type) const;
   // Sets a condition, keeping lastTransitionTime unless its status changes.

@@ -61,6 +61,17 @@ Json encodeStatus(const CanaryStatus& s) {
     out["previousSessionAffinityCookie"] = s.previousSessionAffinityCookie;
   if (!s.primarySessionAffinityCookie.empty())
     out["primarySessionAffinityCookie"] = s.primarySessionAffinityCookie;
+  auto request = [](const OperatorRequest& r) {
+    Json j = {
+        {"action", r.action}, {"id", r.id}, {"requestedBy", r.requestedBy}, {"requestedAt", r.requestedAt}};
+    if (!r.handledAt.empty()) j["handledAt"] = r.handledAt;
+    if (!r.outcome.empty()) j["outcome"] = r.outcome;
+    if (!r.message.empty()) j["message"] = r.message;
+    return j;
+  };
+  if (s.request) out["request"] = request(*s.request);
+  if (s.lastRequest) out["lastRequest"] = request(*s.lastRequest);
+  if (s.paused) out["paused"] = true;
   if (!s.analysisTime.empty() || !s.analysisMessage.empty() || !s.analysisMetrics.empty()) {
     Json metrics = Json::array();
     for (const auto& m : s.analysisMetrics) {
@@ -119,6 +130,21 @@ CanaryStatus decodeStatus(const Json& j) {
   s.sessionAffinityCookie = str("sessionAffinityCookie");
   s.previousSessionAffinityCookie = str("previousSessionAffinityCookie");
   s.primarySessionAffinityCookie = str("primarySessionAffinityCookie");
+  auto request = [](const Json& r) -> std::optional<OperatorRequest> {
+    if (!r.is_object()) return std::nullopt;
+    OperatorRequest out;
+    out.action = fieldOr(r, "action", "");
+    out.id = fieldOr(r, "id", "");
+    out.requestedBy = fieldOr(r, "requestedBy", "");
+    out.requestedAt = fieldOr(r, "requestedAt", "");
+    out.handledAt = fieldOr(r, "handledAt", "");
+    out.outcome = fieldOr(r, "outcome", "");
+    out.message = fieldOr(r, "message", "");
+    return out;
+  };
+  if (j.contains("request")) s.request = request(j["request"]);
+  if (j.contains("lastRequest")) s.lastRequest = request(j["lastRequest"]);
+  s.paused = j.contains("paused") && j["paused"].is_boolean() && j["paused"].get<bool>();
   s.observedGeneration = j.contains("observedGeneration") && j["observedGeneration"].is_number_integer()
                              ? j["observedGeneration"].get<long long>()
                              : 0;

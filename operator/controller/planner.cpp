@@ -1,6 +1,7 @@
 #include "operator/controller/planner.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <functional>
 
@@ -45,6 +46,7 @@ class Planner {
     if (!obs_.targetSelectorProblem.empty()) return unselectable();
     if (!spec_.unsupported.empty()) return notSupportedYet();
     ready();
+    if (c_.status.request && handleRequest(*c_.status.request)) return std::move(p_);
     switch (c_.status.phase) {
       case Phase::None:
       case Phase::Initializing:
@@ -211,6 +213,76 @@ class Planner {
     if (setCondition("Ready", "True", "Valid", message) && !message.empty())
       warning(spec_.analysis.iterations > 0 ? "StepWeightIgnored" : "MaxWeightIgnored",
               "Canary " + id_ + ": " + message);
+  }
+
+  // --- operators' requests (kubectl aviary) ----------------------------------------------------------
+  // Acts on status.request once: records it in status.lastRequest (with who asked, what came of it) and an
+  // Event, and clears it. True when it decided this pass (a promotion, rollback or new analysis).
+  bool handleRequest(const api::OperatorRequest& request) {
+    p_.status.request.reset();
+    if (c_.status.lastRequest && c_.status.lastRequest->id == request.id) return false;  // asked twice
+    const std::string by = request.requestedBy.empty() ? "unknown" : request.requestedBy;
+    const Phase phase = c_.status.phase;
+    auto done = [&](const std::string& what) { answer(request, "Done", what + " (asked by " + by + ")"); };
+    auto ignored = [&](const std::string& why) {
+      answer(request, "Ignored", "nothing done: " + why + " (asked by " + by + ")");
+      return false;
+    };
+    const std::string& action = request.action;
+    if (action == "pause") {
+      p_.status.paused = true;
+      done("Paused " + id_ + ": no step is taken until it is resumed");
+      return false;
+    }
+    if (action == "resume") {
+      if (!c_.status.paused) return ignored("not paused");
+      p_.status.paused = false;
+      done("Resumed " + id_);
+      return false;
+    }
+    const bool analysing = phase == Phase::Progressing || phase == Phase::WaitingPromotion;
+    if (action == "promote") {
+      if (!analysing)
+        return ignored("no analysis to cut short (phase " + std::string(api::phaseName(phase)) + ")");
+      if (revisionChangedSinceApplied()) return ignored("a newer revision is waiting to be analysed");
+      if (!obs_.target.ready) return ignored("the canary " + spec_.targetRef.name + " is not ready");
+      done("Promoting " + id_ + ", skipping the remaining steps");
+      promote(c_.status.canaryWeight, "Copying " + spec_.targetRef.name + "." + c_.ns + " template spec to " +
+                                          c_.primaryName() + "." + c_.ns + " (promoted by " + by + ")");
+      return true;
+    }
+    if (action == "abort") {
+      if (!analysing && phase != Phase::Waiting)
+        return ignored("no release to abort (phase " + std::string(api::phaseName(phase)) + ")");
+      done("Aborted " + id_);
+      rollback("Rolling back " + id_ + ": aborted by " + by);
+      return true;
+    }
+    if (action == "retry") {
+      const bool failedRelease = phase == Phase::Failed && !c_.status.lastPromotedSpec.empty() &&
+                                 c_.status.canaryWeight == 0 && !targetIsPromotedRevision();
+      if (!failedRelease)
+        return ignored("no failed release to retry (phase " + std::string(api::phaseName(phase)) + ")");
+      done("Retrying the analysis of " + id_);
+      beginRelease("Retrying the analysis of " + id_ + " as asked by " + by + "; scaling up " + id_);
+      return true;
+    }
+    return ignored("unknown action \"" + action + "\"");
+  }
+  void answer(const api::OperatorRequest& request, const std::string& outcome, const std::string& message) {
+    api::OperatorRequest handled = request;
+    handled.handledAt = now_;
+    handled.outcome = outcome;
+    handled.message = message;
+    p_.status.lastRequest = handled;
+    std::string reason = request.action;  // PromoteRequested, AbortRequested, …
+    if (!reason.empty()) reason[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(reason[0])));
+    reason += "Requested";
+    if (outcome == "Done") {
+      event(reason, message, AlertLevel::Info);
+    } else {
+      warning(reason, message);
+    }
   }
 
   // --- deadlines -----------------------------------------------------------------------------------
@@ -399,7 +471,7 @@ class Planner {
     } else {
       bool differs = obs_.target.templateHash != c_.status.lastAppliedSpec &&
                      obs_.target.templateHash != c_.status.lastPromotedSpec;
-      if ((differs || configsChanged()) && !spec_.suspend) {
+      if ((differs || configsChanged()) && !spec_.suspend && !p_.status.paused) {
         beginRelease("New revision detected! Scaling up " + id_);
         return;
       }
@@ -410,7 +482,7 @@ class Planner {
   }
 
   void progress() {
-    if (spec_.suspend) return;  // frozen where it is; a change to the Canary wakes it
+    if (spec_.suspend || p_.status.paused) return;  // frozen where it is; a change to the Canary wakes it
     if (revisionChangedSinceApplied()) {
       beginRelease("New revision detected, restarting analysis of " + id_);
       return;

@@ -14,7 +14,18 @@ constexpr char kJson[] = "application/json";
 
 bool ApiServer::serveNonResource(const http::Request& req, http::ResponseWriter& w) {
   const std::string& p = req.path;
-  if (p == "/version" || p == "/version/") {
+  if (p == "/apis/authentication.k8s.io/v1/selfsubjectreviews" && req.method == "POST") {
+    // Who the client is: the sandbox has one user, whoever holds its token (or anyone without TLS), with
+    // every right, as a real server's cluster-admin.
+    const Json review = {{"apiVersion", "authentication.k8s.io/v1"},
+                         {"kind", "SelfSubjectReview"},
+                         {"metadata", Json::object()},
+                         {"status",
+                          {{"userInfo",
+                            {{"username", "sandbox-admin"},
+                             {"groups", Json::array({"system:masters", "system:authenticated"})}}}}}};
+    w.send(201, kJson, review.dump());
+  } else if (p == "/version" || p == "/version/") {
     w.send(200, kJson, versionInfo().dump());
   } else if (p == "/healthz" || p == "/readyz" || p == "/livez") {
     w.send(200, "text/plain", "ok");

@@ -569,6 +569,106 @@ TEST(Planner, SessionAffinityKeepsOneCookiePerRunAndExpiresItAfterwards) {
   EXPECT_EQ(p.status.sessionAffinityCookie, "aviary=ffffffffffffffff");
 }
 
+// Issue 16: an operator's request (kubectl aviary) is acted on once, recorded with who asked, and cleared.
+api::OperatorRequest ask(const std::string& action, const std::string& id = "r1") {
+  return {action, id, "alice", "2026-11-22T10:00:30Z", "", "", ""};
+}
+
+TEST(PlannerRequests, PauseHoldsTheStepAndResumeLetsItGo) {
+  Step s;
+  s.observed.target = ready("v2", 2);
+  s.phase(Phase::Progressing, 20).at(seconds(60)).passing();
+  s.canary.status.request = ask("pause");
+  Plan p = s.run();
+  EXPECT_FALSE(p.status.request) << "cleared once handled";
+  ASSERT_TRUE(p.status.lastRequest);
+  EXPECT_EQ(p.status.lastRequest->outcome, "Done");
+  EXPECT_EQ(p.status.lastRequest->handledAt, "2026-11-22T10:01:00Z");
+  EXPECT_NE(p.status.lastRequest->message.find("asked by alice"), std::string::npos);
+  EXPECT_TRUE(p.status.paused);
+  EXPECT_EQ(p.status.canaryWeight, 20) << "no step while paused";
+  EXPECT_TRUE(p.actions.empty());
+  EXPECT_NE(eventsOf(p).find("N:Paused podinfo"), std::string::npos) << eventsOf(p);
+
+  s.canary.status = p.status;
+  p = s.run();
+  EXPECT_EQ(p.status.canaryWeight, 20) << "still paused on the next pass";
+  EXPECT_TRUE(p.events.empty()) << eventsOf(p);
+
+  s.canary.status.request = ask("resume", "r2");
+  p = s.run();
+  EXPECT_FALSE(p.status.paused);
+  EXPECT_EQ(p.status.canaryWeight, 30) << "the due step is taken";
+}
+
+TEST(PlannerRequests, TheSameRequestIsActedOnOnce) {
+  Step s;
+  s.observed.target = ready("v2", 2);
+  s.phase(Phase::Progressing, 20).at(seconds(10));
+  s.canary.status.request = ask("abort", "same");
+  s.canary.status.lastRequest = ask("abort", "same");
+  s.canary.status.lastRequest->outcome = "Done";
+  Plan p = s.run();
+  EXPECT_FALSE(p.status.request);
+  EXPECT_EQ(p.status.phase, Phase::Progressing) << "an abort already handled is not acted on again";
+  EXPECT_EQ(eventsOf(p).find("Abort"), std::string::npos);
+}
+
+TEST(PlannerRequests, PromoteSkipsTheRemainingStepsOnlyWhileAnalysing) {
+  Step s;
+  s.observed.target = ready("v2", 2);
+  s.phase(Phase::Progressing, 10).at(seconds(10));  // the next step is not due yet
+  s.canary.status.request = ask("promote");
+  Plan p = s.run();
+  EXPECT_EQ(p.status.phase, Phase::Promoting);
+  EXPECT_EQ(p.actions, (std::vector<Action>{{ActionType::PromoteToPrimary, 2, 0, 0}, routes(10)}));
+  EXPECT_NE(eventsOf(p).find("promoted by alice"), std::string::npos) << eventsOf(p);
+
+  Step done;
+  done.phase(Phase::Succeeded, 0);
+  done.canary.status.lastAppliedSpec = "v2";
+  done.canary.status.lastPromotedSpec = "v2";
+  done.observed.target = ready("v2", 0);
+  done.observed.primary = ready("v2");
+  done.canary.status.request = ask("promote");
+  p = done.run();
+  EXPECT_EQ(p.status.phase, Phase::Succeeded);
+  EXPECT_EQ(p.status.lastRequest->outcome, "Ignored");
+  EXPECT_NE(eventsOf(p).find("W:nothing done: no analysis to cut short (phase Succeeded)"), std::string::npos)
+      << eventsOf(p);
+
+  Step unready;
+  unready.observed.target = {true, "v2", 2, false, false, configsChecksum({})};
+  unready.phase(Phase::Progressing, 10).at(seconds(10));
+  unready.canary.status.request = ask("promote");
+  p = unready.run();
+  EXPECT_EQ(p.status.phase, Phase::Progressing) << "an unready canary is never promoted";
+  EXPECT_EQ(p.status.lastRequest->outcome, "Ignored");
+}
+
+TEST(PlannerRequests, AbortRollsBackAndRetryStartsTheAnalysisOfTheSameRevisionAgain) {
+  Step s;
+  s.observed.target = ready("v2", 2);
+  s.phase(Phase::Progressing, 20).at(seconds(10));
+  s.canary.status.request = ask("abort");
+  Plan p = s.run();
+  EXPECT_EQ(p.status.phase, Phase::Failed);
+  EXPECT_EQ(p.status.canaryWeight, 0);
+  EXPECT_NE(p.status.condition("Promoted")->message.find("aborted by alice"), std::string::npos);
+
+  s.canary.status = p.status;
+  s.observed.target = ready("v2", 0);
+  p = s.run();
+  EXPECT_EQ(p.status.phase, Phase::Failed) << "a failed revision does not start again by itself";
+
+  s.canary.status.request = ask("retry", "r2");
+  p = s.run();
+  EXPECT_EQ(p.status.phase, Phase::Progressing);
+  EXPECT_EQ(p.status.lastAppliedSpec, "v2");
+  EXPECT_EQ(p.status.lastRequest->outcome, "Done");
+  EXPECT_EQ(p.actions, (std::vector<Action>{scale(2), routes(0)}));
+}
+
 // A replica-ratio provider owns the canary's replica count (its routes): the planner neither scales the
 // canary up for the analysis nor gives the primary the canary's count at promotion.
 TEST(Planner, AReplicaRatioLeavesTheCanarysReplicasToTheRouter) {

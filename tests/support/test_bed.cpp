@@ -33,6 +33,7 @@ class SandboxBed final : public TestBed {
   const std::string& operatorKubeconfig() const override { return kubeconfig_; }
   std::string prometheusUrl() const override { return sandbox_->prometheusUrl(); }
   std::string trafficMetrics() override { return sandbox_->traffic().renderMetrics(); }
+  std::string trafficMetricsTarget() const override { return sandbox_->metricsTarget(); }
   void killPrometheus() override {
     if (sandbox_->prometheus()) sandbox_->prometheus()->kill();
   }
@@ -68,6 +69,7 @@ class KubeBed final : public TestBed {
   const std::string& operatorKubeconfig() const override { return operator_; }
   std::string prometheusUrl() const override { return prometheus_ ? prometheus_->url() : ""; }
   std::string trafficMetrics() override { return traffic_.simulator().renderMetrics(); }
+  std::string trafficMetricsTarget() const override { return traffic_.metricsTarget(); }
   void killPrometheus() override {
     if (prometheus_) prometheus_->kill();
   }

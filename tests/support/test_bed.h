@@ -26,6 +26,8 @@ class TestBed {
   virtual std::string prometheusUrl() const = 0;
   // The simulator's /metrics text (per-mesh series and the ground truth sandbox_user_requests_total).
   virtual std::string trafficMetrics() = 0;
+  // Where a Prometheus scrapes that text: "127.0.0.1:PORT" (plain HTTP, /metrics).
+  virtual std::string trafficMetricsTarget() const = 0;
   // Kills the Prometheus (a fault scenario).
   virtual void killPrometheus() = 0;
   // The API server's audit log (JSON lines: the writes of the aviary-* ServiceAccounts); "" when the bed
