@@ -23,10 +23,11 @@ build: configure
 test: deps build
 	@cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) --timeout 600
 
-# CLUSTER=kube: the same story on the real control plane (tests/cluster/).
+# CLUSTER=kube: the same story on the real control plane (tests/cluster/). KEEP=1: leave it running.
 CLUSTER ?= sandbox
+KEEP ?=
 demo: deps build
-	@CLUSTER=$(CLUSTER) bash scripts/demo.sh $(BUILD_DIR)
+	@CLUSTER=$(CLUSTER) KEEP=$(KEEP) bash scripts/demo.sh $(BUILD_DIR)
 
 bench: deps build
 	@$(BUILD_DIR)/bench/aviary-bench --benchmark_min_time=0.2

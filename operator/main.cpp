@@ -117,7 +117,12 @@ int main(int argc, char** argv) {
         "accept metrics[].query PromQL in Canaries (turn off on multi-tenant clusters: inline queries read "
         "the shared Prometheus with the operator's access)");
     po::variables_map vm;
-    po::store(po::parse_command_line(argc, argv, flags), vm);
+    // Flagger's manifests pass Go-style single-dash flags (-mesh-provider=istio): accepted as well.
+    po::store(po::command_line_parser(argc, argv)
+                  .options(flags)
+                  .style(po::command_line_style::default_style | po::command_line_style::allow_long_disguise)
+                  .run(),
+              vm);
     if (const auto& configPath = vm["config"].as<std::string>(); !configPath.empty()) {
       if (auto st = aviary::cli::storeConfigFile(configPath, flags, vm); !st) {
         std::cerr << "aviary: " << st.error().message << "\n";

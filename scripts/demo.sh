@@ -2,7 +2,10 @@
 # `make demo`: the whole system on a laptop. Starts the sandbox (Kubernetes API over HTTPS + token, live
 # traffic through a simulated Istio mesh, a real Prometheus scraping it), the aviary operator pointed at
 # both, and a sample application with its Canary; then releases a healthy version (promoted step by step)
-# and a faulty one (rolled back), printing the progress as it happens. Ends by itself, leaves nothing running.
+# and a faulty one (rolled back), showing each through the kubectl plugin (`kubectl aviary get canary -w`,
+# the live view, on a terminal) while `kubectl aviary status` waits for the outcome as a CI job would.
+# Ends by itself and leaves nothing running; KEEP=1 (`make demo KEEP=1`) leaves it all running until
+# Ctrl-C and prints how to reach it.
 # CLUSTER=kube (`make demo CLUSTER=kube`) tells the same story on the real control plane (tests/cluster/),
 # with the traffic simulator as its client and the operator under its own ServiceAccount (config/rbac).
 set -euo pipefail
@@ -25,6 +28,10 @@ step() { printf '\n==> %s\n' "$*"; }
 kubectl_bin="$(bash "$(dirname "$0")/build-kube.sh")/kubectl"
 k() { echo "\$ kubectl $*"; "$kubectl_bin" --cache-dir "$work/cache" "$@"; }
 kq() { "$kubectl_bin" --cache-dir "$work/cache" "$@"; }
+# kubectl runs the plugin kubectl-aviary (`kubectl aviary ...`) from PATH: the one just built.
+PATH="$(cd "$build_dir/operator" && pwd):$PATH"
+export PATH
+ka() { echo "\$ kubectl aviary $*"; "$kubectl_bin" aviary "$@"; }
 wait_for_line() { # wait_for_line FILE TEXT: up to 60 s
   for _ in $(seq 600); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done
   cat "$1"
@@ -82,37 +89,55 @@ step "A sample application and its Canary (Istio, steps of 20% every 5s up to 60
 k apply -f sandbox/examples/podinfo-canary-demo.yaml
 kq wait --for=condition=promoted canary/podinfo -n demo --timeout=60s >/dev/null
 k get canaries,deployments -n demo
+ka list -n demo
 
-# Prints phase, weight and what the last analysis measured, until the release ends (Succeeded or Failed
-# after it started progressing); succeeds when it ended in `final`.
+# Without a terminal (a log, CI): one line each time the phase, weight or last analysis changes.
 follow() {
-  local final=$1 last="" started=""
+  local last=""
   for _ in $(seq 240); do
     read -r phase weight failed rate p99 <<< "$(kq get canary podinfo -n demo -o jsonpath='{.status.phase} {.status.canaryWeight} {.status.failedChecks} {.status.analysis.metrics[0].value} {.status.analysis.metrics[1].value}')"
     local shown
     shown=$(printf '%-12s weight %3s%%  failed checks %s  success rate %s  p99 %s' "$phase" "$weight" "$failed" \
       "$( [ -n "${rate:-}" ] && printf '%.1f%%' "$rate" || echo '-')" "$( [ -n "${p99:-}" ] && printf '%.0f ms' "$p99" || echo '-')")
     [ "$shown" != "$last" ] && echo "  $(date +%T)  $shown" && last=$shown
-    [ "$phase" = "Progressing" ] && started=1
-    if [ -n "$started" ] && { [ "$phase" = "Succeeded" ] || [ "$phase" = "Failed" ]; }; then
-      [ "$phase" = "$final" ]
-      return
-    fi
     sleep 1
   done
-  echo "the release did not end within 4 minutes" >&2
-  return 1
+}
+
+# Shows the release as it happens (on a terminal the plugin's live view, `kubectl aviary get canary -w`,
+# redrawn in place; otherwise a line per change) while `kubectl aviary status` waits for its outcome, as a
+# CI pipeline would; succeeds when the outcome is `expected`.
+release() {
+  local expected=$1 viewer outcome
+  echo "\$ kubectl aviary status podinfo -n demo --timeout 4m   # exit 0 Succeeded, 1 Failed, 2 timed out"
+  if [ -t 1 ]; then
+    "$kubectl_bin" aviary get canary podinfo -n demo -w &
+  else
+    follow &
+  fi
+  viewer=$!
+  outcome=0
+  "$kubectl_bin" aviary status podinfo -n demo --timeout 4m > "$work/status.log" 2>&1 || outcome=$?
+  sleep 1 # the viewer's last frame
+  kill "$viewer" 2>/dev/null || true
+  wait "$viewer" 2>/dev/null || true
+  [ -t 1 ] || ka get canary podinfo -n demo
+  echo "kubectl aviary status: $(grep -v '^$' "$work/status.log" | tail -1) (exit $outcome)"
+  case "$expected:$outcome" in
+    Succeeded:0 | Failed:1) return 0 ;;
+    *) echo "expected the release to end $expected" >&2; return 1 ;;
+  esac
 }
 
 step "Release 6.5.1 (healthy): kubectl set image"
 k set image deployment/podinfo podinfod=ghcr.io/stefanprodan/podinfo:6.5.1 -n demo
-follow Succeeded
+release Succeeded
 echo "primary now runs: $(kq get deployment podinfo-primary -n demo -o jsonpath='{.spec.template.spec.containers[0].image}')"
 
 step "Release 6.5.2 (faulty: 20% of its requests fail)"
 k patch deployment podinfo -n demo --type merge \
   -p '{"spec":{"template":{"metadata":{"annotations":{"sandbox.aviary.io/error-rate":"0.2"}},"spec":{"containers":[{"name":"podinfod","image":"ghcr.io/stefanprodan/podinfo:6.5.2"}]}}}}'
-follow Failed
+release Failed
 echo "primary still runs: $(kq get deployment podinfo-primary -n demo -o jsonpath='{.spec.template.spec.containers[0].image}')"
 
 step "What kubectl describe shows"
@@ -125,5 +150,24 @@ q = 'sum by (deployment, outcome) (sandbox_user_requests_total{namespace="demo"}
 body = urllib.parse.urlencode({"query": q}).encode()
 for r in json.load(urllib.request.urlopen(sys.argv[1] + "/api/v1/query", body, timeout=10))["data"]["result"]:
     m = r["metric"]
+    if m.get("deployment") == "none" and float(r["value"][1]) == 0:
+        continue  # requests that found no backend: none
     print(f"    {m.get('deployment','?'):16} {m.get('outcome','?'):8} {float(r['value'][1]):8.0f}")
 PY
+
+if [ -n "${KEEP:-}" ] && [ "${KEEP}" != 0 ]; then
+  step "Still running (KEEP=1): the sandbox, Prometheus and the operator, until Ctrl-C"
+  cat <<EOF
+  export KUBECONFIG=$KUBECONFIG
+  export PATH=$(cd "$build_dir/operator" && pwd):\$PATH         # kubectl finds kubectl-aviary here
+  alias kubectl=$kubectl_bin                # the pinned kubectl (any recent one works too)
+  kubectl aviary get canary podinfo -n demo -w
+  kubectl patch deployment podinfo -n demo --type merge -p '{"spec":{"template":{"metadata":{"annotations":{"sandbox.aviary.io/error-rate":"0"}},"spec":{"containers":[{"name":"podinfod","image":"ghcr.io/stefanprodan/podinfo:6.5.3"}]}}}}'
+                                            # a healthy release (6.5.2's error rate removed)
+  kubectl aviary pause podinfo -n demo      # resume, promote, abort, retry
+  Prometheus: $prometheus_url   (e.g. $prometheus_url/graph?g0.expr=aviary_canary_weight)
+  Operator log: $work/aviary.log    Sandbox log: $work/sandbox.log
+EOF
+  trap 'exit 0' INT TERM
+  wait "$aviary_pid" || true
+fi

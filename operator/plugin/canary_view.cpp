@@ -180,9 +180,12 @@ std::string renderCanary(const CanaryScreen& screen) {
   if (st.achievedWeight) weight += " (routes give " + std::to_string(*st.achievedWeight) + "%)";
   if (c.spec.analysis.iterations == 0) weight += " of " + std::to_string(progress.goal) + "%";
   row("Weight", weight);
-  row(c.spec.analysis.iterations > 0 ? "Iterations" : "Steps",
-      std::to_string(progress.done) + " done, " +
-          std::to_string(std::max(0, progress.total - progress.done)) + " left");
+  // Once a release ended the weight is back at 0: say how it ended rather than "0 done".
+  std::string steps = std::to_string(progress.done) + " done, " +
+                      std::to_string(std::max(0, progress.total - progress.done)) + " left";
+  if (phase == "Succeeded") steps = "all " + std::to_string(progress.total) + " done, promoted";
+  if (phase == "Failed") steps = "stopped, rolled back to the primary";
+  row(c.spec.analysis.iterations > 0 ? "Iterations" : "Steps", steps);
   std::string failed = std::to_string(st.failedChecks) + " of " + std::to_string(c.spec.analysis.threshold);
   row("Failed checks", st.failedChecks > 0 ? s.red(failed) : failed);
   if (!st.analysisMetrics.empty()) {

@@ -6,6 +6,7 @@
 //   kubectl aviary status NAME [--timeout 10m] exit 0 Succeeded, 1 Failed, 2 timed out, 3 error
 //   kubectl aviary promote|abort|retry|pause|resume NAME
 //   flags: --kubeconfig PATH, --context NAME, -n/--namespace NS, -o json|yaml
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <boost/program_options.hpp>
@@ -23,6 +24,7 @@
 #include "operator/plugin/canary_requests.h"
 #include "operator/plugin/canary_view.h"
 #include "operator/plugin/json_yaml.h"
+#include "operator/plugin/live_redraw.h"
 
 namespace po = boost::program_options;
 using aviary::kube::Json;
@@ -179,6 +181,11 @@ std::string screen(const Objects& o, bool colour) {
   return aviary::plugin::renderCanary(s);
 }
 
+std::size_t terminalRows() {
+  winsize size{};
+  return ioctl(STDOUT_FILENO, TIOCGWINSZ, &size) == 0 ? size.ws_row : 0;
+}
+
 int get(aviary::kube::KubeClient& client, const Options& o, const std::string& ns, const std::string& name) {
   const bool terminal = isatty(STDOUT_FILENO) == 1;
   const bool colour = terminal && std::getenv("NO_COLOR") == nullptr;
@@ -199,6 +206,7 @@ int get(aviary::kube::KubeClient& client, const Options& o, const std::string& n
   wakeups.watch(client, aviary::kube::resources::kEvents, ns, "involvedObject.name=" + name);
   std::optional<Objects> last;
   std::string shown;
+  std::size_t drawnLines = 0;
   for (;;) {
     if (wakeups.wait(std::chrono::seconds(1)) || !last) {
       auto objects = read(client, ns, name);
@@ -208,7 +216,8 @@ int get(aviary::kube::KubeClient& client, const Options& o, const std::string& n
     if (!last) continue;
     std::string frame = screen(*last, colour);
     if (terminal) {
-      std::cout << "\x1b[H\x1b[2J" << frame << std::flush;  // in place
+      std::cout << aviary::plugin::redrawInPlace(drawnLines, frame, terminalRows()) << std::flush;
+      drawnLines = aviary::plugin::frameLines(frame);
     } else if (frame != shown) {
       std::cout << frame << "\n" << std::flush;
     }

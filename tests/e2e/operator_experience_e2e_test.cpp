@@ -159,6 +159,67 @@ TEST_F(ExperienceE2E, AbortRollsBackNowAndRetryAnalysesTheRevisionAgain) {
   EXPECT_EQ(countEvents(ns, "RetryRequested"), 1);
 }
 
+// docs/migrating-from-flagger.md: a Flagger user's Canary (every sample of config/samples as Flagger's
+// apiVersion) is refused as it is by an API server without Flagger's CRDs, is accepted by the API server's
+// schema after the documented conversion (`sed`, the apiVersion only), and one of them, converted, runs
+// a release to promotion. The release is shortened (interval 3s instead of 1m) and given live traffic
+// (the sandbox's apex annotation): the only edits the test makes besides the conversion.
+TEST_F(ExperienceE2E, FlaggerCanariesRunAfterTheDocumentedConversion) {
+  const std::string ns = "test";  // the samples' namespace (their webhook hosts name it)
+  // Its Namespace and Deployment (manifests() without its own Canary).
+  std::string workload = manifests(ns);
+  workload = workload.substr(0, workload.find("---\napiVersion: aviary.io"));
+  apply(workload);
+  const std::string conversion = "sed -e 's#flagger\\.app/v1beta1#aviary.io/v1beta1#g'";
+  std::string convertedCanary;
+  int samples = 0;
+  for (const auto& entry :
+       std::filesystem::directory_iterator(std::string(AVIARY_SOURCE_DIR) + "/config/samples")) {
+    std::ifstream in(entry.path());
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    // The Flagger user's file: Flagger's group wherever ours is.
+    std::string flagger = text;
+    for (auto at = flagger.find("aviary.io/v1beta1"); at != std::string::npos;
+         at = flagger.find("aviary.io/v1beta1", at))
+      flagger.replace(at, std::string("aviary.io/v1beta1").size(), "flagger.app/v1beta1");
+    ASSERT_EQ(flagger.find("apiVersion: aviary.io"), std::string::npos) << entry.path();
+    const std::string file = ::testing::TempDir() + "flagger-" + entry.path().filename().string();
+    std::ofstream(file) << flagger;
+    const std::string name = entry.path().filename().string();
+    auto asIs = kubectl("apply --dry-run=server -f " + file);
+    EXPECT_NE(asIs.exitCode, 0) << name << ": Flagger's apiVersion is not served here:\n" << asIs.output;
+    auto converted = testing::runCommand(conversion + " " + file + " > " + file + ".aviary");
+    ASSERT_EQ(converted.exitCode, 0) << converted.output;
+    auto accepted = kubectl("apply --dry-run=server -f " + file + ".aviary");
+    EXPECT_EQ(accepted.exitCode, 0) << name << " after the conversion:\n" << accepted.output;
+    if (name == "podinfo-canary.yaml") convertedCanary = file + ".aviary";
+    ++samples;
+  }
+  EXPECT_GE(samples, 8);
+  ASSERT_FALSE(convertedCanary.empty());
+
+  // The converted Istio sample through a release.
+  auto applied = kubectl("apply -f " + convertedCanary);
+  ASSERT_EQ(applied.exitCode, 0) << applied.output;
+  ASSERT_EQ(kubectl("patch canary.aviary.io podinfo -n " + ns +
+                    " --type merge -p '{\"spec\":{\"analysis\":{\"interval\":\"3s\"},\"service\":{\"apex\":"
+                    "{\"annotations\":{\"sandbox.aviary.io/rps\":\"200\"}}}}}'")
+                .exitCode,
+            0);
+  ASSERT_TRUE(waitPhase(ns, "Initialized", std::chrono::seconds(60)))
+      << phase(ns) << " " << canary(ns).dump();
+  setImage(ns);
+  std::set<int> weights;
+  ASSERT_TRUE(waitPhaseCollectingWeights(ns, "Succeeded", std::chrono::seconds(120), weights))
+      << phase(ns) << " " << canary(ns)["status"].dump();
+  EXPECT_EQ(*weights.rbegin(), 50) << "the sample's steps, 10 to 50: " << ::testing::PrintToString(weights);
+  EXPECT_EQ(primaryImage(ns), "ghcr.io/stefanprodan/podinfo:6.5.1");
+  auto retries = kubectl("get virtualservices.networking.istio.io podinfo -n " + ns +
+                         " -o jsonpath={.spec.http[0].retries.attempts}");
+  EXPECT_EQ(retries.output, "3") << "the sample's service.retries reach the route";
+  ASSERT_EQ(kubectl("delete canary.aviary.io podinfo -n " + ns + " --wait=true --timeout=60s").exitCode, 0);
+}
+
 // The live view in a real terminal (tmux): it redraws in place as the release moves.
 TEST_F(ExperienceE2E, TheLiveViewRedrawsInATerminalAsTheReleaseMoves) {
   const std::string ns = "e2e-plugin-watch";

@@ -88,6 +88,18 @@ TEST(CanaryView, BlueGreenCountsIterationsAndAPausedReleaseSaysHowToGoOn) {
   EXPECT_NE(text.find("Canary:       - (not found)"), std::string::npos) << text;
 }
 
+TEST(CanaryView, AnEndedReleaseSaysHowItEndedInsteadOfCountingSteps) {
+  CanaryScreen s;
+  s.canary = canary();
+  s.now = kNow;
+  s.canary["status"]["canaryWeight"] = 0;
+  s.canary["status"]["phase"] = "Succeeded";
+  EXPECT_NE(renderCanary(s).find("Steps:        all 5 done, promoted"), std::string::npos) << renderCanary(s);
+  s.canary["status"]["phase"] = "Failed";
+  EXPECT_NE(renderCanary(s).find("Steps:        stopped, rolled back to the primary"), std::string::npos)
+      << renderCanary(s);
+}
+
 TEST(CanaryView, ListHasOneLineACanary) {
   Json other = canary();
   other["metadata"]["name"] = "frontend";
