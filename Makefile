@@ -29,11 +29,14 @@ KEEP ?=
 demo: deps build
 	@CLUSTER=$(CLUSTER) KEEP=$(KEEP) bash scripts/demo.sh $(BUILD_DIR)
 
+# SCALE_N: how many Canaries the scale harness runs (bench/scale/scale.py; docs/performance.md).
+SCALE_N ?= 1000
 bench: deps build
 	@$(BUILD_DIR)/bench/aviary-bench --benchmark_min_time=0.2
 	@$(BUILD_DIR)/bench/aviary-sandbox-bench
 	@$(BUILD_DIR)/bench/aviary-traffic-bench
 	@$(BUILD_DIR)/bench/aviary-sequential-simulation --runs 10000
+	@python3 bench/scale/scale.py --build-dir $(BUILD_DIR) --n $(SCALE_N) --json $(BUILD_DIR)/scale-$(SCALE_N).json
 
 # Coverage-guided fuzzing (libFuzzer, clang from Debian, with ASan and UBSan): every target of tests/fuzz/
 # for FUZZ_SECONDS, starting from its seeds in tests/fuzz/corpus/. `make test` runs the same entry points

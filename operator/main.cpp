@@ -28,6 +28,9 @@
 namespace po = boost::program_options;
 
 constexpr const char* kVersion = "0.1.0";
+// The client-side rate limit's defaults (issue 15: chosen from bench/scale's measurements, docs/performance.md).
+constexpr double kDefaultKubeApiQps = 50;
+constexpr int kDefaultKubeApiBurst = 100;
 
 namespace {
 
@@ -59,6 +62,8 @@ int main(int argc, char** argv) {
     bool leaderElect = true;
     std::string leaseNamespace, leaseIdentity;
     double shutdownSeconds = 25;
+    double kubeApiQps = 0;
+    int kubeApiBurst = 0;
     po::options_description flags("aviary flags");
     flags.add_options()("help,h", "show this help")("version", "print the version and exit")(
         "config", po::value<std::string>()->default_value(""),
@@ -85,6 +90,11 @@ int main(int argc, char** argv) {
         "listen-address", po::value(&listenAddress)->default_value(":8080"),
         "HOST:PORT of /metrics, /healthz and /readyz (port 0: any free port, logged)")(
         "workers", po::value(&workers)->default_value(2), "canaries reconciled in parallel")(
+        "kube-api-qps", po::value(&kubeApiQps)->default_value(kDefaultKubeApiQps),
+        "client-side limit of Kubernetes API requests per second (Flagger's -kube-api-qps; 0: no limit); "
+        "the waits are counted in aviary_kube_client_throttle_seconds_total")(
+        "kube-api-burst", po::value(&kubeApiBurst)->default_value(kDefaultKubeApiBurst),
+        "requests allowed at once above --kube-api-qps (Flagger's -kube-api-burst)")(
         "graceful-shutdown-timeout", po::value(&shutdownSeconds)->default_value(25),
         "seconds a SIGTERM gives in-flight reconciles to finish and Events to be written; past it they are "
         "abandoned and the Lease is left to expire (keep it below the pod's terminationGracePeriodSeconds)")(
@@ -163,6 +173,8 @@ int main(int argc, char** argv) {
       spdlog::warn("insecure-skip-tls-verify is set for {}: the API server's certificate is not checked",
                    config->server);
     }
+    config->qps = kubeApiQps;
+    config->burst = std::max(1, kubeApiBurst);
     const std::string identity = !leaseIdentity.empty() ? leaseIdentity : hostName();
     // The replica's name in the User-Agent: an API audit log tells the replicas' requests apart.
     if (leaderElect) config->userAgent += " (" + identity + ")";
@@ -237,6 +249,10 @@ int main(int argc, char** argv) {
     aviary::metrics::Registry registry;
     aviary::controller::ControllerMetrics metrics(registry, kVersion, options.defaultProvider);
     (*client)->setObserver([&metrics](const std::string& verb, int code) { metrics.apiRequest(verb, code); });
+    auto& throttled = registry.counter("aviary_kube_client_throttle_seconds_total",
+                                       "Seconds Kubernetes API requests waited for the client-side rate limit "
+                                       "(--kube-api-qps, --kube-api-burst)");
+    registry.onCollect([&throttled, &client] { throttled.set({}, (*client)->transport().throttledSeconds()); });
     aviary::controller::CanaryController controller(**client, options, &metrics);
     std::unique_ptr<aviary::kube::HttpKubeClient> leaseClient;
     std::shared_ptr<aviary::kube::LeaderElector> elector;

@@ -36,7 +36,19 @@ Json withinServiceMatch(const Json& serviceMatch, const Json& conditions) {
     }
     for (const auto& outer : serviceMatch) {
       Json both = outer;
-      if (both.is_object() && condition.is_object()) both.update(condition);
+      if (both.is_object() && condition.is_object()) {
+        for (const auto& [field, value] : condition.items()) {
+          // Maps keyed by header, parameter or label name hold one requirement per key: both sets apply.
+          // Any other field (uri, method, port…) is one StringMatch or value: the condition's own wins.
+          const bool keyed = field == "headers" || field == "withoutHeaders" || field == "queryParams" ||
+                             field == "sourceLabels";
+          if (keyed && value.is_object() && both.contains(field) && both[field].is_object()) {
+            both[field].update(value);
+          } else {
+            both[field] = value;
+          }
+        }
+      }
       match.push_back(both);
     }
   }

@@ -400,6 +400,10 @@ const ClusterConfig& HttpTransport::config() const {
   return impl_->config;
 }
 
+double HttpTransport::throttledSeconds() const {
+  return impl_->limiter.throttledSeconds();
+}
+
 Result<HttpResponse> HttpTransport::roundTrip(const HttpRequest& request) {
   impl_->limiter.acquire();
   bool retryable = false;

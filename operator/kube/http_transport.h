@@ -55,6 +55,8 @@ class HttpTransport {
   Result<std::unique_ptr<BodyStream>> openStream(const HttpRequest& request);
 
   const ClusterConfig& config() const;
+  // Seconds requests have waited for the client-side rate limit (config().qps, burst) since creation.
+  double throttledSeconds() const;
 
  private:
   struct Impl;

@@ -22,9 +22,14 @@ TokenBucket::Clock::duration TokenBucket::reserve(Clock::time_point now) {
   return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(-tokens_ / qps_));
 }
 
-void TokenBucket::acquire() {
+TokenBucket::Clock::duration TokenBucket::acquire() {
   auto wait = reserve(Clock::now());
-  if (wait > Clock::duration::zero()) std::this_thread::sleep_for(wait);
+  if (wait > Clock::duration::zero()) {
+    throttledNs_.fetch_add(std::chrono::duration_cast<std::chrono::nanoseconds>(wait).count(),
+                           std::memory_order_relaxed);
+    std::this_thread::sleep_for(wait);
+  }
+  return wait;
 }
 
 }  // namespace aviary::kube

@@ -215,6 +215,23 @@ TEST_F(IstioRouterTest, FinalizeRemovesWhatItCreated) {
   EXPECT_EQ(router->observed(canary_).error().code, ErrorCode::NotFound);
 }
 
+// A/B routing inside spec.service.match: the canary's header conditions join the service's headers (both
+// must hold, as Flagger's merged match), they do not replace them; a non-keyed field is the condition's.
+TEST_F(IstioRouterTest, AnalysisMatchHeadersAreAddedToTheServiceMatchHeaders) {
+  canary_.spec.service.match = Json::parse(R"([{"uri": {"prefix": "/api"}, "headers": {"x-tenant": {"exact": "a"}}}])");
+  canary_.spec.analysis.match = Json::parse(R"([{"headers": {"x-canary": {"exact": "insider"}}}])");
+  TrafficIntent intent = split(100, 0);
+  intent.matchToCanary = true;
+  Json route = istio::IstioRouter::virtualService(canary_, intent)["spec"]["http"][0];
+  EXPECT_EQ(route["match"], Json::parse(R"([{"uri": {"prefix": "/api"},
+      "headers": {"x-tenant": {"exact": "a"}, "x-canary": {"exact": "insider"}}}])"));
+  EXPECT_EQ(route["route"][0]["destination"]["host"], "podinfo-canary");
+  canary_.spec.analysis.match = Json::parse(R"([{"uri": {"exact": "/api/v2"}}])");
+  route = istio::IstioRouter::virtualService(canary_, intent)["spec"]["http"][0];
+  EXPECT_EQ(route["match"][0]["uri"], Json({{"exact", "/api/v2"}}));
+  EXPECT_EQ(route["match"][0]["headers"], Json::parse(R"({"x-tenant": {"exact": "a"}})"));
+}
+
 TEST(RouterRegistry, AnUnknownProviderIsAnErrorNamingTheKnownOnes) {
   auto registry = builtInRouters();
   sandbox::ApiServer server;

@@ -1,0 +1,564 @@
+#!/usr/bin/env python3
+"""Aviary's scale harness (issue 15).
+
+Starts the sandbox's API server and the operator as separate processes, creates N Deployments and
+Canaries across namespaces (Istio; interval, stepWeight and maxWeight as flags), waits until every Canary
+is Initialized, gives all of them a new revision at once, follows every release to its end through a
+watch, restarts the operator with the N Canaries in place, and prints what it measured:
+
+- operator CPU seconds (user + system, /proc/<pid>/stat) in total and per canary step;
+- operator RSS (/proc/<pid>/status VmRSS) idle, after initialization and peak, sampled every 0.2 s;
+- step lateness: the time between two consecutive steps of a Canary as the watch shows them, minus the
+  analysis interval (p50, p99, max);
+- Kubernetes API requests by verb (the operator's aviary_kube_api_requests_total) per step, and the
+  client-side rate limiter's waiting time (aviary_kube_client_throttle_seconds_total);
+- time to ready (/readyz) and until every Canary is Initialized; after a restart, time to ready and until
+  every Canary has been reconciled once with the queue empty.
+
+Metric checks: at N in the thousands a real Prometheus on the same 2 cores cannot answer thousands of
+queries a second, so by default the harness answers the operator's queries itself, through Prometheus'
+HTTP API (/api/v1/query): 99.9 for a success rate, 50 for a latency in ms. `--prometheus real` starts
+the sandbox's real Prometheus scraping the simulated mesh instead (keep N in the hundreds there).
+
+Only the standard library: this is a measurement driver, and http.client with keep-alive is enough.
+"""
+
+import argparse
+import http.client
+import http.server
+import json
+import os
+import re
+import shutil
+import signal
+import socketserver
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+from concurrent.futures import ThreadPoolExecutor
+
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+CANARIES = "/apis/aviary.io/v1beta1/canaries"
+
+
+def log(msg):
+    print(f"[{time.strftime('%H:%M:%S')}] {msg}", flush=True)
+
+
+# ---------------------------------------------------------------- processes
+
+
+def proc_cpu_seconds(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    # fields[11], fields[12] are utime and stime (fields 14 and 15 of proc(5), after pid and comm).
+    return (int(fields[11]) + int(fields[12])) / CLK_TCK
+
+
+def proc_rss_mib(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024.0
+    return 0.0
+
+
+class RssSampler(threading.Thread):
+    """Peak RSS of a process, sampled every 0.2 s until stopped or reset."""
+
+    def __init__(self, pid):
+        super().__init__(daemon=True)
+        self.pid, self.peak, self.running = pid, 0.0, True
+
+    def run(self):
+        while self.running:
+            try:
+                self.peak = max(self.peak, proc_rss_mib(self.pid))
+            except OSError:
+                return
+            time.sleep(0.2)
+
+
+def wait_for_line(path, pattern, timeout=60):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        with open(path) as f:
+            m = re.search(pattern, f.read())
+        if m:
+            return m
+        time.sleep(0.05)
+    raise RuntimeError(f"{path}: no line matching {pattern!r} within {timeout}s")
+
+
+# ---------------------------------------------------------------- Kubernetes API over HTTP
+
+
+class Api:
+    """A keep-alive connection per thread to the sandbox's plain-HTTP API server."""
+
+    def __init__(self, url):
+        u = urllib.parse.urlparse(url)
+        self.host, self.port = u.hostname, u.port
+        self.local = threading.local()
+
+    def conn(self):
+        c = getattr(self.local, "conn", None)
+        if c is None:
+            c = self.local.conn = http.client.HTTPConnection(self.host, self.port, timeout=60)
+        return c
+
+    def request(self, method, path, body=None, content_type="application/json", ok=(200, 201)):
+        data = json.dumps(body).encode() if body is not None else None
+        headers = {"Content-Type": content_type} if data is not None else {}
+        for attempt in range(3):
+            try:
+                c = self.conn()
+                c.request(method, path, body=data, headers=headers)
+                r = c.getresponse()
+                text = r.read()
+                if r.status not in ok:
+                    raise RuntimeError(f"{method} {path}: {r.status} {text[:300]!r}")
+                return json.loads(text) if text else None
+            except (http.client.HTTPException, ConnectionError):
+                self.local.conn = None
+                if attempt == 2:
+                    raise
+
+
+def http_get(url, timeout=5):
+    u = urllib.parse.urlparse(url)
+    c = http.client.HTTPConnection(u.hostname, u.port, timeout=timeout)
+    try:
+        c.request("GET", u.path)
+        r = c.getresponse()
+        return r.status, r.read().decode()
+    finally:
+        c.close()
+
+
+def scrape(url):
+    """Samples of a Prometheus text exposition: {(name, frozenset(labels)): value}."""
+    status, text = http_get(url + "/metrics")
+    out = {}
+    for line in text.splitlines():
+        if not line or line.startswith("#"):
+            continue
+        m = re.match(r"([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})?\s+(\S+)", line)
+        if not m:
+            continue
+        labels = frozenset(re.findall(r'(\w+)="((?:[^"\\]|\\.)*)"', m.group(3) or ""))
+        out[(m.group(1), labels)] = float(m.group(4))
+    return out
+
+
+def by_label(samples, name, label):
+    out = {}
+    for (n, labels), v in samples.items():
+        if n == name:
+            key = dict(labels).get(label, "")
+            out[key] = out.get(key, 0.0) + v
+    return out
+
+
+def total(samples, name):
+    return sum(v for (n, _), v in samples.items() if n == name)
+
+
+# ---------------------------------------------------------------- the Prometheus responder
+
+
+class Responder(socketserver.ThreadingMixIn, http.server.HTTPServer):
+    daemon_threads = True
+
+
+class ResponderHandler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    queries = 0
+
+    def answer(self, query):
+        ResponderHandler.queries += 1
+        # A latency check (histogram_quantile, *_time, *duration*) gets 50 ms, anything else 99.9 percent.
+        value = "50" if re.search(r"histogram_quantile|duration|_time", query) else "99.9"
+        body = json.dumps({"status": "success", "data": {"resultType": "vector", "result": [
+            {"metric": {}, "value": [time.time(), value]}]}}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_GET(self):
+        q = urllib.parse.parse_qs(urllib.parse.urlparse(self.path).query)
+        self.answer(q.get("query", [""])[0])
+
+    def do_POST(self):
+        n = int(self.headers.get("Content-Length", "0"))
+        q = urllib.parse.parse_qs(self.rfile.read(n).decode())
+        self.answer(q.get("query", [""])[0])
+
+    def log_message(self, *args):
+        pass
+
+
+# ---------------------------------------------------------------- the workload
+
+
+def namespace_of(i, per_ns):
+    return f"scale-{i // per_ns:04d}"
+
+
+def deployment(name, ns):
+    return {
+        "apiVersion": "apps/v1", "kind": "Deployment",
+        "metadata": {"name": name, "namespace": ns, "annotations": {"sandbox.aviary.io/ready-after": "0s"}},
+        "spec": {
+            "replicas": 1,
+            "selector": {"matchLabels": {"app": name}},
+            "template": {
+                "metadata": {"labels": {"app": name}, "annotations": {"revision": "1"}},
+                "spec": {"containers": [{"name": "app", "image": "ghcr.io/stefanprodan/podinfo:6.5.0",
+                                         "ports": [{"containerPort": 9898, "name": "http"}]}]},
+            },
+        },
+    }
+
+
+def canary(name, ns, args):
+    return {
+        "apiVersion": "aviary.io/v1beta1", "kind": "Canary",
+        "metadata": {"name": name, "namespace": ns},
+        "spec": {
+            "provider": "istio",
+            "targetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": name},
+            "service": {"port": 9898},
+            "analysis": {
+                "interval": f"{args.interval}s", "threshold": 5,
+                "stepWeight": args.step_weight, "maxWeight": args.max_weight,
+                "metrics": [
+                    {"name": "request-success-rate", "thresholdRange": {"min": 99}, "interval": "1m"},
+                    {"name": "request-duration", "thresholdRange": {"max": 500}, "interval": "30s"},
+                ],
+            },
+        },
+    }
+
+
+class CanaryWatch(threading.Thread):
+    """Follows every Canary's status: when each phase and weight was first seen."""
+
+    def __init__(self, api_url):
+        super().__init__(daemon=True)
+        self.api = Api(api_url)
+        self.lock = threading.Lock()
+        self.state = {}        # key -> (phase, weight)
+        self.history = {}      # key -> [(t, phase, weight)]
+        self.error = None
+
+    def observe(self, obj, t):
+        md, st = obj["metadata"], obj.get("status") or {}
+        key = md["namespace"] + "/" + md["name"]
+        now = (st.get("phase", ""), st.get("canaryWeight", 0))
+        with self.lock:
+            if self.state.get(key) != now:
+                self.state[key] = now
+                self.history.setdefault(key, []).append((t, now[0], now[1]))
+
+    def run(self):
+        try:
+            listed = self.api.request("GET", CANARIES)
+            for item in listed["items"]:
+                self.observe(item, time.time())
+            rv = listed["metadata"]["resourceVersion"]
+            while True:
+                u = urllib.parse.urlparse("http://%s:%d" % (self.api.host, self.api.port))
+                c = http.client.HTTPConnection(u.hostname, u.port, timeout=3600)
+                c.request("GET", f"{CANARIES}?watch=1&allowWatchBookmarks=true&resourceVersion={rv}")
+                r = c.getresponse()
+                for line in r:
+                    if not line.strip():
+                        continue
+                    ev = json.loads(line)
+                    if ev["type"] == "ERROR":
+                        raise RuntimeError(f"watch: {ev}")
+                    rv = ev["object"]["metadata"].get("resourceVersion", rv)
+                    if ev["type"] in ("ADDED", "MODIFIED"):
+                        self.observe(ev["object"], time.time())
+        except Exception as e:  # reported by the waits below
+            self.error = e
+
+    def count(self, phases):
+        with self.lock:
+            return sum(1 for p, _ in self.state.values() if p in phases)
+
+    def wait(self, phases, n, timeout, what):
+        start = time.time()
+        last_report = start
+        while time.time() - start < timeout:
+            if self.error:
+                raise RuntimeError(f"the Canary watch failed: {self.error}")
+            done = self.count(phases)
+            if done >= n:
+                return time.time() - start
+            if time.time() - last_report > 15:
+                log(f"  {what}: {done}/{n}")
+                last_report = time.time()
+            time.sleep(0.1)
+        with self.lock:
+            seen = {}
+            for p, _ in self.state.values():
+                seen[p] = seen.get(p, 0) + 1
+        raise RuntimeError(f"{what}: not all {n} within {timeout}s; phases seen: {seen}")
+
+
+# ---------------------------------------------------------------- the run
+
+
+def percentile(values, p):
+    if not values:
+        return float("nan")
+    s = sorted(values)
+    return s[min(len(s) - 1, int(round(p / 100.0 * (len(s) - 1))))]
+
+
+class Operator:
+    def __init__(self, args, work, kubeconfig, prometheus_url, tag):
+        self.log_path = os.path.join(work, f"aviary-{tag}.log")
+        cmd = [os.path.join(args.build_dir, "operator", "aviary"), "--kubeconfig", kubeconfig,
+               "--metrics-server", prometheus_url, "--listen-address", "127.0.0.1:0",
+               "--leader-elect=false", "--workers", str(args.workers)]
+        if args.kube_api_qps is not None:
+            cmd += ["--kube-api-qps", str(args.kube_api_qps)]
+        if args.kube_api_burst is not None:
+            cmd += ["--kube-api-burst", str(args.kube_api_burst)]
+        self.started = time.time()
+        self.proc = subprocess.Popen(cmd, stdout=open(self.log_path, "w"),
+                                     stderr=subprocess.STDOUT)
+        self.url = wait_for_line(self.log_path, r"metrics and health at (http://\S+)").group(1)
+        self.rss = RssSampler(self.proc.pid)
+        self.rss.start()
+
+    def wait_ready(self, timeout=600):
+        while time.time() - self.started < timeout:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"the operator exited ({self.proc.returncode}); see {self.log_path}")
+            try:
+                if http_get(self.url + "/readyz")[0] == 200:
+                    return time.time() - self.started
+            except OSError:
+                pass
+            time.sleep(0.02)
+        raise RuntimeError("the operator was not ready in time")
+
+    def cpu(self):
+        return proc_cpu_seconds(self.proc.pid)
+
+    def stop(self):
+        self.rss.running = False
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+def run(args):
+    work = tempfile.mkdtemp(prefix="aviary-scale-")
+    procs = []
+    report = {"n": args.n, "namespaces": -(-args.n // args.per_namespace), "interval_s": args.interval,
+              "step_weight": args.step_weight, "max_weight": args.max_weight, "workers": args.workers,
+              "prometheus": args.prometheus, "cores": os.cpu_count(), "date": time.strftime("%Y-%m-%d")}
+    try:
+        # The sandbox: plain HTTP on loopback, its CRDs and Aviary's.
+        sandbox_log = os.path.join(work, "sandbox.log")
+        cmd = [os.path.join(args.build_dir, "sandbox", "aviary-sandbox"), "--listen", "127.0.0.1:0",
+               "--apply", os.path.join(args.source_dir, "sandbox", "crds"),
+               "--apply", os.path.join(args.source_dir, "crds"),
+               "--kubeconfig-out", os.path.join(work, "kubeconfig"), "--log-level", "warn"]
+        if args.prometheus == "real":
+            cmd.append("--prometheus")
+        sandbox = subprocess.Popen(cmd, stdout=open(sandbox_log, "w"), stderr=subprocess.STDOUT)
+        procs.append(sandbox)
+        api_url = wait_for_line(sandbox_log, r"aviary-sandbox listening on (http://\S+)").group(1)
+        if args.prometheus == "real":
+            prometheus_url = wait_for_line(sandbox_log, r"prometheus listening on (http://\S+)", 120).group(1)
+        else:
+            responder = Responder(("127.0.0.1", 0), ResponderHandler)
+            threading.Thread(target=responder.serve_forever, daemon=True).start()
+            prometheus_url = f"http://127.0.0.1:{responder.server_address[1]}"
+        api = Api(api_url)
+        api.request("POST", "/api/v1/namespaces", {"metadata": {"name": "aviary-system"}})
+        log(f"sandbox at {api_url}, metric queries answered by "
+            f"{'the real Prometheus at ' + prometheus_url if args.prometheus == 'real' else 'the harness (' + prometheus_url + ')'}")
+
+        watch = CanaryWatch(api_url)
+        watch.start()
+
+        op = Operator(args, work, os.path.join(work, "kubeconfig"), prometheus_url, "first")
+        procs.append(op.proc)
+        report["ready_empty_s"] = op.wait_ready()
+        time.sleep(2)
+        report["rss_idle_mib"] = proc_rss_mib(op.proc.pid)
+        log(f"operator ready in {report['ready_empty_s']:.2f}s, RSS {report['rss_idle_mib']:.1f} MiB")
+
+        # N Deployments and Canaries.
+        names = [(namespace_of(i, args.per_namespace), f"app-{i:05d}") for i in range(args.n)]
+        for ns in sorted({ns for ns, _ in names}):
+            api.request("POST", "/api/v1/namespaces", {"metadata": {"name": ns}})
+        cpu0 = op.cpu()
+        t0 = time.time()
+
+        def create(item):
+            ns, name = item
+            if args.prometheus == "real":
+                c = canary(name, ns, args)
+                c["spec"]["service"]["apex"] = {"annotations": {"sandbox.aviary.io/rps": "20"}}
+            else:
+                c = canary(name, ns, args)
+            api.request("POST", f"/apis/apps/v1/namespaces/{ns}/deployments", deployment(name, ns))
+            api.request("POST", f"/apis/aviary.io/v1beta1/namespaces/{ns}/canaries", c)
+
+        with ThreadPoolExecutor(4) as pool:
+            list(pool.map(create, names))
+        report["create_s"] = time.time() - t0
+        log(f"created {args.n} Deployments and Canaries in {report['create_s']:.1f}s")
+        watch.wait({"Initialized"}, args.n, args.timeout, "Initialized")
+        report["initialized_s"] = time.time() - t0
+        report["init_cpu_s"] = op.cpu() - cpu0
+        time.sleep(2)
+        report["rss_initialized_mib"] = proc_rss_mib(op.proc.pid)
+        log(f"all {args.n} Initialized {report['initialized_s']:.1f}s after the first create; "
+            f"operator CPU {report['init_cpu_s']:.1f}s, RSS {report['rss_initialized_mib']:.1f} MiB")
+
+        # A new revision on every Deployment at once.
+        before = scrape(op.url)
+        queries0 = ResponderHandler.queries
+        cpu0 = op.cpu()
+        op.rss.peak = 0.0
+        t0 = time.time()
+
+        def bump(item):
+            ns, name = item
+            api.request("PATCH", f"/apis/apps/v1/namespaces/{ns}/deployments/{name}",
+                        {"spec": {"template": {"metadata": {"annotations": {"revision": "2"}}}}},
+                        content_type="application/merge-patch+json")
+
+        with ThreadPoolExecutor(4) as pool:
+            list(pool.map(bump, names))
+        log(f"new revision on all {args.n} Deployments in {time.time() - t0:.1f}s; following the releases")
+        watch.wait({"Succeeded"}, args.n, args.timeout, "Succeeded")
+        # Quiet the counters' tail: the Succeeded status is the last write of a release.
+        report["release_s"] = time.time() - t0
+        report["release_cpu_s"] = op.cpu() - cpu0
+        report["rss_peak_mib"] = op.rss.peak
+        after = scrape(op.url)
+        report["prometheus_queries"] = ResponderHandler.queries - queries0 if args.prometheus != "real" else None
+
+        # Steps and their lateness, from the watch's history of the release.
+        lateness, steps, failed = [], 0, 0
+        with watch.lock:
+            for key, hist in watch.history.items():
+                release = [h for h in hist if h[0] >= t0]
+                # A step is a change of the canary's weight while it progresses (the planner's step).
+                moves = [h for h in release if h[1] == "Progressing"]
+                prev = None
+                for t, phase, weight in moves:
+                    if prev is not None and weight != prev[2]:
+                        steps += 1
+                        lateness.append(t - prev[0] - args.interval)
+                    if prev is None or weight != prev[2]:
+                        prev = (t, phase, weight)
+                if any(h[1] == "Failed" for h in release):
+                    failed += 1
+        planned = (args.max_weight // args.step_weight)
+        report["steps"] = steps
+        report["failed"] = failed
+        report["lateness_p50_s"] = percentile(lateness, 50)
+        report["lateness_p99_s"] = percentile(lateness, 99)
+        report["lateness_max_s"] = max(lateness) if lateness else float("nan")
+        report["planned_release_s"] = planned * args.interval
+        report["cpu_per_step_ms"] = 1000.0 * report["release_cpu_s"] / max(1, steps)
+
+        reqs_before = by_label(before, "aviary_kube_api_requests_total", "verb")
+        reqs_after = by_label(after, "aviary_kube_api_requests_total", "verb")
+        per_verb = {v: reqs_after.get(v, 0) - reqs_before.get(v, 0) for v in reqs_after}
+        report["requests_by_verb"] = {v: int(c) for v, c in sorted(per_verb.items()) if c}
+        report["requests_per_step"] = {v: round(c / max(1, steps), 2) for v, c in report["requests_by_verb"].items()}
+        report["throttle_s"] = total(after, "aviary_kube_client_throttle_seconds_total") - total(
+            before, "aviary_kube_client_throttle_seconds_total")
+        log(f"all released in {report['release_s']:.1f}s (planned {report['planned_release_s']}s); "
+            f"{steps} steps, lateness p50 {report['lateness_p50_s']:.2f}s p99 {report['lateness_p99_s']:.2f}s "
+            f"max {report['lateness_max_s']:.2f}s; CPU {report['release_cpu_s']:.1f}s "
+            f"({report['cpu_per_step_ms']:.2f} ms/step); peak RSS {report['rss_peak_mib']:.1f} MiB")
+
+        # A restart with N Canaries in place.
+        op.stop()
+        op = Operator(args, work, os.path.join(work, "kubeconfig"), prometheus_url, "restart")
+        procs.append(op.proc)
+        report["restart_ready_s"] = op.wait_ready()
+        start = op.started
+        while time.time() - start < args.timeout:
+            s = scrape(op.url)
+            reconciled = total({k: v for k, v in s.items() if k[0] == "aviary_reconcile_duration_seconds_count"},
+                               "aviary_reconcile_duration_seconds_count")
+            depth = total(s, "aviary_workqueue_depth")
+            if reconciled >= args.n and depth == 0:
+                break
+            time.sleep(0.1)
+        report["restart_settled_s"] = time.time() - start
+        report["restart_cpu_s"] = op.cpu()
+        report["rss_restart_mib"] = proc_rss_mib(op.proc.pid)
+        log(f"restart: ready in {report['restart_ready_s']:.2f}s, every Canary reconciled and the queue empty "
+            f"after {report['restart_settled_s']:.1f}s, RSS {report['rss_restart_mib']:.1f} MiB")
+        op.stop()
+        return report
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.terminate()
+                try:
+                    p.wait(10)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+        if args.keep:
+            log(f"logs kept in {work}")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def main():
+    here = os.path.dirname(os.path.abspath(__file__))
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--n", type=int, default=1000, help="number of Canaries")
+    p.add_argument("--per-namespace", type=int, default=100, help="Canaries per namespace")
+    p.add_argument("--interval", type=int, default=10, help="analysis interval (s)")
+    p.add_argument("--step-weight", type=int, default=10)
+    p.add_argument("--max-weight", type=int, default=50)
+    p.add_argument("--workers", type=int, default=2, help="the operator's --workers")
+    p.add_argument("--kube-api-qps", type=float, default=None, help="the operator's --kube-api-qps")
+    p.add_argument("--kube-api-burst", type=int, default=None, help="the operator's --kube-api-burst")
+    p.add_argument("--prometheus", choices=["responder", "real"], default="responder")
+    p.add_argument("--timeout", type=int, default=1800, help="seconds allowed for each phase")
+    p.add_argument("--build-dir", default=os.path.join(here, "..", "..", "build"))
+    p.add_argument("--source-dir", default=os.path.join(here, "..", ".."))
+    p.add_argument("--json", help="also write the report here")
+    p.add_argument("--keep", action="store_true", help="keep the logs")
+    args = p.parse_args()
+    report = run(args)
+    print(json.dumps(report, indent=2))
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(report, f, indent=2)
+    ok = report["failed"] == 0 and report["steps"] >= args.n * (args.max_weight // args.step_weight - 1)
+    if args.prometheus == "responder":
+        ok = ok and report["prometheus_queries"] > 0
+    if not ok:
+        print("scale: some releases failed or their steps were not seen", file=sys.stderr)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
