@@ -32,7 +32,6 @@ import re
 import shutil
 import signal
 import socketserver
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -274,8 +273,7 @@ class CanaryWatch(threading.Thread):
                 self.observe(item, time.time())
             rv = listed["metadata"]["resourceVersion"]
             while True:
-                u = urllib.parse.urlparse("http://%s:%d" % (self.api.host, self.api.port))
-                c = http.client.HTTPConnection(u.hostname, u.port, timeout=3600)
+                c = http.client.HTTPConnection(self.api.host, self.api.port, timeout=3600)
                 c.request("GET", f"{CANARIES}?watch=1&allowWatchBookmarks=true&resourceVersion={rv}")
                 r = c.getresponse()
                 for line in r:
@@ -413,11 +411,9 @@ def run(args):
 
         def create(item):
             ns, name = item
-            if args.prometheus == "real":
-                c = canary(name, ns, args)
+            c = canary(name, ns, args)
+            if args.prometheus == "real":  # live traffic for the real Prometheus to measure
                 c["spec"]["service"]["apex"] = {"annotations": {"sandbox.aviary.io/rps": "20"}}
-            else:
-                c = canary(name, ns, args)
             api.request("POST", f"/apis/apps/v1/namespaces/{ns}/deployments", deployment(name, ns))
             api.request("POST", f"/apis/aviary.io/v1beta1/namespaces/{ns}/canaries", c)
 
@@ -450,7 +446,6 @@ def run(args):
             list(pool.map(bump, names))
         log(f"new revision on all {args.n} Deployments in {time.time() - t0:.1f}s; following the releases")
         watch.wait({"Succeeded"}, args.n, args.timeout, "Succeeded")
-        # Quiet the counters' tail: the Succeeded status is the last write of a release.
         report["release_s"] = time.time() - t0
         report["release_cpu_s"] = op.cpu() - cpu0
         report["rss_peak_mib"] = op.rss.peak
@@ -464,13 +459,13 @@ def run(args):
                 release = [h for h in hist if h[0] >= t0]
                 # A step is a change of the canary's weight while it progresses (the planner's step).
                 moves = [h for h in release if h[1] == "Progressing"]
-                prev = None
-                for t, phase, weight in moves:
-                    if prev is not None and weight != prev[2]:
+                prev = None  # (time, weight) of the last step
+                for t, _, weight in moves:
+                    if prev is not None and weight != prev[1]:
                         steps += 1
                         lateness.append(t - prev[0] - args.interval)
-                    if prev is None or weight != prev[2]:
-                        prev = (t, phase, weight)
+                    if prev is None or weight != prev[1]:
+                        prev = (t, weight)
                 if any(h[1] == "Failed" for h in release):
                     failed += 1
         planned = (args.max_weight // args.step_weight)
@@ -502,8 +497,7 @@ def run(args):
         start = op.started
         while time.time() - start < args.timeout:
             s = scrape(op.url)
-            reconciled = total({k: v for k, v in s.items() if k[0] == "aviary_reconcile_duration_seconds_count"},
-                               "aviary_reconcile_duration_seconds_count")
+            reconciled = total(s, "aviary_reconcile_duration_seconds_count")
             depth = total(s, "aviary_workqueue_depth")
             if reconciled >= args.n and depth == 0:
                 break
