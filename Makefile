@@ -33,6 +33,7 @@ demo: deps build
 SCALE_N ?= 1000
 bench: deps build
 	@$(BUILD_DIR)/bench/aviary-bench --benchmark_min_time=0.2
+	@$(BUILD_DIR)/bench/aviary-controller-bench --benchmark_min_time=0.2
 	@$(BUILD_DIR)/bench/aviary-sandbox-bench
 	@$(BUILD_DIR)/bench/aviary-traffic-bench
 	@$(BUILD_DIR)/bench/aviary-sequential-simulation --runs 10000

@@ -3,6 +3,7 @@
 // Prometheus answering the provider's built-in checks, and the sandbox's ground truth (the requests each
 // Deployment really answered for the apex Service's users) showing the traffic moved, came back, and that
 // no user request failed at a switch. Istio's progressive canary is canary_e2e's.
+#include <deque>
 #include <thread>
 
 #include "tests/e2e/canary_e2e_fixture.h"
@@ -113,6 +114,13 @@ TEST_P(ProvidersE2E, AHealthyReleaseIsPromotedAndAFaultyOneRolledBackWithNoHuman
   // Users the canary answered, and all users, while it was analysed at weight 0 (a blue/green's
   // iterations: only matched requests may reach it).
   double canaryAtZero = 0, allAtZero = 0;
+  // Windows seen at weight 0, counted once the status has said so for kStatusLag after their end.
+  struct Window {
+    std::chrono::steady_clock::time_point end;
+    double canary = 0, all = 0;
+  };
+  std::deque<Window> pendingAtZero;
+  constexpr auto kStatusLag = std::chrono::milliseconds(2500);
   std::set<int> weights, achievedWeights;
   auto atZero = [&](const Json& c) {
     return c.value("/status/canaryWeight"_json_pointer, 0) == 0 &&
@@ -140,14 +148,23 @@ TEST_P(ProvidersE2E, AHealthyReleaseIsPromotedAndAFaultyOneRolledBackWithNoHuman
           const double share = (canaryNow - canaryBefore) / (allNow - allBefore);
           heaviestShare = std::max(heaviestShare, share);
           // A window counts as analysed at weight 0 only when the status said so at both of its ends (read
-          // before and after the traffic), so a switch inside it is never counted as a leak.
+          // before and after the traffic) and still says so kStatusLag after its end: the operator moves
+          // the traffic first and writes the status once the apex's endpoints follow (polled every second),
+          // so a switch near a window's end shows in the status a second or two later, and is never
+          // counted as a leak.
           const bool zeroAfter = atZero(canary(ns()));
           const bool analysingAtZero = zeroAtLastBoundary && atZero(c) && zeroAfter;
           zeroAtLastBoundary = zeroAfter;
-          if (analysingAtZero && s.switches) {
-            canaryAtZero += canaryNow - canaryBefore;
-            allAtZero += allNow - allBefore;
+          const auto now = std::chrono::steady_clock::now();
+          if (!zeroAfter) pendingAtZero.clear();
+          while (!pendingAtZero.empty() && now - pendingAtZero.front().end >= kStatusLag) {
+            if (s.switches) {
+              canaryAtZero += pendingAtZero.front().canary;
+              allAtZero += pendingAtZero.front().all;
+            }
+            pendingAtZero.pop_front();
           }
+          if (analysingAtZero) pendingAtZero.push_back({now, canaryNow - canaryBefore, allNow - allBefore});
           canaryBefore = canaryNow;
           allBefore = allNow;
         }
