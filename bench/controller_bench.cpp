@@ -19,6 +19,7 @@ namespace {
 using api::Phase;
 using controller::Plan;
 using controller::PlanInput;
+using Json = nlohmann::json;
 
 const controller::TimePoint kT0 = *parseRfc3339("2026-11-22T10:00:00Z");
 

@@ -139,6 +139,72 @@ def http_get(url, timeout=5):
         c.close()
 
 
+class RequestSampler(threading.Thread):
+    """The operator's API requests by verb and its CPU seconds, sampled every 0.5 s: [(t, {verb: n}, cpu)]."""
+
+    def __init__(self, op):
+        super().__init__(daemon=True)
+        self.op, self.samples, self.running = op, [], True
+
+    def run(self):
+        while self.running:
+            try:
+                t = time.time()
+                samples = scrape(self.op.url)
+                verbs = by_label(samples, "aviary_kube_api_requests_total", "verb")
+                verbs["reconcile"] = total(samples, "aviary_reconcile_duration_seconds_count")
+                self.samples.append((t, verbs, self.op.cpu()))
+            except OSError:
+                pass
+            time.sleep(0.5)
+
+    def at(self, t):
+        """The last sample taken at or before t (the first one if none)."""
+        best = self.samples[0]
+        for sample in self.samples:
+            if sample[0] <= t:
+                best = sample
+        return best
+
+
+def steady_state(history, t0, sampler, step_weight, max_weight):
+    """Requests and CPU per step between two steps of the middle of the releases: from the moment every
+    Canary has made its second step until the first one reaches maxWeight or leaves Progressing. Only
+    weight steps happen in that window (the clone, the scale-up and the promotion are outside it), so the
+    figures are what one step costs. None when the releases were too spread out for such a window."""
+    starts, ends, step_times = [], [], []
+    for hist in history.values():
+        release = [h for h in hist if h[0] >= t0]
+        second = [t for t, phase, w in release if phase == "Progressing" and w >= 2 * step_weight]
+        last = [t for t, phase, w in release
+                if (phase == "Progressing" and w >= max_weight) or phase in ("Promoting", "Finalising",
+                                                                            "Succeeded", "Failed")]
+        if not second or not last:
+            return None
+        starts.append(min(second))
+        ends.append(min(last))
+        prev = None
+        for t, phase, w in release:
+            if phase == "Progressing" and prev is not None and w != prev:
+                step_times.append(t)
+            if phase == "Progressing":
+                prev = w
+    a, b = max(starts), min(ends)
+    # Whole sampling periods inside [a, b): the samples bound the window.
+    sa, sb = sampler.at(a + 0.5), sampler.at(b)
+    if sb[0] - sa[0] < 1:
+        return None
+    steps = sum(1 for t in step_times if sa[0] <= t < sb[0])
+    if steps == 0:
+        return None
+    verbs = {v: sb[1].get(v, 0) - sa[1].get(v, 0) for v in sb[1]}
+    reconciles = verbs.pop("reconcile", 0)
+    return {"window_s": round(sb[0] - sa[0], 1), "steps": steps,
+            "requests_per_step": {v: round(c / steps, 2) for v, c in sorted(verbs.items()) if c},
+            "reconciles_per_step": round(reconciles / steps, 2),
+            "cpu_per_step_ms": round(1000.0 * (sb[2] - sa[2]) / steps, 3)}
+
+
 def scrape(url):
     """Samples of a Prometheus text exposition: {(name, frozenset(labels)): value}."""
     status, text = http_get(url + "/metrics")
@@ -172,6 +238,9 @@ def total(samples, name):
 
 class Responder(socketserver.ThreadingMixIn, http.server.HTTPServer):
     daemon_threads = True
+    # Every Canary's checks come due in the same second: socketserver's default backlog of 5 refused
+    # connections the operator then reported as an unreachable Prometheus (a failed check).
+    request_queue_size = 4096
 
 
 class ResponderHandler(http.server.BaseHTTPRequestHandler):
@@ -211,16 +280,42 @@ def namespace_of(i, per_ns):
 
 
 def deployment(name, ns):
+    """A Deployment the size of a real service's (about 2 KB of JSON: probes, resources, env, ports), so the
+    operator's caches hold what they would hold in a cluster."""
+    container = {
+        "name": "app", "image": "ghcr.io/stefanprodan/podinfo:6.5.0", "imagePullPolicy": "IfNotPresent",
+        "command": ["./podinfo", "--port=9898", "--port-metrics=9797", "--grpc-port=9999",
+                    "--grpc-service-name=podinfo", "--level=info", "--random-delay=false", "--random-error=false"],
+        "ports": [{"containerPort": 9898, "name": "http", "protocol": "TCP"},
+                  {"containerPort": 9797, "name": "http-metrics", "protocol": "TCP"},
+                  {"containerPort": 9999, "name": "grpc", "protocol": "TCP"}],
+        "env": [{"name": "PODINFO_UI_COLOR", "value": "#34577c"},
+                {"name": "POD_NAME", "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}}}],
+        "livenessProbe": {"httpGet": {"path": "/healthz", "port": 9898}, "initialDelaySeconds": 5,
+                          "timeoutSeconds": 5, "periodSeconds": 10, "failureThreshold": 3},
+        "readinessProbe": {"httpGet": {"path": "/readyz", "port": 9898}, "initialDelaySeconds": 5,
+                           "timeoutSeconds": 5, "periodSeconds": 10, "failureThreshold": 3},
+        "resources": {"limits": {"cpu": "2000m", "memory": "512Mi"},
+                      "requests": {"cpu": "100m", "memory": "64Mi"}},
+        "volumeMounts": [{"name": "data", "mountPath": "/data"}],
+    }
     return {
         "apiVersion": "apps/v1", "kind": "Deployment",
-        "metadata": {"name": name, "namespace": ns, "annotations": {"sandbox.aviary.io/ready-after": "0s"}},
+        "metadata": {"name": name, "namespace": ns,
+                     "labels": {"app": name, "app.kubernetes.io/part-of": "scale-test"},
+                     "annotations": {"sandbox.aviary.io/ready-after": "0s"}},
         "spec": {
             "replicas": 1,
+            "revisionHistoryLimit": 5,
+            "progressDeadlineSeconds": 60,
+            "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 0}},
             "selector": {"matchLabels": {"app": name}},
             "template": {
-                "metadata": {"labels": {"app": name}, "annotations": {"revision": "1"}},
-                "spec": {"containers": [{"name": "app", "image": "ghcr.io/stefanprodan/podinfo:6.5.0",
-                                         "ports": [{"containerPort": 9898, "name": "http"}]}]},
+                "metadata": {"labels": {"app": name},
+                             "annotations": {"revision": "1", "prometheus.io/scrape": "true",
+                                             "prometheus.io/port": "9797"}},
+                "spec": {"containers": [container], "volumes": [{"name": "data", "emptyDir": {}}],
+                         "terminationGracePeriodSeconds": 30},
             },
         },
     }
@@ -407,6 +502,7 @@ def run(args):
         for ns in sorted({ns for ns, _ in names}):
             api.request("POST", "/api/v1/namespaces", {"metadata": {"name": ns}})
         cpu0 = op.cpu()
+        init_before = by_label(scrape(op.url), "aviary_kube_api_requests_total", "verb")
         t0 = time.time()
 
         def create(item):
@@ -424,10 +520,15 @@ def run(args):
         watch.wait({"Initialized"}, args.n, args.timeout, "Initialized")
         report["initialized_s"] = time.time() - t0
         report["init_cpu_s"] = op.cpu() - cpu0
+        init_after = by_label(scrape(op.url), "aviary_kube_api_requests_total", "verb")
+        report["init_requests_per_canary"] = {
+            v: round((c - init_before.get(v, 0)) / args.n, 2) for v, c in sorted(init_after.items())
+            if c - init_before.get(v, 0)}
         time.sleep(2)
         report["rss_initialized_mib"] = proc_rss_mib(op.proc.pid)
         log(f"all {args.n} Initialized {report['initialized_s']:.1f}s after the first create; "
-            f"operator CPU {report['init_cpu_s']:.1f}s, RSS {report['rss_initialized_mib']:.1f} MiB")
+            f"operator CPU {report['init_cpu_s']:.1f}s, RSS {report['rss_initialized_mib']:.1f} MiB; "
+            f"requests per Canary {report['init_requests_per_canary']}")
 
         # A new revision on every Deployment at once.
         before = scrape(op.url)
@@ -442,6 +543,8 @@ def run(args):
                         {"spec": {"template": {"metadata": {"annotations": {"revision": "2"}}}}},
                         content_type="application/merge-patch+json")
 
+        sampler = RequestSampler(op)
+        sampler.start()
         with ThreadPoolExecutor(4) as pool:
             list(pool.map(bump, names))
         log(f"new revision on all {args.n} Deployments in {time.time() - t0:.1f}s; following the releases")
@@ -450,6 +553,7 @@ def run(args):
         report["release_cpu_s"] = op.cpu() - cpu0
         report["rss_peak_mib"] = op.rss.peak
         after = scrape(op.url)
+        sampler.running = False
         report["prometheus_queries"] = ResponderHandler.queries - queries0 if args.prometheus != "real" else None
 
         # Steps and their lateness, from the watch's history of the release.
@@ -482,8 +586,13 @@ def run(args):
         per_verb = {v: reqs_after.get(v, 0) - reqs_before.get(v, 0) for v in reqs_after}
         report["requests_by_verb"] = {v: int(c) for v, c in sorted(per_verb.items()) if c}
         report["requests_per_step"] = {v: round(c / max(1, steps), 2) for v, c in report["requests_by_verb"].items()}
-        report["throttle_s"] = total(after, "aviary_kube_client_throttle_seconds_total") - total(
-            before, "aviary_kube_client_throttle_seconds_total")
+        t_before = by_label(before, "aviary_kube_client_throttle_seconds_total", "client")
+        t_after = by_label(after, "aviary_kube_client_throttle_seconds_total", "client")
+        report["throttle_s"] = {c: round(v - t_before.get(c, 0.0), 2) for c, v in sorted(t_after.items())}
+        with watch.lock:
+            report["steady_state"] = steady_state(watch.history, t0, sampler, args.step_weight, args.max_weight)
+        if report["steady_state"]:
+            log(f"steady state (mid-release steps only): {report['steady_state']}")
         log(f"all released in {report['release_s']:.1f}s (planned {report['planned_release_s']}s); "
             f"{steps} steps, lateness p50 {report['lateness_p50_s']:.2f}s p99 {report['lateness_p99_s']:.2f}s "
             f"max {report['lateness_max_s']:.2f}s; CPU {report['release_cpu_s']:.1f}s "

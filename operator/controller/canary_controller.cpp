@@ -7,6 +7,7 @@
 #include "analysis/prometheus/prometheus_client.h"
 #include "mesh-adapters/router.h"
 #include "operator/controller/tracked_configs.h"
+#include "operator/controller/workloads.h"
 
 namespace aviary::controller {
 namespace {
@@ -50,15 +51,15 @@ const std::vector<kube::ResourceType>& ownedTypes() {
 }  // namespace
 
 CanaryController::CanaryController(kube::KubeClient& client, ControllerOptions options,
-                                   ControllerMetrics* metrics)
+                                   ControllerMetrics* metrics, kube::KubeClient* eventClient)
     : client_(client),
       metrics_(metrics),
       ownedObjects_(client, ownedTypes()),
       options_(std::move(options)),
       routers_(mesh::builtInRouters()),
-      events_(client),
+      events_(eventClient ? *eventClient : client),
       canaries_(client, watchOf(kCanaries, options_.ns)),
-      deployments_(client, watchOf(kube::resources::kDeployments, options_.ns)),
+      deployments_(client, watchOf(kube::resources::kDeployments, options_.ns), deploymentProjection),
       configMaps_(client, watchOf(kube::resources::kConfigMaps, options_.ns), configMapProjection),
       secrets_(client, watchOf(kube::resources::kSecrets, options_.ns), secretProjection),
       ownedWatch_(client, ownedTypes(), options_.ns,

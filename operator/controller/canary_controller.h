@@ -20,8 +20,11 @@ namespace aviary::controller {
 
 class CanaryController {
  public:
-  // `metrics` (optional) receives the controller's series; it must outlive the controller.
-  CanaryController(kube::KubeClient& client, ControllerOptions options, ControllerMetrics* metrics = nullptr);
+  // `metrics` (optional) receives the controller's series; it must outlive the controller. `eventClient`
+  // (optional; `client` when null) writes the Events: a client with its own rate limit, so Events never
+  // take the tokens a step's route and status writes wait for (issue 15).
+  CanaryController(kube::KubeClient& client, ControllerOptions options, ControllerMetrics* metrics = nullptr,
+                   kube::KubeClient* eventClient = nullptr);
   ~CanaryController();
 
   // Starts the informers, waits for their first list, then the workers.

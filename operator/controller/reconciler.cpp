@@ -404,6 +404,16 @@ analysis::CheckContext Reconciler::checkContext(const api::Canary& c) const {
   return context;
 }
 
+Result<Json> Reconciler::wholeDeployment(const std::string& ns, const std::string& name,
+                                         const Json* projected) {
+  auto whole = client_.get(kube::resources::kDeployments, ns, name);
+  if (!whole) return withContext(whole.error(), "reading Deployment " + name).error();
+  if (projected && observeDeployment(&*whole, false).templateHash !=
+                       observeDeployment(projected, false).templateHash)
+    return mesh::waitingFor("the cache to see the new template of Deployment " + name);
+  return whole;
+}
+
 Status Reconciler::execute(const Action& action, const api::Canary& c, const Json* target,
                            const Json* primary, mesh::Router& router) {
   auto label = target ? selectorLabel(*target, options_.selectorLabels) : std::nullopt;
@@ -425,7 +435,9 @@ Status Reconciler::execute(const Action& action, const api::Canary& c, const Jso
         if (auto st = router.prepare(c, {label->first, label->second}); !st)
           return withContext(st, "mesh objects");
       }
-      return workloads_.initializePrimary(c, *target, primary, *label);
+      auto whole = wholeDeployment(c.ns, c.spec.targetRef.name, target);
+      if (!whole) return whole.error();
+      return workloads_.initializePrimary(c, *whole, primary, *label);
     }
     case ActionType::EnsureRoutes: {
       if (auto st = needLabel(); !st) return st;
@@ -453,7 +465,11 @@ Status Reconciler::execute(const Action& action, const api::Canary& c, const Jso
     case ActionType::RestoreTarget: {
       if (!target || !primary) return {};
       if (auto st = needLabel(); !st) return st;
-      return workloads_.restoreTarget(c, *target, *primary, *label, action.replicas);
+      auto wholeTarget = wholeDeployment(c.ns, c.spec.targetRef.name, nullptr);
+      if (!wholeTarget) return wholeTarget.error();
+      auto wholePrimary = wholeDeployment(c.ns, c.primaryName(), nullptr);
+      if (!wholePrimary) return wholePrimary.error();
+      return workloads_.restoreTarget(c, *wholeTarget, *wholePrimary, *label, action.replicas);
     }
     case ActionType::RevertRouting: {
       std::optional<mesh::PodSelector> pods;
@@ -467,7 +483,9 @@ Status Reconciler::execute(const Action& action, const api::Canary& c, const Jso
     }
     case ActionType::PromoteToPrimary: {
       if (auto st = needLabel(); !st) return st;
-      return workloads_.promote(c, *target, primary, *label, action.replicas);
+      auto whole = wholeDeployment(c.ns, c.spec.targetRef.name, target);
+      if (!whole) return whole.error();
+      return workloads_.promote(c, *whole, primary, *label, action.replicas);
     }
   }
   return {};
@@ -529,8 +547,7 @@ ReconcileOutcome Reconciler::reconcile(const std::string& key) {
   input.observed.target = observeDeployment(target.get(), false);
   input.observed.primary = observeDeployment(primary.get(), true);
   if (target) {
-    input.observed.trackedConfigs = workloads_.trackedConfigs(
-        c.ns, configRefs(target->value("/spec/template"_json_pointer, Json::object())));
+    input.observed.trackedConfigs = workloads_.trackedConfigs(c.ns, deploymentConfigRefs(*target));
     input.observed.targetSelectorProblem = selectorProblem(*target, options_.selectorLabels);
   }
   input.now = std::chrono::system_clock::now();

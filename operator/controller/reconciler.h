@@ -98,8 +98,15 @@ class Reconciler {
   void setMetrics(ControllerMetrics* metrics) { controllerMetrics_ = metrics; }
 
  private:
+  // `target` and `primary` are the cache's projections (workloads.h: deploymentProjection); the actions
+  // that copy a template read the whole object first.
   Status execute(const Action& action, const api::Canary& canary, const kube::Json* target,
                  const kube::Json* primary, mesh::Router& router);
+  // The whole Deployment `name` from the API server, for a clone, a promotion or a restore. With
+  // `projected`, a waitingFor(...) error when the object's template is no longer the one the planner
+  // decided on (the watch event of the change is on its way; the next pass decides again).
+  Result<kube::Json> wholeDeployment(const std::string& ns, const std::string& name,
+                                     const kube::Json* projected);
   // The metric provider for `url`, shared by the Canaries that use it; a Canary's previous URL is released.
   std::shared_ptr<analysis::MetricProvider> metricsFor(const std::string& canaryKey, const std::string& url);
   // Drops what is kept for a Canary that is gone (its share of the metric providers).

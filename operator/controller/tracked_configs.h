@@ -17,6 +17,7 @@ struct ConfigRef {
   std::string name;
   std::string key() const { return kind + "/" + name; }
   bool operator<(const ConfigRef& o) const { return key() < o.key(); }
+  bool operator==(const ConfigRef& o) const = default;
 };
 
 // Every ConfigMap/Secret the pod template references.

@@ -125,7 +125,7 @@ Status WorkloadActions::removePrimary(const api::Canary& c, const Json* target) 
   std::vector<std::pair<const kube::ResourceType*, std::string>> owned = {
       {&kube::resources::kDeployments, c.primaryName()}};
   if (target) {
-    for (const auto& ref : configRefs(target->value("/spec/template"_json_pointer, Json::object()))) {
+    for (const auto& ref : deploymentConfigRefs(*target)) {
       owned.push_back({ref.kind == "configmap" ? &kube::resources::kConfigMaps : &kube::resources::kSecrets,
                        ref.name + "-primary"});
     }

@@ -46,13 +46,79 @@ std::string templateHash(const Json& deployment) {
   return api::canonicalHash(podTemplate);
 }
 
+namespace {
+// The key under which a projection carries what Aviary computed from the parts it drops.
+constexpr char kProjectionKey[] = "aviary";
+}  // namespace
+
+Json deploymentProjection(const Json& d) {
+  Json out = Json::object();
+  for (const char* key : {"apiVersion", "kind"}) {
+    if (d.contains(key)) out[key] = d[key];
+  }
+  if (auto meta = d.find("metadata"); meta != d.end() && meta->is_object()) {
+    Json m = *meta;
+    m.erase("managedFields");
+    if (auto a = m.find("annotations"); a != m.end() && a->is_object()) {
+      a->erase("kubectl.kubernetes.io/last-applied-configuration");
+      if (a->empty()) m.erase("annotations");
+    }
+    out["metadata"] = std::move(m);
+  }
+  Json spec = Json::object();
+  if (auto s = d.find("spec"); s != d.end() && s->is_object()) {
+    for (const char* key : {"replicas", "selector"}) {
+      if (s->contains(key)) spec[key] = (*s)[key];
+    }
+    const Json labels = s->value("/template/metadata/labels"_json_pointer, Json());
+    if (!labels.is_null()) spec["template"]["metadata"]["labels"] = labels;
+  }
+  out["spec"] = std::move(spec);
+  if (auto st = d.find("status"); st != d.end() && st->is_object()) {
+    Json status = Json::object();
+    for (const char* key : {"observedGeneration", "replicas", "updatedReplicas", "availableReplicas"}) {
+      if (st->contains(key)) status[key] = (*st)[key];
+    }
+    for (const auto& c : st->value("conditions", Json::array())) {
+      if (c.is_object() && c.value("type", "") == "Progressing")
+        status["conditions"] = Json::array({{{"type", c.value("type", "")},
+                                             {"status", c.value("status", "")},
+                                             {"reason", c.value("reason", "")}}});
+    }
+    out["status"] = std::move(status);
+  }
+  Json refs = Json::array();
+  for (const auto& ref : configRefs(d.value("/spec/template"_json_pointer, Json::object())))
+    refs.push_back(ref.key());
+  out[kProjectionKey] = {{"templateHash", templateHash(d)}, {"configRefs", std::move(refs)}};
+  return out;
+}
+
+std::set<ConfigRef> deploymentConfigRefs(const Json& d) {
+  auto projected = d.find(kProjectionKey);
+  if (projected == d.end()) return configRefs(d.value("/spec/template"_json_pointer, Json::object()));
+  std::set<ConfigRef> out;
+  for (const auto& key : projected->value("configRefs", Json::array())) {
+    const std::string k = key.get<std::string>();
+    const auto slash = k.find('/');
+    out.insert({k.substr(0, slash), k.substr(slash + 1)});
+  }
+  return out;
+}
+
 WorkloadState observeDeployment(const Json* d, bool primary) {
   WorkloadState s;
   if (!d) return s;
   s.exists = true;
   s.replicas = d->value("/spec/replicas"_json_pointer, 1);
   const Json annotations = d->value("/metadata/annotations"_json_pointer, Json::object());
-  s.templateHash = primary ? annotations.value(kTemplateHashAnnotation, std::string()) : templateHash(*d);
+  if (primary) {
+    s.templateHash = annotations.value(kTemplateHashAnnotation, std::string());
+  } else if (auto projected = d->find(kProjectionKey); projected != d->end()) {
+    s.templateHash = projected->value("templateHash", std::string());
+  } else {
+    s.templateHash = templateHash(*d);
+  }
   if (primary) s.configsChecksum = annotations.value(kConfigsChecksumAnnotation, std::string());
   const Json status = d->value("status", Json::object());
   long long generation = d->value("/metadata/generation"_json_pointer, 0LL);

@@ -29,8 +29,21 @@ std::optional<std::pair<std::string, std::string>> selectorLabel(const Json& tar
 std::string selectorProblem(const Json& target, const std::vector<std::string>& keys);
 // api::canonicalHash of spec.template.
 std::string templateHash(const Json& deployment);
-// Rollout state; a primary's templateHash is the target template it was copied from.
+// Rollout state of a projection (deploymentProjection) or a whole Deployment; a primary's templateHash is
+// the target template it was copied from.
 WorkloadState observeDeployment(const Json* deployment, bool primary);
+
+// What the Deployment cache keeps of a Deployment (DESIGN §4; the whole JSON of 10,000 pairs of
+// Deployments would be hundreds of MiB): apiVersion, kind, metadata (without managedFields and kubectl's
+// last-applied-configuration), spec.replicas, spec.selector, the pod template's labels, the status fields
+// readiness is judged from (the Progressing condition only), and under "aviary" the template's hash
+// ("templateHash", as templateHash()) and the ConfigMaps and Secrets its pods read ("configRefs":
+// ["configmap/name", …]). selectorLabel, selectorProblem, observeDeployment and deploymentConfigRefs read
+// projections; cloning, promoting and restoring read the whole object from the API server.
+Json deploymentProjection(const Json& deployment);
+// The ConfigMaps and Secrets a Deployment's pods read: a projection's "aviary.configRefs", or a whole
+// object's template's references.
+std::set<ConfigRef> deploymentConfigRefs(const Json& deployment);
 // The primary for `target`: same spec with the pod label rewritten, `replicas` replicas, and references to
 // `configs` renamed to their "-primary" copies.
 Json primaryDeployment(const Json& target, const api::Canary& canary, const std::string& labelKey,
