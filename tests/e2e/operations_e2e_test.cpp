@@ -333,6 +333,9 @@ TEST_F(OperationsE2E, ApiFaultsDuringAReleaseChangeNeitherItsOutcomeNorItsSteps)
   done = true;
   dropper.join();
   fault({{"clear", true}});
+  // The recorder polls every 100 ms: the last weight and Succeeded may be written within one poll, so it is
+  // given the time to see the final state (a weight that never returned to 0 still fails below).
+  eventually([&] { return !recorder.weights().empty() && recorder.weights().back() == 0; }, 5s);
   recorder.stop();
   ASSERT_TRUE(succeeded) << "phase " << phase("e2e-faults") << "\n" << canary("e2e-faults").dump();
   EXPECT_EQ(primaryImage("e2e-faults"), "ghcr.io/stefanprodan/podinfo:6.5.1");
