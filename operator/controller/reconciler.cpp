@@ -408,8 +408,7 @@ Result<Json> Reconciler::wholeDeployment(const std::string& ns, const std::strin
                                          const Json* projected) {
   auto whole = client_.get(kube::resources::kDeployments, ns, name);
   if (!whole) return withContext(whole.error(), "reading Deployment " + name).error();
-  if (projected && observeDeployment(&*whole, false).templateHash !=
-                       observeDeployment(projected, false).templateHash)
+  if (projected && templateHash(*whole) != observeDeployment(projected, false).templateHash)
     return mesh::waitingFor("the cache to see the new template of Deployment " + name);
   return whole;
 }
