@@ -29,6 +29,7 @@ import http.server
 import json
 import os
 import re
+import shlex
 import shutil
 import signal
 import socketserver
@@ -420,7 +421,8 @@ def percentile(values, p):
 class Operator:
     def __init__(self, args, work, kubeconfig, prometheus_url, tag):
         self.log_path = os.path.join(work, f"aviary-{tag}.log")
-        cmd = [os.path.join(args.build_dir, "operator", "aviary"), "--kubeconfig", kubeconfig,
+        cmd = shlex.split(args.operator_prefix) + [
+               os.path.join(args.build_dir, "operator", "aviary"), "--kubeconfig", kubeconfig,
                "--metrics-server", prometheus_url, "--listen-address", "127.0.0.1:0",
                "--leader-elect=false", "--workers", str(args.workers)]
         if args.kube_api_qps is not None:
@@ -649,6 +651,9 @@ def main():
     p.add_argument("--source-dir", default=os.path.join(here, "..", ".."))
     p.add_argument("--json", help="also write the report here")
     p.add_argument("--keep", action="store_true", help="keep the logs")
+    p.add_argument("--operator-prefix", default="",
+                   help="a command the operator runs under, e.g. 'heaptrack -o /tmp/aviary' (a profile; the "
+                        "CPU and RSS reported are then the wrapper's)")
     args = p.parse_args()
     report = run(args)
     print(json.dumps(report, indent=2))

@@ -7,6 +7,7 @@
 #include "analysis/prometheus/prometheus_client.h"
 #include "mesh-adapters/router.h"
 #include "operator/controller/tracked_configs.h"
+#include "operator/kube/projection.h"
 #include "operator/controller/workloads.h"
 
 namespace aviary::controller {
@@ -30,6 +31,14 @@ kube::Json configMapProjection(const kube::Json& object) {
 }
 kube::Json secretProjection(const kube::Json& object) {
   return configProjection(object, "secret");
+}
+
+// What the Canary cache keeps: the whole Canary but the bookkeeping in its metadata (a Canary applied with
+// kubectl carries a second copy of itself). The status write sends this back; see compactMetadata.
+kube::Json canaryProjection(const kube::Json& object) {
+  kube::Json out = object;
+  if (auto meta = out.find("metadata"); meta != out.end()) *meta = kube::compactMetadata(*meta);
+  return out;
 }
 
 std::string keyOf(const kube::Json& object) {
@@ -58,7 +67,7 @@ CanaryController::CanaryController(kube::KubeClient& client, ControllerOptions o
       options_(std::move(options)),
       routers_(mesh::builtInRouters()),
       events_(eventClient ? *eventClient : client),
-      canaries_(client, watchOf(kCanaries, options_.ns)),
+      canaries_(client, watchOf(kCanaries, options_.ns), canaryProjection),
       deployments_(client, watchOf(kube::resources::kDeployments, options_.ns), deploymentProjection),
       configMaps_(client, watchOf(kube::resources::kConfigMaps, options_.ns), configMapProjection),
       secrets_(client, watchOf(kube::resources::kSecrets, options_.ns), secretProjection),
@@ -67,6 +76,12 @@ CanaryController::CanaryController(kube::KubeClient& client, ControllerOptions o
                     onOwnedObjectChange(type, ns, name, rv);
                   }),
       queue_(std::chrono::milliseconds(100), std::chrono::seconds(30)) {
+  // The owned-object watch vouches for the write-through cache's copies: no re-reads on expiry.
+  ownedObjects_.setWatchedVersions([this](const auto& type, const auto& ns, const auto& name) {
+    return ownedWatch_.resourceVersion(type, ns, name);
+  });
+  // A change the watch reported while Aviary was writing the object, which was not that write's echo.
+  ownedObjects_.setLateChange([this](const auto&, const auto& ns, const auto& name) { wakeOwnersOf(ns, name); });
   // Canaries by the Deployment they target, so a Deployment event finds its Canary without a scan.
   canaries_.addIndex("target", [](const kube::Json& c) {
     return std::vector<std::string>{kube::objectKey(
@@ -113,7 +128,13 @@ CanaryController::CanaryController(kube::KubeClient& client, ControllerOptions o
   }
   reconciler_->setWake([this](const std::string& key) { queue_.add(key); });
   canaries_.addHandlers({[this](const auto& c) { queue_.add(keyOf(*c)); },
-                         [this](const auto&, const auto& c) { queue_.add(keyOf(*c)); },
+                         [this](const auto&, const auto& c) {
+                           const std::string key = keyOf(*c);
+                           if (reconciler_->isOwnEcho(
+                                   key, c->value("/metadata/resourceVersion"_json_pointer, std::string())))
+                             return;
+                           queue_.add(key);
+                         },
                          [this](const auto& c) { queue_.add(keyOf(*c)); }});
   deployments_.addHandlers({[this](const auto& d) { enqueueForDeployment(*d); },
                             [this](const auto&, const auto& d) { enqueueForDeployment(*d); },
@@ -138,6 +159,10 @@ void CanaryController::enqueueNamespace(const kube::Json& object) {
 void CanaryController::onOwnedObjectChange(const kube::ResourceType& type, const std::string& ns,
                                            const std::string& name, const std::string& resourceVersion) {
   if (!ownedObjects_.forgetIfChanged(type, ns, name, resourceVersion)) return;  // Aviary's own write
+  wakeOwnersOf(ns, name);
+}
+
+void CanaryController::wakeOwnersOf(const std::string& ns, const std::string& name) {
   for (const auto& apex : apexCandidates(name)) {
     for (const auto& c : canaries_.store().byIndex("apex", kube::objectKey(ns, apex))) queue_.add(keyOf(*c));
   }

@@ -40,6 +40,8 @@ class CanaryController {
   // Another client changed an object Aviary owns: wake the Canaries whose apex it belongs to.
   void onOwnedObjectChange(const kube::ResourceType& type, const std::string& ns, const std::string& name,
                            const std::string& resourceVersion);
+  // Enqueues the Canaries whose apex the owned object `name` belongs to (apexCandidates).
+  void wakeOwnersOf(const std::string& ns, const std::string& name);
   void work();
 
   kube::KubeClient& client_;

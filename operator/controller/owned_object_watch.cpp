@@ -27,7 +27,20 @@ OwnedObjectWatch::OwnedObjectWatch(kube::KubeClient& client, const std::vector<k
                            [report](const auto&, const auto& o) { report(*o, false); },
                            [report](const auto& o) { report(*o, true); }});
     informers_.push_back(std::move(informer));
+    types_.push_back(type);
   }
+}
+
+std::optional<std::string> OwnedObjectWatch::resourceVersion(const kube::ResourceType& type,
+                                                             const std::string& ns,
+                                                             const std::string& name) const {
+  for (std::size_t i = 0; i < types_.size(); ++i) {
+    if (types_[i].group != type.group || types_[i].plural != type.plural) continue;
+    auto object = informers_[i]->store().get(kube::objectKey(ns, name));
+    if (!object) return std::nullopt;
+    return (*object)["metadata"].value("resourceVersion", "");
+  }
+  return std::nullopt;
 }
 
 void OwnedObjectWatch::start() {

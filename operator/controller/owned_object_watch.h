@@ -9,6 +9,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -31,8 +32,13 @@ class OwnedObjectWatch {
   void start();
   // Stops them and waits for their threads; no callback runs after it returns. Idempotent.
   void stop();
+  // The resourceVersion the watch last saw for the object; nullopt when it has not seen it (not
+  // labelled as Aviary's, not listed yet, or of a type not watched). Thread-safe.
+  std::optional<std::string> resourceVersion(const kube::ResourceType& type, const std::string& ns,
+                                             const std::string& name) const;
 
  private:
+  std::vector<kube::ResourceType> types_;  // types_[i] is what informers_[i] watches
   std::vector<std::unique_ptr<kube::Informer<kube::Json>>> informers_;
 };
 

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "analysis/alerts/alert_provider.h"
 #include "analysis/alerts/alert_severity.h"
 #include "analysis/checks/metric_checks.h"
@@ -33,6 +35,10 @@ using mesh::withContext;
 
 // How long a reconcile waits for the cache to catch up with our own status write before it plans anyway.
 constexpr std::chrono::seconds kCacheCatchUp{10};
+
+std::string resourceVersionOf(const Json& object) {
+  return object.value("/metadata/resourceVersion"_json_pointer, std::string());
+}
 
 }  // namespace
 
@@ -380,6 +386,8 @@ void Reconciler::forget(const std::string& canaryKey) {
   {
     std::lock_guard lock(writtenMutex_);
     supersededVersion_.erase(canaryKey);
+    ownWrite_.erase(canaryKey);
+    awaitingEcho_.erase(canaryKey);
   }
   {
     std::lock_guard lock(gathering_->mutex);
@@ -490,31 +498,51 @@ Status Reconciler::execute(const Action& action, const api::Canary& c, const Jso
   return {};
 }
 
+bool Reconciler::isOwnEcho(const std::string& key, const std::string& resourceVersion) {
+  std::lock_guard lock(writtenMutex_);
+  if (awaitingEcho_.erase(key) > 0) return false;  // a reconcile waits for the cache to catch up
+  if (auto during = echoesDuringWrite_.find(key); during != echoesDuringWrite_.end()) {
+    // The reconcile writing the status judges it when the answer comes (and looks again if it was not
+    // its own); it already plans nothing from the cache until the cache holds its version.
+    during->second.push_back(resourceVersion);
+    return true;
+  }
+  auto written = ownWrite_.find(key);
+  if (written == ownWrite_.end() || written->second != resourceVersion) return false;
+  ownWrite_.erase(written);
+  return true;
+}
+
 ReconcileOutcome Reconciler::reconcile(const std::string& key) {
-  auto object = canaries_.get(key);
+  kube::Store<Json>::Ptr object = canaries_.get(key);
   if (!object) {  // deleted; what it created is owned by it and collected by Kubernetes
     forget(key);
     if (auto slash = key.find('/'); controllerMetrics_ && slash != std::string::npos)
       controllerMetrics_->canaryGone(key.substr(0, slash), key.substr(slash + 1));
     return {};
   }
-  const Json& canaryJson = *object;
   {
     // The cache has not caught up with our own last status write yet: planning from it would act on the
     // step before (routes back to the previous weight, a switch undone for a moment; found on the real
     // control plane, where a blue/green's apex flapped back to the primary while it was being promoted).
-    // The watch event that brings the new version wakes the Canary; the requeue is a safety net.
-    // Bounded: should the event never come (a lost watch), planning from the cache resumes after a while.
+    // The watch event that brings the new version wakes the Canary (isOwnEcho lets it through while one
+    // waits); the requeue is a safety net. Bounded: should the event never come (a lost watch), planning
+    // from the cache resumes after a while.
     std::lock_guard lock(writtenMutex_);
     auto superseded = supersededVersion_.find(key);
     if (superseded != supersededVersion_.end()) {
-      const bool behind = superseded->second.first ==
-                          canaryJson.value("/metadata/resourceVersion"_json_pointer, std::string());
-      if (behind && std::chrono::steady_clock::now() < superseded->second.second + kCacheCatchUp)
+      // Read again under the lock: the informer updates the cache before it asks isOwnEcho, so an echo
+      // that arrives after this read finds the Canary waiting for it.
+      if (auto fresh = canaries_.get(key)) object = std::move(fresh);
+      const bool behind = superseded->second.first == resourceVersionOf(*object);
+      if (behind && std::chrono::steady_clock::now() < superseded->second.second + kCacheCatchUp) {
+        awaitingEcho_.insert(key);
         return {std::chrono::duration_cast<std::chrono::milliseconds>(kWaitPoll), {}};
+      }
       supersededVersion_.erase(superseded);
     }
   }
+  const Json& canaryJson = *object;
   api::DecodeResult decoded = api::decodeCanary(canaryJson);
   api::Canary& c = decoded.canary;
   if (c.spec.provider.empty()) c.spec.provider = options_.defaultProvider;
@@ -585,19 +613,50 @@ ReconcileOutcome Reconciler::reconcile(const std::string& key) {
   if (status != api::encodeStatus(decoded.canary.status)) {
     Json next = canaryJson;
     next["status"] = status;
-    auto written = client_.update(kCanaries, c.ns, next, "status");
+    // The watch may deliver the write's echo before its answer comes back: isOwnEcho collects it.
+    std::vector<std::string> echoes;
+    Result<Json> written = Error{ErrorCode::Internal, "status write did not run"};
+    {
+      struct Collecting {  // ends with the write, however it ends
+        Reconciler& r;
+        const std::string& key;
+        std::vector<std::string>& echoes;
+        Collecting(Reconciler& r, const std::string& key, std::vector<std::string>& echoes)
+            : r(r), key(key), echoes(echoes) {
+          std::lock_guard lock(r.writtenMutex_);
+          r.echoesDuringWrite_[key];
+        }
+        ~Collecting() {
+          std::lock_guard lock(r.writtenMutex_);
+          if (auto during = r.echoesDuringWrite_.extract(key); !during.empty())
+            echoes = std::move(during.mapped());
+        }
+      } collecting(*this, key, echoes);
+      written = client_.update(kCanaries, c.ns, next, "status");
+    }
+    if (written && resourceVersionOf(*written) != c.resourceVersion) {
+      // A version seen during the write other than the one it made is someone else's later change (one
+      // before it would have made the write conflict): look again at once.
+      const std::string made = resourceVersionOf(*written);
+      if (std::any_of(echoes.begin(), echoes.end(), [&](const auto& rv) { return rv != made; }))
+        plan.requeueAfter = std::chrono::milliseconds(0);
+    } else if (!echoes.empty()) {
+      plan.requeueAfter = std::chrono::milliseconds(0);
+    }
     if (!written && written.error().code == ErrorCode::NotFound && c.deleting) {
       // The last finalizer was ours: the Canary is gone, nothing left to record on it.
     } else if (!written) {
       spdlog::debug("canary {}: status write: {}", key, written.error().message);
       return {std::nullopt, written.error()};  // a conflict: retried from the fresh object
     } else if (written &&
-               written->value("/metadata/resourceVersion"_json_pointer, std::string()) != c.resourceVersion) {
+               resourceVersionOf(*written) != c.resourceVersion) {
       // Only a write that changed the object: the API server answers a write that changes nothing (a
       // field its schema prunes, say) with the same version and sends no event (found on the real
       // control plane: such a Canary waited for an event that never came).
       std::lock_guard lock(writtenMutex_);
       supersededVersion_[key] = {c.resourceVersion, std::chrono::steady_clock::now()};
+      const std::string made = resourceVersionOf(*written);
+      if (std::find(echoes.begin(), echoes.end(), made) == echoes.end()) ownWrite_[key] = made;
     }
   }
   if (controllerMetrics_) controllerMetrics_->canaryObserved(c, decoded.canary.status, plan.status);

@@ -3,6 +3,7 @@
 #include "operator/api/names.h"
 #include "operator/core/text_safety.h"
 #include "operator/kube/object_sync.h"
+#include "operator/kube/projection.h"
 
 namespace aviary::controller {
 
@@ -57,13 +58,7 @@ Json deploymentProjection(const Json& d) {
     if (d.contains(key)) out[key] = d[key];
   }
   if (auto meta = d.find("metadata"); meta != d.end() && meta->is_object()) {
-    Json m = *meta;
-    m.erase("managedFields");
-    if (auto a = m.find("annotations"); a != m.end() && a->is_object()) {
-      a->erase("kubectl.kubernetes.io/last-applied-configuration");
-      if (a->empty()) m.erase("annotations");
-    }
-    out["metadata"] = std::move(m);
+    out["metadata"] = kube::compactMetadata(*meta);
   }
   Json spec = Json::object();
   if (auto s = d.find("spec"); s != d.end() && s->is_object()) {

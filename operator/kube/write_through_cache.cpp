@@ -1,5 +1,7 @@
 #include "operator/kube/write_through_cache.h"
 
+#include <algorithm>
+
 namespace aviary::kube {
 
 WriteThroughCache::WriteThroughCache(KubeClient& inner, std::vector<ResourceType> cachedTypes,
@@ -38,16 +40,40 @@ Result<Json> WriteThroughCache::remember(const ResourceType& type, const std::st
 Result<Json> WriteThroughCache::get(const ResourceType& type, const std::string& ns, const std::string& name,
                                     const std::string& subresource) {
   if (!subresource.empty() || !cached(type)) return inner_.get(type, ns, name, subresource);
+  const std::string k = key(type, ns, name);
+  std::string expiredVersion;
   {
     std::lock_guard lock(mutex_);
-    auto it = entries_.find(key(type, ns, name));
+    auto it = entries_.find(k);
     if (it != entries_.end() && clock_.now() - it->second.at < ttl_) {
       ++hits_;
       return it->second.object;
     }
+    if (it != entries_.end() && watched_)
+      expiredVersion = it->second.object.value("/metadata/resourceVersion"_json_pointer, std::string());
+  }
+  if (!expiredVersion.empty()) {
+    // Asked outside the lock: the watch's store has its own, and its handlers call forgetIfChanged.
+    auto current = watched_(type, ns, name);
+    std::lock_guard lock(mutex_);
+    auto it = entries_.find(k);
+    if (current && *current == expiredVersion && it != entries_.end() &&
+        it->second.object.value("/metadata/resourceVersion"_json_pointer, std::string()) == expiredVersion) {
+      it->second.at = clock_.now();
+      ++hits_;
+      return it->second.object;
+    }
+  }
+  {
+    std::lock_guard lock(mutex_);
     ++misses_;
   }
   return remember(type, ns, name, inner_.get(type, ns, name));
+}
+
+void WriteThroughCache::setWatchedVersions(WatchedVersion watched) {
+  std::lock_guard lock(mutex_);
+  watched_ = std::move(watched);
 }
 
 Result<Json> WriteThroughCache::list(const ResourceType& type, const std::string& ns,
@@ -55,33 +81,76 @@ Result<Json> WriteThroughCache::list(const ResourceType& type, const std::string
   return inner_.list(type, ns, options);
 }
 
+Result<Json> WriteThroughCache::write(const ResourceType& type, const std::string& ns, const std::string& name,
+                                      const std::function<Result<Json>()>& call) {
+  if (!cached(type)) return call();
+  const std::string k = key(type, ns, name);
+  {
+    std::lock_guard lock(mutex_);
+    ++writing_[k].writers;
+  }
+  Result<Json> answer = Error{ErrorCode::Internal, "the write did not run"};
+  std::vector<std::string> seen;
+  try {
+    answer = call();
+  } catch (...) {
+    std::lock_guard lock(mutex_);
+    if (--writing_[k].writers == 0) writing_.erase(k);
+    entries_.erase(k);
+    throw;
+  }
+  {
+    std::lock_guard lock(mutex_);
+    Writing& w = writing_[k];
+    seen = w.seen;  // every writer of the key judges what was seen while it wrote
+    if (--w.writers == 0) writing_.erase(k);
+  }
+  const std::string made =
+      answer ? answer->value("/metadata/resourceVersion"_json_pointer, std::string()) : std::string();
+  const bool othersChange =
+      std::any_of(seen.begin(), seen.end(), [&](const std::string& rv) { return rv.empty() || rv != made; });
+  if (!othersChange) return remember(type, ns, name, std::move(answer));
+  {
+    std::lock_guard lock(mutex_);
+    entries_.erase(k);  // the server holds something newer than the answer: the next read asks it
+    seen_.erase(k);
+  }
+  if (lateChange_) lateChange_(type, ns, name);
+  return answer;
+}
+
+void WriteThroughCache::setLateChange(LateChange onLateChange) {
+  std::lock_guard lock(mutex_);
+  lateChange_ = std::move(onLateChange);
+}
+
 Result<Json> WriteThroughCache::create(const ResourceType& type, const std::string& ns, const Json& object) {
   std::string name = object.value("/metadata/name"_json_pointer, std::string());
-  return remember(type, ns, name, inner_.create(type, ns, object));
+  return write(type, ns, name, [&] { return inner_.create(type, ns, object); });
 }
 
 Result<Json> WriteThroughCache::update(const ResourceType& type, const std::string& ns, const Json& object,
                                        const std::string& subresource) {
   std::string name = object.value("/metadata/name"_json_pointer, std::string());
-  auto answer = inner_.update(type, ns, object, subresource);
   if (!subresource.empty()) {
+    auto answer = inner_.update(type, ns, object, subresource);
     std::lock_guard lock(mutex_);
     entries_.erase(key(type, ns, name));
     return answer;
   }
-  return remember(type, ns, name, std::move(answer));
+  return write(type, ns, name, [&] { return inner_.update(type, ns, object); });
 }
 
 Result<Json> WriteThroughCache::patch(const ResourceType& type, const std::string& ns,
                                       const std::string& name, PatchType patchType, const Json& patch,
                                       const std::string& subresource, const std::string& fieldManager) {
-  auto answer = inner_.patch(type, ns, name, patchType, patch, subresource, fieldManager);
   if (!subresource.empty()) {
+    auto answer = inner_.patch(type, ns, name, patchType, patch, subresource, fieldManager);
     std::lock_guard lock(mutex_);
     entries_.erase(key(type, ns, name));
     return answer;
   }
-  return remember(type, ns, name, std::move(answer));
+  return write(type, ns, name, [&] { return inner_.patch(type, ns, name, patchType, patch, "", fieldManager); });
 }
 
 Result<Json> WriteThroughCache::remove(const ResourceType& type, const std::string& ns,
@@ -103,6 +172,10 @@ bool WriteThroughCache::forgetIfChanged(const ResourceType& type, const std::str
   if (!cached(type)) return false;
   std::lock_guard lock(mutex_);
   const std::string k = key(type, ns, name);
+  if (auto w = writing_.find(k); w != writing_.end()) {
+    w->second.seen.push_back(resourceVersion);
+    return false;  // judged by write() against its answer
+  }
   auto it = entries_.find(k);
   if (it != entries_.end() && !resourceVersion.empty() &&
       it->second.object.value("/metadata/resourceVersion"_json_pointer, std::string()) == resourceVersion) {

@@ -6,6 +6,7 @@
 #include <signal.h>
 
 #include <algorithm>
+#include <optional>
 #include <atomic>
 #include <fstream>
 #include <mutex>
@@ -39,6 +40,11 @@ class ReleaseRecorder {
     std::lock_guard lock(mutex_);
     return images_;
   }
+  // When the status was first seen Succeeded or Failed.
+  std::optional<std::chrono::steady_clock::time_point> endSeen() const {
+    std::lock_guard lock(mutex_);
+    return endSeen_;
+  }
 
  private:
   void run() {
@@ -50,6 +56,8 @@ class ReleaseRecorder {
         if (c) {
           const int w = c->value("/status/canaryWeight"_json_pointer, 0);
           if (weights_.empty() || weights_.back() != w) weights_.push_back(w);
+          const std::string phase = c->value("/status/phase"_json_pointer, std::string());
+          if (!endSeen_ && (phase == "Succeeded" || phase == "Failed")) endSeen_ = std::chrono::steady_clock::now();
         }
         if (d) images_.insert(d->value("/spec/template/spec/containers/0/image"_json_pointer, std::string()));
       }
@@ -61,6 +69,7 @@ class ReleaseRecorder {
   mutable std::mutex mutex_;
   std::vector<int> weights_;
   std::set<std::string> images_;
+  std::optional<std::chrono::steady_clock::time_point> endSeen_;
   std::atomic<bool> stopping_{false};
   std::thread thread_;  // last: starts once the members above exist
 };
@@ -223,9 +232,11 @@ TEST_F(OperationsE2E, TwentySigkillsAtRandomPointsOfReleasesLoseNothing) {
     } else {
       setImage(ns);
     }
+    std::vector<std::chrono::steady_clock::time_point> killedAt;
     for (int k = 0; k < 5; ++k, ++kills) {
       std::this_thread::sleep_for(std::chrono::milliseconds(pause(random)));
       world->aviary->kill();
+      killedAt.push_back(std::chrono::steady_clock::now());
       world->startOperator();
     }
     const std::string want = faulty ? "Failed" : "Succeeded";
@@ -250,7 +261,17 @@ TEST_F(OperationsE2E, TwentySigkillsAtRandomPointsOfReleasesLoseNothing) {
     for (std::string line; std::getline(lines, line);) {
       if (line.find(outcome) != std::string::npos) outcomes += std::stoul(line.substr(0, line.find(' ')));
     }
-    EXPECT_EQ(outcomes, 1u) << ns << ": " << events;
+    // Never twice. Once, unless a kill fell between the outcome's status write and its Event's POST (a
+    // few ms, seen once in ~20 runs): Events are written after the status, from a queue, and like
+    // client-go's they are lost with the process — the status, which the next operator reads, is not.
+    // The recorder sees the status within its 100 ms poll of the write.
+    EXPECT_LE(outcomes, 1u) << ns << ": " << events;
+    const auto end = recorder.endSeen();
+    ASSERT_TRUE(end) << ns;
+    const bool killedAtTheEnd = std::any_of(killedAt.begin(), killedAt.end(), [&](auto t) {
+      return t > *end - 500ms && t < *end + 500ms;
+    });
+    if (!killedAtTheEnd) EXPECT_EQ(outcomes, 1u) << ns << ": " << events;
   }
   EXPECT_EQ(kills, 20);
 }

@@ -15,6 +15,7 @@
 #include "operator/kube/http_kube_client.h"
 #include "sandbox/api/api_server.h"
 #include "sandbox/yaml_json.h"
+#include "tests/support/forwarding_client.h"
 
 namespace aviary::mesh {
 namespace {
@@ -23,18 +24,10 @@ using kube::Json;
 
 // Counts the writes that reach the inner client: "a second pass writes nothing" holds on either bed (a
 // real API server bumps the resourceVersion even on an update that changes nothing but managedFields).
-class CountingClient : public kube::KubeClient {
+class CountingClient : public testing::ForwardingClient {
  public:
-  explicit CountingClient(kube::KubeClient& inner) : inner_(inner) {}
+  using ForwardingClient::ForwardingClient;
   int writes() const { return writes_; }
-  Result<Json> get(const kube::ResourceType& t, const std::string& ns, const std::string& name,
-                   const std::string& sub = "") override {
-    return inner_.get(t, ns, name, sub);
-  }
-  Result<Json> list(const kube::ResourceType& t, const std::string& ns,
-                    const kube::ListOptions& o = {}) override {
-    return inner_.list(t, ns, o);
-  }
   Result<Json> create(const kube::ResourceType& t, const std::string& ns, const Json& object) override {
     ++writes_;
     return inner_.create(t, ns, object);
@@ -55,13 +48,8 @@ class CountingClient : public kube::KubeClient {
     ++writes_;
     return inner_.remove(t, ns, name, o);
   }
-  Result<std::unique_ptr<kube::WatchStream>> watch(const kube::ResourceType& t, const std::string& ns,
-                                                   const kube::WatchOptions& o) override {
-    return inner_.watch(t, ns, o);
-  }
 
  private:
-  kube::KubeClient& inner_;
   std::atomic<int> writes_{0};
 };
 
