@@ -127,6 +127,13 @@ std::optional<analysis::WebhookCall> Reconciler::webhookCall(const api::Canary& 
   return std::nullopt;
 }
 
+std::chrono::milliseconds Reconciler::gatherDeadline(const api::Canary& c) const {
+  // Twice the longest any answer may take by its own timeouts, and never less than a minute.
+  std::chrono::milliseconds longest = options_.prometheusTimeout;
+  for (const auto& w : c.spec.analysis.webhooks) longest = std::max(longest, w.timeout * (w.retries + 1));
+  return std::max<std::chrono::milliseconds>(2 * longest, std::chrono::minutes(1));
+}
+
 void Reconciler::startGathering(const std::string& key, const Needs& needs, const api::Canary& c,
                                 const api::CanaryStatus& status) {
   const std::size_t answers = (needs.checks ? 1 : 0) + (needs.counters ? 1 : 0) + needs.hooks.size();
@@ -137,9 +144,17 @@ void Reconciler::startGathering(const std::string& key, const Needs& needs, cons
     // Under way, or answered and waiting to be consumed (a consumed step is dropped, so asking for the
     // same step again after that gathers afresh). Different needs for the same step (the spec changed
     // meanwhile) start over: an answer for what is no longer asked, or none for what is, would mislead.
-    if (g.needs == needs) return;
+    // So does a gathering whose answers are overdue: each has a timeout of its own, so one that never
+    // came was lost, and the Canary would otherwise wait for it for ever (seen once in 5,000 steps at
+    // 1,000 Canaries: a Prometheus answer whose callback never ran). Its late answers are ignored.
+    const auto now = std::chrono::steady_clock::now();
+    if (g.needs == needs) {
+      if (!g.inFlight || now < g.started + gatherDeadline(c)) return;
+      spdlog::warn("canary {}: no answer to the checks and hooks of step {} within {} s; asking again", key,
+                   needs.step, std::chrono::duration_cast<std::chrono::seconds>(gatherDeadline(c)).count());
+    }
     g = Gathering{needs, true, answers, Gathered{needs.step, {}, {}, std::nullopt},
-                  ++gathering_->generations};
+                  ++gathering_->generations, now};
     generation = g.generation;
     if (answers == 0) {  // nothing to ask: done at once
       g.inFlight = false;

@@ -129,7 +129,9 @@ class Reconciler {
   std::vector<analysis::PreparedCheck> prepareChecks(const std::string& key, const api::Canary& canary);
   // The results gathered for a Canary, if all have arrived.
   std::optional<Gathered> gathered(const std::string& key);
-  // Starts gathering `needs` unless that step's gathering is already under way or done.
+  // How long a gathering may wait for its answers before it is abandoned and asked afresh.
+  std::chrono::milliseconds gatherDeadline(const api::Canary& canary) const;
+  // Starts gathering `needs` unless that step's gathering is already under way (and not overdue) or done.
   // `status`: the planned status (its phase and revision go into webhook payloads).
   void startGathering(const std::string& key, const Needs& needs, const api::Canary& canary,
                       const api::CanaryStatus& status);
@@ -189,6 +191,7 @@ class Reconciler {
     std::size_t pending = 0;  // answers still to come
     Gathered results;
     std::uint64_t generation = 0;  // which gathering an answer belongs to (the needs may change in a step)
+    std::chrono::steady_clock::time_point started{};
   };
   struct GatherState {
     std::mutex mutex;

@@ -30,7 +30,11 @@ Result<Json> WriteThroughCache::remember(const ResourceType& type, const std::st
                      answer->value("/metadata/resourceVersion"_json_pointer, std::string()) != seen->second;
   if (seen != seen_.end()) seen_.erase(seen);
   if (answer && !stale && answer->is_object() && answer->contains("metadata")) {
-    entries_[k] = {*answer, clock_.now()};
+    Entry& e = entries_[k];
+    e.packed = Json::to_msgpack(*answer);
+    e.packed.shrink_to_fit();
+    e.resourceVersion = answer->value("/metadata/resourceVersion"_json_pointer, std::string());
+    e.at = clock_.now();
   } else {
     entries_.erase(key(type, ns, name));  // a conflict or any failure: the next read asks the server
   }
@@ -42,28 +46,30 @@ Result<Json> WriteThroughCache::get(const ResourceType& type, const std::string&
   if (!subresource.empty() || !cached(type)) return inner_.get(type, ns, name, subresource);
   const std::string k = key(type, ns, name);
   std::string expiredVersion;
+  std::vector<std::uint8_t> packed;  // a hit, decoded outside the lock
   {
     std::lock_guard lock(mutex_);
     auto it = entries_.find(k);
     if (it != entries_.end() && clock_.now() - it->second.at < ttl_) {
       ++hits_;
-      return it->second.object;
+      packed = it->second.packed;
+    } else if (it != entries_.end() && watched_) {
+      expiredVersion = it->second.resourceVersion;
     }
-    if (it != entries_.end() && watched_)
-      expiredVersion = it->second.object.value("/metadata/resourceVersion"_json_pointer, std::string());
   }
-  if (!expiredVersion.empty()) {
+  if (packed.empty() && !expiredVersion.empty()) {
     // Asked outside the lock: the watch's store has its own, and its handlers call forgetIfChanged.
     auto current = watched_(type, ns, name);
     std::lock_guard lock(mutex_);
     auto it = entries_.find(k);
     if (current && *current == expiredVersion && it != entries_.end() &&
-        it->second.object.value("/metadata/resourceVersion"_json_pointer, std::string()) == expiredVersion) {
+        it->second.resourceVersion == expiredVersion) {
       it->second.at = clock_.now();
       ++hits_;
-      return it->second.object;
+      packed = it->second.packed;
     }
   }
+  if (!packed.empty()) return Json::from_msgpack(packed);
   {
     std::lock_guard lock(mutex_);
     ++misses_;
@@ -178,7 +184,7 @@ bool WriteThroughCache::forgetIfChanged(const ResourceType& type, const std::str
   }
   auto it = entries_.find(k);
   if (it != entries_.end() && !resourceVersion.empty() &&
-      it->second.object.value("/metadata/resourceVersion"_json_pointer, std::string()) == resourceVersion) {
+      it->second.resourceVersion == resourceVersion) {
     return false;  // the echo of what Aviary wrote or read
   }
   if (it != entries_.end()) entries_.erase(it);
