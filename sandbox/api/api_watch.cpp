@@ -135,12 +135,13 @@ void ApiServer::serveWatch(const http::Request& req, const Target& t, http::Resp
     }
     if (bookmarks && std::chrono::steady_clock::now() - lastBookmark >= options_.bookmarkInterval) {
       lastBookmark = std::chrono::steady_clock::now();
-      Json bookmark = {
-          {"kind", t.kind->kind},
-          {"apiVersion", t.kind->apiVersion(t.version)},
-          {"metadata",
-           {{"resourceVersion", std::to_string(std::max(cursor, store_.currentResourceVersion()))}}}};
-      cursor = std::max(cursor, store_.currentResourceVersion());
+      // The version of the last event this watch has looked at, not the store's current one: events
+      // committed while the watch slept (the busy-collection pause above) are not delivered yet, and a
+      // bookmark past them made the watch, and every client resuming from the bookmark, skip them (found
+      // at 10,000 Canaries: Deployment updates lost without any error, their Canaries stuck).
+      Json bookmark = {{"kind", t.kind->kind},
+                       {"apiVersion", t.kind->apiVersion(t.version)},
+                       {"metadata", {{"resourceVersion", std::to_string(cursor)}}}};
       if (!frame("BOOKMARK", bookmark)) return;
     }
   }
