@@ -63,6 +63,7 @@ int main(int argc, char** argv) {
     std::string kubeconfig, context, ns, logLevel, logFormat, metricsServer, meshProvider, selectorLabels;
     int workers = 2;
     double routeSettleSeconds = 3;
+    double resyncSeconds = 300;
     std::vector<std::string> metricsServerAllow, allowedGateways, allowedHostSuffixes, webhookAllow;
     bool inlineQueries = true, noCrossNamespaceRefs = false;
     std::string slackUrl, slackChannel, slackUser, teamsUrl, eventWebhook, clusterName;
@@ -109,6 +110,9 @@ int main(int argc, char** argv) {
         "route-settle-seconds", po::value(&routeSettleSeconds)->default_value(3),
         "on deletion, how long the mesh is given to stop using removed routes before the primary and the "
         "Services they name are deleted")(
+        "resync-seconds", po::value(&resyncSeconds)->default_value(300),
+        "how often a Canary with nothing in flight is looked at when no event concerns it (a safety net: "
+        "its Deployments, configs, Services and routes are watched); never less than its analysis interval")(
         "metrics-server-allow", po::value(&metricsServerAllow)->multitoken()->composing(),
         "hosts a Canary's spec.metricsServer may name besides --metrics-server's: names, *.suffix, IPs, "
         "CIDRs (comma-separated or repeated); loopback, link-local and metadata addresses need an explicit "
@@ -205,6 +209,7 @@ int main(int argc, char** argv) {
     options.workers = std::max(1, workers);
     options.routeSettleTime =
         std::chrono::milliseconds(static_cast<long>(std::max(0.0, routeSettleSeconds) * 1000));
+    options.idleResync = std::chrono::milliseconds(static_cast<long>(std::max(1.0, resyncSeconds) * 1000));
     options.selectorLabels.clear();
     std::stringstream labels(selectorLabels);
     for (std::string l; std::getline(labels, l, ',');) {
@@ -265,10 +270,11 @@ int main(int argc, char** argv) {
     aviary::controller::ControllerMetrics metrics(registry, kVersion, options.defaultProvider);
     for (auto* c : {client->get(), eventClient->get()})
       c->setObserver([&metrics](const std::string& verb, int code) { metrics.apiRequest(verb, code); });
-    auto& throttled = registry.counter("aviary_kube_client_throttle_seconds_total",
-                                       "Seconds Kubernetes API requests waited for the client-side rate limit "
-                                       "(--kube-api-qps, --kube-api-burst), by client (controller, events)",
-                                       {"client"});
+    auto& throttled =
+        registry.counter("aviary_kube_client_throttle_seconds_total",
+                         "Seconds Kubernetes API requests waited for the client-side rate limit "
+                         "(--kube-api-qps, --kube-api-burst), by client (controller, events)",
+                         {"client"});
     registry.onCollect([&throttled, &client, &eventClient] {
       throttled.set({"controller"}, (*client)->transport().throttledSeconds());
       throttled.set({"events"}, (*eventClient)->transport().throttledSeconds());

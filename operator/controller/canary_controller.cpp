@@ -7,8 +7,8 @@
 #include "analysis/prometheus/prometheus_client.h"
 #include "mesh-adapters/router.h"
 #include "operator/controller/tracked_configs.h"
-#include "operator/kube/projection.h"
 #include "operator/controller/workloads.h"
+#include "operator/kube/projection.h"
 
 namespace aviary::controller {
 namespace {
@@ -36,9 +36,7 @@ kube::Json secretProjection(const kube::Json& object) {
 // What the Canary cache keeps: the whole Canary but the bookkeeping in its metadata (a Canary applied with
 // kubectl carries a second copy of itself). The status write sends this back; see compactMetadata.
 kube::Json canaryProjection(const kube::Json& object) {
-  kube::Json out = object;
-  if (auto meta = out.find("metadata"); meta != out.end()) *meta = kube::compactMetadata(*meta);
-  return out;
+  return kube::withCompactMetadata(object);
 }
 
 std::string keyOf(const kube::Json& object) {
@@ -81,7 +79,8 @@ CanaryController::CanaryController(kube::KubeClient& client, ControllerOptions o
     return ownedWatch_.resourceVersion(type, ns, name);
   });
   // A change the watch reported while Aviary was writing the object, which was not that write's echo.
-  ownedObjects_.setLateChange([this](const auto&, const auto& ns, const auto& name) { wakeOwnersOf(ns, name); });
+  ownedObjects_.setLateChange(
+      [this](const auto&, const auto& ns, const auto& name) { wakeOwnersOf(ns, name); });
   // Canaries by the Deployment they target, so a Deployment event finds its Canary without a scan.
   canaries_.addIndex("target", [](const kube::Json& c) {
     return std::vector<std::string>{kube::objectKey(
@@ -130,9 +129,7 @@ CanaryController::CanaryController(kube::KubeClient& client, ControllerOptions o
   canaries_.addHandlers({[this](const auto& c) { queue_.add(keyOf(*c)); },
                          [this](const auto&, const auto& c) {
                            const std::string key = keyOf(*c);
-                           if (reconciler_->isOwnEcho(
-                                   key, c->value("/metadata/resourceVersion"_json_pointer, std::string())))
-                             return;
+                           if (reconciler_->isOwnEcho(key, kube::resourceVersionOf(*c))) return;
                            queue_.add(key);
                          },
                          [this](const auto& c) { queue_.add(keyOf(*c)); }});

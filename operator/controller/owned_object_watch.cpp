@@ -38,7 +38,7 @@ std::optional<std::string> OwnedObjectWatch::resourceVersion(const kube::Resourc
     if (types_[i].group != type.group || types_[i].plural != type.plural) continue;
     auto object = informers_[i]->store().get(kube::objectKey(ns, name));
     if (!object) return std::nullopt;
-    return (*object)["metadata"].value("resourceVersion", "");
+    return kube::resourceVersionOf(*object);
   }
   return std::nullopt;
 }

@@ -478,7 +478,7 @@ class Planner {
     }
     routes(0);
     if (obs_.target.replicas != 0) scaleTarget(0);
-    requeue(spec_.analysis.interval);
+    requeue(std::max<milliseconds>(spec_.analysis.interval, in_.idleResync));
   }
 
   void progress() {

@@ -79,6 +79,12 @@ struct PlanInput {
   // Fresh unguessable hex (32 characters) a new session-affinity cookie's value is taken from; the
   // planner stays deterministic given it. Empty: derived from the Canary's uid and revision (tests).
   std::string sessionToken;
+  // How long an idle Canary (Initialized, Succeeded, or Failed with no traffic on the canary: nothing in
+  // flight) waits to be looked at again when nothing changes. Everything it depends on is watched — the
+  // Canary, the target and primary Deployments, their ConfigMaps and Secrets, Aviary's Services and routes
+  // — so this is a safety net, not the way changes are noticed; never shorter than analysis.interval.
+  // At 10,000 idle Canaries an interval of 10 s would cost 1,000 reconciles/s for nothing (issue 15).
+  std::chrono::milliseconds idleResync{std::chrono::minutes(5)};
 };
 
 enum class ActionType {

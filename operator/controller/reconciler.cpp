@@ -36,8 +36,13 @@ using mesh::withContext;
 // How long a reconcile waits for the cache to catch up with our own status write before it plans anyway.
 constexpr std::chrono::seconds kCacheCatchUp{10};
 
-std::string resourceVersionOf(const Json& object) {
-  return object.value("/metadata/resourceVersion"_json_pointer, std::string());
+using kube::resourceVersionOf;
+
+// The idle resync of one Canary: the operator's period stretched by up to a tenth, by a hash of the key,
+// so that Canaries that went idle together (a release of all of them) are not all looked at in one second.
+std::chrono::milliseconds idleResyncOf(const std::string& key, std::chrono::milliseconds period) {
+  const auto spread = period.count() / 10 + 1;
+  return period + std::chrono::milliseconds(static_cast<long long>(std::hash<std::string>{}(key) % spread));
 }
 
 }  // namespace
@@ -149,12 +154,14 @@ void Reconciler::startGathering(const std::string& key, const Needs& needs, cons
     // 1,000 Canaries: a Prometheus answer whose callback never ran). Its late answers are ignored.
     const auto now = std::chrono::steady_clock::now();
     if (g.needs == needs) {
-      if (!g.inFlight || now < g.started + gatherDeadline(c)) return;
+      if (!g.inFlight) return;
+      const auto deadline = gatherDeadline(c);
+      if (now < g.started + deadline) return;
       spdlog::warn("canary {}: no answer to the checks and hooks of step {} within {} s; asking again", key,
-                   needs.step, std::chrono::duration_cast<std::chrono::seconds>(gatherDeadline(c)).count());
+                   needs.step, std::chrono::duration_cast<std::chrono::seconds>(deadline).count());
     }
-    g = Gathering{needs, true, answers, Gathered{needs.step, {}, {}, std::nullopt},
-                  ++gathering_->generations, now};
+    g = Gathering{needs, true, answers, Gathered{needs.step, {}, {}, std::nullopt}, ++gathering_->generations,
+                  now};
     generation = g.generation;
     if (answers == 0) {  // nothing to ask: done at once
       g.inFlight = false;
@@ -516,12 +523,10 @@ Status Reconciler::execute(const Action& action, const api::Canary& c, const Jso
 bool Reconciler::isOwnEcho(const std::string& key, const std::string& resourceVersion) {
   std::lock_guard lock(writtenMutex_);
   if (awaitingEcho_.erase(key) > 0) return false;  // a reconcile waits for the cache to catch up
-  if (auto during = echoesDuringWrite_.find(key); during != echoesDuringWrite_.end()) {
-    // The reconcile writing the status judges it when the answer comes (and looks again if it was not
-    // its own); it already plans nothing from the cache until the cache holds its version.
-    during->second.push_back(resourceVersion);
-    return true;
-  }
+  // While the status is written, the reconcile writing it judges what the watch brings when the answer
+  // comes (and looks again if it was not its own); it plans nothing from the cache until the cache holds
+  // its version.
+  if (statusWrites_.hold(key, resourceVersion)) return true;
   auto written = ownWrite_.find(key);
   if (written == ownWrite_.end() || written->second != resourceVersion) return false;
   ownWrite_.erase(written);
@@ -594,6 +599,7 @@ ReconcileOutcome Reconciler::reconcile(const std::string& key) {
   }
   input.now = std::chrono::system_clock::now();
   if (c.spec.analysis.sessionAffinity) input.sessionToken = randomHex(16);
+  input.idleResync = idleResyncOf(key, options_.idleResync);
   input.gathered = gathered(key);
   Plan plan = controller::plan(input);
 
@@ -628,50 +634,27 @@ ReconcileOutcome Reconciler::reconcile(const std::string& key) {
   if (status != api::encodeStatus(decoded.canary.status)) {
     Json next = canaryJson;
     next["status"] = status;
-    // The watch may deliver the write's echo before its answer comes back: isOwnEcho collects it.
-    std::vector<std::string> echoes;
-    Result<Json> written = Error{ErrorCode::Internal, "status write did not run"};
-    {
-      struct Collecting {  // ends with the write, however it ends
-        Reconciler& r;
-        const std::string& key;
-        std::vector<std::string>& echoes;
-        Collecting(Reconciler& r, const std::string& key, std::vector<std::string>& echoes)
-            : r(r), key(key), echoes(echoes) {
-          std::lock_guard lock(r.writtenMutex_);
-          r.echoesDuringWrite_[key];
-        }
-        ~Collecting() {
-          std::lock_guard lock(r.writtenMutex_);
-          if (auto during = r.echoesDuringWrite_.extract(key); !during.empty())
-            echoes = std::move(during.mapped());
-        }
-      } collecting(*this, key, echoes);
-      written = client_.update(kCanaries, c.ns, next, "status");
-    }
-    if (written && resourceVersionOf(*written) != c.resourceVersion) {
-      // A version seen during the write other than the one it made is someone else's later change (one
-      // before it would have made the write conflict): look again at once.
-      const std::string made = resourceVersionOf(*written);
-      if (std::any_of(echoes.begin(), echoes.end(), [&](const auto& rv) { return rv != made; }))
-        plan.requeueAfter = std::chrono::milliseconds(0);
-    } else if (!echoes.empty()) {
+    // The watch may deliver the write's echo before its answer comes back: isOwnEcho holds it.
+    auto writing = statusWrites_.begin(key);
+    Result<Json> written = client_.update(kCanaries, c.ns, next, "status");
+    const kube::SeenDuringWrite echoes = writing.end();
+    const std::string made = written ? resourceVersionOf(*written) : std::string();
+    // A version seen during the write other than the one it made is someone else's later change (one
+    // before it would have made the write conflict): look again at once.
+    if (echoes.othersChanged(written && made != c.resourceVersion ? made : std::string()))
       plan.requeueAfter = std::chrono::milliseconds(0);
-    }
     if (!written && written.error().code == ErrorCode::NotFound && c.deleting) {
       // The last finalizer was ours: the Canary is gone, nothing left to record on it.
     } else if (!written) {
       spdlog::debug("canary {}: status write: {}", key, written.error().message);
       return {std::nullopt, written.error()};  // a conflict: retried from the fresh object
-    } else if (written &&
-               resourceVersionOf(*written) != c.resourceVersion) {
+    } else if (made != c.resourceVersion) {
       // Only a write that changed the object: the API server answers a write that changes nothing (a
       // field its schema prunes, say) with the same version and sends no event (found on the real
       // control plane: such a Canary waited for an event that never came).
       std::lock_guard lock(writtenMutex_);
       supersededVersion_[key] = {c.resourceVersion, std::chrono::steady_clock::now()};
-      const std::string made = resourceVersionOf(*written);
-      if (std::find(echoes.begin(), echoes.end(), made) == echoes.end()) ownWrite_[key] = made;
+      if (!echoes.includes(made)) ownWrite_[key] = made;
     }
   }
   if (controllerMetrics_) controllerMetrics_->canaryObserved(c, decoded.canary.status, plan.status);

@@ -30,6 +30,7 @@
 #include "operator/kube/event_recorder.h"
 #include "operator/kube/kube_client.h"
 #include "operator/kube/store.h"
+#include "operator/kube/writes_in_flight.h"
 
 namespace aviary::controller {
 
@@ -61,6 +62,10 @@ struct ControllerOptions {
   // primary and its Services go only this long after the routes that name them: each proxy applies a
   // change some time after the API server accepted it, and a route to a deleted Service answers 503.
   std::chrono::milliseconds routeSettleTime{3000};
+  // How often an idle Canary is looked at when no event concerns it (--resync-seconds); each Canary's
+  // period is stretched by up to a tenth, by a hash of its key, so Canaries that went idle together are not
+  // all looked at in the same second. See PlanInput::idleResync.
+  std::chrono::milliseconds idleResync{std::chrono::minutes(5)};
   // Operator-wide notifications, Flagger's: alerts of every severity for Canaries that list no
   // analysis.alerts (--slack-url, --slack-channel, --slack-user, --msteams-url); every Canary Event posted
   // as an event webhook (--event-webhook); the cluster's name in alerts and event payloads
@@ -210,7 +215,7 @@ class Reconciler {
   // Canaries whose reconcile found the cache behind their own write and waits for its watch event.
   std::set<std::string> awaitingEcho_;
   // Canaries whose status is being written, with the versions their watch events brought meanwhile.
-  std::map<std::string, std::vector<std::string>> echoesDuringWrite_;
+  kube::WritesInFlight statusWrites_;
   // When this process removed a Canary's routes (restore on deletion), shared by its routers.
   mesh::RouteSettleClock settle_{options_.routeSettleTime};
 };

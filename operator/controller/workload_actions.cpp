@@ -80,8 +80,12 @@ Status WorkloadActions::initializePrimary(const api::Canary& c, const Json& targ
   int replicas = primary ? primary->value("/spec/replicas"_json_pointer, 1)
                          : std::max(1, target.value("/spec/replicas"_json_pointer, 1));
   Json desired = primaryDeployment(target, c, label.first, replicas, configs, trackedConfigs(c.ns, configs));
-  auto r = primary ? kube::syncObject(client_, kube::resources::kDeployments, c.ns, desired, kPromotedFields)
-                   : client_.create(kube::resources::kDeployments, c.ns, desired);
+  Status r;
+  if (primary) {
+    r = kube::syncObject(client_, kube::resources::kDeployments, c.ns, desired, kPromotedFields);
+  } else if (auto created = client_.create(kube::resources::kDeployments, c.ns, desired); !created) {
+    r = created.error();
+  }
   if (!r && r.error().code != ErrorCode::AlreadyExists)
     return withContext(r.error(), "creating " + c.primaryName());
   return syncPrimaryAutoscaler(c);

@@ -15,6 +15,15 @@ namespace aviary::kube {
 
 using Json = nlohmann::json;
 
+// metadata.resourceVersion of an object ("" when it has none: not an object, or never stored).
+inline std::string resourceVersionOf(const Json& object) {
+  if (!object.is_object()) return {};
+  auto meta = object.find("metadata");
+  if (meta == object.end() || !meta->is_object()) return {};
+  auto rv = meta->find("resourceVersion");
+  return rv != meta->end() && rv->is_string() ? rv->get<std::string>() : std::string();
+}
+
 struct ListOptions {
   std::string labelSelector;
   std::string fieldSelector;

@@ -1,6 +1,9 @@
 #include "operator/kube/object_sync.h"
 
 #include <chrono>
+#include <functional>
+
+#include "operator/kube/sync_memo.h"
 
 namespace aviary::kube {
 namespace {
@@ -102,9 +105,34 @@ Json remainingOwners(const Json& stored, const std::string& ownerUid) {
 
 }  // namespace
 
-Result<Json> syncObject(KubeClient& client, const ResourceType& type, const std::string& ns,
-                        const Json& desired, const ManagedFields& managed) {
+namespace {
+
+// What a SyncMemo remembers a sync by: the desired object and everything else the merge depends on.
+std::uint64_t syncDigest(const ResourceType& type, const Json& desired, const ManagedFields& managed) {
+  std::size_t h = std::hash<Json>{}(desired);
+  auto mix = [&h](std::size_t v) { h ^= v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2); };  // boost's
+  mix(std::hash<std::string>{}(type.group + "/" + type.plural));
+  for (const auto* keys : {&managed.specKeys, &managed.topKeys}) {
+    for (const auto& k : *keys) mix(std::hash<std::string>{}(k));
+    mix(keys->size());
+  }
+  mix(managed.variant);
+  return h;
+}
+
+}  // namespace
+
+Status syncObject(KubeClient& client, const ResourceType& type, const std::string& ns, const Json& desired,
+                  const ManagedFields& managed) {
   const std::string name = desired["metadata"].value("name", "");
+  auto* memo = dynamic_cast<SyncMemo*>(&client);
+  const std::uint64_t digest = memo ? syncDigest(type, desired, managed) : 0;
+  if (memo && memo->synced(type, ns, name, digest)) return {};
+  auto done = [&](const Result<Json>& stored) -> Status {
+    if (!stored) return stored.error();
+    if (memo) memo->markSynced(type, ns, name, resourceVersionOf(*stored), digest);
+    return {};
+  };
   for (int attempt = 0;; ++attempt) {
     auto existing = client.get(type, ns, name);
     if (!existing && existing.error().code == ErrorCode::NotFound) {
@@ -112,7 +140,7 @@ Result<Json> syncObject(KubeClient& client, const ResourceType& type, const std:
       if (fresh["metadata"].contains("annotations"))
         fresh["metadata"]["annotations"].erase(kOriginalSpecAnnotation);
       auto created = client.create(type, ns, fresh);
-      if (created || created.error().code != ErrorCode::AlreadyExists || attempt >= 3) return created;
+      if (created || created.error().code != ErrorCode::AlreadyExists || attempt >= 3) return done(created);
       continue;  // someone else created it meanwhile: merge into theirs
     }
     if (!existing) return existing.error();
@@ -128,8 +156,7 @@ Result<Json> syncObject(KubeClient& client, const ResourceType& type, const std:
         return e;
       }
       DeleteOptions options;
-      options.preconditionResourceVersion =
-          existing->value("/metadata/resourceVersion"_json_pointer, std::string());
+      options.preconditionResourceVersion = resourceVersionOf(*existing);
       auto removed = client.remove(type, ns, name, options);
       if (!removed && removed.error().code != ErrorCode::NotFound &&
           removed.error().code != ErrorCode::Conflict)
@@ -138,9 +165,9 @@ Result<Json> syncObject(KubeClient& client, const ResourceType& type, const std:
     }
     Json next = merged(*existing, desired, managed);
     if (managed.keepFromStored) managed.keepFromStored(*existing, next);
-    if (next == *existing) return existing;
+    if (next == *existing) return done(existing);
     auto updated = client.update(type, ns, next);
-    if (updated || updated.error().code != ErrorCode::Conflict || attempt >= 3) return updated;
+    if (updated || updated.error().code != ErrorCode::Conflict || attempt >= 3) return done(updated);
   }
 }
 
@@ -153,8 +180,7 @@ Status deleteIfOwned(KubeClient& client, const ResourceType& type, const std::st
     Result<Json> written = Json();
     if (ownerReferencesWithout(*existing, ownerUid).is_null()) {
       DeleteOptions options;
-      options.preconditionResourceVersion =
-          existing->value("/metadata/resourceVersion"_json_pointer, std::string());
+      options.preconditionResourceVersion = resourceVersionOf(*existing);
       written = client.remove(type, ns, name, options);
     } else {  // others still use it: only our share goes (the update carries the resourceVersion)
       Json next = *existing;

@@ -3,6 +3,7 @@
 // user or other controllers set, and write nothing when nothing differs. Conflicts retry from fresh state.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
@@ -23,14 +24,18 @@ struct ManagedFields {
   // Optional: why the stored object cannot reach the desired one by an update (an immutable field
   // differs, e.g. a Service's clusterIP), or nullopt when it can.
   std::function<std::optional<std::string>(const Json& stored)> immutableMismatch;
+  // What keepFromStored and immutableMismatch depend on besides the stored object and desired (a hash of
+  // it; 0: nothing): part of what a SyncMemo remembers, so a change of it is synced again.
+  std::uint64_t variant = 0;
 };
 
-// Returns the object as stored after the sync.
 // An immutableMismatch is resolved by deleting (resourceVersion precondition) and creating again only an
 // object Aviary created for the owner named in desired's ownerReferences; any other object (a user's, one
 // Aviary adopted, another Canary's) is never deleted: the answer is an Invalid error with the reason.
-Result<Json> syncObject(KubeClient& client, const ResourceType& type, const std::string& ns,
-                        const Json& desired, const ManagedFields& managed);
+// When `client` is also a SyncMemo (the write-through cache), an object synced before with the same
+// desired object, managed keys and variant, and not changed since, is not read or compared again.
+Status syncObject(KubeClient& client, const ResourceType& type, const std::string& ns, const Json& desired,
+                  const ManagedFields& managed);
 
 // An object Aviary adopted (it existed without Aviary's managed-by label) keeps its original spec here,
 // so finalizing can give the user back exactly what they had.

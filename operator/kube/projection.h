@@ -12,14 +12,30 @@ namespace aviary::kube {
 // a status-subresource PUT takes nothing but the status (Kubernetes API reference, "Field management"
 // and "Subresources").
 inline Json compactMetadata(const Json& metadata) {
-  Json m = metadata;
-  if (!m.is_object()) return m;
-  m.erase("managedFields");
-  if (auto a = m.find("annotations"); a != m.end() && a->is_object()) {
-    a->erase("kubectl.kubernetes.io/last-applied-configuration");
-    if (a->empty()) m.erase("annotations");
+  if (!metadata.is_object()) return metadata;
+  Json m = Json::object();  // built without the dropped fields, which are never copied
+  for (auto it = metadata.begin(); it != metadata.end(); ++it) {
+    if (it.key() == "managedFields") continue;
+    if (it.key() == "annotations" && it->is_object()) {
+      Json annotations = Json::object();
+      for (auto a = it->begin(); a != it->end(); ++a) {
+        if (a.key() != "kubectl.kubernetes.io/last-applied-configuration") annotations[a.key()] = *a;
+      }
+      if (!annotations.empty()) m["annotations"] = std::move(annotations);
+      continue;
+    }
+    m[it.key()] = *it;
   }
   return m;
+}
+
+// The whole object with its metadata compacted (compactMetadata), copied once.
+inline Json withCompactMetadata(const Json& object) {
+  if (!object.is_object()) return object;
+  Json out = Json::object();
+  for (auto it = object.begin(); it != object.end(); ++it)
+    out[it.key()] = it.key() == "metadata" ? compactMetadata(*it) : *it;
+  return out;
 }
 
 }  // namespace aviary::kube

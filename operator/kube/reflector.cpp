@@ -62,7 +62,7 @@ Result<std::string> Reflector::listAndReplace() {
   auto& array = (*result)["items"];
   items.reserve(array.size());
   for (auto& item : array) items.push_back(std::move(item));
-  std::string version = (*result)["metadata"].value("resourceVersion", "");
+  std::string version = resourceVersionOf(*result);
   sink_.replace(std::move(items), version);
   {
     std::lock_guard lock(mutex_);
@@ -114,7 +114,7 @@ Reflector::Next Reflector::watchOnce(const std::string& fromVersion) {
     if (!*event) break;  // normal close after timeoutSeconds
     sawEvent = true;
     WatchEvent& ev = **event;
-    std::string version = ev.object["metadata"].value("resourceVersion", "");
+    std::string version = resourceVersionOf(ev.object);
     if (ev.type != WatchEvent::Type::Bookmark) sink_.apply(std::move(ev));
     if (!version.empty()) setVersion(version);
   }

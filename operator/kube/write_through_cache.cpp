@@ -26,14 +26,15 @@ Result<Json> WriteThroughCache::remember(const ResourceType& type, const std::st
   std::lock_guard lock(mutex_);
   const std::string k = key(type, ns, name);
   auto seen = seen_.find(k);
-  const bool stale = seen != seen_.end() && answer &&
-                     answer->value("/metadata/resourceVersion"_json_pointer, std::string()) != seen->second;
+  const bool stale = seen != seen_.end() && answer && resourceVersionOf(*answer) != seen->second;
   if (seen != seen_.end()) seen_.erase(seen);
   if (answer && !stale && answer->is_object() && answer->contains("metadata")) {
     Entry& e = entries_[k];
     e.packed = Json::to_msgpack(*answer);
     e.packed.shrink_to_fit();
-    e.resourceVersion = answer->value("/metadata/resourceVersion"_json_pointer, std::string());
+    std::string version = resourceVersionOf(*answer);
+    if (version != e.resourceVersion) e.synced = 0;  // what was synced was another version
+    e.resourceVersion = std::move(version);
     e.at = clock_.now();
   } else {
     entries_.erase(key(type, ns, name));  // a conflict or any failure: the next read asks the server
@@ -41,40 +42,62 @@ Result<Json> WriteThroughCache::remember(const ResourceType& type, const std::st
   return answer;
 }
 
-Result<Json> WriteThroughCache::get(const ResourceType& type, const std::string& ns, const std::string& name,
-                                    const std::string& subresource) {
-  if (!subresource.empty() || !cached(type)) return inner_.get(type, ns, name, subresource);
+bool WriteThroughCache::withFresh(const ResourceType& type, const std::string& ns, const std::string& name,
+                                  const std::function<void(Entry&)>& use) {
   const std::string k = key(type, ns, name);
   std::string expiredVersion;
-  std::vector<std::uint8_t> packed;  // a hit, decoded outside the lock
   {
     std::lock_guard lock(mutex_);
     auto it = entries_.find(k);
     if (it != entries_.end() && clock_.now() - it->second.at < ttl_) {
-      ++hits_;
-      packed = it->second.packed;
-    } else if (it != entries_.end() && watched_) {
-      expiredVersion = it->second.resourceVersion;
+      use(it->second);
+      return true;
     }
+    if (it != entries_.end() && watched_) expiredVersion = it->second.resourceVersion;
   }
-  if (packed.empty() && !expiredVersion.empty()) {
-    // Asked outside the lock: the watch's store has its own, and its handlers call forgetIfChanged.
-    auto current = watched_(type, ns, name);
-    std::lock_guard lock(mutex_);
-    auto it = entries_.find(k);
-    if (current && *current == expiredVersion && it != entries_.end() &&
-        it->second.resourceVersion == expiredVersion) {
-      it->second.at = clock_.now();
-      ++hits_;
-      packed = it->second.packed;
-    }
-  }
-  if (!packed.empty()) return Json::from_msgpack(packed);
+  if (expiredVersion.empty()) return false;
+  // Asked outside the lock: the watch's store has its own, and its handlers call forgetIfChanged.
+  auto current = watched_(type, ns, name);
+  std::lock_guard lock(mutex_);
+  auto it = entries_.find(k);
+  if (!current || *current != expiredVersion || it == entries_.end() ||
+      it->second.resourceVersion != expiredVersion)
+    return false;
+  it->second.at = clock_.now();
+  use(it->second);
+  return true;
+}
+
+Result<Json> WriteThroughCache::get(const ResourceType& type, const std::string& ns, const std::string& name,
+                                    const std::string& subresource) {
+  if (!subresource.empty() || !cached(type)) return inner_.get(type, ns, name, subresource);
+  std::vector<std::uint8_t> packed;  // a hit, decoded outside the lock
+  if (withFresh(type, ns, name, [&](Entry& e) {
+        ++hits_;
+        packed = e.packed;
+      }))
+    return Json::from_msgpack(packed);
   {
     std::lock_guard lock(mutex_);
     ++misses_;
   }
   return remember(type, ns, name, inner_.get(type, ns, name));
+}
+
+bool WriteThroughCache::synced(const ResourceType& type, const std::string& ns, const std::string& name,
+                               std::uint64_t digest) {
+  if (!cached(type) || digest == 0) return false;
+  bool same = false;
+  withFresh(type, ns, name, [&](Entry& e) { same = e.synced == digest; });
+  return same;
+}
+
+void WriteThroughCache::markSynced(const ResourceType& type, const std::string& ns, const std::string& name,
+                                   const std::string& resourceVersion, std::uint64_t digest) {
+  if (!cached(type) || resourceVersion.empty()) return;
+  std::lock_guard lock(mutex_);
+  auto it = entries_.find(key(type, ns, name));
+  if (it != entries_.end() && it->second.resourceVersion == resourceVersion) it->second.synced = digest;
 }
 
 void WriteThroughCache::setWatchedVersions(WatchedVersion watched) {
@@ -87,35 +110,23 @@ Result<Json> WriteThroughCache::list(const ResourceType& type, const std::string
   return inner_.list(type, ns, options);
 }
 
-Result<Json> WriteThroughCache::write(const ResourceType& type, const std::string& ns, const std::string& name,
-                                      const std::function<Result<Json>()>& call) {
+Result<Json> WriteThroughCache::write(const ResourceType& type, const std::string& ns,
+                                      const std::string& name, const std::function<Result<Json>()>& call) {
   if (!cached(type)) return call();
   const std::string k = key(type, ns, name);
-  {
-    std::lock_guard lock(mutex_);
-    ++writing_[k].writers;
-  }
+  auto writing = writing_.begin(k);
   Result<Json> answer = Error{ErrorCode::Internal, "the write did not run"};
-  std::vector<std::string> seen;
   try {
     answer = call();
   } catch (...) {
+    writing.end();
     std::lock_guard lock(mutex_);
-    if (--writing_[k].writers == 0) writing_.erase(k);
     entries_.erase(k);
     throw;
   }
-  {
-    std::lock_guard lock(mutex_);
-    Writing& w = writing_[k];
-    seen = w.seen;  // every writer of the key judges what was seen while it wrote
-    if (--w.writers == 0) writing_.erase(k);
-  }
-  const std::string made =
-      answer ? answer->value("/metadata/resourceVersion"_json_pointer, std::string()) : std::string();
-  const bool othersChange =
-      std::any_of(seen.begin(), seen.end(), [&](const std::string& rv) { return rv.empty() || rv != made; });
-  if (!othersChange) return remember(type, ns, name, std::move(answer));
+  const SeenDuringWrite seen = writing.end();
+  const std::string made = answer ? resourceVersionOf(*answer) : std::string();
+  if (!seen.othersChanged(made)) return remember(type, ns, name, std::move(answer));
   {
     std::lock_guard lock(mutex_);
     entries_.erase(k);  // the server holds something newer than the answer: the next read asks it
@@ -156,7 +167,8 @@ Result<Json> WriteThroughCache::patch(const ResourceType& type, const std::strin
     entries_.erase(key(type, ns, name));
     return answer;
   }
-  return write(type, ns, name, [&] { return inner_.patch(type, ns, name, patchType, patch, "", fieldManager); });
+  return write(type, ns, name,
+               [&] { return inner_.patch(type, ns, name, patchType, patch, "", fieldManager); });
 }
 
 Result<Json> WriteThroughCache::remove(const ResourceType& type, const std::string& ns,
@@ -176,15 +188,11 @@ Result<std::unique_ptr<WatchStream>> WriteThroughCache::watch(const ResourceType
 bool WriteThroughCache::forgetIfChanged(const ResourceType& type, const std::string& ns,
                                         const std::string& name, const std::string& resourceVersion) {
   if (!cached(type)) return false;
-  std::lock_guard lock(mutex_);
   const std::string k = key(type, ns, name);
-  if (auto w = writing_.find(k); w != writing_.end()) {
-    w->second.seen.push_back(resourceVersion);
-    return false;  // judged by write() against its answer
-  }
+  if (writing_.hold(k, resourceVersion)) return false;  // judged by write() against its answer
+  std::lock_guard lock(mutex_);
   auto it = entries_.find(k);
-  if (it != entries_.end() && !resourceVersion.empty() &&
-      it->second.resourceVersion == resourceVersion) {
+  if (it != entries_.end() && !resourceVersion.empty() && it->second.resourceVersion == resourceVersion) {
     return false;  // the echo of what Aviary wrote or read
   }
   if (it != entries_.end()) entries_.erase(it);

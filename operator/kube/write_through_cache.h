@@ -17,19 +17,20 @@
 
 #include "operator/core/clock.h"
 #include "operator/kube/kube_client.h"
+#include "operator/kube/sync_memo.h"
+#include "operator/kube/writes_in_flight.h"
 
 namespace aviary::kube {
 
-class WriteThroughCache : public KubeClient {
+class WriteThroughCache : public KubeClient, public SyncMemo {
  public:
   WriteThroughCache(KubeClient& inner, std::vector<ResourceType> cachedTypes,
                     std::chrono::milliseconds ttl = std::chrono::minutes(5),
                     const Clock& clock = SystemClock::instance());
 
   // The resourceVersion a watch last saw for an object (nullopt: it has not seen the object).
-  using WatchedVersion = std::function<std::optional<std::string>(const ResourceType& type,
-                                                                  const std::string& ns,
-                                                                  const std::string& name)>;
+  using WatchedVersion = std::function<std::optional<std::string>(
+      const ResourceType& type, const std::string& ns, const std::string& name)>;
   // An expired copy whose version is the one `watched` reports is still the server's: it is kept (and
   // its age reset) instead of read again. The watch's own events drop changed copies
   // (forgetIfChanged), so with it the TTL only bounds how long an object no watch covers is trusted;
@@ -68,12 +69,23 @@ class WriteThroughCache : public KubeClient {
       std::function<void(const ResourceType& type, const std::string& ns, const std::string& name)>;
   void setLateChange(LateChange onLateChange);
 
+  // SyncMemo: remembered with the copy, so whatever drops or replaces the copy forgets it too.
+  bool synced(const ResourceType& type, const std::string& ns, const std::string& name,
+              std::uint64_t digest) override;
+  void markSynced(const ResourceType& type, const std::string& ns, const std::string& name,
+                  const std::string& resourceVersion, std::uint64_t digest) override;
+
   uint64_t hits() const;
   uint64_t misses() const;
 
  private:
   bool cached(const ResourceType& type) const;
   std::string key(const ResourceType& type, const std::string& ns, const std::string& name) const;
+  struct Entry;
+  // Runs `use` on the copy of the object under the lock if it can be trusted now (within the TTL, or
+  // vouched for by the watch, which renews its age); false when there is none. Called without the lock.
+  bool withFresh(const ResourceType& type, const std::string& ns, const std::string& name,
+                 const std::function<void(Entry&)>& use);
   // Remembers the server's answer to a write or read of the main resource; forgets on failure.
   Result<Json> remember(const ResourceType& type, const std::string& ns, const std::string& name,
                         Result<Json> answer);
@@ -93,17 +105,14 @@ class WriteThroughCache : public KubeClient {
     std::vector<std::uint8_t> packed;
     std::string resourceVersion;
     Clock::TimePoint at;
+    std::uint64_t synced = 0;  // SyncMemo's digest for this version (0: none)
   };
   std::map<std::string, Entry> entries_;
   std::map<std::string, std::string> seen_;  // key → resourceVersion a watch saw with no cached match
   uint64_t hits_ = 0, misses_ = 0;
   WatchedVersion watched_;
   LateChange lateChange_;
-  struct Writing {
-    int writers = 0;
-    std::vector<std::string> seen;  // versions the watch reported meanwhile ("" for a deletion)
-  };
-  std::map<std::string, Writing> writing_;
+  WritesInFlight writing_;  // by key(); checked before mutex_ is taken, never under it
 };
 
 }  // namespace aviary::kube

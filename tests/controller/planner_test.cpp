@@ -144,6 +144,29 @@ TEST(Planner, NothingHappensWithoutANewRevisionAndSuspendHoldsOne) {
   EXPECT_EQ(s.run().status.phase, Phase::Succeeded) << "suspended: the new revision waits";
 }
 
+TEST(Planner, AnIdleCanaryIsLookedAtAgainOnlyAfterTheResyncPeriod) {
+  for (Phase phase : {Phase::Initialized, Phase::Succeeded, Phase::Failed}) {
+    Step s;
+    s.phase(phase);
+    s.canary.status.lastAppliedSpec = "v1";
+    s.observed.target = ready("v1", 0);
+    PlanInput in{&s.canary, {}, s.observed, std::nullopt, s.now};
+    in.idleResync = std::chrono::minutes(7);
+    Plan p = plan(in);
+    EXPECT_EQ(p.status.phase, phase);
+    EXPECT_EQ(p.requeueAfter, milliseconds(std::chrono::minutes(7)))
+        << api::phaseName(phase) << ": events wake it sooner";
+    in.idleResync = seconds(1);
+    EXPECT_EQ(plan(in).requeueAfter, milliseconds(s.canary.spec.analysis.interval))
+        << "never sooner than the analysis interval";
+  }
+  // Not idle: a step in progress is looked at when it is due, whatever the resync period.
+  Step s;
+  s.phase(Phase::Progressing, 10);
+  PlanInput in{&s.canary, {}, s.observed, std::nullopt, s.now + seconds(5)};
+  EXPECT_LT(plan(in).requeueAfter.value_or(milliseconds(0)), milliseconds(std::chrono::minutes(1)));
+}
+
 TEST(Planner, APromotionOfNewConfigsWaitsForThePrimaryToCarryThem) {
   Step s;
   s.phase(Phase::Promoting, 50);
