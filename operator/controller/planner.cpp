@@ -15,9 +15,6 @@ namespace {
 using api::Phase;
 using std::chrono::milliseconds;
 
-// While waiting for a rollout, look again this often even without an informer event.
-constexpr milliseconds kRolloutPoll{1000};
-
 class Planner {
  public:
   explicit Planner(const PlanInput& in)
@@ -293,12 +290,17 @@ class Planner {
     auto last = parseRfc3339(c_.status.lastTransitionTime);
     return last && in_.now - *last >= deadline();
   }
+  // While waiting for a Deployment's rollout, how long to go without looking when no event comes. The
+  // Deployment watch wakes the Canary on every change of its target and primary, so this only bounds a
+  // lost event, as Flagger's once-per-interval check does. It was 1 s: at 10,000 Canaries waiting for
+  // their rollouts that was 1,850 reconciles a second for nothing (issue 15, docs/performance.md).
+  milliseconds rolloutPoll() const { return spec_.analysis.interval; }
   // When to look again while waiting: the rollout poll, or the deadline if it comes first.
   milliseconds waitPoll() const {
     auto last = parseRfc3339(c_.status.lastTransitionTime);
-    if (!last) return kRolloutPoll;
+    if (!last) return rolloutPoll();
     // Rounded up: a wait that ends within the next millisecond must not become a requeue of zero.
-    return std::min(kRolloutPoll, std::chrono::ceil<milliseconds>(*last + deadline() - in_.now));
+    return std::min(rolloutPoll(), std::chrono::ceil<milliseconds>(*last + deadline() - in_.now));
   }
   std::string deadlineText() const {
     return "the progress deadline (" + std::to_string(spec_.progressDeadlineSeconds) + "s)";
@@ -329,7 +331,7 @@ class Planner {
             warning("ProgressDeadlineExceeded", "Canary " + id_ + " " + message, AlertLevel::Error);
           requeue(spec_.analysis.interval);
         } else {
-          requeue(c_.status.phase == Phase::Terminating ? waitPoll() : kRolloutPoll);
+          requeue(c_.status.phase == Phase::Terminating ? waitPoll() : rolloutPoll());
         }
         return std::move(p_);
       }
@@ -425,7 +427,7 @@ class Planner {
         transition(Phase::Initializing);
         setCondition("Promoted", "Unknown", "Initializing", "Primary " + c_.primaryName() + " is starting.");
         event("Synced", "Initializing " + id_ + ": starting " + c_.primaryName());
-        requeue(kRolloutPoll);
+        requeue(rolloutPoll());
       } else if (c_.status.phase == Phase::Initializing && pastDeadline()) {
         const std::string why = "Initialization of " + id_ + " failed: " + c_.primaryName() +
                                 " not ready within " + deadlineText();
@@ -807,7 +809,7 @@ class Planner {
     transition(Phase::Promoting);  // first: the routes of a promotion carry no A/B match and no mirror
     routes(weight);
     event("Synced", message);
-    requeue(kRolloutPoll);
+    requeue(rolloutPoll());
   }
 
   // A promotion that missed its deadline (Failed with the canary still serving its share). Traffic moves to
