@@ -97,8 +97,10 @@ Status reconcileServices(kube::KubeClient& client, const api::Canary& c, const s
   fields.keepFromStored = [&s](const Json& stored, Json& next) { keepFromStored(s, stored, next); };
   fields.immutableMismatch = [&s](const Json& stored) { return headlessMismatch(s, stored); };
   // keepFromStored also depends on which metadata keys are left to others.
-  fields.variant = std::hash<Json>{}(
-      Json{{"labels", s.unmanagedMetadata.labels}, {"annotations", s.unmanagedMetadata.annotations}});
+  fields.variant = std::hash<std::string>{}(Json{{"labels", s.unmanagedMetadata.labels},
+                                                 {"annotations", s.unmanagedMetadata.annotations}}
+                                                .dump()) |
+                   1;  // never 0 (0: the memo is off)
   const Json primary = {{labelKey, labelValue + "-primary"}};
   std::vector<Json> desired;
   if (which != ServiceSet::Apex) {

@@ -294,7 +294,13 @@ class Planner {
   // Deployment watch wakes the Canary on every change of its target and primary, so this only bounds a
   // lost event, as Flagger's once-per-interval check does. It was 1 s: at 10,000 Canaries waiting for
   // their rollouts that was 1,850 reconciles a second for nothing (issue 15, docs/performance.md).
-  milliseconds rolloutPoll() const { return spec_.analysis.interval; }
+  // Never longer than the progress deadline (a 5 min interval must not let a 60 s deadline pass
+  // unnoticed while nothing changes), never shorter than a second (an invalid interval on a Canary being
+  // deleted).
+  milliseconds rolloutPoll() const {
+    const milliseconds deadlineMs = std::max<milliseconds>(std::chrono::seconds(1), deadline());
+    return std::clamp<milliseconds>(spec_.analysis.interval, std::chrono::seconds(1), deadlineMs);
+  }
   // When to look again while waiting: the rollout poll, or the deadline if it comes first.
   milliseconds waitPoll() const {
     auto last = parseRfc3339(c_.status.lastTransitionTime);

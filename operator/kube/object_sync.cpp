@@ -2,6 +2,8 @@
 
 #include <chrono>
 #include <functional>
+#include <string_view>
+#include <vector>
 
 #include "operator/kube/sync_memo.h"
 
@@ -108,8 +110,15 @@ Json remainingOwners(const Json& stored, const std::string& ownerUid) {
 namespace {
 
 // What a SyncMemo remembers a sync by: the desired object and everything else the merge depends on.
+// 0 (no memo) when a callback may depend on something the caller did not put in `variant`. The desired
+// object is hashed through its MessagePack bytes (std::hash of a string: 64-bit MurmurHash2 in libstdc++)
+// rather than nlohmann's std::hash<json>, which hashes integers as themselves and combines them weakly:
+// two routes differing only in weights must not share a digest, or the second would never be written.
 std::uint64_t syncDigest(const ResourceType& type, const Json& desired, const ManagedFields& managed) {
-  std::size_t h = std::hash<Json>{}(desired);
+  if ((managed.keepFromStored || managed.immutableMismatch) && managed.variant == 0) return 0;
+  const std::vector<std::uint8_t> bytes = Json::to_msgpack(desired);
+  std::size_t h = std::hash<std::string_view>{}(
+      std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
   auto mix = [&h](std::size_t v) { h ^= v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2); };  // boost's
   mix(std::hash<std::string>{}(type.group + "/" + type.plural));
   for (const auto* keys : {&managed.specKeys, &managed.topKeys}) {
@@ -127,6 +136,7 @@ Status syncObject(KubeClient& client, const ResourceType& type, const std::strin
   const std::string name = desired["metadata"].value("name", "");
   auto* memo = dynamic_cast<SyncMemo*>(&client);
   const std::uint64_t digest = memo ? syncDigest(type, desired, managed) : 0;
+  if (digest == 0) memo = nullptr;
   if (memo && memo->synced(type, ns, name, digest)) return {};
   auto done = [&](const Result<Json>& stored) -> Status {
     if (!stored) return stored.error();

@@ -25,7 +25,8 @@ struct ManagedFields {
   // differs, e.g. a Service's clusterIP), or nullopt when it can.
   std::function<std::optional<std::string>(const Json& stored)> immutableMismatch;
   // What keepFromStored and immutableMismatch depend on besides the stored object and desired (a hash of
-  // it; 0: nothing): part of what a SyncMemo remembers, so a change of it is synced again.
+  // it, never 0): part of what a SyncMemo remembers, so a change of it is synced again. With either
+  // callback set and variant 0 the memo is not used.
   std::uint64_t variant = 0;
 };
 

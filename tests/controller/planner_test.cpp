@@ -165,7 +165,20 @@ TEST(Planner, AnIdleCanaryIsLookedAtAgainOnlyAfterTheResyncPeriod) {
   Step s;
   s.phase(Phase::Progressing, 10);
   PlanInput in{&s.canary, {}, s.observed, std::nullopt, s.now + seconds(5)};
-  EXPECT_LT(plan(in).requeueAfter.value_or(milliseconds(0)), milliseconds(std::chrono::minutes(1)));
+  ASSERT_TRUE(plan(in).requeueAfter.has_value());
+  EXPECT_EQ(*plan(in).requeueAfter, seconds(55)) << "the next step, due at lastTransitionTime + interval";
+}
+
+// Rollout waits are woken by the Deployments' events and poll once per interval, but never wait past the
+// progress deadline for want of an event.
+TEST(Planner, ARolloutWaitPollsOncePerIntervalButNeverPastTheDeadline) {
+  Step s;
+  s.observed.target = ready("v1", 2);
+  s.observed.primary = {};
+  EXPECT_EQ(s.run().requeueAfter, milliseconds(s.canary.spec.analysis.interval)) << "initializing";
+  s.canary.spec.analysis.interval = std::chrono::minutes(5);
+  s.canary.spec.progressDeadlineSeconds = 60;
+  EXPECT_EQ(s.run().requeueAfter, seconds(60)) << "a 5 min interval does not hide a 60 s deadline";
 }
 
 TEST(Planner, APromotionOfNewConfigsWaitsForThePrimaryToCarryThem) {

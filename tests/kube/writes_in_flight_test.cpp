@@ -31,15 +31,14 @@ TEST(WritesInFlight, ADeletionSeenIsAlwaysSomeoneElses) {
 
 TEST(WritesInFlight, OverlappingWritersEachJudgeEverythingSeen) {
   WritesInFlight writes;
-  SeenDuringWrite first;
-  {
-    auto one = writes.begin("ns/a");
-    auto two = writes.begin("ns/a");
-    EXPECT_TRUE(writes.hold("ns/a", "6"));
-    first = one.end();
-    EXPECT_TRUE(writes.hold("ns/a", "7")) << "the second writer is still in flight";
-  }  // the second ends with its scope
+  auto one = writes.begin("ns/a");
+  auto two = writes.begin("ns/a");
+  EXPECT_TRUE(writes.hold("ns/a", "6"));
+  const SeenDuringWrite first = one.end();
+  EXPECT_TRUE(writes.hold("ns/a", "7")) << "the second writer is still in flight";
+  const SeenDuringWrite second = two.end();
   EXPECT_EQ(first.versions, std::vector<std::string>{"6"});
+  EXPECT_EQ(second.versions, (std::vector<std::string>{"6", "7"}));
   EXPECT_FALSE(writes.hold("ns/a", "8")) << "both ended";
 }
 

@@ -13,6 +13,7 @@
 #include "mesh-adapters/common/service_router.h"
 #include "operator/kube/cluster_config.h"
 #include "operator/kube/http_kube_client.h"
+#include "operator/kube/write_through_cache.h"
 #include "sandbox/api/api_server.h"
 #include "sandbox/yaml_json.h"
 #include "tests/support/forwarding_client.h"
@@ -255,6 +256,29 @@ TEST_F(ServiceRouterTest, UnmanagedMetadataKeysKeepTheirStoredValues) {
   Json s = svc("podinfo-canary");
   EXPECT_EQ(s["metadata"]["annotations"]["lb.example.com/pool"], "green") << "another controller's value";
   EXPECT_EQ(s["metadata"]["annotations"]["owner"], "aviary-canary");
+}
+
+// Issue 15 (SyncMemo): the write-through cache remembers that a Service was synced; which keys are left to
+// others is part of what it remembers, so a Canary that stops leaving a key to others gets it written.
+TEST_F(ServiceRouterTest, ThroughTheCacheAKeyNoLongerLeftToOthersIsWrittenAgain) {
+  kube::WriteThroughCache cache(*client_, {kube::resources::kServices});
+  auto reconcileCached = [&] { return reconcileServices(cache, canary_, "app", "podinfo"); };
+  canary_.spec.service.canary.annotations = {{"lb.example.com/pool", "blue"}};
+  canary_.spec.service.unmanagedMetadata.annotations = {"lb.example.com/pool"};
+  ASSERT_TRUE(reconcileCached());
+  auto theirs = client_->patch(kube::resources::kServices, ns_, "podinfo-canary", kube::PatchType::Merge,
+                               {{"metadata", {{"annotations", {{"lb.example.com/pool", "green"}}}}}});
+  ASSERT_TRUE(theirs);
+  EXPECT_TRUE(cache.forgetIfChanged(kube::resources::kServices, ns_, "podinfo-canary",
+                                    (*theirs)["metadata"]["resourceVersion"]));  // as the watch reports it
+  ASSERT_TRUE(reconcileCached());
+  ASSERT_TRUE(reconcileCached());  // remembered as synced, with "green" left alone
+  EXPECT_EQ(svc("podinfo-canary")["metadata"]["annotations"]["lb.example.com/pool"], "green");
+
+  canary_.spec.service.unmanagedMetadata.annotations.clear();
+  ASSERT_TRUE(reconcileCached());
+  EXPECT_EQ(svc("podinfo-canary")["metadata"]["annotations"]["lb.example.com/pool"], "blue")
+      << "the same desired Service, but the key is Aviary's again";
 }
 
 }  // namespace
