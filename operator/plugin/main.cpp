@@ -9,6 +9,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/program_options.hpp>
 #include <condition_variable>
 #include <iostream>
@@ -109,18 +110,30 @@ class Wakeups {
              std::string fieldSelector) {
     threads_.emplace_back([this, &client, type, ns, fieldSelector] {
       for (;;) {
+        {
+          std::lock_guard lock(mutex_);
+          if (stopping_) return;
+        }
         aviary::kube::WatchOptions options;
         options.fieldSelector = fieldSelector;
         options.timeoutSeconds = 300;
         auto stream = client.watch(type, ns, options);
         if (!stream) {
-          std::this_thread::sleep_for(std::chrono::seconds(1));
+          std::unique_lock lock(mutex_);
+          cv_.wait_for(lock, std::chrono::seconds(1), [&] { return stopping_; });
           continue;
+        }
+        {
+          std::lock_guard lock(mutex_);
+          if (stopping_) return;
+          streams_.push_back(stream->get());
         }
         while (auto event = (*stream)->next()) {
           if (!*event) break;
           raise();
         }
+        std::lock_guard lock(mutex_);  // unregistered before the stream is destroyed
+        streams_.erase(std::find(streams_.begin(), streams_.end(), stream->get()));
       }
     });
   }
@@ -130,8 +143,17 @@ class Wakeups {
     cv_.wait_for(lock, timeout, [&] { return dirty_; });
     return std::exchange(dirty_, false);
   }
+  // Stops and joins the watches: a thread left running past `status` returning used this object and the
+  // client after they were destroyed (exit code 139 on the real control plane, where the watch was still
+  // being opened when the Canary turned out not to exist).
   ~Wakeups() {
-    for (auto& t : threads_) t.detach();  // blocked in a watch; the process is ending
+    {
+      std::lock_guard lock(mutex_);
+      stopping_ = true;
+      for (auto* stream : streams_) stream->cancel();
+    }
+    cv_.notify_all();
+    for (auto& t : threads_) t.join();
   }
 
  private:
@@ -143,6 +165,8 @@ class Wakeups {
   std::mutex mutex_;
   std::condition_variable cv_;
   bool dirty_ = true;
+  bool stopping_ = false;
+  std::vector<aviary::kube::WatchStream*> streams_;  // open watches, cancelled on destruction
   std::vector<std::thread> threads_;
 };
 
