@@ -16,12 +16,12 @@ OwnedObjectWatch::OwnedObjectWatch(kube::KubeClient& client, const std::vector<k
       return kube::Json{{"metadata",
                          {{"namespace", meta.value("namespace", "")},
                           {"name", meta.value("name", "")},
-                          {"resourceVersion", meta.value("resourceVersion", "")}}}};
+                          {"resourceVersion", kube::resourceVersionOf(o)}}}};
     });
     auto report = [type, onChange](const kube::Json& o, bool deleted) {
       const kube::Json& meta = o["metadata"];
       onChange(type, meta.value("namespace", ""), meta.value("name", ""),
-               deleted ? std::string() : meta.value("resourceVersion", ""));
+               deleted ? std::string() : kube::resourceVersionOf(o));
     };
     informer->addHandlers({[report](const auto& o) { report(*o, false); },
                            [report](const auto&, const auto& o) { report(*o, false); },

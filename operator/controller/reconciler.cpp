@@ -641,7 +641,8 @@ ReconcileOutcome Reconciler::reconcile(const std::string& key) {
     const std::string made = written ? resourceVersionOf(*written) : std::string();
     // A version seen during the write other than the one it made is someone else's later change (one
     // before it would have made the write conflict): look again at once.
-    if (echoes.othersChanged(written && made != c.resourceVersion ? made : std::string()))
+    // (`made` is "" when the write failed, and a write that changed nothing made no version of its own.)
+    if (echoes.othersChanged(made != c.resourceVersion ? made : std::string()))
       plan.requeueAfter = std::chrono::milliseconds(0);
     if (!written && written.error().code == ErrorCode::NotFound && c.deleting) {
       // The last finalizer was ours: the Canary is gone, nothing left to record on it.

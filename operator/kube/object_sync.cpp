@@ -105,10 +105,6 @@ Json remainingOwners(const Json& stored, const std::string& ownerUid) {
   return rest;
 }
 
-}  // namespace
-
-namespace {
-
 // What a SyncMemo remembers a sync by: the desired object and everything else the merge depends on.
 // 0 (no memo) when a callback may depend on something the caller did not put in `variant`. The desired
 // object is hashed through its MessagePack bytes (std::hash of a string: 64-bit MurmurHash2 in libstdc++)
@@ -135,6 +131,7 @@ Status syncObject(KubeClient& client, const ResourceType& type, const std::strin
                   const ManagedFields& managed) {
   const std::string name = desired["metadata"].value("name", "");
   auto* memo = dynamic_cast<SyncMemo*>(&client);
+  if (memo && !memo->remembers(type)) memo = nullptr;  // no digest computed for nothing
   const std::uint64_t digest = memo ? syncDigest(type, desired, managed) : 0;
   if (digest == 0) memo = nullptr;
   if (memo && memo->synced(type, ns, name, digest)) return {};

@@ -16,6 +16,8 @@ namespace aviary::kube {
 class SyncMemo {
  public:
   virtual ~SyncMemo() = default;
+  // Whether objects of `type` are remembered at all (syncObject computes no digest for the others).
+  virtual bool remembers(const ResourceType& type) const = 0;
   // Whether the object is still stored at the version markSynced recorded for `digest` (and that copy
   // is still trusted); false whenever in doubt.
   virtual bool synced(const ResourceType& type, const std::string& ns, const std::string& name,

@@ -1,7 +1,5 @@
 #include "operator/kube/write_through_cache.h"
 
-#include <algorithm>
-
 namespace aviary::kube {
 
 WriteThroughCache::WriteThroughCache(KubeClient& inner, std::vector<ResourceType> cachedTypes,

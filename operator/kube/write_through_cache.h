@@ -69,7 +69,9 @@ class WriteThroughCache : public KubeClient, public SyncMemo {
       std::function<void(const ResourceType& type, const std::string& ns, const std::string& name)>;
   void setLateChange(LateChange onLateChange);
 
-  // SyncMemo: remembered with the copy, so whatever drops or replaces the copy forgets it too.
+  // SyncMemo: remembered with the copy, so whatever drops or replaces the copy forgets it too; only the
+  // cached types are remembered.
+  bool remembers(const ResourceType& type) const override { return cached(type); }
   bool synced(const ResourceType& type, const std::string& ns, const std::string& name,
               std::uint64_t digest) override;
   void markSynced(const ResourceType& type, const std::string& ns, const std::string& name,
