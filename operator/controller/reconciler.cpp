@@ -38,14 +38,12 @@ constexpr std::chrono::seconds kCacheCatchUp{10};
 
 using kube::resourceVersionOf;
 
-// The idle resync of one Canary: the operator's period stretched by up to a tenth, by a hash of the key,
-// so that Canaries that went idle together (a release of all of them) are not all looked at in one second.
+}  // namespace
+
 std::chrono::milliseconds idleResyncOf(const std::string& key, std::chrono::milliseconds period) {
   const auto spread = period.count() / 10 + 1;
   return period + std::chrono::milliseconds(static_cast<long long>(std::hash<std::string>{}(key) % spread));
 }
-
-}  // namespace
 
 Reconciler::Reconciler(kube::KubeClient& client, const kube::Store<Json>& canaries,
                        const kube::Store<Json>& deployments, const kube::Store<Json>& configMaps,

@@ -75,6 +75,11 @@ struct ControllerOptions {
   std::string clusterName;
 };
 
+// The idle resync period of the Canary `key` ("namespace/name"): `period` stretched by up to a tenth (to
+// period + period/10 inclusive, in whole ms) by a hash of the key, the same for a key every time, so that
+// Canaries that went idle together (a release of all of them) are not all looked at in one second.
+std::chrono::milliseconds idleResyncOf(const std::string& key, std::chrono::milliseconds period);
+
 struct ReconcileOutcome {
   std::optional<std::chrono::milliseconds> requeueAfter;
   Status error;  // not ok: retried with backoff

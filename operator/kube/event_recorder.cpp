@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cstdio>
 
 #include "operator/core/text_safety.h"
@@ -119,6 +120,10 @@ std::size_t EventRecorder::trackedObjects() const {
   return buckets_.size();
 }
 
+std::size_t EventRecorder::aggregatesKept() const {
+  return aggregates_.size();
+}
+
 void EventRecorder::write(const Pending& p) {
   const ObjectReference& o = p.object;
   std::string objectKey = o.kind + "/" + o.ns + "/" + o.name + "/" + o.uid;
@@ -186,10 +191,14 @@ void EventRecorder::write(const Pending& p) {
     spdlog::warn("event {} on {}/{}: {}", p.reason, o.ns, o.name, created.error().describe());
     return;
   }
-  lru_.push_front(aggregateKey);
-  aggregates_[aggregateKey] = Aggregate{eventName, 1, p.at, lru_.begin()};
-  while (aggregates_.size() > options_.aggregationCacheSize) {
-    aggregates_.erase(lru_.back());
+  auto kept = aggregates_.try_emplace(aggregateKey, Aggregate{eventName, 1, p.at, {}}).first;
+  lru_.push_front(&kept->first);
+  kept->second.lru = lru_.begin();
+  // buckets_ counts the objects with Events in the last burst × refillEvery (full buckets are swept).
+  const std::size_t capacity =
+      std::max(options_.aggregationCacheSize, kAggregatesPerObject * buckets_.size());
+  while (aggregates_.size() > capacity) {
+    aggregates_.erase(aggregates_.find(*lru_.back()));  // not erase(key): the key lives in the node
     lru_.pop_back();
   }
 }

@@ -31,6 +31,9 @@ struct EventRecorderOptions {
   std::string host;
   int burst = 25;
   std::chrono::seconds refillEvery{300};
+  // Repeats are recognised among this many recent (object, type, reason, message), client-go's 4,096, or
+  // kAggregatesPerObject per object with recent Events when that is more: with 10,000 Canaries a fixed
+  // 4,096 forgot each "waiting" message before its repeat and posted a new Event every time.
   std::size_t aggregationCacheSize = 4096;
   std::size_t maxQueued = 1000;  // beyond this, new events are dropped (and counted)
 };
@@ -56,6 +59,9 @@ class EventRecorder {
   static constexpr std::size_t kMaxEventMessageBytes = 1024;
   // Past this many buckets, full ones are forgotten before a new one is made.
   static constexpr std::size_t kBucketSweepSize = 1024;
+  static constexpr std::size_t kAggregatesPerObject = 2;
+  // Aggregates kept (tests; call after flush()).
+  std::size_t aggregatesKept() const;
 
  private:
   struct Pending {
@@ -68,7 +74,7 @@ class EventRecorder {
     std::string eventName;
     int count = 0;
     Clock::TimePoint first;
-    std::list<std::string>::iterator lru;
+    std::list<const std::string*>::iterator lru;
   };
   struct Bucket {
     double tokens;
@@ -91,7 +97,7 @@ class EventRecorder {
   std::size_t dropped_ = 0;
   // Owned by the writer thread.
   std::unordered_map<std::string, Aggregate> aggregates_;
-  std::list<std::string> lru_;
+  std::list<const std::string*> lru_;  // the keys in aggregates_ (node keys do not move), newest first
   std::unordered_map<std::string, Bucket> buckets_;
   Clock::TimePoint lastSweep_{};
   unsigned long long lastNameNanos_ = 0;

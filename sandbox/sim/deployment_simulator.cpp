@@ -33,14 +33,34 @@ void DeploymentSimulator::stop() {
   if (thread_.joinable()) thread_.join();
 }
 
+std::optional<std::chrono::steady_clock::time_point> DeploymentSimulator::dueOf(const Rollout& r) {
+  if (r.finished) return std::nullopt;
+  if (!r.neverReady) return r.readyAt;
+  if (!r.scalingOnly) return r.deadline;
+  return std::nullopt;
+}
+
+void DeploymentSimulator::forget(const std::string& key) {
+  auto it = rollouts_.find(key);
+  if (it == rollouts_.end()) return;
+  if (auto when = dueOf(it->second)) due_.erase(Due{*when, key});
+  rollouts_.erase(it);
+}
+
 void DeploymentSimulator::observe(const Json& d, std::chrono::steady_clock::time_point now) {
   const Json& meta = d["metadata"];
   std::string key = meta.value("namespace", "") + "/" + meta.value("name", "");
   long long generation = meta.value("generation", 0LL);
+  std::string uid = meta.value("uid", "");
   auto it = rollouts_.find(key);
+  if (it != rollouts_.end() && it->second.uid != uid) {
+    forget(key);  // deleted and created again while we were not looking (a relist)
+    it = rollouts_.end();
+  }
   if (it != rollouts_.end() && it->second.generation == generation) return;  // status writes, labels…
   Rollout r;
   r.generation = generation;
+  r.uid = uid;
   r.startedAt = now;
   r.templateKey = d.value("/spec/template"_json_pointer, Json::object()).dump();
   r.scalingOnly = it != rollouts_.end() && it->second.templateKey == r.templateKey &&
@@ -57,6 +77,10 @@ void DeploymentSimulator::observe(const Json& d, std::chrono::steady_clock::time
     r.neverReady = false;
     r.readyAt = now;
   }
+  if (it != rollouts_.end()) {
+    if (auto when = dueOf(it->second)) due_.erase(Due{*when, key});
+  }
+  if (auto when = dueOf(r)) due_.insert(Due{*when, key});
   rollouts_[key] = r;
   writeStatus(meta.value("namespace", ""), meta.value("name", ""), r, false, false);
 }
@@ -109,53 +133,55 @@ void DeploymentSimulator::writeStatus(const std::string& ns, const std::string& 
       WriteTarget::Status);
 }
 
+long long DeploymentSimulator::relist(std::chrono::steady_clock::time_point now) {
+  auto listed = store_.list(*kind_, "", LabelSelector(), FieldSelector(), 0, "");
+  if (!listed) return store_.currentResourceVersion();
+  // Rollouts whose generation did not change keep their clocks (observe ignores them): starting them all
+  // again would rewrite every Deployment's status, and at scale that burst expired the history again.
+  std::set<std::string> present;
+  for (const auto& d : listed->items) {
+    const Json& meta = d["metadata"];
+    present.insert(meta.value("namespace", "") + "/" + meta.value("name", ""));
+    observe(d, now);
+  }
+  std::vector<std::string> gone;
+  for (const auto& [key, r] : rollouts_)
+    if (!present.count(key)) gone.push_back(key);
+  for (const auto& key : gone) forget(key);
+  return std::stoll(listed->resourceVersion);
+}
+
 void DeploymentSimulator::run() {
   if (!kind_) return;
-  long long cursor = store_.currentResourceVersion();
-  auto initial = store_.list(*kind_, "", LabelSelector(), FieldSelector(), 0, "");
-  auto now = std::chrono::steady_clock::now();
-  if (initial) {
-    cursor = std::stoll(initial->resourceVersion);
-    for (const auto& d : initial->items) observe(d, now);
-  }
+  long long cursor = relist(std::chrono::steady_clock::now());
   while (!stopping_) {
     auto wakeAt = std::chrono::steady_clock::now() + std::chrono::milliseconds(200);
-    for (const auto& [key, r] : rollouts_) {
-      if (!r.finished && !(r.neverReady && r.scalingOnly))
-        wakeAt = std::min(wakeAt, r.neverReady ? r.deadline : r.readyAt);
-    }
+    if (!due_.empty()) wakeAt = std::min(wakeAt, due_.begin()->first);
     auto events = store_.eventsAfter(*kind_, "", cursor, wakeAt);
-    now = std::chrono::steady_clock::now();
+    auto now = std::chrono::steady_clock::now();
     if (!events) {
-      // Our history position expired (a burst of writes): start again from the current state.
-      rollouts_.clear();
-      auto fresh = store_.list(*kind_, "", LabelSelector(), FieldSelector(), 0, "");
-      if (fresh) {
-        cursor = std::stoll(fresh->resourceVersion);
-        for (const auto& d : fresh->items) observe(d, now);
-      }
+      spdlog::warn("deployment simulator: {}; listing the Deployments again", events.error().message);
+      ++relists_;
+      cursor = relist(now);
       continue;
     }
     for (const auto& e : *events) {
       cursor = e.rv;
       const Json& meta = (*e.object)["metadata"];
       if (e.type == "DELETED") {
-        rollouts_.erase(meta.value("namespace", "") + "/" + meta.value("name", ""));
+        forget(meta.value("namespace", "") + "/" + meta.value("name", ""));
       } else {
         observe(*e.object, now);
       }
     }
-    for (auto& [key, r] : rollouts_) {
-      if (r.finished) continue;
+    while (!due_.empty() && due_.begin()->first <= now) {
+      std::string key = due_.begin()->second;
+      due_.erase(due_.begin());
+      Rollout& r = rollouts_.at(key);
+      r.finished = true;
       auto slash = key.find('/');
-      std::string ns = key.substr(0, slash), name = key.substr(slash + 1);
-      if (!r.neverReady && now >= r.readyAt) {
-        r.finished = true;
-        writeStatus(ns, name, r, true, false);
-      } else if (r.neverReady && !r.scalingOnly && now >= r.deadline) {
-        r.finished = true;
-        writeStatus(ns, name, r, false, true);
-      }
+      // Ready at readyAt, or (never ready) failed at the progress deadline: dueOf chose which.
+      writeStatus(key.substr(0, slash), key.substr(slash + 1), r, !r.neverReady, r.neverReady);
     }
   }
 }

@@ -81,6 +81,30 @@ TEST_F(EventRecorderTest, RepeatsAreAggregated) {
   EXPECT_EQ(server_.countRequests("PATCH", "/api/v1/namespaces/test/events"), 2);
 }
 
+// More objects repeat a message than the configured cache holds (10,000 Canaries waiting against
+// client-go's 4,096): the cache grows with the objects that have Events, so each repeat is still
+// recognised and counted on the first Event instead of posting a new one.
+TEST_F(EventRecorderTest, RepeatsAreRecognisedWhenMoreObjectsRepeatThanTheConfiguredCacheHolds) {
+  EventRecorderOptions options;
+  options.aggregationCacheSize = 4;
+  EventRecorder recorder(*client_, options, clock_);
+  for (int round = 0; round < 2; ++round) {
+    for (int i = 0; i < 10; ++i)
+      recorder.record(canary("c" + std::to_string(i)), EventType::Warning, "Synced", "Halt advancement");
+    recorder.flush();
+    clock_.advance(10s);
+  }
+  EXPECT_EQ(server_.countRequests("POST", "/api/v1/namespaces/test/events"), 10);
+  EXPECT_EQ(server_.countRequests("PATCH", "/api/v1/namespaces/test/events"), 10);
+  EXPECT_EQ(recorder.aggregatesKept(), 10u);
+  // Still bounded: per object, only the most recent kAggregatesPerObject messages are kept.
+  for (int m = 0; m < 5; ++m)
+    for (int i = 0; i < 10; ++i)
+      recorder.record(canary("c" + std::to_string(i)), EventType::Normal, "Synced", "m" + std::to_string(m));
+  recorder.flush();
+  EXPECT_EQ(recorder.aggregatesKept(), 10 * EventRecorder::kAggregatesPerObject);
+}
+
 TEST_F(EventRecorderTest, PerObjectLimitDropsFloodsButNotOtherObjects) {
   EventRecorderOptions options;
   options.burst = 5;

@@ -1,0 +1,106 @@
+#include "sandbox/sim/deployment_simulator.h"
+
+#include <gtest/gtest.h>
+
+#include <thread>
+
+namespace aviary::sandbox {
+namespace {
+
+using namespace std::chrono_literals;
+
+Json deployment(const std::string& name, const std::string& readyAfter) {
+  return Json{{"apiVersion", "apps/v1"},
+              {"kind", "Deployment"},
+              {"metadata",
+               {{"name", name},
+                {"namespace", "default"},
+                {"annotations", {{"sandbox.aviary.io/ready-after", readyAfter}}}}},
+              {"spec",
+               {{"replicas", 1},
+                {"selector", {{"matchLabels", {{"app", name}}}}},
+                {"template",
+                 {{"metadata", {{"labels", {{"app", name}}}}},
+                  {"spec", {{"containers", Json::array({{{"name", "c"}, {"image", "img:1"}}})}}}}}}}};
+}
+
+bool ready(ObjectStore& store, const ResourceKind& kind, const std::string& name) {
+  auto d = store.get(kind, "default", name);
+  return d && d->value("/status/readyReplicas"_json_pointer, 0) == 1 &&
+         d->value("/status/observedGeneration"_json_pointer, 0) == 1;
+}
+
+// The watch history keeps one event, and other Deployments change every few milliseconds: the simulator's
+// position expires again and again and it lists the Deployments anew. A rollout already under way keeps
+// its clock through those relists (restarting it on each, as the simulator once did, kept it from ever
+// finishing while the writes went on, and rewrote every Deployment's status each time: at 10,000
+// Canaries that fed the next expiry).
+TEST(DeploymentSimulator, ARolloutFinishesOnTimeWhileTheHistoryKeepsExpiring) {
+  ObjectStore store(1);
+  ResourceRegistry registry;
+  auto kind = registry.find("apps", "v1", "deployments");
+  ASSERT_TRUE(kind);
+  DeploymentSimulator simulator(store, registry);
+  simulator.start();
+  ASSERT_TRUE(store.create(*kind, "default", deployment("web", "1s")));
+  auto created = std::chrono::steady_clock::now();
+
+  bool readyDuringChurn = false;
+  for (int i = 0; i < 600 && !readyDuringChurn; ++i) {  // at most about 3 s
+    std::string name = "other-" + std::to_string(i % 20);
+    if (i < 20) {
+      ASSERT_TRUE(store.create(*kind, "default", deployment(name, "1h")));
+    } else {
+      for (int burst = 0; burst < 10; ++burst) {  // faster than the simulator reads: its position expires
+        ASSERT_TRUE(store.modify(*kind, "default", name, [&](const Json& current) -> Result<Json> {
+          Json next = current;
+          next["metadata"]["labels"]["tick"] = std::to_string(i * 10 + burst);  // not a new generation
+          return next;
+        }));
+      }
+    }
+    std::this_thread::sleep_for(5ms);
+    readyDuringChurn = ready(store, *kind, "web");
+  }
+  EXPECT_TRUE(readyDuringChurn) << "still not ready after "
+                                << std::chrono::duration_cast<std::chrono::milliseconds>(
+                                       std::chrono::steady_clock::now() - created)
+                                       .count()
+                                << " ms of writes";
+  EXPECT_GE(std::chrono::steady_clock::now() - created, 1s);
+  EXPECT_GT(simulator.relists(), 0) << "the history never expired: this test tested nothing";
+  // The Deployments that only changed labels were never rolled out again: still progressing, generation 1.
+  auto other = store.get(*kind, "default", "other-3");
+  ASSERT_TRUE(other);
+  EXPECT_EQ(other->value("/metadata/generation"_json_pointer, 0), 1);
+  EXPECT_EQ(other->value("/status/unavailableReplicas"_json_pointer, 0), 1);
+  simulator.stop();
+}
+
+// A Deployment deleted and created again under the same name is a new rollout, though its generation is 1
+// again (seen through its DELETED event here; after a relist, through its new uid).
+TEST(DeploymentSimulator, ADeploymentCreatedAgainUnderItsNameIsRolledOutAgain) {
+  ObjectStore store;
+  ResourceRegistry registry;
+  auto kind = registry.find("apps", "v1", "deployments");
+  ASSERT_TRUE(kind);
+  DeploymentSimulator simulator(store, registry);
+  simulator.start();
+  ASSERT_TRUE(store.create(*kind, "default", deployment("web", "50ms")));
+  for (int i = 0; i < 200 && !ready(store, *kind, "web"); ++i) std::this_thread::sleep_for(10ms);
+  ASSERT_TRUE(ready(store, *kind, "web"));
+  ASSERT_TRUE(store.remove(*kind, "default", "web"));
+  ASSERT_TRUE(store.create(*kind, "default", deployment("web", "300ms")));
+  bool progressing = false;
+  for (int i = 0; i < 200 && !ready(store, *kind, "web"); ++i) {
+    auto d = store.get(*kind, "default", "web");
+    progressing = progressing || (d && d->value("/status/unavailableReplicas"_json_pointer, 0) == 1);
+    std::this_thread::sleep_for(10ms);
+  }
+  EXPECT_TRUE(progressing);
+  EXPECT_TRUE(ready(store, *kind, "web"));
+  simulator.stop();
+}
+
+}  // namespace
+}  // namespace aviary::sandbox
