@@ -14,6 +14,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "analysis/outbound/http_client_threads.h"
 #include "mesh-adapters/router.h"
 #include "operator/cli/config_file.h"
 #include "operator/controller/canary_controller.h"
@@ -35,6 +36,9 @@ constexpr const char* kVersion = "0.1.0";
 // time. The API server's own protection is API Priority and Fairness, whose 429s the client honours.
 constexpr double kDefaultKubeApiQps = 300;
 constexpr int kDefaultKubeApiBurst = 600;
+// cpprestsdk's task pool (the Prometheus queries, webhooks and alerts), one thread per core of the
+// machines we measured on; its default of 40 cost half the operator's CPU at 1,000 Canaries.
+constexpr std::size_t kHttpClientThreads = 2;
 
 namespace {
 
@@ -164,6 +168,11 @@ int main(int argc, char** argv) {
       std::cerr << "aviary: " << st.error().message << "\n";
       return 2;
     }
+    // Before any Prometheus, webhook or alert client exists. The continuations only parse an answer and
+    // queue a wake-up; two threads keep up with thousands of queries a second where cpprestsdk's 40 spent
+    // the operator's CPU waking each other (kHttpClientThreads, docs/performance.md).
+    if (auto st = aviary::analysis::setHttpClientThreads(kHttpClientThreads); !st)
+      spdlog::warn("{}", st.error().message);
     // A default provider the operator does not have would make every Canary without spec.provider invalid.
     if (const auto routers = aviary::mesh::builtInRouters(); !routers.find(meshProvider)) {
       std::string known;

@@ -11,8 +11,8 @@
 #include <optional>
 #include <set>
 #include <string>
-#include <utility>
 #include <thread>
+#include <utility>
 
 #include "sandbox/api/object_store.h"
 #include "sandbox/api/resource_registry.h"
