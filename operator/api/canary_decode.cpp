@@ -211,17 +211,17 @@ void decodeAnalysis(Reader r, AnalysisSpec& a) {
 DecodeResult decodeCanary(const Json& object) {
   DecodeResult out;
   Canary& c = out.canary;
-  const Json meta = fieldOr(object, "metadata", Json::object());
+  const Json& meta = objectField(object, "metadata");
   c.ns = fieldOr(meta, "namespace", "");
   c.name = fieldOr(meta, "name", "");
   c.uid = fieldOr(meta, "uid", "");
   c.resourceVersion = fieldOr(meta, "resourceVersion", "");
   c.generation = fieldOr(meta, "generation", 0LL);
   c.deleting = meta.contains("deletionTimestamp") && !meta["deletionTimestamp"].is_null();
-  for (const auto& f : fieldOr(meta, "finalizers", Json::array())) {
+  for (const auto& f : arrayField(meta, "finalizers")) {
     if (f.is_string()) c.finalizers.push_back(f.get<std::string>());
   }
-  c.status = decodeStatus(fieldOr(object, "status", Json::object()));
+  c.status = decodeStatus(objectField(object, "status"));
 
   if (!object.contains("spec") || !object["spec"].is_object()) {
     out.errors.push_back({"spec", "is required"});

@@ -157,7 +157,7 @@ CanaryStatus decodeStatus(const Json& j) {
     const Json& a = j["analysis"];
     s.analysisTime = fieldOr(a, "time", "");
     s.analysisMessage = fieldOr(a, "message", "");
-    for (const auto& m : fieldOr(a, "metrics", Json::array())) {
+    for (const auto& m : arrayField(a, "metrics")) {
       MetricResult r;
       r.name = fieldOr(m, "name", "");
       if (m.contains("value") && m["value"].is_number()) r.value = m["value"].get<double>();
@@ -198,8 +198,8 @@ CanaryStatus decodeStatus(const Json& j) {
       r.canaryBad = number("/canary/bad"_json_pointer, 0);
       r.primaryRequests = number("/primary/requests"_json_pointer, 0);
       r.primaryBad = number("/primary/bad"_json_pointer, 0);
-      r.logLikelihoodRatios = numbers(fieldOr(t, "logLikelihoodRatios", Json::array()));
-      r.logLikelihoodRatiosLess = numbers(fieldOr(t, "logLikelihoodRatiosLess", Json::array()));
+      r.logLikelihoodRatios = numbers(arrayField(t, "logLikelihoodRatios"));
+      r.logLikelihoodRatiosLess = numbers(arrayField(t, "logLikelihoodRatiosLess"));
       r.evidence = number("/evidence"_json_pointer, 1);
       r.message = t.contains("message") && t["message"].is_string() ? t["message"].get<std::string>() : "";
       out = std::move(r);
@@ -209,7 +209,7 @@ CanaryStatus decodeStatus(const Json& j) {
     test("trafficSplit", sequential.trafficSplit);
     s.sequential = std::move(sequential);
   }
-  for (const auto& c : fieldOr(j, "conditions", Json::array())) {
+  for (const auto& c : arrayField(j, "conditions")) {
     if (!c.is_object()) continue;
     Condition cond;
     cond.type = fieldOr(c, "type", "");

@@ -78,6 +78,8 @@ CanaryController::CanaryController(kube::KubeClient& client, ControllerOptions o
   ownedObjects_.setWatchedVersions([this](const auto& type, const auto& ns, const auto& name) {
     return ownedWatch_.resourceVersion(type, ns, name);
   });
+  // …and says which objects are new, so that syncObject creates them without reading first.
+  ownedObjects_.setWatchCovers([this](const auto& type) { return ownedWatch_.hasSynced(type); });
   // A change the watch reported while Aviary was writing the object, which was not that write's echo.
   ownedObjects_.setLateChange(
       [this](const auto&, const auto& ns, const auto& name) { wakeOwnersOf(ns, name); });

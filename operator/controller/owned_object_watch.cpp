@@ -43,6 +43,13 @@ std::optional<std::string> OwnedObjectWatch::resourceVersion(const kube::Resourc
   return std::nullopt;
 }
 
+bool OwnedObjectWatch::hasSynced(const kube::ResourceType& type) const {
+  for (std::size_t i = 0; i < types_.size(); ++i) {
+    if (types_[i].group == type.group && types_[i].plural == type.plural) return informers_[i]->hasSynced();
+  }
+  return false;
+}
+
 void OwnedObjectWatch::start() {
   for (auto& informer : informers_) informer->start();
 }

@@ -36,6 +36,9 @@ class OwnedObjectWatch {
   // labelled as Aviary's, not listed yet, or of a type not watched). Thread-safe.
   std::optional<std::string> resourceVersion(const kube::ResourceType& type, const std::string& ns,
                                              const std::string& name) const;
+  // Whether the informer of `type` has listed every labelled object (so that resourceVersion's nullopt
+  // means "not labelled as Aviary's, or not there"); false for a type not watched. Thread-safe.
+  bool hasSynced(const kube::ResourceType& type) const;
 
  private:
   std::vector<kube::ResourceType> types_;  // types_[i] is what informers_[i] watches

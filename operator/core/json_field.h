@@ -34,6 +34,22 @@ T fieldOr(const nlohmann::json& object, const char* key, T fallback) {
   }
 }
 
+// `object[key]` by reference when it is present and an object (objectField) or an array (arrayField), else
+// a shared empty one: fieldOr's answer without copying what it finds (a Canary's status, decoded on
+// every reconcile).
+inline const nlohmann::json& objectField(const nlohmann::json& object, const char* key) {
+  static const nlohmann::json empty = nlohmann::json::object();
+  if (!object.is_object()) return empty;
+  auto it = object.find(key);
+  return it != object.end() && it->is_object() ? *it : empty;
+}
+inline const nlohmann::json& arrayField(const nlohmann::json& object, const char* key) {
+  static const nlohmann::json empty = nlohmann::json::array();
+  if (!object.is_object()) return empty;
+  auto it = object.find(key);
+  return it != object.end() && it->is_array() ? *it : empty;
+}
+
 inline std::string fieldOr(const nlohmann::json& object, const char* key, const char* fallback) {
   return fieldOr<std::string>(object, key, fallback);
 }

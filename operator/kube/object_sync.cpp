@@ -130,8 +130,8 @@ std::uint64_t syncDigest(const ResourceType& type, const Json& desired, const Ma
 Status syncObject(KubeClient& client, const ResourceType& type, const std::string& ns, const Json& desired,
                   const ManagedFields& managed) {
   const std::string name = desired["metadata"].value("name", "");
-  auto* memo = dynamic_cast<SyncMemo*>(&client);
-  if (memo && !memo->remembers(type)) memo = nullptr;  // no digest computed for nothing
+  auto* const cache = dynamic_cast<SyncMemo*>(&client);
+  auto* memo = cache && cache->remembers(type) ? cache : nullptr;  // no digest computed for nothing
   const std::uint64_t digest = memo ? syncDigest(type, desired, managed) : 0;
   if (digest == 0) memo = nullptr;
   if (memo && memo->synced(type, ns, name, digest)) return {};
@@ -140,8 +140,11 @@ Status syncObject(KubeClient& client, const ResourceType& type, const std::strin
     if (memo) memo->markSynced(type, ns, name, resourceVersionOf(*stored), digest);
     return {};
   };
+  const bool createFirst = cache && cache->probablyAbsent(type, ns, name);
   for (int attempt = 0;; ++attempt) {
-    auto existing = client.get(type, ns, name);
+    // Create first when the object is very probably new: AlreadyExists brings the next attempt here to read.
+    auto existing = attempt == 0 && createFirst ? Result<Json>(Error{ErrorCode::NotFound, name + " not seen"})
+                                                : client.get(type, ns, name);
     if (!existing && existing.error().code == ErrorCode::NotFound) {
       Json fresh = desired;
       if (fresh["metadata"].contains("annotations"))

@@ -103,6 +103,22 @@ void WriteThroughCache::setWatchedVersions(WatchedVersion watched) {
   watched_ = std::move(watched);
 }
 
+void WriteThroughCache::setWatchCovers(WatchCovers covers) {
+  std::lock_guard lock(mutex_);
+  covers_ = std::move(covers);
+}
+
+bool WriteThroughCache::probablyAbsent(const ResourceType& type, const std::string& ns,
+                                       const std::string& name) {
+  if (!cached(type)) return false;
+  {
+    std::lock_guard lock(mutex_);
+    if (!watched_ || !covers_ || entries_.count(key(type, ns, name))) return false;
+  }
+  // Asked outside the lock, as withFresh does: the watch's store has its own.
+  return covers_(type) && !watched_(type, ns, name);
+}
+
 Result<Json> WriteThroughCache::list(const ResourceType& type, const std::string& ns,
                                      const ListOptions& options) {
   return inner_.list(type, ns, options);

@@ -37,6 +37,11 @@ class WriteThroughCache : public KubeClient, public SyncMemo {
   // without it, 10,000 Canaries' five owned objects each cost 170 reads/s at a 5-minute TTL. Set
   // before use; `watched` must be thread-safe and must not call this cache.
   void setWatchedVersions(WatchedVersion watched);
+  // Whether that watch has listed every object of `type` it covers (its informer has synced): only then
+  // does its not having seen an object say anything (probablyAbsent). Set before use; thread-safe, and
+  // must not call this cache.
+  using WatchCovers = std::function<bool(const ResourceType& type)>;
+  void setWatchCovers(WatchCovers covers);
 
   Result<Json> get(const ResourceType& type, const std::string& ns, const std::string& name,
                    const std::string& subresource = "") override;
@@ -76,6 +81,7 @@ class WriteThroughCache : public KubeClient, public SyncMemo {
               std::uint64_t digest) override;
   void markSynced(const ResourceType& type, const std::string& ns, const std::string& name,
                   const std::string& resourceVersion, std::uint64_t digest) override;
+  bool probablyAbsent(const ResourceType& type, const std::string& ns, const std::string& name) override;
 
   uint64_t hits() const;
   uint64_t misses() const;
@@ -113,6 +119,7 @@ class WriteThroughCache : public KubeClient, public SyncMemo {
   std::map<std::string, std::string> seen_;  // key → resourceVersion a watch saw with no cached match
   uint64_t hits_ = 0, misses_ = 0;
   WatchedVersion watched_;
+  WatchCovers covers_;
   LateChange lateChange_;
   WritesInFlight writing_;  // by key(); checked before mutex_ is taken, never under it
 };

@@ -162,6 +162,50 @@ TEST_F(IstioRouterTest, AnObjectAlreadySyncedAndUnchangedIsNotReadAgain) {
   EXPECT_EQ(*router->observed(canary_), split(80, 20));
 }
 
+// Issue 15: a new Canary's routes are created without reading them first when the owned-object watch has
+// listed everything and not seen them (SyncMemo::probablyAbsent); a user's VirtualService the watch cannot
+// see (not labelled) answers the create with AlreadyExists and is read and adopted as without the hint.
+TEST_F(IstioRouterTest, ObjectsTheWatchHasNotSeenAreCreatedWithoutAReadAndAUsersIsStillAdopted) {
+  auto existing = sandbox::yamlDocumentsToJson(R"(
+apiVersion: networking.istio.io/v1beta1
+kind: VirtualService
+metadata: {name: podinfo, namespace: test, annotations: {team: payments}}
+spec:
+  hosts: [podinfo]
+  http: [{route: [{destination: {host: podinfo}}]}]
+)",
+                                               "user");
+  ASSERT_TRUE(client_->create(istio::kVirtualServices, "test", (*existing)[0]));
+  kube::WriteThroughCache cache(*client_, {istio::kVirtualServices, istio::kDestinationRules});
+  bool listed = false;
+  cache.setWatchedVersions([](const kube::ResourceType&, const std::string&, const std::string&) {
+    return std::optional<std::string>();  // the watch has seen none of them
+  });
+  cache.setWatchCovers([&](const kube::ResourceType&) { return listed; });
+  EXPECT_FALSE(cache.probablyAbsent(istio::kDestinationRules, "test", "podinfo-canary"))
+      << "a watch that has not listed yet says nothing";
+  listed = true;
+  EXPECT_TRUE(cache.probablyAbsent(istio::kDestinationRules, "test", "podinfo-canary"));
+  EXPECT_FALSE(cache.probablyAbsent(kube::resources::kServices, "test", "podinfo")) << "not a cached type";
+
+  auto router = routerOn(cache);
+  const auto misses = cache.misses();
+  ASSERT_TRUE(router->reconcile(canary_, pods_, split(100, 0)));
+  EXPECT_EQ(cache.misses(), misses + 1)
+      << "one read: the user's VirtualService after its create was refused; none for the two new rules";
+  EXPECT_FALSE(cache.probablyAbsent(istio::kDestinationRules, "test", "podinfo-canary"))
+      << "a copy is kept now";
+  for (const char* name : {"podinfo-primary", "podinfo-canary"}) {
+    auto rule = client_->get(istio::kDestinationRules, "test", name);
+    ASSERT_TRUE(rule) << name;
+    EXPECT_EQ((*rule)["spec"]["host"], name);
+  }
+  Json v = vs();
+  EXPECT_EQ(v["metadata"]["annotations"]["team"], "payments") << "adopted, not replaced";
+  EXPECT_TRUE(v["metadata"]["annotations"].contains("aviary.io/original-spec"));
+  EXPECT_EQ(v["spec"]["http"][0]["route"][0]["destination"]["host"], "podinfo-primary");
+}
+
 // Issue 10 §5 (drift): the watch's report of a change decides whether the cached copy may still be used.
 TEST_F(IstioRouterTest, AnEditSeenByTheWatchIsNotHiddenByTheCache) {
   kube::WriteThroughCache cache(*client_, {istio::kVirtualServices, istio::kDestinationRules});
