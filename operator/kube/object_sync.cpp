@@ -140,16 +140,22 @@ Status syncObject(KubeClient& client, const ResourceType& type, const std::strin
     if (memo) memo->markSynced(type, ns, name, resourceVersionOf(*stored), digest);
     return {};
   };
-  const bool createFirst = cache && cache->probablyAbsent(type, ns, name);
+  auto fresh = [&desired] {  // what a create sends: nothing adopted, so no original spec to keep
+    Json object = desired;
+    if (object["metadata"].contains("annotations"))
+      object["metadata"]["annotations"].erase(kOriginalSpecAnnotation);
+    return object;
+  };
+  if (cache && cache->probablyAbsent(type, ns, name)) {
+    // Very probably new: create without reading first. Any refusal leads to the read below, not only
+    // AlreadyExists: admission (a ResourceQuota, a policy webhook) judges a create before the API server
+    // looks for an existing object, so a user's object Aviary would adopt may be refused otherwise.
+    if (auto created = client.create(type, ns, fresh())) return done(created);
+  }
   for (int attempt = 0;; ++attempt) {
-    // Create first when the object is very probably new: AlreadyExists brings the next attempt here to read.
-    auto existing = attempt == 0 && createFirst ? Result<Json>(Error{ErrorCode::NotFound, name + " not seen"})
-                                                : client.get(type, ns, name);
+    auto existing = client.get(type, ns, name);
     if (!existing && existing.error().code == ErrorCode::NotFound) {
-      Json fresh = desired;
-      if (fresh["metadata"].contains("annotations"))
-        fresh["metadata"]["annotations"].erase(kOriginalSpecAnnotation);
-      auto created = client.create(type, ns, fresh);
+      auto created = client.create(type, ns, fresh());
       if (created || created.error().code != ErrorCode::AlreadyExists || attempt >= 3) return done(created);
       continue;  // someone else created it meanwhile: merge into theirs
     }

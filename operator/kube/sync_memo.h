@@ -28,9 +28,10 @@ class SyncMemo {
                           const std::string& resourceVersion, std::uint64_t digest) = 0;
   // Whether the object is very probably not stored: no copy is kept and a watch that has listed every
   // object of `type` Aviary labels as its own has not seen it. syncObject then creates it without reading
-  // first (a new Canary's Services and routes cost one request each instead of two); an AlreadyExists
-  // answer (an object the user made, not labelled, or one the watch has not delivered yet) sends it back
-  // to reading, so a wrong guess costs one request and changes nothing else. False whenever in doubt.
+  // first (a new Canary's Services and routes cost one request each instead of two); a refused create
+  // (AlreadyExists: an object the user made, not labelled, or one the watch has not delivered yet; or
+  // admission, which judges a create before existence) sends it back to reading, so a wrong guess costs
+  // one request and changes nothing else. False whenever in doubt.
   virtual bool probablyAbsent(const ResourceType& type, const std::string& ns, const std::string& name) = 0;
 };
 

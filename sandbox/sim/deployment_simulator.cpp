@@ -133,9 +133,12 @@ void DeploymentSimulator::writeStatus(const std::string& ns, const std::string& 
       WriteTarget::Status);
 }
 
-long long DeploymentSimulator::relist(std::chrono::steady_clock::time_point now) {
+std::optional<long long> DeploymentSimulator::relist(std::chrono::steady_clock::time_point now) {
   auto listed = store_.list(*kind_, "", LabelSelector(), FieldSelector(), 0, "");
-  if (!listed) return store_.currentResourceVersion();
+  if (!listed) {
+    spdlog::warn("deployment simulator: listing the Deployments: {}", listed.error().message);
+    return std::nullopt;
+  }
   // Rollouts whose generation did not change keep their clocks (observe ignores them): starting them all
   // again would rewrite every Deployment's status, and at scale that burst expired the history again.
   std::set<std::string> present;
@@ -153,25 +156,34 @@ long long DeploymentSimulator::relist(std::chrono::steady_clock::time_point now)
 
 void DeploymentSimulator::run() {
   if (!kind_) return;
-  long long cursor = relist(std::chrono::steady_clock::now());
+  std::optional<long long> cursor;
   while (!stopping_) {
-    auto wakeAt = std::chrono::steady_clock::now() + std::chrono::milliseconds(200);
-    if (!due_.empty()) wakeAt = std::min(wakeAt, due_.begin()->first);
-    auto events = store_.eventsAfter(*kind_, "", cursor, wakeAt);
-    auto now = std::chrono::steady_clock::now();
-    if (!events) {
-      spdlog::warn("deployment simulator: {}; listing the Deployments again", events.error().message);
-      ++relists_;
-      cursor = relist(now);
+    if (!cursor) {  // the first pass, or a failed relist: try again shortly
+      cursor = relist(std::chrono::steady_clock::now());
+      if (!cursor) std::this_thread::sleep_for(std::chrono::milliseconds(100));
       continue;
     }
-    for (const auto& e : *events) {
-      cursor = e.rv;
-      const Json& meta = (*e.object)["metadata"];
-      if (e.type == "DELETED") {
-        forget(meta.value("namespace", "") + "/" + meta.value("name", ""));
-      } else {
-        observe(*e.object, now);
+    auto wakeAt = std::chrono::steady_clock::now() + std::chrono::milliseconds(200);
+    if (!due_.empty()) wakeAt = std::min(wakeAt, due_.begin()->first);
+    auto events = store_.eventsAfter(*kind_, "", *cursor, wakeAt);
+    auto now = std::chrono::steady_clock::now();
+    if (!events) {
+      // Our history position expired (a burst of writes): read the current state. The rollouts due are
+      // still finished below, or constant expiry would hold them all back.
+      const long long times = ++relists_;
+      if (times == 1 || times % 100 == 0)
+        spdlog::warn("deployment simulator: {}; listing the Deployments again ({} times so far)",
+                     events.error().message, times);
+      if (auto relisted = relist(now)) cursor = relisted;
+    } else {
+      for (const auto& e : *events) {
+        cursor = e.rv;
+        const Json& meta = (*e.object)["metadata"];
+        if (e.type == "DELETED") {
+          forget(meta.value("namespace", "") + "/" + meta.value("name", ""));
+        } else {
+          observe(*e.object, now);
+        }
       }
     }
     while (!due_.empty() && due_.begin()->first <= now) {

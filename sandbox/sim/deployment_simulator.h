@@ -49,8 +49,9 @@ class DeploymentSimulator {
   // or never ending (a never-ready template that only scaled).
   static std::optional<std::chrono::steady_clock::time_point> dueOf(const Rollout& r);
   void run();
-  // Re-reads every Deployment after the watch history moved past our position (a burst of writes).
-  long long relist(std::chrono::steady_clock::time_point now);
+  // Reads every Deployment (at the start, and after the watch history moved past our position): the
+  // version to follow events from, or nullopt when the list failed (logged).
+  std::optional<long long> relist(std::chrono::steady_clock::time_point now);
   void observe(const Json& deployment, std::chrono::steady_clock::time_point now);
   void forget(const std::string& key);
   void writeStatus(const std::string& ns, const std::string& name, const Rollout& r, bool ready, bool failed);

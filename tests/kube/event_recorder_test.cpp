@@ -97,7 +97,8 @@ TEST_F(EventRecorderTest, RepeatsAreRecognisedWhenMoreObjectsRepeatThanTheConfig
   EXPECT_EQ(server_.countRequests("POST", "/api/v1/namespaces/test/events"), 10);
   EXPECT_EQ(server_.countRequests("PATCH", "/api/v1/namespaces/test/events"), 10);
   EXPECT_EQ(recorder.aggregatesKept(), 10u);
-  // Still bounded: per object, only the most recent kAggregatesPerObject messages are kept.
+  // Still bounded: kAggregatesPerObject entries per object with Events, the least recently used go (the
+  // list is shared, not per object: round-robin here, so each object keeps its latest two).
   for (int m = 0; m < 5; ++m)
     for (int i = 0; i < 10; ++i)
       recorder.record(canary("c" + std::to_string(i)), EventType::Normal, "Synced", "m" + std::to_string(m));

@@ -206,6 +206,38 @@ spec:
   EXPECT_EQ(v["spec"]["http"][0]["route"][0]["destination"]["host"], "podinfo-primary");
 }
 
+// Admission judges a create before the API server looks for an existing object: a create refused by a
+// quota or a policy (403 here) must not stop the adoption of a user's object the guess missed.
+TEST_F(IstioRouterTest, ACreateFirstRefusedByAdmissionStillReadsAndAdoptsTheUsersObject) {
+  auto existing = sandbox::yamlDocumentsToJson(R"(
+apiVersion: networking.istio.io/v1beta1
+kind: VirtualService
+metadata: {name: podinfo, namespace: test, annotations: {team: payments}}
+spec:
+  hosts: [podinfo]
+  http: [{route: [{destination: {host: podinfo}}]}]
+)",
+                                               "user");
+  ASSERT_TRUE(client_->create(istio::kVirtualServices, "test", (*existing)[0]));
+  kube::WriteThroughCache cache(*client_, {istio::kVirtualServices, istio::kDestinationRules});
+  cache.setWatchedVersions([](const kube::ResourceType&, const std::string&, const std::string&) {
+    return std::optional<std::string>();
+  });
+  cache.setWatchCovers([](const kube::ResourceType&) { return true; });
+  sandbox::FaultRule quota;
+  quota.resource = "virtualservices";
+  quota.verb = "create";
+  quota.status = 403;
+  quota.count = 1;
+  server_->faults().add(quota);
+  auto router = routerOn(cache);
+  ASSERT_TRUE(router->reconcile(canary_, pods_, split(100, 0)));
+  Json v = vs();
+  EXPECT_EQ(v["metadata"]["annotations"]["team"], "payments");
+  EXPECT_EQ(v["metadata"]["labels"]["app.kubernetes.io/managed-by"], "aviary");
+  EXPECT_EQ(v["spec"]["http"][0]["route"][0]["destination"]["host"], "podinfo-primary");
+}
+
 // Issue 10 §5 (drift): the watch's report of a change decides whether the cached copy may still be used.
 TEST_F(IstioRouterTest, AnEditSeenByTheWatchIsNotHiddenByTheCache) {
   kube::WriteThroughCache cache(*client_, {istio::kVirtualServices, istio::kDestinationRules});
