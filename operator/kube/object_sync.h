@@ -35,7 +35,7 @@ struct ManagedFields {
 // Aviary adopted, another Canary's) is never deleted: the answer is an Invalid error with the reason.
 // When `client` is also a SyncMemo (the write-through cache), an object synced before with the same
 // desired object, managed keys and variant, and not changed since, is not read or compared again; and an
-// object it deems probably absent is created without being read first (AlreadyExists: read, as always).
+// object it deems probably absent is created without being read first (a refused create: read, as always).
 Status syncObject(KubeClient& client, const ResourceType& type, const std::string& ns, const Json& desired,
                   const ManagedFields& managed);
 

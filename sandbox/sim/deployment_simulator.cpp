@@ -13,6 +13,13 @@ std::optional<std::chrono::milliseconds> parseShortDuration(const std::string& t
   return parseDuration(bare ? text + "s" : text);
 }
 
+namespace {
+// "ns/name": how the simulator keys a Deployment.
+std::string rolloutKey(const Json& meta) {
+  return meta.value("namespace", "") + "/" + meta.value("name", "");
+}
+}  // namespace
+
 DeploymentSimulator::DeploymentSimulator(ObjectStore& store, const ResourceRegistry& registry,
                                          std::chrono::milliseconds defaultReadyAfter)
     : store_(store),
@@ -40,16 +47,20 @@ std::optional<std::chrono::steady_clock::time_point> DeploymentSimulator::dueOf(
   return std::nullopt;
 }
 
+void DeploymentSimulator::unschedule(const std::string& key, const Rollout& r) {
+  if (auto when = dueOf(r)) due_.erase(Due{*when, key});
+}
+
 void DeploymentSimulator::forget(const std::string& key) {
   auto it = rollouts_.find(key);
   if (it == rollouts_.end()) return;
-  if (auto when = dueOf(it->second)) due_.erase(Due{*when, key});
+  unschedule(key, it->second);
   rollouts_.erase(it);
 }
 
 void DeploymentSimulator::observe(const Json& d, std::chrono::steady_clock::time_point now) {
   const Json& meta = d["metadata"];
-  std::string key = meta.value("namespace", "") + "/" + meta.value("name", "");
+  std::string key = rolloutKey(meta);
   long long generation = meta.value("generation", 0LL);
   std::string uid = meta.value("uid", "");
   auto it = rollouts_.find(key);
@@ -77,9 +88,7 @@ void DeploymentSimulator::observe(const Json& d, std::chrono::steady_clock::time
     r.neverReady = false;
     r.readyAt = now;
   }
-  if (it != rollouts_.end()) {
-    if (auto when = dueOf(it->second)) due_.erase(Due{*when, key});
-  }
+  if (it != rollouts_.end()) unschedule(key, it->second);
   if (auto when = dueOf(r)) due_.insert(Due{*when, key});
   rollouts_[key] = r;
   writeStatus(meta.value("namespace", ""), meta.value("name", ""), r, false, false);
@@ -143,8 +152,7 @@ std::optional<long long> DeploymentSimulator::relist(std::chrono::steady_clock::
   // again would rewrite every Deployment's status, and at scale that burst expired the history again.
   std::set<std::string> present;
   for (const auto& d : listed->items) {
-    const Json& meta = d["metadata"];
-    present.insert(meta.value("namespace", "") + "/" + meta.value("name", ""));
+    present.insert(rolloutKey(d["metadata"]));
     observe(d, now);
   }
   std::vector<std::string> gone;
@@ -178,9 +186,8 @@ void DeploymentSimulator::run() {
     } else {
       for (const auto& e : *events) {
         cursor = e.rv;
-        const Json& meta = (*e.object)["metadata"];
         if (e.type == "DELETED") {
-          forget(meta.value("namespace", "") + "/" + meta.value("name", ""));
+          forget(rolloutKey((*e.object)["metadata"]));
         } else {
           observe(*e.object, now);
         }

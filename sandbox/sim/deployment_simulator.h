@@ -53,6 +53,7 @@ class DeploymentSimulator {
   // version to follow events from, or nullopt when the list failed (logged).
   std::optional<long long> relist(std::chrono::steady_clock::time_point now);
   void observe(const Json& deployment, std::chrono::steady_clock::time_point now);
+  void unschedule(const std::string& key, const Rollout& r);  // drops r's entry in due_, if any
   void forget(const std::string& key);
   void writeStatus(const std::string& ns, const std::string& name, const Rollout& r, bool ready, bool failed);
 

@@ -46,6 +46,30 @@ class IstioRouterTest : public ::testing::Test {
     return std::make_unique<istio::IstioRouter>(*contexts_.back());
   }
   static TrafficIntent split(int primary, int canary) { return {primary, canary}; }
+  // Creates a user's VirtualService "podinfo" (not labelled as Aviary's, annotation team: payments) and
+  // gives it back in `created` when asked; call under ASSERT_NO_FATAL_FAILURE.
+  void createUsersVirtualService(Json* created = nullptr) {
+    auto existing = sandbox::yamlDocumentsToJson(R"(
+apiVersion: networking.istio.io/v1beta1
+kind: VirtualService
+metadata: {name: podinfo, namespace: test, annotations: {team: payments}}
+spec:
+  hosts: [podinfo]
+  exportTo: ["."]
+  http: [{route: [{destination: {host: podinfo}}]}]
+)",
+                                                 "user");
+    ASSERT_TRUE(existing);
+    ASSERT_TRUE(client_->create(istio::kVirtualServices, "test", (*existing)[0]));
+    if (created) *created = (*existing)[0];
+  }
+  // The cache's owned-object watch has seen no object; it has listed everything once `*listed` is true.
+  static void watchHasSeenNone(kube::WriteThroughCache& cache, const bool* listed) {
+    cache.setWatchedVersions([](const kube::ResourceType&, const std::string&, const std::string&) {
+      return std::optional<std::string>();
+    });
+    cache.setWatchCovers([listed](const kube::ResourceType&) { return *listed; });
+  }
 
   RouteSettleClock settle_{std::chrono::milliseconds(0)};
   std::vector<std::unique_ptr<RouterContext>> contexts_;
@@ -166,22 +190,10 @@ TEST_F(IstioRouterTest, AnObjectAlreadySyncedAndUnchangedIsNotReadAgain) {
 // listed everything and not seen them (SyncMemo::probablyAbsent); a user's VirtualService the watch cannot
 // see (not labelled) answers the create with AlreadyExists and is read and adopted as without the hint.
 TEST_F(IstioRouterTest, ObjectsTheWatchHasNotSeenAreCreatedWithoutAReadAndAUsersIsStillAdopted) {
-  auto existing = sandbox::yamlDocumentsToJson(R"(
-apiVersion: networking.istio.io/v1beta1
-kind: VirtualService
-metadata: {name: podinfo, namespace: test, annotations: {team: payments}}
-spec:
-  hosts: [podinfo]
-  http: [{route: [{destination: {host: podinfo}}]}]
-)",
-                                               "user");
-  ASSERT_TRUE(client_->create(istio::kVirtualServices, "test", (*existing)[0]));
+  ASSERT_NO_FATAL_FAILURE(createUsersVirtualService());
   kube::WriteThroughCache cache(*client_, {istio::kVirtualServices, istio::kDestinationRules});
   bool listed = false;
-  cache.setWatchedVersions([](const kube::ResourceType&, const std::string&, const std::string&) {
-    return std::optional<std::string>();  // the watch has seen none of them
-  });
-  cache.setWatchCovers([&](const kube::ResourceType&) { return listed; });
+  watchHasSeenNone(cache, &listed);
   EXPECT_FALSE(cache.probablyAbsent(istio::kDestinationRules, "test", "podinfo-canary"))
       << "a watch that has not listed yet says nothing";
   listed = true;
@@ -209,21 +221,10 @@ spec:
 // Admission judges a create before the API server looks for an existing object: a create refused by a
 // quota or a policy (403 here) must not stop the adoption of a user's object the guess missed.
 TEST_F(IstioRouterTest, ACreateFirstRefusedByAdmissionStillReadsAndAdoptsTheUsersObject) {
-  auto existing = sandbox::yamlDocumentsToJson(R"(
-apiVersion: networking.istio.io/v1beta1
-kind: VirtualService
-metadata: {name: podinfo, namespace: test, annotations: {team: payments}}
-spec:
-  hosts: [podinfo]
-  http: [{route: [{destination: {host: podinfo}}]}]
-)",
-                                               "user");
-  ASSERT_TRUE(client_->create(istio::kVirtualServices, "test", (*existing)[0]));
+  ASSERT_NO_FATAL_FAILURE(createUsersVirtualService());
   kube::WriteThroughCache cache(*client_, {istio::kVirtualServices, istio::kDestinationRules});
-  cache.setWatchedVersions([](const kube::ResourceType&, const std::string&, const std::string&) {
-    return std::optional<std::string>();
-  });
-  cache.setWatchCovers([](const kube::ResourceType&) { return true; });
+  const bool listed = true;
+  watchHasSeenNone(cache, &listed);
   sandbox::FaultRule quota;
   quota.resource = "virtualservices";
   quota.verb = "create";
@@ -358,17 +359,8 @@ TEST_F(IstioRouterTest, AChangeSeenWhileWritingIsJudgedByTheWritesAnswer) {
 }
 
 TEST_F(IstioRouterTest, AdoptsAUsersVirtualServiceKeepingFieldsItDoesNotManage) {
-  auto existing = sandbox::yamlDocumentsToJson(R"(
-apiVersion: networking.istio.io/v1beta1
-kind: VirtualService
-metadata: {name: podinfo, namespace: test, annotations: {team: payments}}
-spec:
-  hosts: [podinfo]
-  exportTo: ["."]
-  http: [{route: [{destination: {host: podinfo}}]}]
-)",
-                                               "user");
-  ASSERT_TRUE(client_->create(istio::kVirtualServices, "test", (*existing)[0]));
+  Json existing;
+  ASSERT_NO_FATAL_FAILURE(createUsersVirtualService(&existing));
   auto router = routerOn(*client_);
   ASSERT_TRUE(router->reconcile(canary_, pods_, split(100, 0)));
   Json v = vs();
@@ -380,7 +372,7 @@ spec:
   // Finalizing gives the user back exactly their VirtualService.
   ASSERT_TRUE(router->finalize(canary_, nullptr));
   Json back = vs();
-  EXPECT_EQ(back["spec"], (*existing)[0]["spec"]);
+  EXPECT_EQ(back["spec"], existing["spec"]);
   EXPECT_FALSE(back["metadata"]["annotations"].contains("aviary.io/original-spec"));
   EXPECT_FALSE(back["metadata"].value("labels", Json::object()).contains("app.kubernetes.io/managed-by"));
 }

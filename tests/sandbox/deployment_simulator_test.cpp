@@ -24,6 +24,16 @@ Json deployment(const std::string& name, const std::string& readyAfter) {
                   {"spec", {{"containers", Json::array({{{"name", "c"}, {"image", "img:1"}}})}}}}}}}};
 }
 
+// A label change on Deployment `name` (not a new generation); many in a row outrun the simulator, whose
+// watch position then expires in a history of one event.
+void relabel(ObjectStore& store, const ResourceKind& kind, const std::string& name, int tick) {
+  ASSERT_TRUE(store.modify(kind, "default", name, [&](const Json& current) -> Result<Json> {
+    Json next = current;
+    next["metadata"]["labels"]["tick"] = std::to_string(tick);
+    return next;
+  }));
+}
+
 bool ready(ObjectStore& store, const ResourceKind& kind, const std::string& name) {
   auto d = store.get(kind, "default", name);
   return d && d->value("/status/readyReplicas"_json_pointer, 0) == 1 &&
@@ -51,13 +61,8 @@ TEST(DeploymentSimulator, ARolloutFinishesOnTimeWhileTheHistoryKeepsExpiring) {
     if (i < 20) {
       ASSERT_TRUE(store.create(*kind, "default", deployment(name, "1h")));
     } else {
-      for (int burst = 0; burst < 10; ++burst) {  // faster than the simulator reads: its position expires
-        ASSERT_TRUE(store.modify(*kind, "default", name, [&](const Json& current) -> Result<Json> {
-          Json next = current;
-          next["metadata"]["labels"]["tick"] = std::to_string(i * 10 + burst);  // not a new generation
-          return next;
-        }));
-      }
+      for (int burst = 0; burst < 10; ++burst)
+        ASSERT_NO_FATAL_FAILURE(relabel(store, *kind, name, i * 10 + burst));
     }
     std::this_thread::sleep_for(5ms);
     readyDuringChurn = ready(store, *kind, "web");
@@ -88,14 +93,8 @@ TEST(DeploymentSimulator, ADeploymentCreatedAgainUnderItsNameIsRolledOutAgain) {
   DeploymentSimulator simulator(store, registry);
   simulator.start();
   ASSERT_TRUE(store.create(*kind, "default", deployment("other", "1h")));
-  auto burst = [&](int tick) {  // faster than the simulator reads: its position expires
-    for (int i = 0; i < 20; ++i) {
-      ASSERT_TRUE(store.modify(*kind, "default", "other", [&](const Json& current) -> Result<Json> {
-        Json next = current;
-        next["metadata"]["labels"]["tick"] = std::to_string(tick * 100 + i);
-        return next;
-      }));
-    }
+  auto burst = [&](int tick) {
+    for (int i = 0; i < 20; ++i) ASSERT_NO_FATAL_FAILURE(relabel(store, *kind, "other", tick * 100 + i));
   };
   for (int round = 0; round < 3; ++round) {  // three recreations: each must roll out again
     ASSERT_TRUE(store.create(*kind, "default", deployment("web", "50ms")));
@@ -103,9 +102,9 @@ TEST(DeploymentSimulator, ADeploymentCreatedAgainUnderItsNameIsRolledOutAgain) {
     ASSERT_TRUE(ready(store, *kind, "web")) << "round " << round;
     const long long relistsBefore = simulator.relists();
     ASSERT_TRUE(store.remove(*kind, "default", "web"));
-    burst(round * 2);
+    ASSERT_NO_FATAL_FAILURE(burst(round * 2));
     ASSERT_TRUE(store.create(*kind, "default", deployment("web", "50ms")));
-    burst(round * 2 + 1);
+    ASSERT_NO_FATAL_FAILURE(burst(round * 2 + 1));
     for (int i = 0; i < 300 && !ready(store, *kind, "web"); ++i) std::this_thread::sleep_for(10ms);
     EXPECT_TRUE(ready(store, *kind, "web")) << "round " << round << ": the new object was never rolled out";
     EXPECT_GT(simulator.relists(), relistsBefore) << "round " << round << ": no relist, nothing tested";
