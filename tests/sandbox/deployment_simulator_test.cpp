@@ -83,8 +83,11 @@ TEST(DeploymentSimulator, ARolloutFinishesOnTimeWhileTheHistoryKeepsExpiring) {
 }
 
 // A Deployment deleted and created again under the same name is a new rollout, though its generation is 1
-// again. With a history of one event and writes in bursts, the simulator misses the deletion and the
-// creation and finds the new object in a relist: only its uid tells it apart from the finished rollout.
+// again. With a history of one event and writes in bursts, the simulator usually misses the deletion and
+// the creation and finds the new object in a relist, where only its uid tells it apart from the finished
+// rollout. Whether a given burst outruns it depends on the scheduler (with bursts of 20 writes, 1 round in
+// 10 did not, 6 in 10 with both cores busy; with 50, none did in 150 rounds under that load), so every
+// recreation must roll out again and most must have gone through a relist.
 TEST(DeploymentSimulator, ADeploymentCreatedAgainUnderItsNameIsRolledOutAgain) {
   ObjectStore store(1);
   ResourceRegistry registry;
@@ -94,9 +97,11 @@ TEST(DeploymentSimulator, ADeploymentCreatedAgainUnderItsNameIsRolledOutAgain) {
   simulator.start();
   ASSERT_TRUE(store.create(*kind, "default", deployment("other", "1h")));
   auto burst = [&](int tick) {
-    for (int i = 0; i < 20; ++i) ASSERT_NO_FATAL_FAILURE(relabel(store, *kind, "other", tick * 100 + i));
+    for (int i = 0; i < 50; ++i) ASSERT_NO_FATAL_FAILURE(relabel(store, *kind, "other", tick * 100 + i));
   };
-  for (int round = 0; round < 3; ++round) {  // three recreations: each must roll out again
+  constexpr int kRounds = 10;
+  int relisted = 0;
+  for (int round = 0; round < kRounds; ++round) {  // each recreation must roll out again
     ASSERT_TRUE(store.create(*kind, "default", deployment("web", "50ms")));
     for (int i = 0; i < 300 && !ready(store, *kind, "web"); ++i) std::this_thread::sleep_for(10ms);
     ASSERT_TRUE(ready(store, *kind, "web")) << "round " << round;
@@ -107,9 +112,10 @@ TEST(DeploymentSimulator, ADeploymentCreatedAgainUnderItsNameIsRolledOutAgain) {
     ASSERT_NO_FATAL_FAILURE(burst(round * 2 + 1));
     for (int i = 0; i < 300 && !ready(store, *kind, "web"); ++i) std::this_thread::sleep_for(10ms);
     EXPECT_TRUE(ready(store, *kind, "web")) << "round " << round << ": the new object was never rolled out";
-    EXPECT_GT(simulator.relists(), relistsBefore) << "round " << round << ": no relist, nothing tested";
+    if (simulator.relists() > relistsBefore) ++relisted;
     ASSERT_TRUE(store.remove(*kind, "default", "web"));
   }
+  EXPECT_GE(relisted, kRounds / 2) << "too few recreations went through a relist: little was tested";
   simulator.stop();
 }
 
