@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Aviary's scale harness (issue 15).
 
-Starts the sandbox's API server and the operator as separate processes, creates N Deployments and
+Starts an API server (the sandbox's, or with `--bed kube` the real control plane: kube-apiserver with
+API Priority and Fairness, etcd, kube-controller-manager, kube-scheduler and kwok, the operator under its
+ServiceAccount and shipped RBAC) and the operator as separate processes, creates N Deployments and
 Canaries across namespaces (Istio; interval, stepWeight and maxWeight as flags), waits until every Canary
 is Initialized, gives all of them a new revision at once, follows every release to its end through a
 watch, restarts the operator with the N Canaries in place, and prints what it measured:
@@ -12,6 +14,9 @@ watch, restarts the operator with the N Canaries in place, and prints what it me
   analysis interval (p50, p99, max);
 - Kubernetes API requests by verb (the operator's aviary_kube_api_requests_total) per step, and the
   client-side rate limiter's waiting time (aviary_kube_client_throttle_seconds_total);
+- the API server side's CPU per step (the sandbox process, or kube-apiserver + etcd), the answers the
+  operator got by HTTP code (429: shed by the server) and, on the real server, what APF did by priority
+  level (requests dispatched, rejected, mean queue wait);
 - time to ready (/readyz) and until every Canary is Initialized; after a restart, time to ready and until
   every Canary has been reconciled once with the queue empty.
 
@@ -41,7 +46,8 @@ import time
 import urllib.parse
 from concurrent.futures import ThreadPoolExecutor
 
-CLK_TCK = os.sysconf("SC_CLK_TCK")
+from beds import KubeBed, SandboxBed, flowcontrol, flowcontrol_delta, parse_exposition, proc_cpu_seconds, wait_for_line
+
 CANARIES = "/apis/aviary.io/v1beta1/canaries"
 
 
@@ -50,13 +56,6 @@ def log(msg):
 
 
 # ---------------------------------------------------------------- processes
-
-
-def proc_cpu_seconds(pid):
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    # fields[11], fields[12] are utime and stime (fields 14 and 15 of proc(5), after pid and comm).
-    return (int(fields[11]) + int(fields[12])) / CLK_TCK
 
 
 def proc_rss_mib(pid):
@@ -83,50 +82,7 @@ class RssSampler(threading.Thread):
             time.sleep(0.2)
 
 
-def wait_for_line(path, pattern, timeout=60):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        with open(path) as f:
-            m = re.search(pattern, f.read())
-        if m:
-            return m
-        time.sleep(0.05)
-    raise RuntimeError(f"{path}: no line matching {pattern!r} within {timeout}s")
-
-
-# ---------------------------------------------------------------- Kubernetes API over HTTP
-
-
-class Api:
-    """A keep-alive connection per thread to the sandbox's plain-HTTP API server."""
-
-    def __init__(self, url):
-        u = urllib.parse.urlparse(url)
-        self.host, self.port = u.hostname, u.port
-        self.local = threading.local()
-
-    def conn(self):
-        c = getattr(self.local, "conn", None)
-        if c is None:
-            c = self.local.conn = http.client.HTTPConnection(self.host, self.port, timeout=60)
-        return c
-
-    def request(self, method, path, body=None, content_type="application/json", ok=(200, 201)):
-        data = json.dumps(body).encode() if body is not None else None
-        headers = {"Content-Type": content_type} if data is not None else {}
-        for attempt in range(3):
-            try:
-                c = self.conn()
-                c.request(method, path, body=data, headers=headers)
-                r = c.getresponse()
-                text = r.read()
-                if r.status not in ok:
-                    raise RuntimeError(f"{method} {path}: {r.status} {text[:300]!r}")
-                return json.loads(text) if text else None
-            except (http.client.HTTPException, ConnectionError):
-                self.local.conn = None
-                if attempt == 2:
-                    raise
+# ---------------------------------------------------------------- the operator's metrics
 
 
 def http_get(url, timeout=5):
@@ -207,18 +163,8 @@ def steady_state(history, t0, sampler, step_weight, max_weight):
 
 
 def scrape(url):
-    """Samples of a Prometheus text exposition: {(name, frozenset(labels)): value}."""
-    status, text = http_get(url + "/metrics")
-    out = {}
-    for line in text.splitlines():
-        if not line or line.startswith("#"):
-            continue
-        m = re.match(r"([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})?\s+(\S+)", line)
-        if not m:
-            continue
-        labels = frozenset(re.findall(r'(\w+)="((?:[^"\\]|\\.)*)"', m.group(3) or ""))
-        out[(m.group(1), labels)] = float(m.group(4))
-    return out
+    """The operator's own /metrics: {(name, frozenset(labels)): value}."""
+    return parse_exposition(http_get(url + "/metrics")[1])
 
 
 def by_label(samples, name, label):
@@ -345,9 +291,9 @@ def canary(name, ns, args):
 class CanaryWatch(threading.Thread):
     """Follows every Canary's status: when each phase and weight was first seen."""
 
-    def __init__(self, api_url):
+    def __init__(self, api):
         super().__init__(daemon=True)
-        self.api = Api(api_url)
+        self.api = api
         self.lock = threading.Lock()
         self.state = {}        # key -> (phase, weight)
         self.history = {}      # key -> [(t, phase, weight)]
@@ -369,7 +315,7 @@ class CanaryWatch(threading.Thread):
                 self.observe(item, time.time())
             rv = listed["metadata"]["resourceVersion"]
             while True:
-                c = http.client.HTTPConnection(self.api.host, self.api.port, timeout=3600)
+                c = self.api.connect(timeout=3600)
                 c.request("GET", f"{CANARIES}?watch=1&allowWatchBookmarks=true&resourceVersion={rv}")
                 r = c.getresponse()
                 for line in r:
@@ -466,33 +412,25 @@ def run(args):
     report = {"n": args.n, "namespaces": -(-args.n // args.per_namespace), "interval_s": args.interval,
               "step_weight": args.step_weight, "max_weight": args.max_weight, "workers": args.workers,
               "prometheus": args.prometheus, "cores": os.cpu_count(), "date": time.strftime("%Y-%m-%d")}
+    bed = KubeBed(args, work) if args.bed == "kube" else SandboxBed(args, work)
+    report["bed"] = bed.name
+    if bed.name == "kube":
+        report["control_plane_qps"] = args.control_plane_qps
     try:
-        # The sandbox: plain HTTP on loopback, its CRDs and Aviary's.
-        sandbox_log = os.path.join(work, "sandbox.log")
-        cmd = [os.path.join(args.build_dir, "sandbox", "aviary-sandbox"), "--listen", "127.0.0.1:0",
-               "--apply", os.path.join(args.source_dir, "sandbox", "crds"),
-               "--apply", os.path.join(args.source_dir, "crds"),
-               "--kubeconfig-out", os.path.join(work, "kubeconfig"), "--log-level", "warn"]
-        if args.prometheus == "real":
-            cmd.append("--prometheus")
-        sandbox = subprocess.Popen(cmd, stdout=open(sandbox_log, "w"), stderr=subprocess.STDOUT)
-        procs.append(sandbox)
-        api_url = wait_for_line(sandbox_log, r"aviary-sandbox listening on (http://\S+)").group(1)
-        if args.prometheus == "real":
-            prometheus_url = wait_for_line(sandbox_log, r"prometheus listening on (http://\S+)", 120).group(1)
-        else:
+        bed.start()
+        prometheus_url = bed.prometheus_url
+        if prometheus_url is None:
             responder = Responder(("127.0.0.1", 0), ResponderHandler)
             threading.Thread(target=responder.serve_forever, daemon=True).start()
             prometheus_url = f"http://127.0.0.1:{responder.server_address[1]}"
-        api = Api(api_url)
-        api.request("POST", "/api/v1/namespaces", {"metadata": {"name": "aviary-system"}})
-        log(f"sandbox at {api_url}, metric queries answered by "
+        api = bed.api
+        log(f"{bed.name} API server at {bed.url}, metric queries answered by "
             f"{'the real Prometheus at ' + prometheus_url if args.prometheus == 'real' else 'the harness (' + prometheus_url + ')'}")
 
-        watch = CanaryWatch(api_url)
+        watch = CanaryWatch(api)
         watch.start()
 
-        op = Operator(args, work, os.path.join(work, "kubeconfig"), prometheus_url, "first")
+        op = Operator(args, work, bed.operator_kubeconfig, prometheus_url, "first")
         procs.append(op.proc)
         report["ready_empty_s"] = op.wait_ready()
         time.sleep(2)
@@ -535,6 +473,7 @@ def run(args):
         # A new revision on every Deployment at once.
         before = scrape(op.url)
         queries0 = ResponderHandler.queries
+        server_cpu0, apf0 = bed.server_cpu(), flowcontrol(bed.server_metrics())
         cpu0 = op.cpu()
         op.rss.peak = 0.0
         t0 = time.time()
@@ -553,13 +492,18 @@ def run(args):
         watch.wait({"Succeeded"}, args.n, args.timeout, "Succeeded")
         report["release_s"] = time.time() - t0
         report["release_cpu_s"] = op.cpu() - cpu0
+        report["release_server_cpu_s"] = bed.server_cpu() - server_cpu0
+        report["apf"] = flowcontrol_delta(apf0, flowcontrol(bed.server_metrics())) if bed.name == "kube" else None
         report["rss_peak_mib"] = op.rss.peak
         after = scrape(op.url)
         sampler.running = False
         report["prometheus_queries"] = ResponderHandler.queries - queries0 if args.prometheus != "real" else None
 
         # Steps and their lateness, from the watch's history of the release.
-        lateness, steps, failed = [], 0, 0
+        # The first step (weight 0 -> stepWeight) also waits for the canary's pods to become ready, which on
+        # the real control plane is kube-controller-manager's, the scheduler's and kwok's work: its lateness
+        # is reported apart too (the later steps wait on the operator and the API server alone).
+        lateness, later, steps, failed = [], [], 0, 0
         with watch.lock:
             for key, hist in watch.history.items():
                 release = [h for h in hist if h[0] >= t0]
@@ -570,6 +514,8 @@ def run(args):
                     if prev is not None and weight != prev[1]:
                         steps += 1
                         lateness.append(t - prev[0] - args.interval)
+                        if prev[1] > 0:
+                            later.append(t - prev[0] - args.interval)
                     if prev is None or weight != prev[1]:
                         prev = (t, weight)
                 if any(h[1] == "Failed" for h in release):
@@ -580,8 +526,11 @@ def run(args):
         report["lateness_p50_s"] = percentile(lateness, 50)
         report["lateness_p99_s"] = percentile(lateness, 99)
         report["lateness_max_s"] = max(lateness) if lateness else float("nan")
+        report["later_steps_lateness_p50_p99_max_s"] = [percentile(later, 50), percentile(later, 99),
+                                                         max(later) if later else float("nan")]
         report["planned_release_s"] = planned * args.interval
         report["cpu_per_step_ms"] = 1000.0 * report["release_cpu_s"] / max(1, steps)
+        report["server_cpu_per_step_ms"] = 1000.0 * report["release_server_cpu_s"] / max(1, steps)
 
         reqs_before = by_label(before, "aviary_kube_api_requests_total", "verb")
         reqs_after = by_label(after, "aviary_kube_api_requests_total", "verb")
@@ -591,18 +540,29 @@ def run(args):
         t_before = by_label(before, "aviary_kube_client_throttle_seconds_total", "client")
         t_after = by_label(after, "aviary_kube_client_throttle_seconds_total", "client")
         report["throttle_s"] = {c: round(v - t_before.get(c, 0.0), 2) for c, v in sorted(t_after.items())}
+        c_before = by_label(before, "aviary_kube_api_requests_total", "code")
+        c_after = by_label(after, "aviary_kube_api_requests_total", "code")
+        report["answers_by_code"] = {c: int(v - c_before.get(c, 0)) for c, v in sorted(c_after.items())
+                                     if v - c_before.get(c, 0)}
         with watch.lock:
             report["steady_state"] = steady_state(watch.history, t0, sampler, args.step_weight, args.max_weight)
         if report["steady_state"]:
             log(f"steady state (mid-release steps only): {report['steady_state']}")
         log(f"all released in {report['release_s']:.1f}s (planned {report['planned_release_s']}s); "
             f"{steps} steps, lateness p50 {report['lateness_p50_s']:.2f}s p99 {report['lateness_p99_s']:.2f}s "
-            f"max {report['lateness_max_s']:.2f}s; CPU {report['release_cpu_s']:.1f}s "
+            f"max {report['lateness_max_s']:.2f}s (after the first step: "
+            f"{' / '.join(f'{x:.2f}' for x in report['later_steps_lateness_p50_p99_max_s'])}s); "
+            f"CPU {report['release_cpu_s']:.1f}s "
             f"({report['cpu_per_step_ms']:.2f} ms/step); peak RSS {report['rss_peak_mib']:.1f} MiB")
+        log(f"the {bed.name} API server's CPU: {report['release_server_cpu_s']:.1f}s "
+            f"({report['server_cpu_per_step_ms']:.2f} ms/step); the operator's answers by code "
+            f"{report['answers_by_code']}; client throttling {report['throttle_s']}")
+        if report["apf"] is not None:
+            log(f"API Priority and Fairness by priority level: {report['apf']}")
 
         # A restart with N Canaries in place.
         op.stop()
-        op = Operator(args, work, os.path.join(work, "kubeconfig"), prometheus_url, "restart")
+        op = Operator(args, work, bed.operator_kubeconfig, prometheus_url, "restart")
         procs.append(op.proc)
         report["restart_ready_s"] = op.wait_ready()
         start = op.started
@@ -621,13 +581,14 @@ def run(args):
         op.stop()
         return report
     finally:
-        for p in procs:
+        for p in procs:  # the operators first, then the API server they talk to
             if p.poll() is None:
                 p.terminate()
                 try:
                     p.wait(10)
                 except subprocess.TimeoutExpired:
                     p.kill()
+        bed.stop()
         if args.keep:
             log(f"logs kept in {work}")
         else:
@@ -645,6 +606,12 @@ def main():
     p.add_argument("--workers", type=int, default=2, help="the operator's --workers")
     p.add_argument("--kube-api-qps", type=float, default=None, help="the operator's --kube-api-qps")
     p.add_argument("--kube-api-burst", type=int, default=None, help="the operator's --kube-api-burst")
+    p.add_argument("--bed", choices=["sandbox", "kube"], default="sandbox",
+                   help="the API server: Aviary's sandbox, or the real control plane (kube-apiserver, etcd, "
+                        "kube-controller-manager, kube-scheduler, kwok; the operator under its ServiceAccount)")
+    p.add_argument("--control-plane-qps", type=int, default=500,
+                   help="--bed kube: kube-controller-manager's and kube-scheduler's --kube-api-qps (burst twice "
+                        "that); their defaults (20, 50) make the Deployment controller the bottleneck at 1,000")
     p.add_argument("--prometheus", choices=["responder", "real"], default="responder")
     p.add_argument("--timeout", type=int, default=1800, help="seconds allowed for each phase")
     p.add_argument("--build-dir", default=os.path.join(here, "..", "..", "build"))
@@ -655,6 +622,10 @@ def main():
                    help="a command the operator runs under, e.g. 'heaptrack -o /tmp/aviary' (a profile; the "
                         "CPU and RSS reported are then the wrapper's)")
     args = p.parse_args()
+    # A SIGTERM (a timeout, a Ctrl-C from a wrapper) still stops what the run started.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    if args.bed == "kube" and args.prometheus == "real":
+        p.error("--bed kube answers metric queries with the responder (the real Prometheus runs on the sandbox)")
     report = run(args)
     print(json.dumps(report, indent=2))
     if args.json:

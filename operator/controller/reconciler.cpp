@@ -22,6 +22,7 @@
 #include "operator/core/random_token.h"
 #include "operator/core/text_safety.h"
 #include "operator/kube/object_sync.h"
+#include "operator/kube/status_patch.h"
 
 namespace aviary::controller {
 namespace {
@@ -630,11 +631,11 @@ ReconcileOutcome Reconciler::reconcile(const std::string& key) {
 
   Json status = api::encodeStatus(plan.status);
   if (status != api::encodeStatus(decoded.canary.status)) {
-    Json next = canaryJson;
-    next["status"] = status;
     // The watch may deliver the write's echo before its answer comes back: isOwnEcho holds it.
     auto writing = statusWrites_.begin(key);
-    Result<Json> written = client_.update(kCanaries, c.ns, next, "status");
+    // A patch of what changed, valid only for the version planned from (the Canary is not copied or sent).
+    Result<Json> written = client_.patch(kCanaries, c.ns, c.name, kube::PatchType::Json,
+                                         kube::statusPatch(canaryJson, status), "status");
     const kube::SeenDuringWrite echoes = writing.end();
     const std::string made = written ? resourceVersionOf(*written) : std::string();
     // A version seen during the write other than the one it made is someone else's later change (one
@@ -646,7 +647,8 @@ ReconcileOutcome Reconciler::reconcile(const std::string& key) {
       // The last finalizer was ours: the Canary is gone, nothing left to record on it.
     } else if (!written) {
       spdlog::debug("canary {}: status write: {}", key, written.error().message);
-      return {std::nullopt, written.error()};  // a conflict: retried from the fresh object
+      return {std::nullopt,
+              written.error()};  // changed meanwhile (the patch's test): retried from the fresh object
     } else if (made != c.resourceVersion) {
       // Only a write that changed the object: the API server answers a write that changes nothing (a
       // field its schema prunes, say) with the same version and sends no event (found on the real

@@ -27,6 +27,12 @@ Result<Json> WriteThroughCache::remember(const ResourceType& type, const std::st
   const bool stale = seen != seen_.end() && answer && resourceVersionOf(*answer) != seen->second;
   if (seen != seen_.end()) seen_.erase(seen);
   if (answer && !stale && answer->is_object() && answer->contains("metadata")) {
+    // managedFields (Server-Side Apply's bookkeeping, on every object the real API server returns; often
+    // larger than the rest of a Service) is dropped from the answer and its copy: nothing in Aviary reads
+    // it, and a PUT built from the copy that omits it leaves the server's unchanged (API reference, "Field
+    // management": only an explicit list replaces it).
+    if (auto metadata = answer->find("metadata"); metadata != answer->end() && metadata->is_object())
+      metadata->erase("managedFields");
     Entry& e = entries_[k];
     e.packed = Json::to_msgpack(*answer);
     e.packed.shrink_to_fit();

@@ -17,7 +17,9 @@
 # Environment: KUBE_BIN (folder with the six commands; default: what scripts/build-kube.sh prints),
 #   AVIARY_KUBE_NODES (number of fake nodes, default 2), AVIARY_KUBE_VERBOSITY (components' -v, default 1),
 #   AVIARY_KUBE_CONTROLLERS (kube-controller-manager --controllers; '*' for all), AVIARY_KUBE_SMOKE=0 to
-#   skip the Deployment check.
+#   skip the Deployment check, AVIARY_KUBE_CLIENT_QPS (kube-controller-manager's and kube-scheduler's
+#   --kube-api-qps, their burst twice that; default: theirs, 20 and 50: at 1,000 Deployments created at once
+#   the Deployment controller then makes ~7 pods a second, so the scale harness raises it as large clusters do).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -213,6 +215,10 @@ start kube-apiserver "$bin/kube-apiserver" \
   --v "$verbosity"
 
 # The other components retry until the API server answers; starting them now overlaps their start-up.
+client_rate=()
+if [[ -n ${AVIARY_KUBE_CLIENT_QPS:-} ]]; then
+  client_rate=(--kube-api-qps "$AVIARY_KUBE_CLIENT_QPS" --kube-api-burst "$((AVIARY_KUBE_CLIENT_QPS * 2))")
+fi
 start kube-controller-manager "$bin/kube-controller-manager" \
   --kubeconfig "$dir/controller-manager.kubeconfig" \
   --authentication-kubeconfig "$dir/controller-manager.kubeconfig" \
@@ -221,13 +227,13 @@ start kube-controller-manager "$bin/kube-controller-manager" \
   --leader-elect=false --controllers "$controllers" --use-service-account-credentials=true \
   --service-account-private-key-file "$pki/sa.key" --root-ca-file "$pki/ca.crt" \
   --cluster-signing-cert-file "$pki/ca.crt" --cluster-signing-key-file "$pki/ca.key" \
-  --profiling=false --v "$verbosity"
+  --profiling=false --v "$verbosity" "${client_rate[@]}"
 start kube-scheduler "$bin/kube-scheduler" \
   --kubeconfig "$dir/scheduler.kubeconfig" \
   --authentication-kubeconfig "$dir/scheduler.kubeconfig" \
   --authorization-kubeconfig "$dir/scheduler.kubeconfig" \
   --bind-address 127.0.0.1 --secure-port 0 \
-  --leader-elect=false --profiling=false --v "$verbosity"
+  --leader-elect=false --profiling=false --v "$verbosity" "${client_rate[@]}"
 HOME="$dir/kwok-home" start kwok "$bin/kwok" \
   --kubeconfig "$dir/admin.kubeconfig" --config "$here/kwok-stages.yaml" \
   --manage-all-nodes=false --manage-nodes-with-annotation-selector kwok.x-k8s.io/node=fake \

@@ -94,7 +94,7 @@ TEST_F(CanaryE2E, TheOperatorExposesFlaggersSeriesAndItsHealth) {
        R"(aviary_canary_total{namespace="e2e-metrics"} 1)",
        R"(aviary_canary_duration_seconds_count{name="podinfo",namespace="e2e-metrics"} 1)",
        R"(aviary_canary_metric_analysis{name="podinfo",namespace="e2e-metrics",metric="request-success-rate"} 100)",
-       R"(aviary_kube_api_requests_total{verb="update",code="200"} )",
+       R"(aviary_kube_api_requests_total{verb="patch",code="200"} )",
        "aviary_reconcile_duration_seconds_count ", "aviary_prometheus_query_duration_seconds_count ",
        "aviary_workqueue_depth "}) {
     EXPECT_NE(scraped.find(series), std::string::npos) << series << " in\n" << scraped;

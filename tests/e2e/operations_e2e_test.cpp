@@ -194,7 +194,7 @@ TEST_F(OperationsE2E, ShutdownIsBoundedWhenTheApiServerStopsAnswering) {
   ChildProcess op(world->operatorCommand({"--graceful-shutdown-timeout", "2"}), world->dir + "/hang.log");
   ASSERT_TRUE(eventually([&] { return op.log().find("leads (Lease") != std::string::npos; }, 20s))
       << op.log();
-  // Writes of Canaries now hang: the release's first status update never returns.
+  // Writes of Canaries now hang: the release's first status write never returns.
   for (const char* verb : {"update", "patch"})
     fault({{"resource", "canaries"}, {"verb", verb}, {"hang", true}});
   setImage("e2e-hang");
@@ -338,7 +338,7 @@ TEST_F(OperationsE2E, ApiFaultsDuringAReleaseChangeNeitherItsOutcomeNorItsSteps)
   setImage("e2e-faults");
   // Errors on the operator's writes (500, 429 with Retry-After, 503), slow answers, write conflicts, 410
   // on the next watches, and every watch dropped every 2 s for the whole release.
-  fault({{"resource", "canaries"}, {"verb", "update"}, {"status", 500}, {"count", 2}});
+  fault({{"resource", "canaries"}, {"verb", "patch"}, {"status", 500}, {"count", 2}});  // status writes
   fault({{"resource", "deployments"}, {"verb", "patch"}, {"status", 429}, {"retryAfter", "1"}, {"count", 2}});
   fault({{"resource", "deployments"}, {"verb", "update"}, {"status", 503}, {"count", 1}});
   fault({{"resource", "virtualservices"}, {"latencyMs", 800}, {"count", 6}});
