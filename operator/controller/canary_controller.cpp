@@ -70,9 +70,8 @@ CanaryController::CanaryController(kube::KubeClient& client, ControllerOptions o
       configMaps_(client, watchOf(kube::resources::kConfigMaps, options_.ns), configMapProjection),
       secrets_(client, watchOf(kube::resources::kSecrets, options_.ns), secretProjection),
       ownedWatch_(client, ownedTypes(), options_.ns,
-                  [this](const auto& type, const auto& ns, const auto& name, const auto& rv) {
-                    onOwnedObjectChange(type, ns, name, rv);
-                  }),
+                  [this](const auto& type, const auto& ns, const auto& name, const auto& rv,
+                         const kube::Json* object) { onOwnedObjectChange(type, ns, name, rv, object); }),
       queue_(std::chrono::milliseconds(100), std::chrono::seconds(30)) {
   // The owned-object watch vouches for the write-through cache's copies: no re-reads on expiry.
   ownedObjects_.setWatchedVersions([this](const auto& type, const auto& ns, const auto& name) {
@@ -156,8 +155,10 @@ void CanaryController::enqueueNamespace(const kube::Json& object) {
 }
 
 void CanaryController::onOwnedObjectChange(const kube::ResourceType& type, const std::string& ns,
-                                           const std::string& name, const std::string& resourceVersion) {
-  if (!ownedObjects_.forgetIfChanged(type, ns, name, resourceVersion)) return;  // Aviary's own write
+                                           const std::string& name, const std::string& resourceVersion,
+                                           const kube::Json* object) {
+  // The delivered object becomes the cached copy before the owners are woken, so that they read nothing.
+  if (!ownedObjects_.forgetIfChanged(type, ns, name, resourceVersion, object)) return;  // Aviary's own
   wakeOwnersOf(ns, name);
 }
 

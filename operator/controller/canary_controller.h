@@ -37,9 +37,10 @@ class CanaryController {
  private:
   void enqueueForDeployment(const kube::Json& deployment);
   void enqueueNamespace(const kube::Json& object);
-  // Another client changed an object Aviary owns: wake the Canaries whose apex it belongs to.
+  // Another client changed an object Aviary owns (or the watch listed it): keep the delivered object
+  // (null: deleted) as the cached copy and wake the Canaries whose apex it belongs to.
   void onOwnedObjectChange(const kube::ResourceType& type, const std::string& ns, const std::string& name,
-                           const std::string& resourceVersion);
+                           const std::string& resourceVersion, const kube::Json* object);
   // Enqueues the Canaries whose apex the owned object `name` belongs to (apexCandidates).
   void wakeOwnersOf(const std::string& ns, const std::string& name);
   void work();

@@ -18,14 +18,15 @@ OwnedObjectWatch::OwnedObjectWatch(kube::KubeClient& client, const std::vector<k
                           {"name", meta.value("name", "")},
                           {"resourceVersion", kube::resourceVersionOf(o)}}}};
     });
-    auto report = [type, onChange](const kube::Json& o, bool deleted) {
+    auto report = [type, onChange](const kube::Json& o, const kube::Json* delivered) {
       const kube::Json& meta = o["metadata"];
       onChange(type, meta.value("namespace", ""), meta.value("name", ""),
-               deleted ? std::string() : kube::resourceVersionOf(o));
+               delivered ? kube::resourceVersionOf(o) : std::string(), delivered);
     };
-    informer->addHandlers({[report](const auto& o) { report(*o, false); },
-                           [report](const auto&, const auto& o) { report(*o, false); },
-                           [report](const auto& o) { report(*o, true); }});
+    kube::Informer<kube::Json>::Handlers handlers;
+    handlers.onDelete = [report](const auto& o) { report(*o, nullptr); };
+    handlers.onDelivered = [report](const kube::Json& whole, const auto& o) { report(*o, &whole); };
+    informer->addHandlers(std::move(handlers));
     informers_.push_back(std::move(informer));
     types_.push_back(type);
   }

@@ -3,7 +3,9 @@
 // when the write-through cache expires: a change whose resourceVersion is not the one Aviary last wrote
 // drops the cached copy and wakes the Canaries the object belongs to (issue 10 §5: drift).
 //
-// The informers keep a projection (namespace, name, resourceVersion) only. They are not waited for at
+// The informers keep a projection (namespace, name, resourceVersion) only; the whole object is handed to
+// the change callback as it arrives, so that the write-through cache can keep it instead of reading it
+// again (after a restart, every owned object arrives in the first list). They are not waited for at
 // start-up: a mesh whose CRDs are not installed leaves its informer retrying with backoff, harmlessly.
 #pragma once
 
@@ -21,9 +23,11 @@ namespace aviary::controller {
 class OwnedObjectWatch {
  public:
   // Called on the informers' threads for every add, update and delete: the object's type, namespace,
-  // name and resourceVersion ("" when it was deleted). Must be quick and thread-safe.
-  using OnChange = std::function<void(const kube::ResourceType& type, const std::string& ns,
-                                      const std::string& name, const std::string& resourceVersion)>;
+  // name and resourceVersion ("" when it was deleted), and the object as the list or watch delivered it
+  // (null when it was deleted; valid for the call only). Must be quick and thread-safe.
+  using OnChange =
+      std::function<void(const kube::ResourceType& type, const std::string& ns, const std::string& name,
+                         const std::string& resourceVersion, const kube::Json* object)>;
 
   // `ns`: "" watches every namespace.
   OwnedObjectWatch(kube::KubeClient& client, const std::vector<kube::ResourceType>& types,

@@ -2,10 +2,12 @@
 // (a transform keeps only what the controller reads, to keep memory low); Json keeps it whole.
 #pragma once
 
+#include <algorithm>
 #include <condition_variable>
 #include <functional>
 #include <mutex>
 #include <thread>
+#include <unordered_map>
 
 #include "operator/kube/reflector.h"
 #include "operator/kube/store.h"
@@ -23,6 +25,10 @@ class Informer final : private ReflectorSink {
     std::function<void(const Ptr&)> onAdd;
     std::function<void(const Ptr& before, const Ptr& after)> onUpdate;
     std::function<void(const Ptr&)> onDelete;
+    // Optional; when set, called instead of onAdd and onUpdate, with the object as the list or watch
+    // delivered it (before the transform) as well as its projection: for a handler that needs, at that
+    // moment only, what the projection does not keep. The object lives only for the call.
+    std::function<void(const Json& delivered, const Ptr& after)> onDelivered;
   };
 
   Informer(KubeClient& client, ReflectorOptions options, Transform transform = {})
@@ -83,15 +89,24 @@ class Informer final : private ReflectorSink {
   }
 
   void replace(std::vector<Json>&& items, const std::string&) override {
-    std::unordered_map<std::string, Ptr> fresh;
-    fresh.reserve(items.size());
-    for (const auto& item : items)
-      fresh[keyOf(item, namespaced_)] = std::make_shared<const T>(transform_(item));
-    auto changes = store_.replace(std::move(fresh));
     auto handlers = handlersSnapshot();
+    const bool wantsWhole =
+        std::any_of(handlers.begin(), handlers.end(), [](const Handlers& h) { return bool(h.onDelivered); });
+    std::unordered_map<std::string, Ptr> fresh;
+    std::unordered_map<std::string, const Json*> delivered;  // for onDelivered; `items` outlives it
+    fresh.reserve(items.size());
+    if (wantsWhole) delivered.reserve(items.size());
+    for (const auto& item : items) {
+      std::string key = keyOf(item, namespaced_);
+      fresh[key] = std::make_shared<const T>(transform_(item));
+      if (wantsWhole) delivered[std::move(key)] = &item;
+    }
+    auto changes = store_.replace(std::move(fresh));
     for (const auto& change : changes) {
       for (const auto& h : handlers) {
-        if (!change.before) {
+        if (change.after && h.onDelivered) {
+          h.onDelivered(*delivered.at(change.key), change.after);
+        } else if (!change.before) {
           if (h.onAdd) h.onAdd(change.after);
         } else if (!change.after) {
           if (h.onDelete) h.onDelete(change.before);
@@ -116,7 +131,9 @@ class Informer final : private ReflectorSink {
     Ptr fresh = std::make_shared<const T>(transform_(event.object));
     Ptr old = store_.upsert(key, fresh);
     for (const auto& h : handlers) {
-      if (!old) {
+      if (h.onDelivered) {
+        h.onDelivered(event.object, fresh);
+      } else if (!old) {
         if (h.onAdd) h.onAdd(fresh);
       } else if (h.onUpdate) {
         h.onUpdate(old, fresh);

@@ -18,28 +18,38 @@ std::string WriteThroughCache::key(const ResourceType& type, const std::string& 
   return type.group + "/" + type.plural + "/" + ns + "/" + name;
 }
 
+std::vector<std::uint8_t> WriteThroughCache::pack(Json& object) {
+  // managedFields (Server-Side Apply's bookkeeping, on every object the real API server returns; often
+  // larger than the rest of a Service) is dropped from the object and its copy: nothing in Aviary reads
+  // it, and a PUT built from the copy that omits it leaves the server's unchanged (API reference, "Field
+  // management": only an explicit list replaces it).
+  if (auto metadata = object.find("metadata"); metadata != object.end() && metadata->is_object())
+    metadata->erase("managedFields");
+  std::vector<std::uint8_t> packed = Json::to_msgpack(object);
+  packed.shrink_to_fit();
+  return packed;
+}
+
 Result<Json> WriteThroughCache::remember(const ResourceType& type, const std::string& ns,
                                          const std::string& name, Result<Json> answer) {
   if (!cached(type)) return answer;
   std::lock_guard lock(mutex_);
   const std::string k = key(type, ns, name);
   auto seen = seen_.find(k);
-  const bool stale = seen != seen_.end() && answer && resourceVersionOf(*answer) != seen->second;
+  auto entry = entries_.find(k);
+  const std::string version = answer ? resourceVersionOf(*answer) : std::string();
+  const bool stale =
+      answer &&
+      ((seen != seen_.end() && version != seen->second) ||
+       (entry != entries_.end() && entry->second.delivered && version != entry->second.resourceVersion));
   if (seen != seen_.end()) seen_.erase(seen);
   if (answer && !stale && answer->is_object() && answer->contains("metadata")) {
-    // managedFields (Server-Side Apply's bookkeeping, on every object the real API server returns; often
-    // larger than the rest of a Service) is dropped from the answer and its copy: nothing in Aviary reads
-    // it, and a PUT built from the copy that omits it leaves the server's unchanged (API reference, "Field
-    // management": only an explicit list replaces it).
-    if (auto metadata = answer->find("metadata"); metadata != answer->end() && metadata->is_object())
-      metadata->erase("managedFields");
     Entry& e = entries_[k];
-    e.packed = Json::to_msgpack(*answer);
-    e.packed.shrink_to_fit();
-    std::string version = resourceVersionOf(*answer);
+    e.packed = pack(*answer);
     if (version != e.resourceVersion) e.synced = 0;  // what was synced was another version
-    e.resourceVersion = std::move(version);
+    e.resourceVersion = version;
     e.at = clock_.now();
+    e.delivered = false;
   } else {
     entries_.erase(key(type, ns, name));  // a conflict or any failure: the next read asks the server
   }
@@ -206,7 +216,8 @@ Result<std::unique_ptr<WatchStream>> WriteThroughCache::watch(const ResourceType
 }
 
 bool WriteThroughCache::forgetIfChanged(const ResourceType& type, const std::string& ns,
-                                        const std::string& name, const std::string& resourceVersion) {
+                                        const std::string& name, const std::string& resourceVersion,
+                                        const Json* delivered) {
   if (!cached(type)) return false;
   const std::string k = key(type, ns, name);
   if (writing_.hold(k, resourceVersion)) return false;  // judged by write() against its answer
@@ -218,6 +229,16 @@ bool WriteThroughCache::forgetIfChanged(const ResourceType& type, const std::str
   if (it != entries_.end()) entries_.erase(it);
   if (resourceVersion.empty()) {
     seen_.erase(k);
+  } else if (delivered && resourceVersionOf(*delivered) == resourceVersion) {
+    // Packed under the lock: a read's answer for this object must not slip in between (it would be
+    // cached, though it may be older). A Service or a route packs in a few microseconds.
+    Json copy = *delivered;
+    Entry& e = entries_[k];
+    e.packed = pack(copy);
+    e.resourceVersion = resourceVersion;
+    e.at = clock_.now();
+    e.delivered = true;
+    seen_.erase(k);  // the entry carries what was seen
   } else {
     seen_[k] = resourceVersion;
   }

@@ -4,7 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <mutex>
 #include <set>
+#include <vector>
 
 #include "operator/kube/http_kube_client.h"
 #include "tests/support/eventually.h"
@@ -216,6 +219,44 @@ TEST_F(InformerTest, StoresProjectionsWithCustomIndex) {
   server_.erase(kDeployments, "test", "a");
   ASSERT_TRUE(eventually([&] { return informer.store().byIndex("app", "a").empty(); }));
   EXPECT_EQ(rec.count(rec.deleted, "a"), 1u);
+}
+
+// onDelivered hands over what the projection drops, for the moment of the delivery: from the list and
+// from the watch, instead of onAdd/onUpdate; a deletion still goes to onDelete.
+TEST_F(InformerTest, DeliversTheWholeObjectBesideItsProjection) {
+  server_.upsert(kDeployments, deployment("a", 2));
+  Informer<DeploymentSummary> informer(*client_, options(), [](const Json& j) {
+    return DeploymentSummary{j["metadata"].value("name", ""), 0, ""};
+  });
+  std::mutex m;
+  std::vector<std::pair<std::string, int>> delivered;  // name, spec.replicas of the whole object
+  std::vector<std::string> deleted;
+  std::atomic<int> addedOrUpdated{0};
+  Informer<DeploymentSummary>::Handlers handlers;
+  handlers.onAdd = [&](const auto&) { ++addedOrUpdated; };
+  handlers.onUpdate = [&](const auto&, const auto&) { ++addedOrUpdated; };
+  handlers.onDelete = [&](const auto& o) {
+    std::lock_guard l(m);
+    deleted.push_back(o->name);
+  };
+  handlers.onDelivered = [&](const Json& whole, const auto& projected) {
+    std::lock_guard l(m);
+    EXPECT_EQ(projected->name, whole["metadata"]["name"]);
+    delivered.emplace_back(projected->name, whole["spec"]["replicas"].get<int>());
+  };
+  informer.addHandlers(std::move(handlers));
+  informer.start();
+  ASSERT_TRUE(informer.waitForSync(5s));
+  server_.upsert(kDeployments, deployment("a", 3));
+  server_.erase(kDeployments, "test", "a");
+  ASSERT_TRUE(eventually([&] {
+    std::lock_guard l(m);
+    return !deleted.empty();
+  }));
+  std::lock_guard l(m);
+  EXPECT_EQ(delivered, (std::vector<std::pair<std::string, int>>{{"a", 2}, {"a", 3}}));
+  EXPECT_EQ(deleted, std::vector<std::string>{"a"});
+  EXPECT_EQ(addedOrUpdated, 0);
 }
 
 TEST_F(InformerTest, ResyncRevisitsEveryObject) {

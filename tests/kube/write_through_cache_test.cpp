@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
+#include <utility>
+
+#include "tests/support/forwarding_client.h"
 #include "tests/support/memory_kube_client.h"
 
 namespace aviary::kube {
@@ -29,6 +33,69 @@ TEST(WriteThroughCache, KeepsNoManagedFieldsButEveryAnnotation) {
   }
   EXPECT_EQ(cache.misses(), 1u);
   EXPECT_EQ(cache.hits(), 1u);
+}
+
+// A read served before another client's change, whose answer arrives after the watch delivered that
+// change: the delivered object is the newer; the answer must not replace it (it would be trusted for the
+// TTL while the server holds something else), nor may the delivered copy be kept beside it unjudged.
+TEST(WriteThroughCache, AReadsAnswerDoesNotReplaceANewerDeliveredCopy) {
+  testing::MemoryKubeClient server;
+  const Json service = Json::parse(R"({"apiVersion": "v1", "kind": "Service",
+    "metadata": {"name": "podinfo", "namespace": "apps"}, "spec": {"ports": [{"port": 9898}]}})");
+  ASSERT_TRUE(server.create(resources::kServices, "apps", service));
+  struct ChangeDuringRead : testing::ForwardingClient {
+    using ForwardingClient::ForwardingClient;
+    std::function<void()> afterServing;
+    Result<Json> get(const ResourceType& t, const std::string& ns, const std::string& name,
+                     const std::string& sub = "") override {
+      auto answer = inner_.get(t, ns, name, sub);
+      if (afterServing) std::exchange(afterServing, nullptr)();
+      return answer;
+    }
+  } reads(server);
+  WriteThroughCache cache(reads, {resources::kServices});
+  std::string theirVersion;
+  reads.afterServing = [&] {
+    Json theirs = *server.get(resources::kServices, "apps", "podinfo");
+    theirs["spec"]["ports"][0]["port"] = 80;
+    Json stored = *server.update(resources::kServices, "apps", theirs);
+    theirVersion = resourceVersionOf(stored);
+    EXPECT_TRUE(cache.forgetIfChanged(resources::kServices, "apps", "podinfo", theirVersion, &stored));
+  };
+  auto first = cache.get(resources::kServices, "apps", "podinfo");
+  ASSERT_TRUE(first);
+  EXPECT_EQ((*first)["spec"]["ports"][0]["port"], 9898) << "the answer as served";
+  auto second = cache.get(resources::kServices, "apps", "podinfo");
+  ASSERT_TRUE(second);
+  EXPECT_EQ((*second)["spec"]["ports"][0]["port"], 80) << "the older answer was not kept";
+  EXPECT_EQ(resourceVersionOf(*second), theirVersion);
+  EXPECT_EQ(cache.misses(), 2u) << "neither was trusted: the second read asked the server";
+  EXPECT_TRUE(cache.get(resources::kServices, "apps", "podinfo"));
+  EXPECT_EQ(cache.misses(), 2u) << "the answer that agrees with the watch is kept";
+}
+
+// The echo of a version the cache already holds changes nothing and wakes nobody; a delivered object of
+// another version replaces the copy and is served without a read, without managedFields.
+TEST(WriteThroughCache, ADeliveredObjectReplacesTheCopy) {
+  testing::MemoryKubeClient server;
+  Json service = Json::parse(R"({"apiVersion": "v1", "kind": "Service",
+    "metadata": {"name": "podinfo", "namespace": "apps"}, "spec": {"ports": [{"port": 9898}]}})");
+  ASSERT_TRUE(server.create(resources::kServices, "apps", service));
+  WriteThroughCache cache(server, {resources::kServices});
+  Json ours = *cache.get(resources::kServices, "apps", "podinfo");
+  EXPECT_FALSE(
+      cache.forgetIfChanged(resources::kServices, "apps", "podinfo", resourceVersionOf(ours), &ours));
+  Json theirs = ours;
+  theirs["spec"]["ports"][0]["port"] = 80;
+  theirs["metadata"]["managedFields"] = Json::array({{{"manager", "kubectl"}}});
+  theirs = *server.update(resources::kServices, "apps", theirs);
+  EXPECT_TRUE(
+      cache.forgetIfChanged(resources::kServices, "apps", "podinfo", resourceVersionOf(theirs), &theirs));
+  auto got = cache.get(resources::kServices, "apps", "podinfo");
+  ASSERT_TRUE(got);
+  EXPECT_EQ((*got)["spec"]["ports"][0]["port"], 80);
+  EXPECT_FALSE((*got)["metadata"].contains("managedFields"));
+  EXPECT_EQ(cache.misses(), 1u) << "only the first read";
 }
 
 }  // namespace
