@@ -523,8 +523,10 @@ class Planner {
       return;
     }
     if (obs_.target.progressDeadlineExceeded) {
+      // The Deployment's own deadline (its spec.progressDeadlineSeconds, judged by the Deployment
+      // controller), not the Canary's: the Canary's figure would misstate which one ran out.
       rollback("Rolling back " + id_ + ": canary deployment " + spec_.targetRef.name +
-               " exceeded its progress deadline (" + std::to_string(spec_.progressDeadlineSeconds) + "s)");
+               " exceeded its progress deadline (its Progressing condition says ProgressDeadlineExceeded)");
       return;
     }
     if (!obs_.target.ready) {

@@ -358,6 +358,12 @@ TEST(Planner, AnUnreadyCanaryHaltsAndTheProgressDeadlineRollsBack) {
   p = s.run();
   EXPECT_EQ(p.status.phase, Phase::Failed);
   EXPECT_EQ(p.actions, (std::vector<Action>{routes(0), scale(0)}));
+  // The Deployment's deadline ran out, not the Canary's (600 s here): the message must not name the latter.
+  EXPECT_NE(eventsOf(p).find("exceeded its progress deadline (its Progressing condition says "
+                             "ProgressDeadlineExceeded)"),
+            std::string::npos)
+      << eventsOf(p);
+  EXPECT_EQ(eventsOf(p).find("600s"), std::string::npos) << eventsOf(p);
 }
 
 // Issue 9 (real control plane): a Deployment scaled up from zero never reports ProgressDeadlineExceeded,
