@@ -27,7 +27,8 @@ class Informer final : private ReflectorSink {
     std::function<void(const Ptr&)> onDelete;
     // Optional; when set, called instead of onAdd and onUpdate, with the object as the list or watch
     // delivered it (before the transform) as well as its projection: for a handler that needs, at that
-    // moment only, what the projection does not keep. The object lives only for the call.
+    // moment only, what the projection does not keep. The object lives only for the call. A resync
+    // (setResyncPeriod) still calls onUpdate.
     std::function<void(const Json& delivered, const Ptr& after)> onDelivered;
   };
 

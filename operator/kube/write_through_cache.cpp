@@ -30,18 +30,22 @@ std::vector<std::uint8_t> WriteThroughCache::pack(Json& object) {
   return packed;
 }
 
+std::uint64_t WriteThroughCache::deliveryCount() const {
+  std::lock_guard lock(mutex_);
+  return deliveries_;
+}
+
 Result<Json> WriteThroughCache::remember(const ResourceType& type, const std::string& ns,
-                                         const std::string& name, Result<Json> answer) {
+                                         const std::string& name, Result<Json> answer, std::uint64_t asked) {
   if (!cached(type)) return answer;
   std::lock_guard lock(mutex_);
   const std::string k = key(type, ns, name);
   auto seen = seen_.find(k);
   auto entry = entries_.find(k);
   const std::string version = answer ? resourceVersionOf(*answer) : std::string();
-  const bool stale =
-      answer &&
-      ((seen != seen_.end() && version != seen->second) ||
-       (entry != entries_.end() && entry->second.delivered && version != entry->second.resourceVersion));
+  const bool stale = answer && ((seen != seen_.end() && version != seen->second) ||
+                                (entry != entries_.end() && entry->second.delivery > asked &&
+                                 version != entry->second.resourceVersion));
   if (seen != seen_.end()) seen_.erase(seen);
   if (answer && !stale && answer->is_object() && answer->contains("metadata")) {
     Entry& e = entries_[k];
@@ -49,7 +53,7 @@ Result<Json> WriteThroughCache::remember(const ResourceType& type, const std::st
     if (version != e.resourceVersion) e.synced = 0;  // what was synced was another version
     e.resourceVersion = version;
     e.at = clock_.now();
-    e.delivered = false;
+    e.delivery = 0;
   } else {
     entries_.erase(key(type, ns, name));  // a conflict or any failure: the next read asks the server
   }
@@ -91,11 +95,13 @@ Result<Json> WriteThroughCache::get(const ResourceType& type, const std::string&
         packed = e.packed;
       }))
     return Json::from_msgpack(packed);
+  std::uint64_t asked = 0;
   {
     std::lock_guard lock(mutex_);
     ++misses_;
+    asked = deliveries_;
   }
-  return remember(type, ns, name, inner_.get(type, ns, name));
+  return remember(type, ns, name, inner_.get(type, ns, name), asked);
 }
 
 bool WriteThroughCache::synced(const ResourceType& type, const std::string& ns, const std::string& name,
@@ -145,6 +151,7 @@ Result<Json> WriteThroughCache::write(const ResourceType& type, const std::strin
   if (!cached(type)) return call();
   const std::string k = key(type, ns, name);
   auto writing = writing_.begin(k);
+  const std::uint64_t asked = deliveryCount();
   Result<Json> answer = Error{ErrorCode::Internal, "the write did not run"};
   try {
     answer = call();
@@ -156,7 +163,7 @@ Result<Json> WriteThroughCache::write(const ResourceType& type, const std::strin
   }
   const SeenDuringWrite seen = writing.end();
   const std::string made = answer ? resourceVersionOf(*answer) : std::string();
-  if (!seen.othersChanged(made)) return remember(type, ns, name, std::move(answer));
+  if (!seen.othersChanged(made)) return remember(type, ns, name, std::move(answer), asked);
   {
     std::lock_guard lock(mutex_);
     entries_.erase(k);  // the server holds something newer than the answer: the next read asks it
@@ -226,10 +233,14 @@ bool WriteThroughCache::forgetIfChanged(const ResourceType& type, const std::str
   if (it != entries_.end() && !resourceVersion.empty() && it->second.resourceVersion == resourceVersion) {
     return false;  // the echo of what Aviary wrote or read
   }
+  // A copy from an answer may be newer than the delivery (the watch lags behind our writes); a copy from
+  // an earlier delivery is older (the watch delivers in order); no copy: the delivery is all there is.
+  const bool adopt = delivered && resourceVersionOf(*delivered) == resourceVersion &&
+                     (it == entries_.end() || it->second.delivery != 0);
   if (it != entries_.end()) entries_.erase(it);
   if (resourceVersion.empty()) {
     seen_.erase(k);
-  } else if (delivered && resourceVersionOf(*delivered) == resourceVersion) {
+  } else if (adopt) {
     // Packed under the lock: a read's answer for this object must not slip in between (it would be
     // cached, though it may be older). A Service or a route packs in a few microseconds.
     Json copy = *delivered;
@@ -237,7 +248,7 @@ bool WriteThroughCache::forgetIfChanged(const ResourceType& type, const std::str
     e.packed = pack(copy);
     e.resourceVersion = resourceVersion;
     e.at = clock_.now();
-    e.delivered = true;
+    e.delivery = ++deliveries_;
     seen_.erase(k);  // the entry carries what was seen
   } else {
     seen_[k] = resourceVersion;

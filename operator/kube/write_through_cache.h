@@ -61,12 +61,15 @@ class WriteThroughCache : public KubeClient, public SyncMemo {
   // A watch saw a change (or a deletion: resourceVersion "") of an object of a cached type: drops the
   // cached copy unless it is the version Aviary wrote or read last. True when the change was not Aviary's
   // own (the copy differed or none was kept), i.e. when whoever owns the object should look at it again.
-  // `delivered` (optional) is the object as the watch delivered it: it becomes the copy, so that the
-  // owner's next look costs no read (after a restart the watch's first list delivers every owned object:
-  // 6 reads per Canary saved). The version seen is remembered until the next answer for the object (with
-  // the delivered copy, as that copy's version), so an answer of another version that arrives after the
-  // change was seen (a read served before the change; a write's echo and another client's edit, both
-  // before the write returned) is not cached: the next read goes to the server.
+  // `delivered` (optional) is the object as the watch delivered it. When the cache holds no copy, or holds
+  // one an earlier delivery made (the watch's order makes this one newer), it becomes the copy, so that
+  // the owner's next look costs no read: after a restart the watch's first list delivers every owned
+  // object (6 reads per Canary saved). A copy made from an answer is not replaced by a delivery of another
+  // version, which may be older (a watch lagging behind our own writes): it is dropped, as without one.
+  // The version seen is remembered until the next answer for the object, so an answer of another version
+  // that arrives after the change was seen (a read served before the change; a write's echo and another
+  // client's edit, both before the write returned) is not cached: the next read goes to the server. An
+  // answer to a request that began after a delivery is newer than it, and is cached.
   // While Aviary writes the object, the change is held (false) until the write's answer: the echo of the
   // write itself then wakes nobody, and any other version is reported through the late-change callback.
   bool forgetIfChanged(const ResourceType& type, const std::string& ns, const std::string& name,
@@ -98,8 +101,10 @@ class WriteThroughCache : public KubeClient, public SyncMemo {
   bool withFresh(const ResourceType& type, const std::string& ns, const std::string& name,
                  const std::function<void(Entry&)>& use);
   // Remembers the server's answer to a write or read of the main resource; forgets on failure.
+  // `asked`: deliveryCount() when the request was sent (deliveries after it may be newer than the answer).
   Result<Json> remember(const ResourceType& type, const std::string& ns, const std::string& name,
-                        Result<Json> answer);
+                        Result<Json> answer, std::uint64_t asked);
+  std::uint64_t deliveryCount() const;
   // A write of the main resource: changes the watch reports meanwhile are judged against its answer.
   Result<Json> write(const ResourceType& type, const std::string& ns, const std::string& name,
                      const std::function<Result<Json>()>& call);
@@ -116,14 +121,15 @@ class WriteThroughCache : public KubeClient, public SyncMemo {
     std::vector<std::uint8_t> packed;
     std::string resourceVersion;
     Clock::TimePoint at;
-    std::uint64_t synced = 0;  // SyncMemo's digest for this version (0: none)
-    bool delivered = false;    // the watch delivered it: an answer of another version is not cached
+    std::uint64_t synced = 0;    // SyncMemo's digest for this version (0: none)
+    std::uint64_t delivery = 0;  // the delivery that made this copy (see deliveries_); 0: an answer
   };
   // The copy kept of an answer or a delivered object: MessagePack, without managedFields.
   static std::vector<std::uint8_t> pack(Json& object);
   std::map<std::string, Entry> entries_;
   std::map<std::string, std::string> seen_;  // key → resourceVersion a watch saw with no cached match
   uint64_t hits_ = 0, misses_ = 0;
+  std::uint64_t deliveries_ = 0;  // copies made from a watch's deliveries so far: their sequence
   WatchedVersion watched_;
   WatchCovers covers_;
   LateChange lateChange_;

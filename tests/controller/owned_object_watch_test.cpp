@@ -6,6 +6,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <mutex>
+#include <string>
+#include <vector>
+
 #include "operator/kube/http_kube_client.h"
 #include "operator/kube/object_sync.h"
 #include "operator/kube/write_through_cache.h"
@@ -54,8 +59,14 @@ TEST(OwnedObjectWatch, ListedAndChangedObjectsBecomeTheCachesCopies) {
   cache.setWatchedVersions([&](const auto& type, const auto& ns, const auto& name) {
     return watch.resourceVersion(type, ns, name);
   });
+  // The informer's store changes before its handlers run: what the cache holds is waited for through
+  // the wake-ups, which follow it.
+  auto wokenCount = [&] {
+    std::lock_guard lock(m);
+    return woken.size();
+  };
   watch.start();
-  ASSERT_TRUE(testing::eventually([&] { return watch.hasSynced(kube::resources::kServices); }, 5s));
+  ASSERT_TRUE(testing::eventually([&] { return wokenCount() == 2; }, 5s));
   const int getsBefore = server.countRequests("GET", "/api/v1/namespaces/apps/services/");
 
   auto primary = cache.get(kube::resources::kServices, "apps", "podinfo-primary");
@@ -67,29 +78,29 @@ TEST(OwnedObjectWatch, ListedAndChangedObjectsBecomeTheCachesCopies) {
   EXPECT_EQ(server.countRequests("GET", "/api/v1/namespaces/apps/services/"), getsBefore);
   {
     std::lock_guard lock(m);
-    EXPECT_EQ(woken.size(), 2u) << "a listed object the cache did not hold concerns its Canary";
+    std::sort(woken.begin(), woken.end());
+    EXPECT_EQ(woken, (std::vector<std::string>{"podinfo", "podinfo-primary"}))
+        << "a listed object the cache did not hold concerns its Canary";
   }
 
   // Another client's edit: the copy is the edited object as soon as the watch delivers it, unread.
   Json edited = server.get(kServices, "apps", "podinfo");
   edited["spec"]["ports"][0]["port"] = 80;
   const std::string editedVersion = server.upsert(kServices, edited)["metadata"]["resourceVersion"];
-  ASSERT_TRUE(testing::eventually(
-      [&] { return watch.resourceVersion(kube::resources::kServices, "apps", "podinfo") == editedVersion; },
-      5s));
+  ASSERT_TRUE(testing::eventually([&] { return wokenCount() == 3; }, 5s)) << "an edit by another client";
+  EXPECT_EQ(watch.resourceVersion(kube::resources::kServices, "apps", "podinfo"), editedVersion);
   auto seen = cache.get(kube::resources::kServices, "apps", "podinfo");
   ASSERT_TRUE(seen);
   EXPECT_EQ((*seen)["spec"]["ports"][0]["port"], 80);
   EXPECT_EQ(cache.misses(), 0u);
   {
     std::lock_guard lock(m);
-    EXPECT_EQ(woken.back(), "podinfo") << "an edit by another client still wakes the Canary";
+    EXPECT_EQ(woken.back(), "podinfo") << "the edit woke the edited object's Canary";
   }
 
   // A deletion drops the copy: the next read asks the server.
   server.erase(kServices, "apps", "podinfo-primary");
-  ASSERT_TRUE(testing::eventually(
-      [&] { return !watch.resourceVersion(kube::resources::kServices, "apps", "podinfo-primary"); }, 5s));
+  ASSERT_TRUE(testing::eventually([&] { return wokenCount() == 4; }, 5s)) << "a deletion";
   auto gone = cache.get(kube::resources::kServices, "apps", "podinfo-primary");
   EXPECT_FALSE(gone);
   EXPECT_EQ(cache.misses(), 1u);

@@ -74,18 +74,22 @@ TEST(WriteThroughCache, AReadsAnswerDoesNotReplaceANewerDeliveredCopy) {
   EXPECT_EQ(cache.misses(), 2u) << "the answer that agrees with the watch is kept";
 }
 
-// The echo of a version the cache already holds changes nothing and wakes nobody; a delivered object of
-// another version replaces the copy and is served without a read, without managedFields.
-TEST(WriteThroughCache, ADeliveredObjectReplacesTheCopy) {
+// The echo of a version the cache already holds changes nothing and wakes nobody; a later delivery
+// replaces an earlier one's copy (the watch delivers in order) and is served without a read, without
+// managedFields.
+TEST(WriteThroughCache, ADeliveredObjectReplacesAnEarlierDeliveredCopy) {
   testing::MemoryKubeClient server;
-  Json service = Json::parse(R"({"apiVersion": "v1", "kind": "Service",
-    "metadata": {"name": "podinfo", "namespace": "apps"}, "spec": {"ports": [{"port": 9898}]}})");
-  ASSERT_TRUE(server.create(resources::kServices, "apps", service));
+  Json listed = *server.create(resources::kServices, "apps", Json::parse(R"({"apiVersion": "v1",
+    "kind": "Service", "metadata": {"name": "podinfo", "namespace": "apps"},
+    "spec": {"ports": [{"port": 9898}]}})"));
   WriteThroughCache cache(server, {resources::kServices});
-  Json ours = *cache.get(resources::kServices, "apps", "podinfo");
+  EXPECT_TRUE(
+      cache.forgetIfChanged(resources::kServices, "apps", "podinfo", resourceVersionOf(listed), &listed))
+      << "a listed object the cache did not hold";
   EXPECT_FALSE(
-      cache.forgetIfChanged(resources::kServices, "apps", "podinfo", resourceVersionOf(ours), &ours));
-  Json theirs = ours;
+      cache.forgetIfChanged(resources::kServices, "apps", "podinfo", resourceVersionOf(listed), &listed))
+      << "the same version again (a relist)";
+  Json theirs = listed;
   theirs["spec"]["ports"][0]["port"] = 80;
   theirs["metadata"]["managedFields"] = Json::array({{{"manager", "kubectl"}}});
   theirs = *server.update(resources::kServices, "apps", theirs);
@@ -94,8 +98,50 @@ TEST(WriteThroughCache, ADeliveredObjectReplacesTheCopy) {
   auto got = cache.get(resources::kServices, "apps", "podinfo");
   ASSERT_TRUE(got);
   EXPECT_EQ((*got)["spec"]["ports"][0]["port"], 80);
+  EXPECT_EQ(resourceVersionOf(*got), resourceVersionOf(theirs));
   EXPECT_FALSE((*got)["metadata"].contains("managedFields"));
-  EXPECT_EQ(cache.misses(), 1u) << "only the first read";
+  EXPECT_EQ(cache.misses(), 0u) << "no read at all";
+}
+
+// After a restart every copy is a delivered one. Aviary's own write of such an object is newer than the
+// delivery (it was asked for after it): its answer is the copy, and its echo wakes nobody.
+TEST(WriteThroughCache, AWriteAfterADeliveryKeepsItsAnswerAndItsEchoWakesNobody) {
+  testing::MemoryKubeClient server;
+  Json listed = *server.create(resources::kServices, "apps", Json::parse(R"({"apiVersion": "v1",
+    "kind": "Service", "metadata": {"name": "podinfo", "namespace": "apps"},
+    "spec": {"ports": [{"port": 9898}]}})"));
+  WriteThroughCache cache(server, {resources::kServices});
+  EXPECT_TRUE(
+      cache.forgetIfChanged(resources::kServices, "apps", "podinfo", resourceVersionOf(listed), &listed));
+  Json ours = *cache.get(resources::kServices, "apps", "podinfo");
+  ours["spec"]["ports"][0]["port"] = 80;
+  auto written = cache.update(resources::kServices, "apps", ours);
+  ASSERT_TRUE(written) << written.error().message;
+  EXPECT_FALSE(
+      cache.forgetIfChanged(resources::kServices, "apps", "podinfo", resourceVersionOf(*written), &*written))
+      << "the echo of our own write";
+  auto got = cache.get(resources::kServices, "apps", "podinfo");
+  ASSERT_TRUE(got);
+  EXPECT_EQ((*got)["spec"]["ports"][0]["port"], 80);
+  EXPECT_EQ(cache.misses(), 0u) << "the write's answer was kept: no read";
+}
+
+// A watch lagging behind our writes delivers the echo of an earlier write after the answer of a later
+// one: that older object must not replace the newer copy.
+TEST(WriteThroughCache, ALateDeliveryDoesNotReplaceANewerAnswer) {
+  testing::MemoryKubeClient server;
+  Json first = *server.create(resources::kServices, "apps", Json::parse(R"({"apiVersion": "v1",
+    "kind": "Service", "metadata": {"name": "podinfo", "namespace": "apps"},
+    "spec": {"ports": [{"port": 9898}]}})"));
+  WriteThroughCache cache(server, {resources::kServices});
+  Json ours = *cache.get(resources::kServices, "apps", "podinfo");
+  ours["spec"]["ports"][0]["port"] = 80;
+  ASSERT_TRUE(cache.update(resources::kServices, "apps", ours));
+  cache.forgetIfChanged(resources::kServices, "apps", "podinfo", resourceVersionOf(first), &first);
+  auto got = cache.get(resources::kServices, "apps", "podinfo");
+  ASSERT_TRUE(got);
+  EXPECT_EQ((*got)["spec"]["ports"][0]["port"], 80) << "the older delivery was not served";
+  EXPECT_EQ(cache.misses(), 2u) << "the copy was dropped and read again, as without a delivery";
 }
 
 }  // namespace
