@@ -11,6 +11,18 @@
 namespace aviary::kube {
 namespace {
 
+// Service "podinfo" in "apps" (port 9898), as the server stored it.
+Json createPodinfo(testing::MemoryKubeClient& server) {
+  return *server.create(resources::kServices, "apps", Json::parse(R"({"apiVersion": "v1", "kind": "Service",
+    "metadata": {"name": "podinfo", "namespace": "apps"}, "spec": {"ports": [{"port": 9898}]}})"));
+}
+
+// What the owned-object watch does with an object it lists or sees changed.
+bool deliver(WriteThroughCache& cache, const Json& object) {
+  return cache.forgetIfChanged(resources::kServices, "apps", object["metadata"]["name"],
+                               resourceVersionOf(object), &object);
+}
+
 // The real API server returns managedFields on every object (the sandbox sets none): a Service the
 // operator created carries its field manager's entry, about as large as the rest of the object.
 TEST(WriteThroughCache, KeepsNoManagedFieldsButEveryAnnotation) {
@@ -40,9 +52,7 @@ TEST(WriteThroughCache, KeepsNoManagedFieldsButEveryAnnotation) {
 // TTL while the server holds something else), nor may the delivered copy be kept beside it unjudged.
 TEST(WriteThroughCache, AReadsAnswerDoesNotReplaceANewerDeliveredCopy) {
   testing::MemoryKubeClient server;
-  const Json service = Json::parse(R"({"apiVersion": "v1", "kind": "Service",
-    "metadata": {"name": "podinfo", "namespace": "apps"}, "spec": {"ports": [{"port": 9898}]}})");
-  ASSERT_TRUE(server.create(resources::kServices, "apps", service));
+  createPodinfo(server);
   struct ChangeDuringRead : testing::ForwardingClient {
     using ForwardingClient::ForwardingClient;
     std::function<void()> afterServing;
@@ -60,7 +70,7 @@ TEST(WriteThroughCache, AReadsAnswerDoesNotReplaceANewerDeliveredCopy) {
     theirs["spec"]["ports"][0]["port"] = 80;
     Json stored = *server.update(resources::kServices, "apps", theirs);
     theirVersion = resourceVersionOf(stored);
-    EXPECT_TRUE(cache.forgetIfChanged(resources::kServices, "apps", "podinfo", theirVersion, &stored));
+    EXPECT_TRUE(deliver(cache, stored));
   };
   auto first = cache.get(resources::kServices, "apps", "podinfo");
   ASSERT_TRUE(first);
@@ -79,22 +89,15 @@ TEST(WriteThroughCache, AReadsAnswerDoesNotReplaceANewerDeliveredCopy) {
 // managedFields.
 TEST(WriteThroughCache, ADeliveredObjectReplacesAnEarlierDeliveredCopy) {
   testing::MemoryKubeClient server;
-  Json listed = *server.create(resources::kServices, "apps", Json::parse(R"({"apiVersion": "v1",
-    "kind": "Service", "metadata": {"name": "podinfo", "namespace": "apps"},
-    "spec": {"ports": [{"port": 9898}]}})"));
+  Json listed = createPodinfo(server);
   WriteThroughCache cache(server, {resources::kServices});
-  EXPECT_TRUE(
-      cache.forgetIfChanged(resources::kServices, "apps", "podinfo", resourceVersionOf(listed), &listed))
-      << "a listed object the cache did not hold";
-  EXPECT_FALSE(
-      cache.forgetIfChanged(resources::kServices, "apps", "podinfo", resourceVersionOf(listed), &listed))
-      << "the same version again (a relist)";
+  EXPECT_TRUE(deliver(cache, listed)) << "a listed object the cache did not hold";
+  EXPECT_FALSE(deliver(cache, listed)) << "the same version again (a relist)";
   Json theirs = listed;
   theirs["spec"]["ports"][0]["port"] = 80;
   theirs["metadata"]["managedFields"] = Json::array({{{"manager", "kubectl"}}});
   theirs = *server.update(resources::kServices, "apps", theirs);
-  EXPECT_TRUE(
-      cache.forgetIfChanged(resources::kServices, "apps", "podinfo", resourceVersionOf(theirs), &theirs));
+  EXPECT_TRUE(deliver(cache, theirs));
   auto got = cache.get(resources::kServices, "apps", "podinfo");
   ASSERT_TRUE(got);
   EXPECT_EQ((*got)["spec"]["ports"][0]["port"], 80);
@@ -107,19 +110,14 @@ TEST(WriteThroughCache, ADeliveredObjectReplacesAnEarlierDeliveredCopy) {
 // delivery (it was asked for after it): its answer is the copy, and its echo wakes nobody.
 TEST(WriteThroughCache, AWriteAfterADeliveryKeepsItsAnswerAndItsEchoWakesNobody) {
   testing::MemoryKubeClient server;
-  Json listed = *server.create(resources::kServices, "apps", Json::parse(R"({"apiVersion": "v1",
-    "kind": "Service", "metadata": {"name": "podinfo", "namespace": "apps"},
-    "spec": {"ports": [{"port": 9898}]}})"));
+  Json listed = createPodinfo(server);
   WriteThroughCache cache(server, {resources::kServices});
-  EXPECT_TRUE(
-      cache.forgetIfChanged(resources::kServices, "apps", "podinfo", resourceVersionOf(listed), &listed));
+  EXPECT_TRUE(deliver(cache, listed));
   Json ours = *cache.get(resources::kServices, "apps", "podinfo");
   ours["spec"]["ports"][0]["port"] = 80;
   auto written = cache.update(resources::kServices, "apps", ours);
   ASSERT_TRUE(written) << written.error().message;
-  EXPECT_FALSE(
-      cache.forgetIfChanged(resources::kServices, "apps", "podinfo", resourceVersionOf(*written), &*written))
-      << "the echo of our own write";
+  EXPECT_FALSE(deliver(cache, *written)) << "the echo of our own write";
   auto got = cache.get(resources::kServices, "apps", "podinfo");
   ASSERT_TRUE(got);
   EXPECT_EQ((*got)["spec"]["ports"][0]["port"], 80);
@@ -130,14 +128,12 @@ TEST(WriteThroughCache, AWriteAfterADeliveryKeepsItsAnswerAndItsEchoWakesNobody)
 // one: that older object must not replace the newer copy.
 TEST(WriteThroughCache, ALateDeliveryDoesNotReplaceANewerAnswer) {
   testing::MemoryKubeClient server;
-  Json first = *server.create(resources::kServices, "apps", Json::parse(R"({"apiVersion": "v1",
-    "kind": "Service", "metadata": {"name": "podinfo", "namespace": "apps"},
-    "spec": {"ports": [{"port": 9898}]}})"));
+  Json first = createPodinfo(server);
   WriteThroughCache cache(server, {resources::kServices});
   Json ours = *cache.get(resources::kServices, "apps", "podinfo");
   ours["spec"]["ports"][0]["port"] = 80;
   ASSERT_TRUE(cache.update(resources::kServices, "apps", ours));
-  cache.forgetIfChanged(resources::kServices, "apps", "podinfo", resourceVersionOf(first), &first);
+  deliver(cache, first);
   auto got = cache.get(resources::kServices, "apps", "podinfo");
   ASSERT_TRUE(got);
   EXPECT_EQ((*got)["spec"]["ports"][0]["port"], 80) << "the older delivery was not served";
