@@ -30,6 +30,16 @@ std::vector<std::uint8_t> WriteThroughCache::pack(Json& object) {
   return packed;
 }
 
+void WriteThroughCache::keep(const std::string& k, Json& object, const std::string& version,
+                             std::uint64_t delivery) {
+  Entry& e = entries_[k];
+  e.packed = pack(object);
+  if (version != e.resourceVersion) e.synced = 0;  // what was synced was another version
+  e.resourceVersion = version;
+  e.at = clock_.now();
+  e.delivery = delivery;
+}
+
 std::uint64_t WriteThroughCache::deliveryCount() const {
   std::lock_guard lock(mutex_);
   return deliveries_;
@@ -48,14 +58,9 @@ Result<Json> WriteThroughCache::remember(const ResourceType& type, const std::st
                                  version != entry->second.resourceVersion));
   if (seen != seen_.end()) seen_.erase(seen);
   if (answer && !stale && answer->is_object() && answer->contains("metadata")) {
-    Entry& e = entries_[k];
-    e.packed = pack(*answer);
-    if (version != e.resourceVersion) e.synced = 0;  // what was synced was another version
-    e.resourceVersion = version;
-    e.at = clock_.now();
-    e.delivery = 0;
+    keep(k, *answer, version, 0);
   } else {
-    entries_.erase(key(type, ns, name));  // a conflict or any failure: the next read asks the server
+    entries_.erase(k);  // a conflict or any failure: the next read asks the server
   }
   return answer;
 }
@@ -244,11 +249,7 @@ bool WriteThroughCache::forgetIfChanged(const ResourceType& type, const std::str
     // Packed under the lock: a read's answer for this object must not slip in between (it would be
     // cached, though it may be older). A Service or a route packs in a few microseconds.
     Json copy = *delivered;
-    Entry& e = entries_[k];
-    e.packed = pack(copy);
-    e.resourceVersion = resourceVersion;
-    e.at = clock_.now();
-    e.delivery = ++deliveries_;
+    keep(k, copy, resourceVersion, ++deliveries_);
     seen_.erase(k);  // the entry carries what was seen
   } else {
     seen_[k] = resourceVersion;

@@ -126,6 +126,8 @@ class WriteThroughCache : public KubeClient, public SyncMemo {
   };
   // The copy kept of an answer or a delivered object: MessagePack, without managedFields.
   static std::vector<std::uint8_t> pack(Json& object);
+  // Makes `object` (of `version`) the copy under key `k`; `delivery`: see Entry. Called under mutex_.
+  void keep(const std::string& k, Json& object, const std::string& version, std::uint64_t delivery);
   std::map<std::string, Entry> entries_;
   std::map<std::string, std::string> seen_;  // key → resourceVersion a watch saw with no cached match
   uint64_t hits_ = 0, misses_ = 0;
