@@ -9,7 +9,7 @@ RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends \
       build-essential cmake ninja-build pkg-config \
       libboost-dev libboost-system-dev libboost-program-options-dev \
       libcpprest-dev libyaml-cpp-dev libspdlog-dev nlohmann-json3-dev libssl-dev \
-      libgtest-dev libgmock-dev libbenchmark-dev \
+      libgtest-dev libgmock-dev libbenchmark-dev libjemalloc-dev \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
@@ -22,7 +22,7 @@ RUN cmake -S . -B /build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
        | xargs -I{} cp -L {} /out/lib/
 
 # distroless/cc has glibc, libstdc++, libgcc, CA certificates and the nonroot user (65532); the rest of
-# what the binary links (cpprest, OpenSSL, spdlog, fmt, yaml-cpp, Boost.ProgramOptions, brotli, zlib) is
+# what the binary links (cpprest, OpenSSL, spdlog, fmt, yaml-cpp, Boost.ProgramOptions, brotli, zlib, jemalloc) is
 # copied from the build stage.
 FROM gcr.io/distroless/cc-debian12:nonroot
 COPY --from=build /out/lib/ /usr/lib/x86_64-linux-gnu/

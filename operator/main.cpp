@@ -1,6 +1,5 @@
 // aviary: the operator binary. Loads the cluster configuration, checks that the API server answers, and
 // runs the canary controller until SIGINT/SIGTERM.
-#include <malloc.h>
 #include <unistd.h>
 #include <boost/program_options.hpp>
 
@@ -16,6 +15,7 @@
 
 #include "analysis/outbound/http_client_threads.h"
 #include "mesh-adapters/router.h"
+#include "operator/allocator.h"
 #include "operator/cli/config_file.h"
 #include "operator/controller/canary_controller.h"
 #include "operator/controller/controller_metrics.h"
@@ -59,10 +59,7 @@ std::string hostName() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  // Two malloc arenas instead of glibc's 8 per core: the worker, watch and cpprestsdk threads each got an
-  // arena of their own, and at 1,000 Canaries the peak RSS was 109 MiB instead of 87 (144 instead of 93
-  // after a restart) for the same CPU (bench/scale, docs/performance.md).
-  mallopt(M_ARENA_MAX, 2);
+  aviary::configureAllocator();
   try {
     std::string kubeconfig, context, ns, logLevel, logFormat, metricsServer, meshProvider, selectorLabels;
     int workers = 2;

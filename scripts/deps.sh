@@ -11,7 +11,7 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config git
   libboost-dev libboost-system-dev libboost-program-options-dev
   libcpprest-dev libyaml-cpp-dev libspdlog-dev nlohmann-json3-dev libssl-dev
-  libgtest-dev libgmock-dev libbenchmark-dev
+  libgtest-dev libgmock-dev libbenchmark-dev libjemalloc-dev
   prometheus python3 python3-kubernetes python3-yaml clang-format tmux
   openssl curl util-linux
 )
