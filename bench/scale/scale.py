@@ -180,6 +180,24 @@ def total(samples, name):
     return sum(v for (n, _), v in samples.items() if n == name)
 
 
+def histogram_delta(before, after, name):
+    """The observations a histogram gained between two scrapes: {"count", "p50_le_s", "p99_le_s"}, the
+    quantiles as the upper bound of the bucket they fall in (what the exposition can tell)."""
+    buckets = {}
+    for (n, labels), v in after.items():
+        if n == name + "_bucket":
+            le = dict(labels)["le"]
+            buckets[float("inf") if le == "+Inf" else float(le)] = v - before.get((n, labels), 0.0)
+    count = buckets.get(float("inf"), 0.0)
+    if not count:
+        return {"count": 0}
+
+    def upper(q):
+        return next(le for le in sorted(buckets) if buckets[le] >= q * count)
+    return {"count": int(count), "p50_le_s": upper(0.5), "p99_le_s": upper(0.99),
+            "buckets": {("+Inf" if le == float("inf") else le): int(v) for le, v in sorted(buckets.items())}}
+
+
 # ---------------------------------------------------------------- the Prometheus responder
 
 
@@ -544,6 +562,9 @@ def run(args):
         t_before = by_label(before, "aviary_kube_client_throttle_seconds_total", "client")
         t_after = by_label(after, "aviary_kube_client_throttle_seconds_total", "client")
         report["throttle_s"] = {c: round(v - t_before.get(c, 0.0), 2) for c, v in sorted(t_after.items())}
+        # The operator's own account of the same (aviary_canary_step_lateness_seconds: from each step's due
+        # time to its decision, the release's first step left out), as a production dashboard sees it.
+        report["operator_step_lateness"] = histogram_delta(before, after, "aviary_canary_step_lateness_seconds")
         c_before = by_label(before, "aviary_kube_api_requests_total", "code")
         c_after = by_label(after, "aviary_kube_api_requests_total", "code")
         report["answers_by_code"] = {c: int(v - c_before.get(c, 0)) for c, v in sorted(c_after.items())
@@ -560,7 +581,8 @@ def run(args):
             f"({report['cpu_per_step_ms']:.2f} ms/step); peak RSS {report['rss_peak_mib']:.1f} MiB")
         log(f"the {bed.name} API server's CPU: {report['release_server_cpu_s']:.1f}s "
             f"({report['server_cpu_per_step_ms']:.2f} ms/step); the operator's answers by code "
-            f"{report['answers_by_code']}; client throttling {report['throttle_s']}")
+            f"{report['answers_by_code']}; client throttling {report['throttle_s']}; the operator's own step "
+            f"lateness {report['operator_step_lateness']}")
         if report["apf"] is not None:
             log(f"API Priority and Fairness by priority level: {report['apf']}")
 

@@ -56,7 +56,12 @@ ControllerMetrics::ControllerMetrics(metrics::Registry& registry, const std::str
                                              "Duration of metric check queries", {},
                                              metrics::durationBuckets())),
       webhookFailures_(registry.counter("aviary_webhook_failures_total", "Webhook calls that did not pass")),
-      alertFailures_(registry.counter("aviary_alert_failures_total", "Alerts that could not be delivered")) {
+      alertFailures_(registry.counter("aviary_alert_failures_total", "Alerts that could not be delivered")),
+      stepLateness_(registry.histogram(
+          "aviary_canary_step_lateness_seconds",
+          "How long after its due time (last transition + analysis interval) a step was decided, its checks "
+          "included; a release's first step, which also waits for the canary's rollout, is not counted",
+          {}, {0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300})) {
   info_.set({version, meshProvider}, 1);
 }
 
@@ -126,6 +131,10 @@ void ControllerMetrics::prometheusQuery(std::chrono::duration<double> took) {
 
 void ControllerMetrics::queueWait(std::chrono::duration<double> waited) {
   queueWait_.observe({}, waited.count());
+}
+
+void ControllerMetrics::stepDecided(std::chrono::duration<double> late) {
+  stepLateness_.observe({}, late.count());
 }
 
 }  // namespace aviary::controller

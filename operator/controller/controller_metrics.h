@@ -29,6 +29,9 @@ class ControllerMetrics {
   void prometheusQuery(std::chrono::duration<double> took);
   // A Canary waited `waited` in the work queue after it became due (client-go's queue duration).
   void queueWait(std::chrono::duration<double> waited);
+  // A Canary's step was decided `late` after it was due (StepSchedule): whether steps keep their analysis
+  // interval, the figure the scale harness measures from outside (bench/scale).
+  void stepDecided(std::chrono::duration<double> late);
 
   metrics::Registry& registry() { return registry_; }
   metrics::Family& canaryTotal() { return canaryTotal_; }
@@ -40,7 +43,7 @@ class ControllerMetrics {
   metrics::Registry& registry_;
   metrics::Family &info_, &canaryTotal_, &canaryStatus_, &canaryWeight_, &canaryDuration_, &metricAnalysis_,
       &successes_, &failures_, &reconcileDuration_, &reconcileErrors_, &queueDepth_, &queueWait_,
-      &apiRequests_, &prometheusDuration_, &webhookFailures_, &alertFailures_;
+      &apiRequests_, &prometheusDuration_, &webhookFailures_, &alertFailures_, &stepLateness_;
   std::mutex mutex_;
   // When each running release began (in memory: after a restart, a release's duration starts then).
   std::map<std::string, std::chrono::steady_clock::time_point> releaseStart_;

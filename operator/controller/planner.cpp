@@ -622,6 +622,8 @@ class Planner {
       return gather(std::move(needs), weight);
     static const Gathered kNothing;
     if (!g) g = &kNothing;
+    p_.stepDecided = true;
+    p_.firstStep = first;
     if (rollbackRequested(*g)) return;
     if (sequentialDecided(*g, weight)) return;
     // Failed checks and failed rollout/pre-rollout hooks count alike toward the threshold.

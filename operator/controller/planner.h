@@ -137,6 +137,12 @@ struct Plan {
   std::optional<Needs> needs;
   // Webhooks to call once whose answers change nothing (post-rollout), by name.
   std::vector<std::string> notify;
+  // This plan decided a due step (advanced, promoted, held at a gate, or recorded a failed check), with its
+  // checks' and hooks' answers; requeueAfter is then when the next step is due. `firstStep`: the release's
+  // first, which also waited for the canary's pods to roll out. (The reconciler measures how late steps
+  // are from these: lastTransitionTime has only a second's resolution.)
+  bool stepDecided = false;
+  bool firstStep = false;
 };
 
 // Identifies the step a status is at (revision, weight, failed checks, last transition): results gathered

@@ -404,6 +404,7 @@ std::vector<api::FieldError> Reconciler::webhookProblems(const api::Canary& c) c
 
 void Reconciler::forget(const std::string& canaryKey) {
   settle_.forget(canaryKey);
+  steps_.forget(canaryKey);
   {
     std::lock_guard lock(writtenMutex_);
     supersededVersion_.erase(canaryKey);
@@ -600,7 +601,9 @@ ReconcileOutcome Reconciler::reconcile(const std::string& key) {
   if (c.spec.analysis.sessionAffinity) input.sessionToken = randomHex(16);
   input.idleResync = idleResyncOf(key, options_.idleResync);
   input.gathered = gathered(key);
+  const auto plannedAt = StepSchedule::Clock::now();
   Plan plan = controller::plan(input);
+  const std::optional<std::chrono::milliseconds> nextLook = plan.requeueAfter;  // before a write changes it
 
   kube::ObjectReference ref = kube::ObjectReference::fromObject(canaryJson);
   if (!plan.actions.empty()) {
@@ -659,6 +662,11 @@ ReconcileOutcome Reconciler::reconcile(const std::string& key) {
     }
   }
   if (controllerMetrics_) controllerMetrics_->canaryObserved(c, decoded.canary.status, plan.status);
+  // Only once the status that records the step is written: a plan retried after a conflict counts once.
+  if (plan.stepDecided) {
+    auto late = steps_.decided(key, plan.firstStep, plannedAt, nextLook);
+    if (late && controllerMetrics_) controllerMetrics_->stepDecided(*late);
+  }
   // The status that used them is written: results gathered for a step the plan decided are done with.
   if (input.gathered && (!plan.needs || plan.needs->step != input.gathered->step))
     dropGathered(key, input.gathered->step);

@@ -24,6 +24,7 @@
 #include "analysis/webhooks/webhook_client.h"
 #include "mesh-adapters/router.h"
 #include "operator/controller/planner.h"
+#include "operator/controller/step_schedule.h"
 #include "operator/controller/tracked_configs.h"
 #include "operator/controller/workload_actions.h"
 #include "operator/core/egress_policy.h"
@@ -221,6 +222,8 @@ class Reconciler {
   std::set<std::string> awaitingEcho_;
   // Canaries whose status is being written, with the versions their watch events brought meanwhile.
   kube::WritesInFlight statusWrites_;
+  // When each Canary's next step is due, for aviary_canary_step_lateness_seconds.
+  StepSchedule steps_;
   // When this process removed a Canary's routes (restore on deletion), shared by its routers.
   mesh::RouteSettleClock settle_{options_.routeSettleTime};
 };

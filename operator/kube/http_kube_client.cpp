@@ -103,6 +103,9 @@ Result<Json> HttpKubeClient::send(HttpRequest request, const char* verb) {
     }
     auto response = transport_->roundTrip(request);
     if (observer_) observer_(verb, response ? response->status : 0);
+    // Every request and its answer at --log-level trace (client-go's -v=6), to see what a reconcile asks.
+    spdlog::trace("{} {}: {}", request.method, request.target,
+                  response ? std::to_string(response->status) : response.error().message);
     if (!response) return response.takeError();
     if (response->status / 100 == 2) {
       if (response->body.empty()) return Json::object();

@@ -302,6 +302,29 @@ TEST(Planner, WithoutItsChecksAStepHoldsAndAsksForThem) {
   EXPECT_EQ(p.status.canaryWeight, 30);
 }
 
+TEST(Planner, SaysWhenItDecidedADueStep) {
+  Step s;  // interval 60 s, last transition at kT0
+  s.phase(Phase::Progressing, 20).at(seconds(30));
+  EXPECT_FALSE(s.run().stepDecided) << "not due yet";
+  s.at(seconds(62));
+  EXPECT_FALSE(s.run().stepDecided) << "asking for the checks decides nothing";
+  s.passing();
+  Plan p = s.run();
+  EXPECT_EQ(p.status.canaryWeight, 30);
+  EXPECT_TRUE(p.stepDecided);
+  EXPECT_FALSE(p.firstStep);
+  EXPECT_EQ(p.requeueAfter, seconds(60)) << "when the next step is due";
+  s.failing();
+  p = s.run();
+  EXPECT_EQ(p.status.failedChecks, 1);
+  EXPECT_TRUE(p.stepDecided) << "a failed check decides the step too";
+  s.phase(Phase::Progressing, 0).at(seconds(75));
+  p = s.run();
+  EXPECT_EQ(p.status.canaryWeight, 10);
+  EXPECT_TRUE(p.stepDecided);
+  EXPECT_TRUE(p.firstStep) << "it also waited for the canary's rollout";
+}
+
 TEST(Planner, ChecksAreAskedForOnlyWhenAStepIsDue) {
   Step s;
   s.phase(Phase::Progressing, 20).at(seconds(30));

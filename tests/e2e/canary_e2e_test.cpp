@@ -99,6 +99,11 @@ TEST_F(CanaryE2E, TheOperatorExposesFlaggersSeriesAndItsHealth) {
        "aviary_workqueue_depth "}) {
     EXPECT_NE(scraped.find(series), std::string::npos) << series << " in\n" << scraped;
   }
+  // This release's steps after its first (to 50, then the promotion) were timed against their due times.
+  const std::string lateness = "\naviary_canary_step_lateness_seconds_count ";
+  const auto at = scraped.find(lateness);
+  ASSERT_NE(at, std::string::npos) << scraped;
+  EXPECT_GE(std::stod(scraped.substr(at + lateness.size())), 2) << scraped;
   // The exposition as Prometheus's own linter reads it.
   // Its one complaint is Flagger's own name for a gauge, kept so that Flagger's dashboards port.
   auto lint = testing::runCommand("promtool check metrics", scraped);
