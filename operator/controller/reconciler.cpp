@@ -443,6 +443,13 @@ Result<Json> Reconciler::wholeDeployment(const std::string& ns, const std::strin
   return whole;
 }
 
+bool Reconciler::primaryRunsTarget(const api::Canary& c, const Json& target, const Json& primary) const {
+  const WorkloadState t = observeDeployment(&target, false);
+  const WorkloadState p = observeDeployment(&primary, true);
+  return !t.templateHash.empty() && p.templateHash == t.templateHash &&
+         p.configsChecksum == configsChecksum(workloads_.trackedConfigs(c.ns, deploymentConfigRefs(target)));
+}
+
 Status Reconciler::execute(const Action& action, const api::Canary& c, const Json* target,
                            const Json* primary, mesh::Router& router) {
   auto label = target ? selectorLabel(*target, options_.selectorLabels) : std::nullopt;
@@ -457,6 +464,12 @@ Status Reconciler::execute(const Action& action, const api::Canary& c, const Jso
     case ActionType::InitializePrimary: {
       if (primary && !c.status.lastPromotedSpec.empty())
         return workloads_.initializePrimary(c, *target, primary, {});
+      // The primary already runs what the target runs (its annotations name the template and configs it
+      // was made from): nothing to read or write while it becomes ready. Every pass until then used to
+      // read both Deployments whole (at 20 Canaries on the real control plane, 17 GETs each while their
+      // primaries started). The target's other fields (strategy, labels) follow at the next promotion.
+      if (primary && target && primaryRunsTarget(c, *target, *primary))
+        return workloads_.syncPrimaryAutoscaler(c);
       if (auto st = needLabel(); !st) return st;
       // App Mesh: a pod's mesh objects before the pod (its sidecar reads them when it starts).
       if (const auto* provider = routers_.find(c.spec.provider);

@@ -118,6 +118,9 @@ class Reconciler {
   void setMetrics(ControllerMetrics* metrics) { controllerMetrics_ = metrics; }
 
  private:
+  // Whether the primary Deployment Aviary made runs the target's current template and configs, as the
+  // Deployment cache's projections show them.
+  bool primaryRunsTarget(const api::Canary& c, const kube::Json& target, const kube::Json& primary) const;
   // `target` and `primary` are the cache's projections (workloads.h: deploymentProjection); the actions
   // that copy a template read the whole object first.
   Status execute(const Action& action, const api::Canary& canary, const kube::Json* target,

@@ -45,10 +45,11 @@ class WorkloadActions {
                        const PodLabel& label, int replicas);
   // Deletes the primary and the copies Aviary made for it (never an object it does not own).
   Status removePrimary(const api::Canary& canary, const kube::Json* target);
+  // The primary's copy of spec.autoscalerRef's HorizontalPodAutoscaler (nothing without one).
+  Status syncPrimaryAutoscaler(const api::Canary& canary);
 
  private:
   Status copyConfigsForPrimary(const api::Canary& canary, const std::set<ConfigRef>& refs);
-  Status syncPrimaryAutoscaler(const api::Canary& canary);
 
   kube::KubeClient& client_;
   const kube::Store<kube::Json>& configMaps_;
