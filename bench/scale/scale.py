@@ -565,6 +565,9 @@ def run(args):
         # The operator's own account of the same (aviary_canary_step_lateness_seconds: from each step's due
         # time to its decision, the release's first step left out), as a production dashboard sees it.
         report["operator_step_lateness"] = histogram_delta(before, after, "aviary_canary_step_lateness_seconds")
+        # How long the metric checks' answers took (the responder, or the real Prometheus), a part of it.
+        report["prometheus_query_duration"] = histogram_delta(before, after,
+                                                              "aviary_prometheus_query_duration_seconds")
         c_before = by_label(before, "aviary_kube_api_requests_total", "code")
         c_after = by_label(after, "aviary_kube_api_requests_total", "code")
         report["answers_by_code"] = {c: int(v - c_before.get(c, 0)) for c, v in sorted(c_after.items())
@@ -582,7 +585,7 @@ def run(args):
         log(f"the {bed.name} API server's CPU: {report['release_server_cpu_s']:.1f}s "
             f"({report['server_cpu_per_step_ms']:.2f} ms/step); the operator's answers by code "
             f"{report['answers_by_code']}; client throttling {report['throttle_s']}; the operator's own step "
-            f"lateness {report['operator_step_lateness']}")
+            f"lateness {report['operator_step_lateness']}; metric queries {report['prometheus_query_duration']}")
         if report["apf"] is not None:
             log(f"API Priority and Fairness by priority level: {report['apf']}")
 
