@@ -118,8 +118,11 @@ class Reconciler {
   void setMetrics(ControllerMetrics* metrics) { controllerMetrics_ = metrics; }
 
  private:
-  // Whether the primary Deployment Aviary made runs the target's current template and configs, as the
-  // Deployment cache's projections show them.
+  // Whether, while Initializing, the primary Deployment this Canary made (owned by its uid) runs the
+  // target's current template, as the Deployment cache's projections show them, for a target that reads
+  // no ConfigMap or Secret. Given up on those passes: another client's edit of the primary's spec, and
+  // the target's fields other than the template (labels, strategy), until initialization fails or the
+  // next promotion.
   bool primaryRunsTarget(const api::Canary& c, const kube::Json& target, const kube::Json& primary) const;
   // `target` and `primary` are the cache's projections (workloads.h: deploymentProjection); the actions
   // that copy a template read the whole object first.
