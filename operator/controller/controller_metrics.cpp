@@ -59,8 +59,9 @@ ControllerMetrics::ControllerMetrics(metrics::Registry& registry, const std::str
       alertFailures_(registry.counter("aviary_alert_failures_total", "Alerts that could not be delivered")),
       stepLateness_(registry.histogram(
           "aviary_canary_step_lateness_seconds",
-          "How long after its due time (last transition + analysis interval) a step was decided, its checks "
-          "included; a release's first step, which also waits for the canary's rollout, is not counted",
+          "How long after its due time (the previous step's decision + analysis interval) a step was "
+          "decided, its checks included; a release's first step, which also waits for the canary's "
+          "rollout, is not counted",
           {}, {0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300})) {
   info_.set({version, meshProvider}, 1);
 }

@@ -447,18 +447,15 @@ bool Reconciler::primaryRunsTarget(const api::Canary& c, const Json& target, con
   // Only while the primary this Canary made starts (Initializing): not for a Canary that has not made
   // it yet (a recreated Canary must adopt its predecessor's primary, or the garbage collector removes it),
   // nor after a failed initialization (a fix of the target's other fields, `paused` say, must reach it).
-  if (c.status.phase != api::Phase::Initializing || c.uid.empty()) return false;
-  bool owned = false;
-  for (const auto& ref : primary.value("/metadata/ownerReferences"_json_pointer, Json::array()))
-    owned = owned || (ref.is_object() && ref.value("uid", "") == c.uid);
-  if (!owned) return false;
+  if (c.status.phase != api::Phase::Initializing || !kube::ownedBy(primary, c.uid)) return false;
   // A target that reads ConfigMaps or Secrets keeps the full sync on every pass: the copies are read
   // afresh and re-made if someone removed one (the caches hold checksums, not whether a copy exists).
   if (!deploymentConfigRefs(target).empty()) return false;
   const WorkloadState t = observeDeployment(&target, false);
   const WorkloadState p = observeDeployment(&primary, true);
+  // The configs checksum too: a primary made while the target still read configs carries theirs.
   return !t.templateHash.empty() && p.templateHash == t.templateHash &&
-         p.configsChecksum == configsChecksum(workloads_.trackedConfigs(c.ns, deploymentConfigRefs(target)));
+         p.configsChecksum == configsChecksum({});
 }
 
 Status Reconciler::execute(const Action& action, const api::Canary& c, const Json* target,
