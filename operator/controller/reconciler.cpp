@@ -161,6 +161,7 @@ void Reconciler::startGathering(const std::string& key, const Needs& needs, cons
     }
     g = Gathering{needs, true, answers, Gathered{needs.step, {}, {}, std::nullopt}, ++gathering_->generations,
                   now};
+    spdlog::debug("canary {}: asking {} answers for step {}", key, answers, needs.step);
     generation = g.generation;
     if (answers == 0) {  // nothing to ask: done at once
       g.inFlight = false;
@@ -180,6 +181,7 @@ void Reconciler::startGathering(const std::string& key, const Needs& needs, cons
     fill(it->second.results);
     if (--it->second.pending > 0) return;
     it->second.inFlight = false;
+    spdlog::debug("canary {}: answers for step {} are in", key, it->second.needs.step);
     if (s->wake) s->wake(key);
   };
   if (needs.checks) {
@@ -625,6 +627,11 @@ ReconcileOutcome Reconciler::reconcile(const std::string& key) {
   const auto plannedAt = StepSchedule::Clock::now();
   Plan plan = controller::plan(input);
   const std::optional<std::chrono::milliseconds> nextLook = plan.requeueAfter;  // before a write changes it
+  // What each pass decided, for a Canary that seems stuck (--log-level debug; formatted only then).
+  spdlog::debug("canary {}: {} weight {} failed checks {}: {} actions, {} events{}{}, next look in {} ms",
+                key, api::phaseName(plan.status.phase), plan.status.canaryWeight, plan.status.failedChecks,
+                plan.actions.size(), plan.events.size(), input.gathered ? ", answers for " : "",
+                input.gathered ? input.gathered->step : "", nextLook ? nextLook->count() : -1);
 
   kube::ObjectReference ref = kube::ObjectReference::fromObject(canaryJson);
   if (!plan.actions.empty()) {

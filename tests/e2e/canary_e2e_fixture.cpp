@@ -12,7 +12,9 @@ std::vector<std::string> World::operatorCommand(const std::vector<std::string>& 
                                    // The tests' webhook receivers listen on loopback, which needs naming.
                                    "--webhook-allow", "127.0.0.1",
                                    // Any free port: test binaries run in parallel (metricsUrl() reads it).
-                                   "--listen-address", "127.0.0.1:0"};
+                                   "--listen-address", "127.0.0.1:0",
+                                   // Each pass's decision in aviary.log, for a test that fails.
+                                   "--log-level", "debug"};
   command.insert(command.end(), extraFlags.begin(), extraFlags.end());
   return command;
 }
