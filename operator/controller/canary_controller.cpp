@@ -8,7 +8,6 @@
 #include "mesh-adapters/router.h"
 #include "operator/controller/tracked_configs.h"
 #include "operator/controller/workloads.h"
-#include "operator/kube/projection.h"
 
 namespace aviary::controller {
 namespace {
@@ -33,15 +32,9 @@ kube::Json secretProjection(const kube::Json& object) {
   return configProjection(object, "secret");
 }
 
-// What the Canary cache keeps: the whole Canary but the bookkeeping in its metadata (a Canary applied with
-// kubectl carries a second copy of itself). The status write sends this back; see compactMetadata.
-kube::Json canaryProjection(const kube::Json& object) {
-  return kube::withCompactMetadata(object);
-}
-
-std::string keyOf(const kube::Json& object) {
-  const auto& meta = object["metadata"];
-  return kube::objectKey(meta.value("namespace", ""), meta.value("name", ""));
+// What the Deployment cache keeps: the projection (workloads.h), packed.
+kube::PackedJson packedDeployment(const kube::Json& object) {
+  return kube::PackedJson(deploymentProjection(object));
 }
 
 // What the reconciler writes through the cache and watches for edits by others: Services and every
@@ -65,8 +58,8 @@ CanaryController::CanaryController(kube::KubeClient& client, ControllerOptions o
       options_(std::move(options)),
       routers_(mesh::builtInRouters()),
       events_(eventClient ? *eventClient : client),
-      canaries_(client, watchOf(kCanaries, options_.ns), canaryProjection),
-      deployments_(client, watchOf(kube::resources::kDeployments, options_.ns), deploymentProjection),
+      canaries_(client, watchOf(kCanaries, options_.ns), CachedCanary::of),
+      deployments_(client, watchOf(kube::resources::kDeployments, options_.ns), packedDeployment),
       configMaps_(client, watchOf(kube::resources::kConfigMaps, options_.ns), configMapProjection),
       secrets_(client, watchOf(kube::resources::kSecrets, options_.ns), secretProjection),
       ownedWatch_(client, ownedTypes(), options_.ns,
@@ -83,17 +76,10 @@ CanaryController::CanaryController(kube::KubeClient& client, ControllerOptions o
   ownedObjects_.setLateChange(
       [this](const auto&, const auto& ns, const auto& name) { wakeOwnersOf(ns, name); });
   // Canaries by the Deployment they target, so a Deployment event finds its Canary without a scan.
-  canaries_.addIndex("target", [](const kube::Json& c) {
-    return std::vector<std::string>{kube::objectKey(
-        c["metadata"].value("namespace", ""), c.value("/spec/targetRef/name"_json_pointer, std::string()))};
-  });
+  canaries_.addIndex("target", [](const CachedCanary& c) { return std::vector<std::string>{c.targetKey}; });
   // …and by their apex Service (service.name, or the target's name), so an edit of a Service or route
   // finds its Canary.
-  canaries_.addIndex("apex", [](const kube::Json& c) {
-    std::string apex = c.value("/spec/service/name"_json_pointer, std::string());
-    if (apex.empty()) apex = c.value("/spec/targetRef/name"_json_pointer, std::string());
-    return std::vector<std::string>{kube::objectKey(c["metadata"].value("namespace", ""), apex)};
-  });
+  canaries_.addIndex("apex", [](const CachedCanary& c) { return std::vector<std::string>{c.apexKey}; });
   auto timeout = options_.prometheusTimeout;
   ControllerMetrics* controllerMetrics = metrics_;
   // The poster admits any host name (never IP literals in refused ranges unless listed); which hosts a
@@ -127,16 +113,19 @@ CanaryController::CanaryController(kube::KubeClient& client, ControllerOptions o
     });
   }
   reconciler_->setWake([this](const std::string& key) { queue_.add(key); });
-  canaries_.addHandlers({[this](const auto& c) { queue_.add(keyOf(*c)); },
+  canaries_.addHandlers({[this](const auto& c) { queue_.add(c->key); },
                          [this](const auto&, const auto& c) {
-                           const std::string key = keyOf(*c);
-                           if (reconciler_->isOwnEcho(key, kube::resourceVersionOf(*c))) return;
-                           queue_.add(key);
+                           if (reconciler_->isOwnEcho(c->key, c->resourceVersion)) return;
+                           queue_.add(c->key);
                          },
-                         [this](const auto& c) { queue_.add(keyOf(*c)); }});
-  deployments_.addHandlers({[this](const auto& d) { enqueueForDeployment(*d); },
-                            [this](const auto&, const auto& d) { enqueueForDeployment(*d); },
-                            [this](const auto& d) { enqueueForDeployment(*d); }});
+                         [this](const auto& c) { queue_.add(c->key); }});
+  // The Deployment as delivered names itself; a deleted one is unpacked (rare).
+  kube::Informer<kube::PackedJson>::Handlers onDeployment;
+  onDeployment.onDelivered = [this](const kube::Json& delivered, const auto&) {
+    enqueueForDeployment(delivered);
+  };
+  onDeployment.onDelete = [this](const auto& d) { enqueueForDeployment(d->unpack()); };
+  deployments_.addHandlers(std::move(onDeployment));
   for (auto* configs : {&configMaps_, &secrets_}) {
     configs->addHandlers({[this](const auto& o) { enqueueNamespace(*o); },
                           [this](const auto& before, const auto& after) {
@@ -148,9 +137,9 @@ CanaryController::CanaryController(kube::KubeClient& client, ControllerOptions o
 
 void CanaryController::enqueueNamespace(const kube::Json& object) {
   // A config change concerns the canaries of its namespace whose target reads it; the reconcile decides.
-  for (const auto& c : canaries_.store().byIndex(kube::Store<kube::Json>::kNamespaceIndex,
+  for (const auto& c : canaries_.store().byIndex(kube::Store<CachedCanary>::kNamespaceIndex,
                                                  object["metadata"].value("namespace", ""))) {
-    queue_.add(keyOf(*c));
+    queue_.add(c->key);
   }
 }
 
@@ -164,7 +153,7 @@ void CanaryController::onOwnedObjectChange(const kube::ResourceType& type, const
 
 void CanaryController::wakeOwnersOf(const std::string& ns, const std::string& name) {
   for (const auto& apex : apexCandidates(name)) {
-    for (const auto& c : canaries_.store().byIndex("apex", kube::objectKey(ns, apex))) queue_.add(keyOf(*c));
+    for (const auto& c : canaries_.store().byIndex("apex", kube::objectKey(ns, apex))) queue_.add(c->key);
   }
 }
 
@@ -181,16 +170,14 @@ void CanaryController::enqueueForDeployment(const kube::Json& d) {
     targets.push_back(kube::objectKey(ns, name.substr(0, name.size() - suffix.size())));
   }
   for (const auto& t : targets) {
-    for (const auto& c : canaries_.store().byIndex("target", t)) queue_.add(keyOf(*c));
+    for (const auto& c : canaries_.store().byIndex("target", t)) queue_.add(c->key);
   }
 }
 
 Status CanaryController::start() {
-  for (auto* informer : {&canaries_, &deployments_, &configMaps_, &secrets_}) informer->start();
+  forEachInformer([](auto& informer) { informer.start(); });
   bool synced = true;
-  for (auto* informer : {&canaries_, &deployments_, &configMaps_, &secrets_}) {
-    synced = synced && informer->waitForSync(std::chrono::seconds(60));
-  }
+  forEachInformer([&](auto& informer) { synced = synced && informer.waitForSync(std::chrono::seconds(60)); });
   if (!synced) {
     return Error{ErrorCode::Timeout, "informers did not sync within 60s (is the Canary CRD installed?)"};
   }
@@ -238,7 +225,7 @@ void CanaryController::stop() {
   // Only once no reconcile runs: a hook cancelled by the shutdown must not be judged by a reconcile.
   poster_->shutdown();
   ownedWatch_.stop();
-  for (auto* informer : {&canaries_, &deployments_, &configMaps_, &secrets_}) informer->stop();
+  forEachInformer([](auto& informer) { informer.stop(); });
   events_.flush();
   events_.stop();
 }

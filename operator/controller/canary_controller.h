@@ -9,6 +9,7 @@
 #include <thread>
 #include <vector>
 
+#include "operator/controller/cached_canary.h"
 #include "operator/controller/controller_metrics.h"
 #include "operator/controller/owned_object_watch.h"
 #include "operator/controller/reconciler.h"
@@ -44,6 +45,14 @@ class CanaryController {
   // Enqueues the Canaries whose apex the owned object `name` belongs to (apexCandidates).
   void wakeOwnersOf(const std::string& ns, const std::string& name);
   void work();
+  // Calls fn with each of the informers below (they hold different types).
+  template <class Fn>
+  void forEachInformer(Fn&& fn) {
+    fn(canaries_);
+    fn(deployments_);
+    fn(configMaps_);
+    fn(secrets_);
+  }
 
   kube::KubeClient& client_;
   ControllerMetrics* metrics_;
@@ -53,9 +62,9 @@ class CanaryController {
   ControllerOptions options_;
   mesh::RouterRegistry routers_;
   kube::EventRecorder events_;
-  kube::Informer<kube::Json> canaries_;
-  kube::Informer<kube::Json> deployments_;
-  kube::Informer<kube::Json> configMaps_;  // projections: metadata + content checksum
+  kube::Informer<CachedCanary> canaries_;
+  kube::Informer<kube::PackedJson> deployments_;  // projections (workloads.h), packed
+  kube::Informer<kube::Json> configMaps_;         // projections: metadata + content checksum
   kube::Informer<kube::Json> secrets_;
   OwnedObjectWatch ownedWatch_;
   kube::WorkQueue queue_;

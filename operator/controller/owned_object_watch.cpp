@@ -11,21 +11,15 @@ OwnedObjectWatch::OwnedObjectWatch(kube::KubeClient& client, const std::vector<k
     options.type = type;
     options.ns = ns;
     options.labelSelector = std::string(kube::kManagedByLabel) + "=aviary";
-    auto informer = std::make_unique<kube::Informer<kube::Json>>(client, options, [](const kube::Json& o) {
+    auto informer = std::make_unique<kube::Informer<Seen>>(client, options, [](const kube::Json& o) {
       const kube::Json& meta = o["metadata"];
-      return kube::Json{{"metadata",
-                         {{"namespace", meta.value("namespace", "")},
-                          {"name", meta.value("name", "")},
-                          {"resourceVersion", kube::resourceVersionOf(o)}}}};
+      return Seen{meta.value("namespace", ""), meta.value("name", ""), kube::resourceVersionOf(o)};
     });
-    auto report = [type, onChange](const kube::Json& o, const kube::Json* delivered) {
-      const kube::Json& meta = o["metadata"];
-      onChange(type, meta.value("namespace", ""), meta.value("name", ""),
-               delivered ? kube::resourceVersionOf(o) : std::string(), delivered);
+    kube::Informer<Seen>::Handlers handlers;
+    handlers.onDelete = [type, onChange](const auto& o) { onChange(type, o->ns, o->name, "", nullptr); };
+    handlers.onDelivered = [type, onChange](const kube::Json& whole, const auto& o) {
+      onChange(type, o->ns, o->name, o->resourceVersion, &whole);
     };
-    kube::Informer<kube::Json>::Handlers handlers;
-    handlers.onDelete = [report](const auto& o) { report(*o, nullptr); };
-    handlers.onDelivered = [report](const kube::Json& whole, const auto& o) { report(*o, &whole); };
     informer->addHandlers(std::move(handlers));
     informers_.push_back(std::move(informer));
     types_.push_back(type);
@@ -39,7 +33,7 @@ std::optional<std::string> OwnedObjectWatch::resourceVersion(const kube::Resourc
     if (types_[i].group != type.group || types_[i].plural != type.plural) continue;
     auto object = informers_[i]->store().get(kube::objectKey(ns, name));
     if (!object) return std::nullopt;
-    return kube::resourceVersionOf(*object);
+    return object->resourceVersion;
   }
   return std::nullopt;
 }

@@ -46,8 +46,8 @@ std::chrono::milliseconds idleResyncOf(const std::string& key, std::chrono::mill
   return period + std::chrono::milliseconds(static_cast<long long>(std::hash<std::string>{}(key) % spread));
 }
 
-Reconciler::Reconciler(kube::KubeClient& client, const kube::Store<Json>& canaries,
-                       const kube::Store<Json>& deployments, const kube::Store<Json>& configMaps,
+Reconciler::Reconciler(kube::KubeClient& client, const kube::Store<CachedCanary>& canaries,
+                       const kube::Store<kube::PackedJson>& deployments, const kube::Store<Json>& configMaps,
                        const kube::Store<Json>& secrets, const mesh::RouterRegistry& routers,
                        kube::EventRecorder& events, ControllerOptions options, MetricsFactory metrics,
                        std::shared_ptr<analysis::WebhookClient> webhooks,
@@ -557,8 +557,8 @@ bool Reconciler::isOwnEcho(const std::string& key, const std::string& resourceVe
 }
 
 ReconcileOutcome Reconciler::reconcile(const std::string& key) {
-  kube::Store<Json>::Ptr object = canaries_.get(key);
-  if (!object) {  // deleted; what it created is owned by it and collected by Kubernetes
+  kube::Store<CachedCanary>::Ptr cached = canaries_.get(key);
+  if (!cached) {  // deleted; what it created is owned by it and collected by Kubernetes
     forget(key);
     if (auto slash = key.find('/'); controllerMetrics_ && slash != std::string::npos)
       controllerMetrics_->canaryGone(key.substr(0, slash), key.substr(slash + 1));
@@ -576,8 +576,8 @@ ReconcileOutcome Reconciler::reconcile(const std::string& key) {
     if (superseded != supersededVersion_.end()) {
       // Read again under the lock: the informer updates the cache before it asks isOwnEcho, so an echo
       // that arrives after this read finds the Canary waiting for it.
-      if (auto fresh = canaries_.get(key)) object = std::move(fresh);
-      const bool behind = superseded->second.first == resourceVersionOf(*object);
+      if (auto fresh = canaries_.get(key)) cached = std::move(fresh);
+      const bool behind = superseded->second.first == cached->resourceVersion;
       if (behind && std::chrono::steady_clock::now() < superseded->second.second + kCacheCatchUp) {
         awaitingEcho_.insert(key);
         return {std::chrono::duration_cast<std::chrono::milliseconds>(kWaitPoll), {}};
@@ -585,7 +585,7 @@ ReconcileOutcome Reconciler::reconcile(const std::string& key) {
       supersededVersion_.erase(superseded);
     }
   }
-  const Json& canaryJson = *object;
+  const Json canaryJson = cached->object.unpack();
   api::DecodeResult decoded = api::decodeCanary(canaryJson);
   api::Canary& c = decoded.canary;
   if (c.spec.provider.empty()) c.spec.provider = options_.defaultProvider;
@@ -608,8 +608,8 @@ ReconcileOutcome Reconciler::reconcile(const std::string& key) {
     }
   }
 
-  auto target = deployments_.get(kube::objectKey(c.ns, c.spec.targetRef.name));
-  auto primary = deployments_.get(kube::objectKey(c.ns, c.primaryName()));
+  auto target = kube::unpacked(deployments_.get(kube::objectKey(c.ns, c.spec.targetRef.name)));
+  auto primary = kube::unpacked(deployments_.get(kube::objectKey(c.ns, c.primaryName())));
   PlanInput input;
   input.canary = &c;
   if (const auto* provider = routers_.find(c.spec.provider)) input.capabilities = provider->capabilities;

@@ -23,6 +23,7 @@
 #include "analysis/checks/metric_provider.h"
 #include "analysis/webhooks/webhook_client.h"
 #include "mesh-adapters/router.h"
+#include "operator/controller/cached_canary.h"
 #include "operator/controller/planner.h"
 #include "operator/controller/step_schedule.h"
 #include "operator/controller/tracked_configs.h"
@@ -90,9 +91,10 @@ class Reconciler {
  public:
   using MetricsFactory = std::function<std::shared_ptr<analysis::MetricProvider>(const std::string& url)>;
 
-  // `configMaps` and `secrets` hold projections: metadata and the content's "checksum".
-  Reconciler(kube::KubeClient& client, const kube::Store<kube::Json>& canaries,
-             const kube::Store<kube::Json>& deployments, const kube::Store<kube::Json>& configMaps,
+  // `deployments` holds packed projections (workloads.h: deploymentProjection); `configMaps` and
+  // `secrets` hold projections: metadata and the content's "checksum".
+  Reconciler(kube::KubeClient& client, const kube::Store<CachedCanary>& canaries,
+             const kube::Store<kube::PackedJson>& deployments, const kube::Store<kube::Json>& configMaps,
              const kube::Store<kube::Json>& secrets, const mesh::RouterRegistry& routers,
              kube::EventRecorder& events, ControllerOptions options, MetricsFactory metrics,
              std::shared_ptr<analysis::WebhookClient> webhooks = nullptr,
@@ -181,8 +183,8 @@ class Reconciler {
   void dropGathered(const std::string& key, const std::string& step);
 
   kube::KubeClient& client_;
-  const kube::Store<kube::Json>& canaries_;
-  const kube::Store<kube::Json>& deployments_;
+  const kube::Store<CachedCanary>& canaries_;
+  const kube::Store<kube::PackedJson>& deployments_;
   const kube::Store<kube::Json>& configMaps_;
   const kube::Store<kube::Json>& secrets_;
   const mesh::RouterRegistry& routers_;

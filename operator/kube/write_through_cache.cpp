@@ -18,16 +18,14 @@ std::string WriteThroughCache::key(const ResourceType& type, const std::string& 
   return type.group + "/" + type.plural + "/" + ns + "/" + name;
 }
 
-std::vector<std::uint8_t> WriteThroughCache::pack(Json& object) {
+std::shared_ptr<const PackedJson> WriteThroughCache::pack(Json& object) {
   // managedFields (Server-Side Apply's bookkeeping, on every object the real API server returns; often
   // larger than the rest of a Service) is dropped from the object and its copy: nothing in Aviary reads
   // it, and a PUT built from the copy that omits it leaves the server's unchanged (API reference, "Field
   // management": only an explicit list replaces it).
   if (auto metadata = object.find("metadata"); metadata != object.end() && metadata->is_object())
     metadata->erase("managedFields");
-  std::vector<std::uint8_t> packed = Json::to_msgpack(object);
-  packed.shrink_to_fit();
-  return packed;
+  return std::make_shared<const PackedJson>(object);
 }
 
 void WriteThroughCache::keep(const std::string& k, Json& object, const std::string& version,
@@ -94,12 +92,12 @@ bool WriteThroughCache::withFresh(const ResourceType& type, const std::string& n
 Result<Json> WriteThroughCache::get(const ResourceType& type, const std::string& ns, const std::string& name,
                                     const std::string& subresource) {
   if (!subresource.empty() || !cached(type)) return inner_.get(type, ns, name, subresource);
-  std::vector<std::uint8_t> packed;  // a hit, decoded outside the lock
+  std::shared_ptr<const PackedJson> packed;  // a hit, decoded outside the lock
   if (withFresh(type, ns, name, [&](Entry& e) {
         ++hits_;
         packed = e.packed;
       }))
-    return Json::from_msgpack(packed);
+    return packed->unpack();
   std::uint64_t asked = 0;
   {
     std::lock_guard lock(mutex_);

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -17,6 +18,7 @@
 
 #include "operator/core/clock.h"
 #include "operator/kube/kube_client.h"
+#include "operator/kube/packed_json.h"
 #include "operator/kube/sync_memo.h"
 #include "operator/kube/writes_in_flight.h"
 
@@ -118,14 +120,14 @@ class WriteThroughCache : public KubeClient, public SyncMemo {
   // parsed copies of their Services and routes were the largest thing the operator held: ~20 KiB per
   // Canary); a hit decodes it (outside the lock), which costs about what copying the parsed object did.
   struct Entry {
-    std::vector<std::uint8_t> packed;
+    std::shared_ptr<const PackedJson> packed;  // shared: a hit takes it under the lock, unpacks outside
     std::string resourceVersion;
     Clock::TimePoint at;
     std::uint64_t synced = 0;    // SyncMemo's digest for this version (0: none)
     std::uint64_t delivery = 0;  // the delivery that made this copy (see deliveries_); 0: an answer
   };
   // The copy kept of an answer or a delivered object: MessagePack, without managedFields.
-  static std::vector<std::uint8_t> pack(Json& object);
+  static std::shared_ptr<const PackedJson> pack(Json& object);
   // Makes `object` (of `version`) the copy under key `k`; `delivery`: see Entry. Called under mutex_.
   void keep(const std::string& k, Json& object, const std::string& version, std::uint64_t delivery);
   std::map<std::string, Entry> entries_;
