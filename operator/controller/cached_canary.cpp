@@ -11,9 +11,8 @@ CachedCanary CachedCanary::of(const kube::Json& canary) {
   const std::string target = canary.value("/spec/targetRef/name"_json_pointer, std::string());
   std::string apex = canary.value("/spec/service/name"_json_pointer, std::string());
   if (apex.empty()) apex = target;
-  return CachedCanary{kube::objectKey(ns, name), metadata.value("resourceVersion", ""),
-                      kube::objectKey(ns, target), kube::objectKey(ns, apex),
-                      kube::PackedJson(kube::withCompactMetadata(canary))};
+  return CachedCanary{kube::objectKey(ns, name), kube::resourceVersionOf(canary), kube::objectKey(ns, target),
+                      kube::objectKey(ns, apex), kube::PackedJson(kube::withCompactMetadata(canary))};
 }
 
 }  // namespace aviary::controller

@@ -119,7 +119,9 @@ CanaryController::CanaryController(kube::KubeClient& client, ControllerOptions o
                            queue_.add(c->key);
                          },
                          [this](const auto& c) { queue_.add(c->key); }});
-  // The Deployment as delivered names itself; a deleted one is unpacked (rare).
+  // The Deployment as delivered names itself; a deleted one is unpacked (rare). No onUpdate: the
+  // Deployment informer has no resync period (a resync calls onUpdate only; the idle resync is the
+  // reconciler's: idleResyncOf in reconciler.h).
   kube::Informer<kube::PackedJson>::Handlers onDeployment;
   onDeployment.onDelivered = [this](const kube::Json& delivered, const auto&) {
     enqueueForDeployment(delivered);

@@ -16,7 +16,8 @@ namespace aviary::kube {
 class PackedJson {
  public:
   explicit PackedJson(const Json& object);
-  // The object again, as it was packed. Never throws for bytes this class made.
+  // The object again, as it was packed. Throws nlohmann::json::parse_error only for an object that held
+  // a discarded value (which packs to nothing); parsed objects never hold one.
   Json unpack() const;
   // The packed size in bytes.
   std::size_t size() const { return bytes_.size(); }
