@@ -196,8 +196,7 @@ Result<TrafficIntent> AppMeshRouter::readRoutes(const api::Canary& c) {
 
 Result<bool> AppMeshRouter::releaseRoutes(const api::Canary& c) {
   // The services first (they name the router and the nodes), then the router, then the nodes.
-  return releaseObjects(c, {&kVirtualRouters, c.apexName()},
-                        {{&kVirtualServices, c.apexName()},
+  return releaseObjects(c, {{&kVirtualServices, c.apexName()},
                          {&kVirtualServices, c.canaryServiceName()},
                          {&kVirtualRouters, c.apexName()},
                          {&kVirtualNodes, c.primaryServiceName()},

@@ -5,6 +5,7 @@
 #include "mesh-adapters/common/service_endpoints.h"
 #include "mesh-adapters/common/service_router.h"
 #include "operator/kube/object_sync.h"
+#include "operator/kube/sync_memo.h"
 
 namespace aviary::mesh {
 namespace {
@@ -16,13 +17,23 @@ bool canaryServes(const TrafficIntent& t) {
 
 }  // namespace
 
+bool MeshRouter::routesProbablyAbsent(const api::Canary& c) {
+  auto* const memo = dynamic_cast<kube::SyncMemo*>(&client_);
+  const auto routes = routesObject(c);
+  return memo && routes && memo->probablyAbsent(*routes->first, c.ns, routes->second);
+}
+
 Status MeshRouter::reconcile(const api::Canary& c, const PodSelector& pods, const TrafficIntent& intent) {
   if (auto st = reconcileServices(client_, c, pods.key, pods.value, ServiceSet::Backends); !st)
     return withContext(st, "services");
   // A destination that gets its first traffic must list its pods first: a new Service's EndpointSlices
   // come some time after it, and the mesh answers 503 for a destination without endpoints (found on the
   // real control plane). Only a change from no traffic is checked, so a steady step reads nothing.
-  auto current = observed(c);
+  // A new Canary's routes object is very probably absent (the owned-object watch has listed Aviary's and
+  // not seen it): its read would be a 404, one request per new Canary. A wrong guess (a user's object the
+  // router is about to adopt) only looks at the endpoints once more.
+  auto current =
+      routesProbablyAbsent(c) ? Result<TrafficIntent>(Error{ErrorCode::NotFound, "routes"}) : observed(c);
   const bool primaryBefore = current && current->primaryWeight > 0;
   const bool canaryBefore = current && canaryServes(*current);
   for (const auto& [service, deployment, before, after] :
@@ -42,9 +53,9 @@ Status MeshRouter::reconcile(const api::Canary& c, const PodSelector& pods, cons
   return afterApex(c, intent);
 }
 
-Result<bool> MeshRouter::releaseObjects(const api::Canary& c, const ObjectName& routes,
-                                        const std::vector<ObjectName>& objects) {
-  const bool existed = client_.get(*routes.first, c.ns, routes.second).ok();
+Result<bool> MeshRouter::releaseObjects(const api::Canary& c, const std::vector<ObjectName>& objects) {
+  const auto routes = routesObject(c);
+  const bool existed = routes && client_.get(*routes->first, c.ns, routes->second).ok();
   for (const auto& [type, name] : objects) {
     if (auto st = kube::releaseObject(client_, *type, c.ns, name, c.uid); !st) return st.error();
   }

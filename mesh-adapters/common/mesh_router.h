@@ -10,6 +10,8 @@
 // routes go → the settle time passes (RouteSettleClock) → the <apex>-primary and <apex>-canary Services go.
 #pragma once
 
+#include <optional>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -33,6 +35,10 @@ class MeshRouter : public Router {
                              const TrafficIntent& intent) = 0;
   // The intent the provider's objects carry; NotFound when they do not exist.
   virtual Result<TrafficIntent> readRoutes(const api::Canary& canary) = 0;
+  // The mesh object readRoutes reads (a VirtualService, an HTTPRoute…); nullopt when the routes are the
+  // apex Service's selector.
+  using ObjectName = std::pair<const kube::ResourceType*, std::string>;
+  virtual std::optional<ObjectName> routesObject(const api::Canary&) const { return std::nullopt; }
   // Deletes the objects Aviary created and restores the ones it adopted (kube::releaseObject); true when
   // any existed, so the mesh needs the settle time before the Services they name go.
   virtual Result<bool> releaseRoutes(const api::Canary& canary) = 0;
@@ -52,14 +58,15 @@ class MeshRouter : public Router {
   virtual Status afterApex(const api::Canary&, const TrafficIntent&) { return {}; }
 
   // For releaseRoutes: releases `objects` in order (kube::releaseObject: deleted when Aviary created
-  // them, restored when it adopted them); true when `routes`, the object that carries the routes,
-  // existed before.
-  using ObjectName = std::pair<const kube::ResourceType*, std::string>;
-  Result<bool> releaseObjects(const api::Canary& canary, const ObjectName& routes,
-                              const std::vector<ObjectName>& objects);
+  // them, restored when it adopted them); true when routesObject() existed before.
+  Result<bool> releaseObjects(const api::Canary& canary, const std::vector<ObjectName>& objects);
 
   kube::KubeClient& client_;
   RouteSettleClock& settle_;
+
+ private:
+  // Whether the client is a SyncMemo that deems routesObject() very probably absent.
+  bool routesProbablyAbsent(const api::Canary& canary);
 };
 
 }  // namespace aviary::mesh

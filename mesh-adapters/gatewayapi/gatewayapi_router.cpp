@@ -203,7 +203,7 @@ Result<TrafficIntent> GatewayApiRouter::readRoutes(const api::Canary& c) {
 }
 
 Result<bool> GatewayApiRouter::releaseRoutes(const api::Canary& c) {
-  return releaseObjects(c, {&kHttpRoutes, c.apexName()}, {{&kHttpRoutes, c.apexName()}});
+  return releaseObjects(c, {{&kHttpRoutes, c.apexName()}});
 }
 
 ProviderDescriptor descriptor() {

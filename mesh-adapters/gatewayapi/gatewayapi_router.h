@@ -24,6 +24,9 @@ class GatewayApiRouter : public MeshRouter {
   Status writeRoutes(const api::Canary& canary, const PodSelector& pods,
                      const TrafficIntent& intent) override;
   Result<TrafficIntent> readRoutes(const api::Canary& canary) override;
+  std::optional<ObjectName> routesObject(const api::Canary& canary) const override {
+    return ObjectName{&kHttpRoutes, canary.apexName()};
+  }
   Result<bool> releaseRoutes(const api::Canary& canary) override;
 };
 

@@ -186,8 +186,7 @@ Result<TrafficIntent> IstioRouter::readRoutes(const api::Canary& c) {
 }
 
 Result<bool> IstioRouter::releaseRoutes(const api::Canary& c) {
-  return releaseObjects(c, {&kVirtualServices, c.apexName()},
-                        {{&kVirtualServices, c.apexName()},
+  return releaseObjects(c, {{&kVirtualServices, c.apexName()},
                          {&kDestinationRules, c.primaryServiceName()},
                          {&kDestinationRules, c.canaryServiceName()}});
 }

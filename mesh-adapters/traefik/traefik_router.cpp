@@ -60,7 +60,7 @@ Result<TrafficIntent> TraefikRouter::readRoutes(const api::Canary& c) {
 }
 
 Result<bool> TraefikRouter::releaseRoutes(const api::Canary& c) {
-  return releaseObjects(c, {&kTraefikServices, c.apexName()}, {{&kTraefikServices, c.apexName()}});
+  return releaseObjects(c, {{&kTraefikServices, c.apexName()}});
 }
 
 ProviderDescriptor descriptor() {
