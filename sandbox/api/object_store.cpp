@@ -75,7 +75,8 @@ Json ObjectStore::commitLocked(Collection& c, const std::string& key, Json objec
     c.compactedThrough = c.history.front().rv;
     c.history.pop_front();
   }
-  changed_.notify_all();
+  c.changed.notify_all();
+  changed_.notify_all();  // only the watchers of a resource written for the first time wait here
   return *shared;
 }
 
@@ -314,11 +315,13 @@ Result<std::vector<StoredEvent>> ObjectStore::eventsAfter(const ResourceKind& ki
       }
     }
     if (!out.empty() || std::chrono::steady_clock::now() >= until) return out;
-    changed_.wait_until(lock, until);
+    (c != collections_.end() ? c->second.changed : changed_).wait_until(lock, until);
   }
 }
 
 void ObjectStore::wakeWatchers() const {
+  std::lock_guard lock(mutex_);
+  for (auto& [key, c] : collections_) c.changed.notify_all();
   changed_.notify_all();
 }
 

@@ -73,6 +73,9 @@ class ObjectStore {
     std::map<std::string, std::shared_ptr<const Json>> objects;  // "ns/name"
     std::deque<StoredEvent> history;
     long long compactedThrough = 0;  // events with rv <= this are gone
+    // Wakes the watchers of this resource only: one condition for all of them woke every watcher of every
+    // resource on each write, which cost the sandbox a quarter of its CPU at 1,000 Canaries.
+    std::condition_variable changed;
   };
 
   Json commitLocked(Collection& c, const std::string& key, Json object, const std::string& type);
@@ -82,9 +85,10 @@ class ObjectStore {
 
   std::size_t historyLimit_;
   mutable std::mutex mutex_;
-  mutable std::condition_variable changed_;
+  mutable std::condition_variable changed_;  // watchers of a resource that has no collection yet
   long long rv_ = 1000;
-  std::map<std::string, Collection> collections_;  // by ResourceKind::key()
+  // By ResourceKind::key(). Collections are never erased: a waiting watcher holds its condition.
+  mutable std::map<std::string, Collection> collections_;
 };
 
 }  // namespace aviary::sandbox

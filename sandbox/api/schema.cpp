@@ -1,5 +1,8 @@
 #include "sandbox/api/schema.h"
 
+#include <map>
+#include <memory>
+#include <mutex>
 #include <regex>
 
 namespace aviary::sandbox {
@@ -23,6 +26,22 @@ bool hasType(const Json& v, const std::string& type) {
 
 std::string shown(const Json& v) {
   return v.is_string() ? "\"" + v.get<std::string>() + "\"" : v.dump();
+}
+
+// A schema's pattern compiled once (std::regex's compilation costs far more than a match); nullptr when
+// it does not parse. Patterns come from the CRDs applied, so the map stays small.
+const std::regex* compiled(const std::string& pattern) {
+  static std::mutex mutex;
+  static std::map<std::string, std::unique_ptr<std::regex>> patterns;
+  std::lock_guard lock(mutex);
+  auto [it, inserted] = patterns.try_emplace(pattern);
+  if (inserted) {
+    try {
+      it->second = std::make_unique<std::regex>(pattern, std::regex::ECMAScript);
+    } catch (const std::regex_error&) {
+    }
+  }
+  return it->second.get();
 }
 
 class Walker {
@@ -98,12 +117,10 @@ class Walker {
       invalid(path, value, "should be at least " + schema["minLength"].dump() + " chars long");
     }
     if (auto p = schema.find("pattern"); p != schema.end() && p->is_string()) {
-      try {
-        if (!std::regex_search(s, std::regex(p->get<std::string>(), std::regex::ECMAScript))) {
-          invalid(path, value, "should match '" + p->get<std::string>() + "'");
-        }
-      } catch (const std::regex_error&) {
-        // An unparsable pattern is the CRD author's problem; the real server rejects such CRDs.
+      const std::regex* pattern = compiled(p->get_ref<const std::string&>());
+      // An unparsable pattern (nullptr) is the CRD author's problem; the real server rejects such CRDs.
+      if (pattern && !std::regex_search(s, *pattern)) {
+        invalid(path, value, "should match '" + p->get<std::string>() + "'");
       }
     }
   }
@@ -123,7 +140,11 @@ class Walker {
   }
 
   void checkObject(Json& value, const Json& schema, const std::string& path) {
-    const Json properties = schema.value("properties", Json::object());
+    // By reference: a Canary's schema is large, and a copy per object node was most of the sandbox's CPU
+    // on status patches (issue 15's scale harness).
+    static const Json kNoProperties = Json::object();
+    auto found = schema.find("properties");
+    const Json& properties = found != schema.end() && found->is_object() ? *found : kNoProperties;
     auto prefix = [&](const std::string& key) { return path.empty() ? key : path + "." + key; };
     // Defaults first, so required fields with defaults are satisfied.
     for (auto it = properties.begin(); it != properties.end(); ++it) {
@@ -142,8 +163,8 @@ class Walker {
       bool topLevelMeta = path.empty() && (key == "apiVersion" || key == "kind" || key == "metadata");
       if (topLevelMeta) {
         ++it;
-      } else if (properties.contains(key)) {
-        walk(*it, properties[key], prefix(key));
+      } else if (auto property = properties.find(key); property != properties.end()) {
+        walk(*it, *property, prefix(key));
         ++it;
       } else if (additional) {
         walk(*it, *additional, prefix(key));
