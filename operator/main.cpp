@@ -3,6 +3,8 @@
 #include <unistd.h>
 #include <boost/program_options.hpp>
 
+#include <charconv>
+#include <cmath>
 #include <cstdlib>
 #include <fstream>
 #include <future>
@@ -30,10 +32,12 @@
 namespace po = boost::program_options;
 
 constexpr const char* kVersion = "0.1.0";
-// The client-side rate limit's defaults (issue 15; bench/scale, docs/performance.md): steps cost 2 writes
+// The client-side rate limit on a server without API Priority and Fairness, and for Events (issue 15;
+// bench/scale, docs/performance.md): steps cost 2 writes
 // and a new Canary about 23 requests, so 1,000 Canaries stepping every 10 s need 200 writes/s. At 50
 // (client-go's habit) and at 100/250 (Flagger's) their steps came 14–44 s late; at 300/600 they were on
-// time. The API server's own protection is API Priority and Fairness, whose 429s the client honours.
+// time. The API server's own protection is API Priority and Fairness, whose 429s the client honours; on a
+// server that runs it the controller's requests are not limited unless these flags are set (see below).
 constexpr double kDefaultKubeApiQps = 300;
 constexpr int kDefaultKubeApiBurst = 600;
 // cpprestsdk's task pool (the Prometheus queries, webhooks and alerts), one thread per core of the
@@ -41,6 +45,15 @@ constexpr int kDefaultKubeApiBurst = 600;
 constexpr std::size_t kHttpClientThreads = 2;
 
 namespace {
+
+// --kube-api-qps as a number: a finite one, the whole text read (a negative one means no limit, as 0).
+std::optional<double> parseQps(const std::string& text) {
+  double value = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size() || !std::isfinite(value))
+    return std::nullopt;
+  return value;
+}
 
 // The namespace of the pod the operator runs in, from its ServiceAccount's mount.
 std::optional<std::string> podNamespace() {
@@ -72,7 +85,7 @@ int main(int argc, char** argv) {
     bool leaderElect = true;
     std::string leaseNamespace, leaseIdentity;
     double shutdownSeconds = 25;
-    double kubeApiQps = 0;
+    std::string kubeApiQps;
     int kubeApiBurst = 0;
     po::options_description flags("aviary flags");
     flags.add_options()("help,h", "show this help")("version", "print the version and exit")(
@@ -100,11 +113,13 @@ int main(int argc, char** argv) {
         "listen-address", po::value(&listenAddress)->default_value(":8080"),
         "HOST:PORT of /metrics, /healthz and /readyz (port 0: any free port, logged)")(
         "workers", po::value(&workers)->default_value(2), "canaries reconciled in parallel")(
-        "kube-api-qps", po::value(&kubeApiQps)->default_value(kDefaultKubeApiQps),
+        "kube-api-qps", po::value(&kubeApiQps)->default_value("auto"),
         "client-side limit of Kubernetes API requests per second (Flagger's -kube-api-qps; 0: no limit); "
-        "the waits are counted in aviary_kube_client_throttle_seconds_total")(
+        "auto: none for the controller's requests on a server that runs API Priority and Fairness, 300 "
+        "on one that does not, 300 for Events on both; the waits are counted in "
+        "aviary_kube_client_throttle_seconds_total")(
         "kube-api-burst", po::value(&kubeApiBurst)->default_value(kDefaultKubeApiBurst),
-        "requests allowed at once above --kube-api-qps (Flagger's -kube-api-burst)")(
+        "requests allowed at once above --kube-api-qps when it limits (Flagger's -kube-api-burst)")(
         "graceful-shutdown-timeout", po::value(&shutdownSeconds)->default_value(25),
         "seconds a SIGTERM gives in-flight reconciles to finish and Events to be written; past it they are "
         "abandoned and the Lease is left to expire (keep it below the pod's terminationGracePeriodSeconds)")(
@@ -178,6 +193,13 @@ int main(int argc, char** argv) {
                 << ")\n";
       return 2;
     }
+    const bool autoQps = kubeApiQps == "auto";
+    const std::optional<double> qps = autoQps ? kDefaultKubeApiQps : parseQps(kubeApiQps);
+    if (!qps) {
+      std::cerr << "aviary: --kube-api-qps: \"" << kubeApiQps
+                << "\" is neither a number of requests per second nor auto\n";
+      return 2;
+    }
     auto config = aviary::kube::resolveClusterConfig(kubeconfig, context);
     if (!config) {
       spdlog::error("{}", config.error().message);
@@ -191,7 +213,7 @@ int main(int argc, char** argv) {
       spdlog::warn("insecure-skip-tls-verify is set for {}: the API server's certificate is not checked",
                    config->server);
     }
-    config->qps = kubeApiQps;
+    config->qps = *qps;
     config->burst = std::max(1, kubeApiBurst);
     const std::string identity = !leaseIdentity.empty() ? leaseIdentity : hostName();
     // The replica's name in the User-Agent: an API audit log tells the replicas' requests apart.
@@ -201,13 +223,34 @@ int main(int argc, char** argv) {
       spdlog::error("{}", client.error().describe());
       return 2;
     }
-    auto version = (*client)->getRaw("/version");
+    auto version = (*client)->serverVersion();
     if (!version) {
       spdlog::error("API server {} ({}): {}", config->server, config->source, version.error().describe());
       return 1;
     }
     spdlog::info("connected to {} ({}), Kubernetes {}", config->server, config->source,
-                 version->value("gitVersion", "unknown"));
+                 version->version.value("gitVersion", "unknown"));
+    // Events keep their own bucket at the configured limit whatever the server runs: they cannot flood.
+    const aviary::kube::ClusterConfig eventConfig = *config;
+    // A server that runs API Priority and Fairness (on by default since Kubernetes 1.20, GA in 1.29)
+    // protects itself: it queues requests by priority level and fair share and sheds the excess with 429
+    // and Retry-After, which the client honours. SIG API Machinery advises relying on it rather than on a
+    // client-side limit (controller-runtime dropped its default limit for that reason, Flux turns it off
+    // when the server runs APF), and the operator's requests in flight are bounded by its workers anyway.
+    // So there, with --kube-api-qps auto (the default), the controller's requests are not throttled; a
+    // server without APF (an older one, the sandbox) gets kDefaultKubeApiQps.
+    if (version->priorityAndFairness && autoQps) {
+      config->qps = 0;
+      client = aviary::kube::HttpKubeClient::create(*config);
+      if (!client) {
+        spdlog::error("{}", client.error().describe());
+        return 2;
+      }
+      spdlog::info(
+          "{} runs API Priority and Fairness: the controller's requests have no client-side limit "
+          "(--kube-api-qps: a number sets one)",
+          config->server);
+    }
     aviary::controller::ControllerOptions options;
     options.ns = ns;
     options.defaultProvider = meshProvider;
@@ -267,7 +310,7 @@ int main(int argc, char** argv) {
     options.clusterName = clusterName;
     // Events through a client of their own, with the same QPS and burst but its own bucket (as
     // controller-runtime's recorder): a busy release's Events never delay its steps' writes.
-    auto eventClient = aviary::kube::HttpKubeClient::create(*config);
+    auto eventClient = aviary::kube::HttpKubeClient::create(eventConfig);
     if (!eventClient) {
       spdlog::error("{}", eventClient.error().describe());
       return 2;
@@ -281,6 +324,13 @@ int main(int argc, char** argv) {
                          "Seconds Kubernetes API requests waited for the client-side rate limit "
                          "(--kube-api-qps, --kube-api-burst), by client (controller, events)",
                          {"client"});
+    auto& limit = registry.gauge("aviary_kube_client_rate_limit_qps",
+                                 "The client-side limit of Kubernetes API requests per second, by client "
+                                 "(controller, events); 0: none (--kube-api-qps 0, or the controller's "
+                                 "on a server that runs API Priority and Fairness)",
+                                 {"client"});
+    limit.set({"controller"}, std::max(0.0, config->qps));
+    limit.set({"events"}, std::max(0.0, eventConfig.qps));
     registry.onCollect([&throttled, &client, &eventClient] {
       throttled.set({"controller"}, (*client)->transport().throttledSeconds());
       throttled.set({"events"}, (*eventClient)->transport().throttledSeconds());

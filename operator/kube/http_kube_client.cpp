@@ -95,7 +95,30 @@ void HttpKubeClient::setObserver(std::function<void(const std::string& verb, int
   observer_ = std::move(observer);
 }
 
-Result<Json> HttpKubeClient::send(HttpRequest request, const char* verb) {
+Result<Json> HttpKubeClient::send(const HttpRequest& request, const char* verb) {
+  auto response = exchange(request, verb);
+  if (!response) return response.takeError();
+  if (response->body.empty()) return Json::object();
+  Json body = Json::parse(response->body, nullptr, false);
+  if (body.is_discarded()) {
+    return makeError(ErrorCode::Decode, request.method + " " + request.target + ": response is not JSON");
+  }
+  return body;
+}
+
+Result<HttpKubeClient::ServerVersion> HttpKubeClient::serverVersion() {
+  HttpRequest request;
+  request.target = "/version";
+  auto response = exchange(request, "get");
+  if (!response) return response.takeError();
+  ServerVersion out;
+  out.version = Json::parse(response->body, nullptr, false);
+  if (out.version.is_discarded()) return makeError(ErrorCode::Decode, "GET /version: response is not JSON");
+  out.priorityAndFairness = !response->flowSchemaUid.empty();
+  return out;
+}
+
+Result<HttpResponse> HttpKubeClient::exchange(const HttpRequest& request, const char* verb) {
   const int maxRetries = transport_->config().maxRetries;
   for (int attempt = 0;; ++attempt) {
     if (writeGuard_ && request.method != "GET") {
@@ -107,14 +130,7 @@ Result<Json> HttpKubeClient::send(HttpRequest request, const char* verb) {
     spdlog::trace("{} {}: {}", request.method, request.target,
                   response ? std::to_string(response->status) : response.error().message);
     if (!response) return response.takeError();
-    if (response->status / 100 == 2) {
-      if (response->body.empty()) return Json::object();
-      Json body = Json::parse(response->body, nullptr, false);
-      if (body.is_discarded()) {
-        return makeError(ErrorCode::Decode, request.method + " " + request.target + ": response is not JSON");
-      }
-      return body;
-    }
+    if (response->status / 100 == 2) return response;
     Error error = errorFromResponse(response->status, response->body, response->retryAfter);
     // The server asked us to come back later: honour it a bounded number of times, as client-go does.
     bool retryable = (response->status == 429 || response->status == 503) && error.retryAfter.count() > 0;

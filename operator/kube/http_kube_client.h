@@ -33,6 +33,13 @@ class HttpKubeClient final : public KubeClient {
 
   // GET of any path (discovery, /version), decoded as JSON.
   Result<Json> getRaw(const std::string& path);
+  // GET /version: the server's version object, and whether it runs API Priority and Fairness (its answer
+  // names the FlowSchema that classified it: HttpResponse::flowSchemaUid). Errors: as getRaw's.
+  struct ServerVersion {
+    Json version;
+    bool priorityAndFairness = false;
+  };
+  Result<ServerVersion> serverVersion();
   // POST of `body` as JSON to any path (a test bed's non-resource endpoints), decoded as JSON.
   Result<Json> postRaw(const std::string& path, const Json& body);
   HttpTransport& transport() { return *transport_; }
@@ -46,7 +53,9 @@ class HttpKubeClient final : public KubeClient {
   void setWriteGuard(std::function<Status()> guard) { writeGuard_ = std::move(guard); }
 
  private:
-  Result<Json> send(HttpRequest request, const char* verb);
+  Result<Json> send(const HttpRequest& request, const char* verb);
+  // The request's 2xx answer, after honouring Retry-After on 429 and 503; any other status is an error.
+  Result<HttpResponse> exchange(const HttpRequest& request, const char* verb);
   std::unique_ptr<HttpTransport> transport_;
   std::function<void(const std::string&, int)> observer_;
   std::function<Status()> writeGuard_;

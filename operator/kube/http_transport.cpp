@@ -269,6 +269,7 @@ struct HttpTransport::Impl {
     out.status = static_cast<int>(h.result_int());
     out.contentType = std::string(h[bhttp::field::content_type]);
     out.retryAfter = std::string(h[bhttp::field::retry_after]);
+    out.flowSchemaUid = std::string(h["X-Kubernetes-PF-FlowSchema-UID"]);
     for (auto it = h.find(bhttp::field::warning); it != h.end() && it->name() == bhttp::field::warning;
          ++it) {
       out.warnings.emplace_back(it->value());

@@ -28,6 +28,9 @@ struct HttpResponse {
   std::string contentType;
   std::string retryAfter;             // raw Retry-After header
   std::vector<std::string> warnings;  // Warning headers (e.g. unknown fields)
+  // X-Kubernetes-PF-FlowSchema-UID: the FlowSchema API Priority and Fairness classified the request by;
+  // empty when the server does not run it (client-go's flowcontrol.IsEnabled reads the same header).
+  std::string flowSchemaUid;
 };
 
 // A response whose body is read as it arrives (watches). Not thread-safe except cancel().

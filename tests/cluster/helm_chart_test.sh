@@ -52,6 +52,13 @@ if out=$("$aviary" --config "$tmp/mesh-config.yaml" --kubeconfig /nonexistent 2>
 grep -qF 'unknown provider "linkerd" (known: appmesh, appmesh:v1beta2, gatewayapi, gatewayapi:v1, istio, kubernetes, replicas, traefik)' <<< "$out" \
   || fail "the refusal does not name the known providers: $out"
 
+# --kube-api-qps takes a number or auto (issue 15); anything else stops start-up, before any connection.
+render --set config.kube-api-qps=fast > "$tmp/qps.yaml" || fail "helm template (kube-api-qps)"
+config_of < "$tmp/qps.yaml" > "$tmp/qps-config.yaml"
+if out=$("$aviary" --config "$tmp/qps-config.yaml" --kubeconfig /nonexistent 2>&1); then fail "kube-api-qps: fast was accepted"; fi
+grep -qF -- '--kube-api-qps: "fast" is neither a number of requests per second nor auto' <<< "$out" \
+  || fail "the refusal does not explain --kube-api-qps: $out"
+
 python3 - "$tmp/default.yaml" "$root/config/rbac/cluster_role.yaml" <<'PY' || fail "the chart's ClusterRole differs from config/rbac"
 import sys, yaml
 rendered = [d for d in yaml.safe_load_all(open(sys.argv[1])) if d and d["kind"] == "ClusterRole"]

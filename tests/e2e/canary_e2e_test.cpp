@@ -99,6 +99,15 @@ TEST_F(CanaryE2E, TheOperatorExposesFlaggersSeriesAndItsHealth) {
        "aviary_workqueue_depth "}) {
     EXPECT_NE(scraped.find(series), std::string::npos) << series << " in\n" << scraped;
   }
+  // The client-side limit: none for the controller on the real control plane, which runs API Priority and
+  // Fairness (the operator read it from the FlowSchema header of its /version answer); the default on the
+  // sandbox, which does not. Events keep their bucket on both.
+  EXPECT_NE(scraped.find(std::string(R"(aviary_kube_client_rate_limit_qps{client="controller"} )") +
+                         (world->bed->name() == "kube" ? "0\n" : "300\n")),
+            std::string::npos)
+      << scraped;
+  EXPECT_NE(scraped.find(R"(aviary_kube_client_rate_limit_qps{client="events"} 300)"), std::string::npos)
+      << scraped;
   // This release's steps after its first (to 50, then the promotion) were timed against their due times.
   const std::string lateness = "\naviary_canary_step_lateness_seconds_count ";
   const auto at = scraped.find(lateness);

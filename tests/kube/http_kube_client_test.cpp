@@ -69,6 +69,32 @@ TEST_F(HttpKubeClientTest, CreateGetUpdateDelete) {
 
 // A replica that does not hold the Lease sends no write at all: the guard's error comes back unsent,
 // reads go on.
+// Issue 15: whether the server runs API Priority and Fairness, read as client-go's flowcontrol.IsEnabled
+// reads it: kube-apiserver names the FlowSchema that classified a request in every answer it gives.
+TEST_F(HttpKubeClientTest, ServerVersionSaysWhetherTheServerRunsPriorityAndFairness) {
+  auto plain = client_->serverVersion();
+  ASSERT_TRUE(plain) << plain.error().describe();
+  EXPECT_EQ(plain->version.value("gitVersion", ""), "v1.32.0");
+  EXPECT_FALSE(plain->priorityAndFairness) << "no FlowSchema header";
+
+  server_.setRawRoute("/version", [](const http::Request&, http::ResponseWriter& w) {
+    w.send(200, "application/json", R"({"gitVersion":"v1.37.2"})",
+           {{"X-Kubernetes-PF-FlowSchema-UID", "5d1c3ab7-0000-4000-8000-000000000001"},
+            {"X-Kubernetes-PF-PriorityLevel-UID", "5d1c3ab7-0000-4000-8000-000000000002"}});
+  });
+  auto apf = client_->serverVersion();
+  ASSERT_TRUE(apf) << apf.error().describe();
+  EXPECT_EQ(apf->version.value("gitVersion", ""), "v1.37.2");
+  EXPECT_TRUE(apf->priorityAndFairness);
+
+  server_.setRawRoute("/version", [](const http::Request&, http::ResponseWriter& w) {
+    w.send(200, "text/plain", "not json");
+  });
+  auto garbled = client_->serverVersion();
+  ASSERT_FALSE(garbled);
+  EXPECT_EQ(garbled.error().code, ErrorCode::Decode);
+}
+
 TEST_F(HttpKubeClientTest, AWriteGuardRefusesEveryWriteUnsent) {
   ASSERT_TRUE(client_->create(resources::kDeployments, "test", deployment("web")).ok());
   bool leading = false;
