@@ -155,7 +155,10 @@ void CanaryController::onOwnedObjectChange(const kube::ResourceType& type, const
 
 void CanaryController::wakeOwnersOf(const std::string& ns, const std::string& name) {
   for (const auto& apex : apexCandidates(name)) {
-    for (const auto& c : canaries_.store().byIndex("apex", kube::objectKey(ns, apex))) queue_.add(c->key);
+    for (const auto& c : canaries_.store().byIndex("apex", kube::objectKey(ns, apex))) {
+      reconciler_->routesChanged(c->key);
+      queue_.add(c->key);
+    }
   }
 }
 

@@ -42,7 +42,8 @@ class CanaryController {
   // (null: deleted) as the cached copy and wake the Canaries whose apex it belongs to.
   void onOwnedObjectChange(const kube::ResourceType& type, const std::string& ns, const std::string& name,
                            const std::string& resourceVersion, const kube::Json* object);
-  // Enqueues the Canaries whose apex the owned object `name` belongs to (apexCandidates).
+  // Enqueues the Canaries whose apex the owned object `name` belongs to (apexCandidates), telling the
+  // reconciler that their routes changed.
   void wakeOwnersOf(const std::string& ns, const std::string& name);
   void work();
   // Calls fn with each of the informers below (they hold different types).

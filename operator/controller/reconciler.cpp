@@ -406,6 +406,7 @@ std::vector<api::FieldError> Reconciler::webhookProblems(const api::Canary& c) c
 
 void Reconciler::forget(const std::string& canaryKey) {
   settle_.forget(canaryKey);
+  routesMemo_.forget(canaryKey);
   steps_.forget(canaryKey);
   {
     std::lock_guard lock(writtenMutex_);
@@ -484,6 +485,7 @@ Status Reconciler::execute(const Action& action, const api::Canary& c, const Jso
       // App Mesh: a pod's mesh objects before the pod (its sidecar reads them when it starts).
       if (const auto* provider = routers_.find(c.spec.provider);
           provider && provider->capabilities.meshObjectsBeforePods) {
+        routesMemo_.invalidate(c.key());  // writes some of the objects the routes' sync writes
         if (auto st = router.prepare(c, {label->first, label->second}); !st)
           return withContext(st, "mesh objects");
       }
@@ -496,7 +498,16 @@ Status Reconciler::execute(const Action& action, const api::Canary& c, const Jso
       const mesh::TrafficIntent intent{action.primaryWeight, action.canaryWeight, action.mirrorPercent,
                                        action.matchToCanary, action.canaryCookie, action.primaryCookie,
                                        action.expiredCookie};
-      return router.reconcile(c, {label->first, label->second}, intent);
+      const mesh::PodSelector pods{label->first, label->second};
+      // A replica ratio's routes are the Deployments' replicas, which others (an autoscaler) change
+      // without the owned-object watch seeing it: always synced.
+      const auto* provider = routers_.find(c.spec.provider);
+      if (provider && provider->capabilities.replicaRatio) return router.reconcile(c, pods, intent);
+      auto ticket = routesMemo_.check(c.key(), RoutedState{c.uid, c.generation, pods, intent});
+      if (!ticket) return {};  // as the last pass left them, and nobody changed them since
+      auto st = router.reconcile(c, pods, intent);
+      if (st) routesMemo_.remember(c.key(), std::move(*ticket));
+      return st;
     }
     case ActionType::ScaleTarget:
       return target ? workloads_.scaleTarget(c, *target, action.replicas) : Status{};
@@ -530,6 +541,7 @@ Status Reconciler::execute(const Action& action, const api::Canary& c, const Jso
         pods = mesh::PodSelector{label->first, label->second};
       }
       // The router gives the traffic back first (apex, routes, their Services); the workloads go after.
+      routesMemo_.invalidate(c.key());
       if (auto st = router.finalize(c, pods ? &*pods : nullptr); !st) return withContext(st, "routes");
       return workloads_.removePrimary(c, target);
     }

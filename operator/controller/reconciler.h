@@ -25,6 +25,7 @@
 #include "mesh-adapters/router.h"
 #include "operator/controller/cached_canary.h"
 #include "operator/controller/planner.h"
+#include "operator/controller/routes_memo.h"
 #include "operator/controller/step_schedule.h"
 #include "operator/controller/tracked_configs.h"
 #include "operator/controller/workload_actions.h"
@@ -118,6 +119,9 @@ class Reconciler {
   // Where canary and webhook series go (/metrics); may be null. Set before the first reconcile; it must
   // outlive the reconciler and every call in flight.
   void setMetrics(ControllerMetrics* metrics) { controllerMetrics_ = metrics; }
+  // Another client changed (or may have changed) a Service or route of the Canary `key`: its next pass runs
+  // the router even if it asks for the routing the last one brought about (RoutesMemo). Thread-safe.
+  void routesChanged(const std::string& key) { routesMemo_.invalidate(key); }
 
  private:
   // Whether, while Initializing, the primary Deployment this Canary made (owned by its uid) runs the
@@ -234,6 +238,11 @@ class Reconciler {
   StepSchedule steps_;
   // When this process removed a Canary's routes (restore on deletion), shared by its routers.
   mesh::RouteSettleClock settle_{options_.routeSettleTime};
+  // Whose routes are as their last pass left them (the router is skipped while a pass asks the same). For
+  // at most 30 s: a change no watch reported (a mesh whose CRDs came after start-up) is undone by then,
+  // long before the write-through cache's copies expire, and a pass that repeats the last one's routing
+  // comes one analysis interval after it (10 s in the scale harness, 1 min by default).
+  RoutesMemo routesMemo_{std::chrono::seconds(30)};
 };
 
 }  // namespace aviary::controller
