@@ -20,8 +20,11 @@ configure: deps
 build: configure
 	@cmake --build $(BUILD_DIR) -j $(JOBS)
 
+# TEST_JOBS: tests at once, twice the cores: the end-to-end suites mostly wait (tests/CMakeLists.txt, where
+# a suite on the real control plane counts as two).
+TEST_JOBS ?= $(shell echo $$(( $(JOBS) * 2 )))
 test: deps build
-	@cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) --timeout 600
+	@cd $(BUILD_DIR) && ctest --output-on-failure -j $(TEST_JOBS) --timeout 600
 
 # CLUSTER=kube: the same story on the real control plane (tests/cluster/). KEEP=1: leave it running.
 CLUSTER ?= sandbox
